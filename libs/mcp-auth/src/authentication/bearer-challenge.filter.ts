@@ -1,0 +1,22 @@
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { BearerChallengeException } from './bearer-challenge.exception.js';
+
+/** Writes a {@link BearerChallengeException}: status, `WWW-Authenticate`, `Cache-Control: no-store`, JSON body. */
+@Catch(BearerChallengeException)
+export class BearerChallengeFilter implements ExceptionFilter {
+  catch(exception: BearerChallengeException, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<ServerResponse>();
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = JSON.stringify(exception.getResponse());
+    res.statusCode = exception.getStatus();
+    res.setHeader('WWW-Authenticate', exception.wwwAuthenticate);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
+  }
+}

@@ -1,0 +1,39 @@
+import type { IncomingMessage } from 'node:http';
+
+/** What the `Authorization` header of a request holds. */
+export type BearerCredentials =
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'malformed'; readonly reason: string }
+  | { readonly kind: 'bearer'; readonly token: string };
+
+const CREDENTIALS = Symbol('mcp-auth:credentials');
+const MISSING: BearerCredentials = { kind: 'missing' };
+/** RFC 6750 §2.1: `Bearer` (any case), one or more spaces, a b64token. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+const MAX_TOKEN_LENGTH = 16 * 1024;
+
+type RequestWithCredentials = IncomingMessage & { [CREDENTIALS]?: BearerCredentials };
+
+/**
+ * Reads the bearer token from the `Authorization` header, and only from there:
+ * RFC 6750's query and form-body methods are refused, as the MCP specification
+ * requires. The result is memoised on the request.
+ */
+export function bearerCredentialsOf(req: IncomingMessage): BearerCredentials {
+  const request = req as RequestWithCredentials;
+  return (request[CREDENTIALS] ??= parse(req));
+}
+
+function parse(req: IncomingMessage): BearerCredentials {
+  if (req.url && req.url.includes('access_token') && new URL(req.url, 'http://x').searchParams.has('access_token')) {
+    return { kind: 'malformed', reason: 'Access tokens are accepted only in the Authorization header' };
+  }
+  const header = req.headers.authorization;
+  if (header === undefined) return MISSING;
+  if (header.length > MAX_TOKEN_LENGTH) return { kind: 'malformed', reason: 'The Authorization header is too long' };
+  const match = BEARER.exec(header);
+  if (!match) {
+    return { kind: 'malformed', reason: 'The Authorization header must be "Bearer <access token>"' };
+  }
+  return { kind: 'bearer', token: match[1] };
+}

@@ -1,0 +1,59 @@
+import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
+import { ToolCatalogue } from '../tools/tool-catalogue.js';
+import { BearerChallengeException } from './bearer-challenge.exception.js';
+import type { TokenRejection } from './token-rejection.js';
+
+/**
+ * The refusals the MCP endpoint can give, each with the challenge the MCP
+ * authorization specification and RFC 6750 prescribe for it.
+ */
+@Injectable()
+export class Challenges {
+  constructor(
+    @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
+    private readonly catalogue: ToolCatalogue,
+  ) {}
+
+  /** No credentials at all: 401 without an `error`, pointing at the metadata, with a scope hint. */
+  missingToken(): BearerChallengeException {
+    return new BearerChallengeException(401, {
+      resourceMetadata: this.options.resourceMetadataUrl,
+      scope: this.options.challengeScopes ?? this.catalogue.scopesSupported,
+    });
+  }
+
+  /** A broken request (malformed header, token outside the header): 400 `invalid_request`. */
+  invalidRequest(description: string): BearerChallengeException {
+    return new BearerChallengeException(400, {
+      error: 'invalid_request',
+      errorDescription: description,
+      resourceMetadata: this.options.resourceMetadataUrl,
+    });
+  }
+
+  /** A token that failed validation: 401 `invalid_token` with a safe description. */
+  invalidToken(rejection: TokenRejection): BearerChallengeException {
+    return new BearerChallengeException(401, {
+      error: 'invalid_token',
+      errorDescription: rejection.description,
+      resourceMetadata: this.options.resourceMetadataUrl,
+    });
+  }
+
+  /** A valid token without the scopes an operation needs: 403 `insufficient_scope`, starting step-up. */
+  insufficientScope(scopes: readonly string[], operation: string): BearerChallengeException {
+    return new BearerChallengeException(403, {
+      error: 'insufficient_scope',
+      errorDescription: `${operation} requires scope: ${scopes.join(' ')}`,
+      scope: scopes,
+      resourceMetadata: this.options.resourceMetadataUrl,
+    });
+  }
+
+  /** `validateUser` said no: the token is fine, the user is not (any more) known here. */
+  unknownUser(): ForbiddenException {
+    return new ForbiddenException({ error: 'access_denied', error_description: 'The user is not known to this server' });
+  }
+}

@@ -1,0 +1,58 @@
+import type { ClaimsToScopes } from './claims-to-scopes.js';
+
+/** The claims of a validated access token. */
+export interface JwtClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  jti?: string;
+  [claim: string]: unknown;
+}
+
+/**
+ * Who is calling: built once per request from a validated token and handed to
+ * tools (as the context's `principal`, and inside the SDK's `authInfo.extra`).
+ */
+export interface McpPrincipal {
+  /** The token's subject (`sub`). */
+  readonly sub: string;
+  /** The OAuth client that obtained the token: `client_id`, else `azp`, else `appid`. */
+  readonly clientId?: string;
+  /** Granted scopes and roles, as the claims-to-scopes mapping produced them. */
+  readonly scopes: readonly string[];
+  /** The issuer that signed the token (`iss`). */
+  readonly issuer: string;
+  /** Expiry, in seconds since the epoch. */
+  readonly expiresAt?: number;
+  /** Every claim of the token, untouched. */
+  readonly claims: Readonly<JwtClaims>;
+}
+
+/** The calling client: `client_id` (RFC 9068), else `azp` (OIDC, Keycloak, Entra v2), else `appid` (Entra v1). */
+export function clientIdOf(claims: JwtClaims): string | undefined {
+  for (const name of ['client_id', 'azp', 'appid']) {
+    const value = claims[name];
+    if (typeof value === 'string' && value) return value;
+  }
+  return undefined;
+}
+
+/** Builds the principal from validated claims. */
+export function principalFromClaims(claims: JwtClaims, claimsToScopes: ClaimsToScopes): McpPrincipal {
+  return {
+    sub: String(claims.sub ?? ''),
+    clientId: clientIdOf(claims),
+    scopes: claimsToScopes(claims),
+    issuer: String(claims.iss ?? ''),
+    expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
+    claims,
+  };
+}
+
+/** Sessions belong to a subject: the issuer and subject together identify it. */
+export function ownerKeyOf(principal: McpPrincipal): string {
+  return `${principal.issuer}\u0000${principal.sub}`;
+}

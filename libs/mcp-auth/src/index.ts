@@ -1,0 +1,31 @@
+export { McpAuthModule } from './mcp-auth.module.js';
+export type { McpAuthModuleExtras } from './mcp-auth.module-definition.js';
+export { MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
+export type { JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
+export { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
+export { MCP_AUTH_RESOLVED_OPTIONS } from './mcp-auth.constants.js';
+export { protectedResourceMetadataUrl } from './resolve-options.js';
+
+export type { JwtClaims, McpPrincipal } from './authentication/principal.js';
+export { clientIdOf } from './authentication/principal.js';
+export type { ClaimsToScopes, KeycloakClaimsOptions } from './authentication/claims-to-scopes.js';
+export { defaultClaimsToScopes, entraClaimsToScopes, keycloakClaimsToScopes } from './authentication/claims-to-scopes.js';
+export { McpAuthGuard } from './authentication/mcp-auth.guard.js';
+export { McpJwtStrategy } from './authentication/jwt.strategy.js';
+export { BearerChallengeException } from './authentication/bearer-challenge.exception.js';
+export { TokenRejection } from './authentication/token-rejection.js';
+export type { TokenRejectionCode } from './authentication/token-rejection.js';
+
+export { RequireScopes } from './authorization/require-scopes.decorator.js';
+export type { ScopeRequirement } from './authorization/scope-requirement.js';
+export { ScopePolicy } from './authorization/scope-policy.js';
+export type { ScopeDecision } from './authorization/scope-policy.js';
+
+export { McpToolProvider } from './tools/mcp-tool-provider.decorator.js';
+export { McpTool } from './tools/mcp-tool.decorator.js';
+export type { McpToolOptions } from './tools/mcp-tool.decorator.js';
+export type { McpToolContext } from './tools/mcp-tool-context.js';
+export { ToolCatalogue } from './tools/tool-catalogue.js';
+export type { CatalogueTool } from './tools/tool-catalogue.js';
+
+export type { ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js';

@@ -1,0 +1,31 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_STRATEGY_NAME } from './mcp-auth.constants.js';
+import type { McpAuthOptions } from './mcp-auth.options.js';
+import { createProtectedResourceMetadataController } from './metadata/protected-resource-metadata.controller.js';
+import { createMcpEndpointController } from './transport/mcp-endpoint.controller.js';
+
+/** Set when the module is imported (controllers' routes are fixed then), for `forRoot` and `forRootAsync` alike. */
+export interface McpAuthModuleExtras {
+  /** HTTP path of the MCP endpoint. Default `/mcp`. */
+  path: string;
+}
+
+let instances = 0;
+
+export const {
+  ConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN: MCP_AUTH_MODULE_OPTIONS,
+  OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<McpAuthOptions>({ moduleName: 'McpAuth' })
+  .setClassMethodName('forRoot')
+  .setExtras<McpAuthModuleExtras>({ path: '/mcp' }, (definition, extras) => ({
+    ...definition,
+    controllers: [createMcpEndpointController(extras.path), createProtectedResourceMetadataController(extras.path)],
+    providers: [
+      ...(definition.providers ?? []),
+      { provide: MCP_AUTH_ENDPOINT_PATH, useValue: extras.path },
+      { provide: MCP_AUTH_STRATEGY_NAME, useValue: `mcp-auth-jwt-${++instances}` },
+    ],
+  }))
+  .build();

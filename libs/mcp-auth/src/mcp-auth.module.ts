@@ -1,0 +1,74 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { AuthModuleOptions } from '@nestjs/passport';
+import { Challenges } from './authentication/challenges.js';
+import { McpAuthGuard } from './authentication/mcp-auth.guard.js';
+import { McpJwtStrategy } from './authentication/jwt.strategy.js';
+import { ScopePolicy } from './authorization/scope-policy.js';
+import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
+import { MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAME } from './mcp-auth.constants.js';
+import { ConfigurableModuleClass, MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
+import type { McpAuthOptions } from './mcp-auth.options.js';
+import { ProtectedResourceMetadataService } from './metadata/protected-resource-metadata.js';
+import { resolveOptions } from './resolve-options.js';
+import { McpServerFactory } from './server/mcp-server.factory.js';
+import { ToolCatalogue } from './tools/tool-catalogue.js';
+import { McpEndpoint } from './transport/mcp-endpoint.js';
+import { OriginGuard } from './transport/origin.guard.js';
+import { PreDispatchAuthorization } from './transport/pre-dispatch-authorization.js';
+import { SessionRegistry } from './transport/session-registry.js';
+
+/**
+ * An OAuth-protected MCP server for a Nest application: validates access tokens from
+ * your identity provider, discovers `@McpToolProvider()` classes, enforces
+ * `@RequireScopes()` per tool, and serves the MCP endpoint and its protected
+ * resource metadata.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [
+ *     McpAuthModule.forRoot({
+ *       issuer: 'https://login.example.com/realms/acme',
+ *       resourceUrl: 'https://api.example.com/mcp',
+ *       server: { name: 'catalog', version: '1.0.0' },
+ *     }),
+ *   ],
+ *   providers: [ProductTools],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: MCP_AUTH_RESOLVED_OPTIONS,
+      inject: [MCP_AUTH_MODULE_OPTIONS, MCP_AUTH_ENDPOINT_PATH],
+      useFactory: (options: McpAuthOptions & { path?: unknown }, path: string) => {
+        if (options && options.path !== undefined && options.path !== path) {
+          throw new McpAuthConfigurationError('path', 'must be given to forRootAsync({ path }) itself, not returned by useFactory');
+        }
+        return resolveOptions(options, path);
+      },
+    },
+    {
+      provide: AuthModuleOptions,
+      inject: [MCP_AUTH_STRATEGY_NAME],
+      useFactory: (defaultStrategy: string) => ({ defaultStrategy, session: false }),
+    },
+    Challenges,
+    McpJwtStrategy,
+    McpAuthGuard,
+    OriginGuard,
+    ScopePolicy,
+    ToolCatalogue,
+    McpServerFactory,
+    SessionRegistry,
+    PreDispatchAuthorization,
+    McpEndpoint,
+    ProtectedResourceMetadataService,
+  ],
+  exports: [MCP_AUTH_RESOLVED_OPTIONS, ToolCatalogue, ScopePolicy, SessionRegistry],
+})
+export class McpAuthModule extends ConfigurableModuleClass {}

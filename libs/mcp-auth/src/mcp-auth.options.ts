@@ -1,0 +1,68 @@
+import type { ClaimsToScopes } from './authentication/claims-to-scopes.js';
+import type { McpPrincipal } from './authentication/principal.js';
+
+/** Signature algorithms a JWT may be verified with (asymmetric only). */
+export type JwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
+
+/** Options of {@link McpAuthModule}. Only `issuer` and `resourceUrl` are required. */
+export interface McpAuthOptions {
+  /** The identity provider's issuer identifier, exactly as tokens carry it in `iss`. */
+  issuer: string;
+  /** Accepted `aud` values; a token must carry at least one. Default: `resourceUrl`. */
+  audience?: string | string[];
+  /** Where the issuer's keys are. Default: `jwks_uri` from `<issuer>/.well-known/openid-configuration`. */
+  jwksUri?: string;
+  /** Accepted signature algorithms. Default `['RS256']`. */
+  algorithms?: JwtAlgorithm[];
+  /** Leeway for `exp` and `nbf`, in seconds. Default 5, at most 60. */
+  clockToleranceSeconds?: number;
+  /** The canonical URL of the MCP endpoint as clients reach it (no trailing slash), e.g. `https://api.example.com/mcp`. */
+  resourceUrl: string;
+  /** One session per client conversation (default) or every request on its own (`true`). */
+  stateless?: boolean;
+  /** Browser origins allowed to call the endpoint. Default: the origin of `resourceUrl`. */
+  allowedOrigins?: string[];
+  /** Name and version the MCP server announces. */
+  server?: { name: string; version: string };
+  /** Human-readable name in the protected resource metadata (`resource_name`). Default: `server.name`. */
+  resourceName?: string;
+  /** Maps token claims to the scopes tools are checked against. Default: {@link defaultClaimsToScopes}. */
+  claimsToScopes?: ClaimsToScopes;
+  /**
+   * Called for every authenticated request: return `false` when the user no longer
+   * exists (or is disabled) in your system, and the request is refused with 403.
+   */
+  validateUser?: (principal: McpPrincipal) => boolean | Promise<boolean>;
+  /** Scopes named in the 401 challenge's `scope` hint. Default: every scope the tools declare. */
+  challengeScopes?: string[];
+  /** A session unused for this long is closed, in milliseconds. Default 30 minutes. */
+  sessionIdleTimeoutMs?: number;
+  /** Largest accepted request body, in bytes. Default 1 MiB. */
+  maxRequestBodyBytes?: number;
+  /** Answer POSTs with a JSON body (default) instead of an SSE stream. */
+  jsonResponse?: boolean;
+  /** How long startup waits for the issuer's discovery document, in milliseconds. Default 10 s. */
+  discoveryTimeoutMs?: number;
+}
+
+/** Options after validation and discovery: every default filled in. */
+export interface ResolvedMcpAuthOptions {
+  readonly issuer: string;
+  readonly audiences: readonly string[];
+  readonly jwksUri: string;
+  readonly algorithms: readonly JwtAlgorithm[];
+  readonly clockToleranceSeconds: number;
+  readonly resourceUrl: string;
+  readonly path: string;
+  readonly resourceMetadataUrl: string;
+  readonly stateless: boolean;
+  readonly allowedOrigins: readonly string[];
+  readonly server: { name: string; version: string };
+  readonly resourceName: string;
+  readonly claimsToScopes: ClaimsToScopes;
+  readonly validateUser?: (principal: McpPrincipal) => boolean | Promise<boolean>;
+  readonly challengeScopes?: readonly string[];
+  readonly sessionIdleTimeoutMs: number;
+  readonly maxRequestBodyBytes: number;
+  readonly jsonResponse: boolean;
+}

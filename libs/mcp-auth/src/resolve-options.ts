@@ -1,0 +1,109 @@
+import { defaultClaimsToScopes } from './authentication/claims-to-scopes.js';
+import { discoverOpenIdConfiguration } from './authentication/openid-discovery.js';
+import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
+import type { JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
+
+const ASYMMETRIC_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
+const MAX_CLOCK_TOLERANCE_SECONDS = 60;
+
+/**
+ * Validates the options once at startup, fills in defaults and discovers the JWKS URL.
+ * Every mistake raises {@link McpAuthConfigurationError} naming the option and the fix.
+ */
+export async function resolveOptions(options: McpAuthOptions, path: string): Promise<ResolvedMcpAuthOptions> {
+  if (!options || typeof options !== 'object') {
+    throw new McpAuthConfigurationError('options', 'must be an object with at least "issuer" and "resourceUrl"');
+  }
+  const issuer = requireUrl('issuer', options.issuer);
+  const resourceUrl = requireUrl('resourceUrl', options.resourceUrl);
+  if (resourceUrl.endsWith('/') || new URL(resourceUrl).hash || new URL(resourceUrl).search) {
+    throw new McpAuthConfigurationError('resourceUrl', `must be the endpoint URL without trailing slash, query or fragment (got ${resourceUrl})`);
+  }
+  checkPath(path);
+
+  const audiences = options.audience === undefined ? [resourceUrl] : [options.audience].flat();
+  if (audiences.length === 0 || audiences.some((aud) => typeof aud !== 'string' || aud.trim() === '')) {
+    throw new McpAuthConfigurationError('audience', 'must be a non-empty string or list of strings');
+  }
+
+  const algorithms = options.algorithms ?? ['RS256'];
+  if (!Array.isArray(algorithms) || algorithms.length === 0 || algorithms.some((alg) => !ASYMMETRIC_ALGORITHMS.includes(alg))) {
+    throw new McpAuthConfigurationError('algorithms', `must list asymmetric JWS algorithms from ${ASYMMETRIC_ALGORITHMS.join(', ')}`);
+  }
+
+  const clockToleranceSeconds = options.clockToleranceSeconds ?? 5;
+  if (!Number.isFinite(clockToleranceSeconds) || clockToleranceSeconds < 0 || clockToleranceSeconds > MAX_CLOCK_TOLERANCE_SECONDS) {
+    throw new McpAuthConfigurationError('clockToleranceSeconds', `must be between 0 and ${MAX_CLOCK_TOLERANCE_SECONDS}`);
+  }
+
+  const allowedOrigins = options.allowedOrigins ?? [new URL(resourceUrl).origin];
+  for (const origin of allowedOrigins) {
+    if (origin !== '*' && (typeof origin !== 'string' || !/^https?:\/\/[^/]+$/.test(origin))) {
+      throw new McpAuthConfigurationError('allowedOrigins', `entries must be origins like https://app.example.com (got ${JSON.stringify(origin)})`);
+    }
+  }
+
+  const server = options.server ?? { name: 'mcp-server', version: '1.0.0' };
+  const jwksUri = options.jwksUri !== undefined
+    ? requireUrl('jwksUri', options.jwksUri)
+    : (await discoverOpenIdConfiguration(issuer, options.discoveryTimeoutMs ?? 10_000)).jwks_uri;
+
+  return {
+    issuer,
+    audiences,
+    jwksUri,
+    algorithms,
+    clockToleranceSeconds,
+    resourceUrl,
+    path,
+    resourceMetadataUrl: protectedResourceMetadataUrl(resourceUrl),
+    stateless: options.stateless ?? false,
+    allowedOrigins,
+    server,
+    resourceName: options.resourceName ?? server.name,
+    claimsToScopes: options.claimsToScopes ?? defaultClaimsToScopes,
+    validateUser: options.validateUser,
+    challengeScopes: options.challengeScopes,
+    sessionIdleTimeoutMs: positive('sessionIdleTimeoutMs', options.sessionIdleTimeoutMs, 30 * 60_000),
+    maxRequestBodyBytes: positive('maxRequestBodyBytes', options.maxRequestBodyBytes, 1024 * 1024),
+    jsonResponse: options.jsonResponse ?? true,
+  };
+}
+
+/**
+ * RFC 9728 §3.1: insert `/.well-known/oauth-protected-resource` between the host and
+ * the path of the resource URL (`https://h/mcp` → `https://h/.well-known/oauth-protected-resource/mcp`).
+ */
+export function protectedResourceMetadataUrl(resourceUrl: string): string {
+  const url = new URL(resourceUrl);
+  const path = url.pathname === '/' ? '' : url.pathname;
+  return `${url.origin}/.well-known/oauth-protected-resource${path}`;
+}
+
+function requireUrl(option: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new McpAuthConfigurationError(option, 'is required (an absolute http(s) URL)');
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new McpAuthConfigurationError(option, `is not a valid URL: ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new McpAuthConfigurationError(option, `must be an http(s) URL (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+function checkPath(path: string): void {
+  if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(path) || (path.length > 1 && path.endsWith('/'))) {
+    throw new McpAuthConfigurationError('path', `must be an absolute path like /mcp without trailing slash (got ${JSON.stringify(path)})`);
+  }
+}
+
+function positive(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new McpAuthConfigurationError(option, 'must be a positive number');
+  return value;
+}

@@ -1,0 +1,105 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ListToolsResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { McpPrincipal } from '../authentication/principal.js';
+import { ScopePolicy } from '../authorization/scope-policy.js';
+import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
+import { ToolCatalogue } from '../tools/tool-catalogue.js';
+import { toCallToolResult, toolErrorResult } from '../tools/tool-result.js';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** JSON-RPC error code for "authenticated, but not allowed" inside a response (defence in depth). */
+export const FORBIDDEN_ERROR_CODE = -32003;
+
+/**
+ * Builds MCP protocol servers wired to the tool catalogue. Handlers and the JSON
+ * Schema validator are created once and shared by every server (one per session,
+ * or one per request when stateless).
+ */
+@Injectable()
+export class McpServerFactory {
+  private readonly logger = new Logger('McpAuth');
+  private readonly validator = new AjvJsonSchemaValidator();
+  private readonly listTools = (_request: unknown, extra: Extra): ListToolsResult => this.onListTools(extra);
+  private readonly callTool = (request: { params: { name: string; arguments?: Record<string, unknown> } }, extra: Extra) =>
+    this.onCallTool(request.params.name, request.params.arguments, extra);
+
+  constructor(
+    @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
+    private readonly catalogue: ToolCatalogue,
+    private readonly policy: ScopePolicy,
+  ) {}
+
+  create(): Server {
+    const server = new Server(this.options.server, {
+      capabilities: { tools: { listChanged: false } },
+      jsonSchemaValidator: this.validator,
+    });
+    server.setRequestHandler(ListToolsRequestSchema, this.listTools);
+    server.setRequestHandler(CallToolRequestSchema, this.callTool);
+    return server;
+  }
+
+  private onListTools(extra: Extra): ListToolsResult {
+    const principal = principalOf(extra.authInfo);
+    const tools = [];
+    for (const tool of this.catalogue.all()) {
+      if (this.policy.decide(principal, tool.requirements).allowed) tools.push(tool.definition);
+    }
+    return { tools };
+  }
+
+  private async onCallTool(name: string, args: Record<string, unknown> | undefined, extra: Extra): Promise<CallToolResult> {
+    const principal = principalOf(extra.authInfo);
+    const tool = this.catalogue.get(name);
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    // The endpoint already refused this before dispatch; checking again here keeps a
+    // tool safe if it is ever reached another way (a batch, a custom transport).
+    const decision = this.policy.decide(principal, tool.requirements);
+    if (!decision.allowed) {
+      throw new McpError(FORBIDDEN_ERROR_CODE, `Insufficient scope for tool ${name}`, { requiredScopes: decision.scopesToRequest });
+    }
+    const parsed = tool.input.safeParse(args ?? {});
+    if (!parsed.success) {
+      return toolErrorResult(`Invalid arguments for tool ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    }
+    try {
+      const value = await tool.invoke(parsed.data, { principal, authInfo: extra.authInfo!, signal: extra.signal, sessionId: extra.sessionId });
+      return toCallToolResult(value);
+    } catch (error) {
+      if (error instanceof McpError) throw error;
+      this.logger.warn(`Tool ${name} failed: ${(error as Error)?.message ?? String(error)}`);
+      return toolErrorResult(error instanceof Error ? error.message : 'Tool failed');
+    }
+  }
+}
+
+/** The principal the endpoint attached to the SDK's `authInfo`. */
+export function principalOf(authInfo: AuthInfo | undefined): McpPrincipal {
+  const principal = authInfo?.extra?.principal as McpPrincipal | undefined;
+  if (!principal) throw new McpError(ErrorCode.InvalidRequest, 'Unauthenticated request');
+  return principal;
+}
+
+/** The SDK's view of the caller, carrying our principal in `extra`. */
+export function toAuthInfo(principal: McpPrincipal, token: string, resource: URL): AuthInfo {
+  return {
+    token,
+    clientId: principal.clientId ?? principal.sub,
+    scopes: [...principal.scopes],
+    expiresAt: principal.expiresAt,
+    resource,
+    extra: { principal, sub: principal.sub, issuer: principal.issuer },
+  };
+}

@@ -1,0 +1,42 @@
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { ZodObject, ZodRawShape } from 'zod';
+import { MCP_TOOL_METADATA } from '../mcp-auth.constants.js';
+
+/** What `@McpTool()` declares about a method. */
+export interface McpToolOptions {
+  /** The tool's name as clients see it: letters, digits, `_`, `-`, `.`, 1 to 128 characters. */
+  name: string;
+  /** What the tool does, for the model. */
+  description?: string;
+  /** The arguments, as a zod shape (`{ id: z.number() }`) or a `z.object(...)`. Default: no arguments. */
+  input?: ZodRawShape | ZodObject;
+  /** A display title. */
+  title?: string;
+  /** MCP tool annotations (`readOnlyHint`, `destructiveHint`, ...). */
+  annotations?: ToolAnnotations;
+}
+
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/**
+ * Exposes a method of an `@McpToolProvider()` class as an MCP tool.
+ * The method is called with the validated arguments and a {@link McpToolContext}
+ * (the caller's principal, the SDK's `authInfo`, an abort signal); it may return a
+ * string, any JSON value, or a full `CallToolResult`.
+ *
+ * @example
+ * ```ts
+ * @McpTool({ name: 'delete_product', description: 'Delete a product', input: { id: z.number() } })
+ * @RequireScopes('Admin.Write')
+ * deleteProduct({ id }: { id: number }, { principal }: McpToolContext) { ... }
+ * ```
+ */
+export function McpTool(options: McpToolOptions): MethodDecorator {
+  if (!options || typeof options.name !== 'string' || !TOOL_NAME.test(options.name)) {
+    throw new TypeError(`@McpTool: name ${JSON.stringify(options?.name)} must match ${TOOL_NAME}`);
+  }
+  return (_target, _key, descriptor) => {
+    Reflect.defineMetadata(MCP_TOOL_METADATA, options, descriptor.value as object);
+    return descriptor;
+  };
+}

@@ -1,0 +1,53 @@
+import { Controller, Delete, Get, Inject, Options, Post, Req, Res, Type, UseFilters, UseGuards } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BearerChallengeFilter } from '../authentication/bearer-challenge.filter.js';
+import { McpAuthGuard } from '../authentication/mcp-auth.guard.js';
+import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
+import { answerPreflight, isOriginAllowed } from './cors.js';
+import { writeJsonRpcError } from './json-rpc-response.js';
+import { McpEndpoint } from './mcp-endpoint.js';
+import { OriginGuard } from './origin.guard.js';
+
+/**
+ * Creates the controller for the MCP endpoint at `path`. Controllers' paths are
+ * fixed when their module is declared, so each module instance gets its own class.
+ * Every method but the CORS preflight runs the origin check, then authentication.
+ */
+export function createMcpEndpointController(path: string): Type<unknown> {
+  @Controller(path)
+  @UseFilters(BearerChallengeFilter)
+  class McpEndpointController {
+    constructor(
+      private readonly endpoint: McpEndpoint,
+      @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
+    ) {}
+
+    @Options()
+    preflight(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+      if (!isOriginAllowed(req, this.options.allowedOrigins)) {
+        return writeJsonRpcError(res, 403, -32000, 'Forbidden: origin not allowed');
+      }
+      answerPreflight(req, res, 'GET, POST, DELETE, OPTIONS');
+    }
+
+    @Post()
+    @UseGuards(OriginGuard, McpAuthGuard)
+    post(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+      return this.endpoint.post(req, res);
+    }
+
+    @Get()
+    @UseGuards(OriginGuard, McpAuthGuard)
+    stream(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+      return this.endpoint.get(req, res);
+    }
+
+    @Delete()
+    @UseGuards(OriginGuard, McpAuthGuard)
+    terminate(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+      return this.endpoint.delete(req, res);
+    }
+  }
+  return McpEndpointController;
+}

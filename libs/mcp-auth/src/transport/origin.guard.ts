@@ -1,0 +1,25 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
+import { applyCorsHeaders, isOriginAllowed } from './cors.js';
+
+/**
+ * Refuses requests whose `Origin` is present and not allowed (403), before any
+ * token work: the MCP transport's defence against DNS rebinding. Allowed browser
+ * origins get CORS headers on every answer, challenges included.
+ */
+@Injectable()
+export class OriginGuard implements CanActivate {
+  constructor(@Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const http = context.switchToHttp();
+    const req = http.getRequest<IncomingMessage>();
+    if (!isOriginAllowed(req, this.options.allowedOrigins)) {
+      throw new ForbiddenException({ error: 'invalid_origin', error_description: 'This origin is not allowed to call the MCP endpoint' });
+    }
+    applyCorsHeaders(req, http.getResponse<ServerResponse>());
+    return true;
+  }
+}

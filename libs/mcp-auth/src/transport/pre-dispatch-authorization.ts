@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import type { McpPrincipal } from '../authentication/principal.js';
+import { Challenges } from '../authentication/challenges.js';
+import type { BearerChallengeException } from '../authentication/bearer-challenge.exception.js';
+import { ScopePolicy } from '../authorization/scope-policy.js';
+import { ToolCatalogue } from '../tools/tool-catalogue.js';
+
+/**
+ * Decides scope refusals before a JSON-RPC message is dispatched: only then can the
+ * answer still be an HTTP 403 with an `insufficient_scope` challenge (step-up).
+ * A batch is left to the handlers, so that one forbidden call does not fail the
+ * permitted calls beside it; each forbidden call gets its own JSON-RPC error.
+ */
+@Injectable()
+export class PreDispatchAuthorization {
+  constructor(
+    private readonly catalogue: ToolCatalogue,
+    private readonly policy: ScopePolicy,
+    private readonly challenges: Challenges,
+  ) {}
+
+  /** The refusal for this message, or undefined when it may go ahead. */
+  check(message: unknown, principal: McpPrincipal): BearerChallengeException | undefined {
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
+    const { method, params } = message as { method?: unknown; params?: { name?: unknown } };
+    if (method !== 'tools/call' || typeof params?.name !== 'string') return undefined;
+    const tool = this.catalogue.get(params.name);
+    if (!tool) return undefined;
+    const decision = this.policy.decide(principal, tool.requirements);
+    return decision.allowed ? undefined : this.challenges.insufficientScope(decision.scopesToRequest, `Tool ${tool.name}`);
+  }
+}

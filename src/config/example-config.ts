@@ -1,0 +1,77 @@
+/** The example server's settings, read from the environment. */
+export interface ExampleConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Unset: start the embedded development identity provider. */
+  readonly issuer?: string;
+  readonly audience?: string[];
+  readonly jwksUri?: string;
+  readonly idp: IdentityProviderKind;
+  readonly resourceUrl: string;
+  readonly stateless: boolean;
+  readonly allowedOrigins?: string[];
+}
+
+export type IdentityProviderKind = 'oidc' | 'keycloak' | 'entra';
+
+/** A configuration mistake: one line saying which variable and why. */
+export class ExampleConfigError extends Error {
+  override readonly name = 'ExampleConfigError';
+}
+
+/**
+ * Reads `PORT`, `HOST`, `MCP_AUTH_ISSUER`, `MCP_AUTH_AUDIENCE`, `MCP_AUTH_JWKS_URI`,
+ * `MCP_AUTH_IDP`, `MCP_RESOURCE_URL`, `MCP_STATELESS` and `MCP_ALLOWED_ORIGINS`.
+ */
+export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
+  const port = parsePort(env.PORT);
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const idp = (env.MCP_AUTH_IDP?.trim() || 'oidc') as IdentityProviderKind;
+  if (!['oidc', 'keycloak', 'entra'].includes(idp)) {
+    throw new ExampleConfigError(`MCP_AUTH_IDP must be oidc, keycloak or entra (got "${env.MCP_AUTH_IDP}")`);
+  }
+  return {
+    port,
+    host,
+    issuer: optionalUrl('MCP_AUTH_ISSUER', env.MCP_AUTH_ISSUER),
+    audience: list(env.MCP_AUTH_AUDIENCE),
+    jwksUri: optionalUrl('MCP_AUTH_JWKS_URI', env.MCP_AUTH_JWKS_URI),
+    idp,
+    resourceUrl: optionalUrl('MCP_RESOURCE_URL', env.MCP_RESOURCE_URL)?.replace(/\/+$/, '') ?? `http://localhost:${port}/mcp`,
+    stateless: parseBoolean('MCP_STATELESS', env.MCP_STATELESS),
+    allowedOrigins: list(env.MCP_ALLOWED_ORIGINS),
+  };
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 3000;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExampleConfigError(`PORT must be a port number (got "${value}")`);
+  return port;
+}
+
+function optionalUrl(name: string, value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new ExampleConfigError(`${name} must be an absolute URL (got "${value}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ExampleConfigError(`${name} must be an http(s) URL (got "${value}")`);
+  return trimmed;
+}
+
+function parseBoolean(name: string, value: string | undefined): boolean {
+  if (value === undefined || value.trim() === '') return false;
+  const normalised = value.trim().toLowerCase();
+  if (normalised === 'true' || normalised === '1') return true;
+  if (normalised === 'false' || normalised === '0') return false;
+  throw new ExampleConfigError(`${name} must be true or false (got "${value}")`);
+}
+
+function list(value: string | undefined): string[] | undefined {
+  const items = value?.split(',').map((item) => item.trim()).filter(Boolean);
+  return items && items.length > 0 ? items : undefined;
+}

@@ -1,0 +1,8 @@
+import type { DevClient } from './dev-identity-provider.js';
+
+/** The demo roles of the example: one client each, with the scopes that role may hold. */
+export const DEMO_CLIENTS: readonly DevClient[] = [
+  { clientId: 'demo-reader', clientSecret: 'demo-reader-secret', scopes: ['User.Read'] },
+  { clientId: 'demo-writer', clientSecret: 'demo-writer-secret', scopes: ['User.Read', 'User.Write'] },
+  { clientId: 'demo-admin', clientSecret: 'demo-admin-secret', scopes: ['User.Read', 'User.Write', 'Admin.Write'] },
+];

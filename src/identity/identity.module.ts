@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { WhoamiTools } from './whoami.tools.js';
+
+@Module({ providers: [WhoamiTools] })
+export class IdentityModule {}

@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import { ConsoleLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+import { loadExampleConfig } from './config/example-config.js';
+import type { ExampleConfig } from './config/example-config.js';
+import { DEMO_CLIENTS } from './dev-identity-provider/demo-clients.js';
+import { startDevIdentityProvider } from './dev-identity-provider/dev-identity-provider.js';
+import type { DevIdentityProvider } from './dev-identity-provider/dev-identity-provider.js';
+
+/** Starts the example server; returns a function that stops it. */
+export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; issuer: string; close(): Promise<void> }> {
+  const config = loadExampleConfig(env);
+  const devIdp = config.issuer ? undefined : await startDevIdentityProvider({ resourceUrl: config.resourceUrl, clients: DEMO_CLIENTS });
+  const issuer = config.issuer ?? devIdp!.issuer;
+  try {
+    // Logs stay buffered until startup succeeded, so a bad configuration prints one line, not a stack trace.
+    const app = await NestFactory.create(AppModule.register({ ...config, issuer }), {
+      bodyParser: false,
+      bufferLogs: true,
+      abortOnError: false,
+      logger: new ConsoleLogger({ logLevels: ['error', 'warn', 'log'] }),
+    });
+    app.flushLogs();
+    app.enableShutdownHooks();
+    await app.listen(config.port, config.host);
+    const address = app.getHttpServer().address() as { port: number };
+    if (devIdp) printDevInstructions(config, devIdp);
+    return {
+      url: `http://${config.host}:${address.port}`,
+      issuer,
+      close: async () => {
+        await app.close();
+        await devIdp?.close();
+      },
+    };
+  } catch (error) {
+    await devIdp?.close();
+    throw error;
+  }
+}
+
+function printDevInstructions(config: ExampleConfig, idp: DevIdentityProvider): void {
+  const lines = [
+    '',
+    `MCP endpoint:           ${config.resourceUrl}`,
+    `Development issuer:     ${idp.issuer}  (embedded oidc-provider; set MCP_AUTH_ISSUER to use your own)`,
+    '',
+    'Get a token for a demo role (reader: User.Read, writer: + User.Write, admin: + Admin.Write):',
+  ];
+  for (const client of idp.clients) {
+    lines.push(
+      `  ${client.clientId.padEnd(12)} curl -s -u ${client.clientId}:${client.clientSecret} -d grant_type=client_credentials -d 'scope=${client.scopes.join(' ')}' -d resource=${config.resourceUrl} ${idp.tokenEndpoint}`,
+    );
+  }
+  lines.push(
+    '',
+    'Then call a tool (stateless mode shown; with sessions, send "initialize" first and then Mcp-Session-Id):',
+    `  TOKEN=$(curl -s -u demo-admin:demo-admin-secret -d grant_type=client_credentials -d 'scope=User.Read User.Write Admin.Write' -d resource=${config.resourceUrl} ${idp.tokenEndpoint} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
+    `  curl -s ${config.resourceUrl} -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\`,
+    `       -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}' -i`,
+    '',
+  );
+  console.log(lines.join('\n'));
+}
+
+const isEntryPoint = import.meta.url === `file://${process.argv[1]}`;
+if (isEntryPoint) {
+  bootstrap().catch((error: unknown) => {
+    console.error(`Startup failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}
