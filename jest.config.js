@@ -6,14 +6,19 @@ const swc = {
     target: 'es2023',
     keepClassNames: true,
   },
-  module: { type: 'es6' },
   sourceMaps: 'inline',
 };
 
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', swc],
+    // jwks-rsa (CommonJS) require()s jose, which is ESM-only. Node 20 can require(esm); Jest before
+    // Node 24.9 cannot, so jose is compiled to CommonJS when it is required (and left ESM when imported).
+    '^.+/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2023' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleNameMapper: {
     '^nestjs-mcp-auth$': '<rootDir>/libs/mcp-auth/src/index.ts',
     '^nestjs-mcp-auth/testing$': '<rootDir>/libs/mcp-auth/src/testing/index.ts',

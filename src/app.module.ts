@@ -25,6 +25,7 @@ export class AppModule {
           resourceUrl: config.resourceUrl,
           stateless: config.stateless,
           allowedOrigins: config.allowedOrigins,
+          sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
           claimsToScopes: CLAIMS_TO_SCOPES[config.idp],
           server: { name: 'product-catalog', version: '1.0.0' },
           resourceName: 'Product catalogue (example)',

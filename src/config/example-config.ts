@@ -10,6 +10,7 @@ export interface ExampleConfig {
   readonly resourceUrl: string;
   readonly stateless: boolean;
   readonly allowedOrigins?: string[];
+  readonly sessionIdleTimeoutMs?: number;
 }
 
 export type IdentityProviderKind = 'oidc' | 'keycloak' | 'entra';
@@ -21,7 +22,8 @@ export class ExampleConfigError extends Error {
 
 /**
  * Reads `PORT`, `HOST`, `MCP_AUTH_ISSUER`, `MCP_AUTH_AUDIENCE`, `MCP_AUTH_JWKS_URI`,
- * `MCP_AUTH_IDP`, `MCP_RESOURCE_URL`, `MCP_STATELESS` and `MCP_ALLOWED_ORIGINS`.
+ * `MCP_AUTH_IDP`, `MCP_RESOURCE_URL`, `MCP_STATELESS`, `MCP_ALLOWED_ORIGINS` and
+ * `MCP_SESSION_IDLE_TIMEOUT_MS`.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   const port = parsePort(env.PORT);
@@ -40,6 +42,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     resourceUrl: optionalUrl('MCP_RESOURCE_URL', env.MCP_RESOURCE_URL)?.replace(/\/+$/, '') ?? `http://localhost:${port}/mcp`,
     stateless: parseBoolean('MCP_STATELESS', env.MCP_STATELESS),
     allowedOrigins: list(env.MCP_ALLOWED_ORIGINS),
+    sessionIdleTimeoutMs: optionalPositiveInteger('MCP_SESSION_IDLE_TIMEOUT_MS', env.MCP_SESSION_IDLE_TIMEOUT_MS),
   };
 }
 
@@ -69,6 +72,13 @@ function parseBoolean(name: string, value: string | undefined): boolean {
   if (normalised === 'true' || normalised === '1') return true;
   if (normalised === 'false' || normalised === '0') return false;
   throw new ExampleConfigError(`${name} must be true or false (got "${value}")`);
+}
+
+function optionalPositiveInteger(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new ExampleConfigError(`${name} must be a positive whole number (got "${value}")`);
+  return number;
 }
 
 function list(value: string | undefined): string[] | undefined {

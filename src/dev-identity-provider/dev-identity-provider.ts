@@ -21,6 +21,8 @@ export interface DevIdentityProviderOptions {
   readonly port?: number;
   /** Lifetime of access tokens, in seconds. Default 3600. */
   readonly accessTokenTtlSeconds?: number;
+  /** The private RSA signing key as a JWK with a `kid`. Default: a fresh 2048-bit key. */
+  readonly signingKey?: JsonWebKey & { kid: string };
 }
 
 /** A running development identity provider. */
@@ -48,7 +50,10 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
   const { port } = http.address() as AddressInfo;
   const issuer = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const allowed = new Map(options.clients.map((client) => [client.clientId, new Set(client.scopes)]));
-  const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  const signingKey = options.signingKey ?? {
+    ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
+    kid: `dev-${randomBytes(4).toString('hex')}`,
+  };
 
   const provider = new Provider(issuer, {
     clients: options.clients.map((client) => ({
@@ -58,7 +63,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
       redirect_uris: [],
       response_types: [],
     })),
-    jwks: { keys: [{ ...signingKey, kid: `dev-${randomBytes(4).toString('hex')}`, use: 'sig', alg: 'RS256' }] },
+    jwks: { keys: [{ ...signingKey, use: 'sig', alg: 'RS256' }] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     features: {
       devInteractions: { enabled: false },

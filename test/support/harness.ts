@@ -1,0 +1,129 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, importJWK } from 'jose';
+import type { JWTPayload } from 'jose';
+import { bootstrap } from '../../src/main.js';
+import { DEMO_CLIENTS } from '../../src/dev-identity-provider/demo-clients.js';
+import { startDevIdentityProvider } from '../../src/dev-identity-provider/dev-identity-provider.js';
+import type { DevIdentityProvider } from '../../src/dev-identity-provider/dev-identity-provider.js';
+
+/** The example server, booted from environment variables, with a real identity provider on loopback. */
+export interface Harness {
+  readonly baseUrl: string;
+  readonly resourceUrl: string;
+  readonly metadataUrl: string;
+  readonly idp: DevIdentityProvider;
+  /** A token from the identity provider's token endpoint (client-credentials grant). */
+  token(clientId: 'demo-reader' | 'demo-writer' | 'demo-admin', scope?: string): Promise<string>;
+  /** A token signed with the identity provider's own key, with any claims and header: for the cases the provider would never issue. */
+  forge(claims: JWTPayload, header?: Record<string, unknown>): Promise<string>;
+  /** Valid claims for this resource: override what a case needs. */
+  claims(overrides?: JWTPayload): JWTPayload;
+  close(): Promise<void>;
+}
+
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const resourceUrl = `${baseUrl}/mcp`;
+  const signingKey = { ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: `test-${randomUUID()}` };
+  const idp = await startDevIdentityProvider({ resourceUrl, clients: DEMO_CLIENTS, signingKey });
+  const app = await bootstrap({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    MCP_AUTH_ISSUER: idp.issuer,
+    MCP_RESOURCE_URL: resourceUrl,
+    ...env,
+  }).catch(async (error) => {
+    await idp.close();
+    throw error;
+  });
+  const privateKey = await importJWK(signingKey, 'RS256');
+  const claims = (overrides: JWTPayload = {}): JWTPayload => {
+    const now = Math.floor(Date.now() / 1000);
+    return { iss: idp.issuer, aud: resourceUrl, sub: 'forged-user', client_id: 'forged-client', iat: now, exp: now + 300, scope: 'User.Read', ...overrides };
+  };
+  return {
+    baseUrl,
+    resourceUrl,
+    metadataUrl: `${baseUrl}/.well-known/oauth-protected-resource/mcp`,
+    idp,
+    token: (clientId, scope) => idp.token(clientId, scope),
+    claims,
+    forge: (payload, header = {}) =>
+      new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: signingKey.kid, ...header }).sign(privateKey),
+    close: async () => {
+      await app.close();
+      await idp.close();
+    },
+  };
+}
+
+/** A free loopback port: the example derives its resource URL from PORT, so it must be known before it starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Builds the JSON-RPC requests the tests send by hand. */
+export const rpc = {
+  initialize: (id = 1) => ({
+    jsonrpc: '2.0',
+    id,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'e2e', version: '1.0.0' } },
+  }),
+  initialized: () => ({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  listTools: (id = 2) => ({ jsonrpc: '2.0', id, method: 'tools/list', params: {} }),
+  callTool: (name: string, args: Record<string, unknown> = {}, id = 3) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }),
+};
+
+/** A raw MCP POST: what a minimal client sends, with the headers the transport requires. */
+export async function post(
+  url: string,
+  body: unknown,
+  { token, headers = {} }: { token?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** Opens a session by hand (initialize + initialized) and returns its id. */
+export async function openSession(url: string, token: string): Promise<string> {
+  const response = await post(url, rpc.initialize(), { token });
+  if (response.status !== 200) throw new Error(`initialize answered ${response.status}: ${await response.text()}`);
+  const sessionId = response.headers.get('mcp-session-id');
+  if (!sessionId) throw new Error('initialize returned no Mcp-Session-Id');
+  await response.text();
+  const ack = await post(url, rpc.initialized(), { token, headers: { 'mcp-session-id': sessionId } });
+  await ack.text();
+  return sessionId;
+}
+
+/** Parses the parameters of a `WWW-Authenticate: Bearer ...` header. */
+export function parseChallenge(header: string | null): { scheme: string; params: Record<string, string> } {
+  if (!header) throw new Error('no WWW-Authenticate header');
+  const [scheme] = header.split(' ', 1);
+  const params: Record<string, string> = {};
+  const pattern = /([a-z_]+)="((?:[^"\\]|\\.)*)"/g;
+  for (let match = pattern.exec(header); match; match = pattern.exec(header)) {
+    params[match[1]] = match[2].replace(/\\(.)/g, '$1');
+  }
+  return { scheme, params };
+}
