@@ -35,7 +35,7 @@ describe.each([
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
       expect(response.headers.get('access-control-allow-origin')).toBe('*');
-      const body = await response.json();
+      const body = (await response.json()) as any;
       expect(body).toEqual({
         resource: h.resourceUrl,
         authorization_servers: [h.idp.issuer],
@@ -72,7 +72,7 @@ describe.each([
       }, 'The access token signature is invalid'],
       ['alg none', async (h) => unsigned({ alg: 'none', typ: 'JWT' }, h.claims()), 'The access token is signed with an algorithm this server does not accept'],
       ['HS256 keyed with the public key', async (h) => {
-        const jwks = (await (await fetch(`${h.idp.issuer}/jwks`)).json()) as { keys: Array<JsonWebKey & { kid: string }> };
+        const jwks = (await (await fetch(`${h.idp.issuer}/jwks`)).json()) as { keys: Array<import('node:crypto').JsonWebKey & { kid: string }> };
         const { createPublicKey } = await import('node:crypto');
         const pem = createPublicKey({ key: jwks.keys[0], format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
         return hmacToken({ alg: 'HS256', typ: 'JWT', kid: jwks.keys[0].kid }, h.claims(), pem);
@@ -127,7 +127,7 @@ describe.each([
       const token = { 'demo-reader': reader, 'demo-writer': writer, 'demo-admin': admin }[client]!;
       const response = await call(token, rpc.listTools());
       expect(response.status).toBe(200);
-      const body = await response.json();
+      const body = (await response.json()) as any;
       expect(body.result.tools.map((tool: { name: string }) => tool.name).sort()).toEqual(expected);
     });
   });
@@ -146,11 +146,11 @@ describe.each([
     });
 
     it('lets the admin delete a product', async () => {
-      const created = await (await call(admin, rpc.callTool('create_product', { name: 'Lamp', price: 30 }))).json();
+      const created = (await (await call(admin, rpc.callTool('create_product', { name: 'Lamp', price: 30 }))).json()) as any;
       const { id } = JSON.parse(created.result.content[0].text);
       const response = await call(admin, rpc.callTool('delete_product', { id }));
       expect(response.status).toBe(200);
-      const body = await response.json();
+      const body = (await response.json()) as any;
       expect(body.result.isError).toBeUndefined();
       expect(JSON.parse(body.result.content[0].text)).toEqual({ id, name: 'Lamp', price: 30 });
     });
@@ -158,7 +158,7 @@ describe.each([
     it('fails only the forbidden call of a batch (the handler checks again)', async () => {
       const response = await call(reader, [rpc.callTool('list_products', {}, 10), rpc.callTool('delete_product', { id: 1 }, 11)]);
       expect(response.status).toBe(200);
-      const replies = (await response.json()) as Array<{ id: number; result?: { content: unknown[] }; error?: { code: number; message: string; data?: unknown } }>;
+      const replies = ((await response.json()) as any) as Array<{ id: number; result?: { content: unknown[] }; error?: { code: number; message: string; data?: unknown } }>;
       const byId = Object.fromEntries(replies.map((reply) => [reply.id, reply]));
       expect(byId[10].result?.content).toHaveLength(1);
       expect(byId[11].error).toEqual({
@@ -198,7 +198,7 @@ describe.each([
     it('answers 400 with a JSON-RPC parse error', async () => {
       const response = await post(h.resourceUrl, '{"jsonrpc": "2.0", "id": 1,', { token: reader });
       expect(response.status).toBe(400);
-      expect(await response.json()).toEqual({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: Invalid JSON' }, id: null });
+      expect((await response.json()) as any).toEqual({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: Invalid JSON' }, id: null });
     });
   });
 });

@@ -37,7 +37,7 @@ describe('sessions (default mode)', () => {
     const sessionId = await openSession(h.resourceUrl, reader);
     const post = await inSession(sessionId, admin);
     expect(post.status).toBe(404);
-    expect((await post.json()).error.message).toBe('Session not found');
+    expect(((await post.json()) as any).error.message).toBe('Session not found');
     const stream = await onSession('GET', sessionId, admin);
     expect(stream.status).toBe(404);
     await stream.body?.cancel();
@@ -46,7 +46,7 @@ describe('sessions (default mode)', () => {
 
     const owner = await inSession(sessionId, reader);
     expect(owner.status).toBe(200);
-    expect((await owner.json()).result.tools.length).toBe(2);
+    expect(((await owner.json()) as any).result.tools.length).toBe(2);
   });
 
   it('still authenticates every request on a session: no token, no access', async () => {
@@ -81,7 +81,7 @@ describe('sessions (default mode)', () => {
   it('requires Mcp-Session-Id on requests other than initialize', async () => {
     const response = await post(h.resourceUrl, rpc.listTools(), { token: reader });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.message).toMatch(/Mcp-Session-Id/);
+    expect(((await response.json()) as any).error.message).toMatch(/Mcp-Session-Id/);
   });
 
   it('answers an unknown session id with 404', async () => {
@@ -105,13 +105,13 @@ describe('stateless mode', () => {
     const response = await post(h.resourceUrl, rpc.initialize(), { token: reader });
     expect(response.status).toBe(200);
     expect(response.headers.get('mcp-session-id')).toBeNull();
-    expect((await response.json()).result.serverInfo).toEqual({ name: 'product-catalog', version: '1.0.0' });
+    expect(((await response.json()) as any).result.serverInfo).toEqual({ name: 'product-catalog', version: '1.0.0' });
   });
 
   it('serves a tools/call with no prior initialize', async () => {
     const response = await post(h.resourceUrl, rpc.callTool('whoami'), { token: reader });
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as any;
     expect(JSON.parse(body.result.content[0].text)).toEqual({ sub: 'demo-reader', clientId: 'demo-reader', scopes: ['User.Read'] });
   });
 

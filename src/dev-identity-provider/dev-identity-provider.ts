@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { JsonWebKey } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Provider, { errors } from 'oidc-provider';
 
