@@ -1,30 +1,25 @@
 import 'reflect-metadata';
-import { ConsoleLogger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import { loadExampleConfig } from './config/example-config.js';
 import type { ExampleConfig } from './config/example-config.js';
-import { DEMO_CLIENTS } from './dev-identity-provider/demo-clients.js';
-import { startDevIdentityProvider } from './dev-identity-provider/dev-identity-provider.js';
 import type { DevIdentityProvider } from './dev-identity-provider/dev-identity-provider.js';
 
 /** Starts the example server; returns a function that stops it. */
 export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; issuer: string; close(): Promise<void> }> {
   const config = loadExampleConfig(env);
-  const devIdp = config.issuer ? undefined : await startDevIdentityProvider({ resourceUrl: config.resourceUrl, clients: DEMO_CLIENTS });
+  const devIdp = config.issuer ? undefined : await startEmbeddedIdentityProvider(config);
   const issuer = config.issuer ?? devIdp!.issuer;
   try {
-    // Logs stay buffered until startup succeeded, so a bad configuration prints one line, not a stack trace.
-    const app = await NestFactory.create(AppModule.register({ ...config, issuer }), {
-      bodyParser: false,
-      bufferLogs: true,
-      abortOnError: false,
-      logger: new ConsoleLogger({ logLevels: ['error', 'warn', 'log'] }),
-    });
-    app.flushLogs();
+    // Nest stays silent until startup succeeded, so a bad configuration prints one line, not a stack trace.
+    // The MCP endpoint reads its own body (size limit, JSON-RPC parse errors), hence bodyParser: false.
+    const app = await NestFactory.create(AppModule.register({ ...config, issuer }), { bodyParser: false, abortOnError: false, logger: false });
+    app.useLogger(new ConsoleLogger({ logLevels: config.logLevels }));
     app.enableShutdownHooks();
     await app.listen(config.port, config.host);
     const address = app.getHttpServer().address() as { port: number };
+    new Logger('Example').log(`MCP server listening on http://${config.host}:${address.port}${new URL(config.resourceUrl).pathname} (resource ${config.resourceUrl}, issuer ${issuer})`);
     if (devIdp) printDevInstructions(config, devIdp);
     return {
       url: `http://${config.host}:${address.port}`,
@@ -38,6 +33,15 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
     await devIdp?.close();
     throw error;
   }
+}
+
+/** The newcomer's first run: a real OpenID provider on loopback, issuing tokens for the demo roles. */
+async function startEmbeddedIdentityProvider(config: ExampleConfig): Promise<DevIdentityProvider> {
+  const [{ startDevIdentityProvider }, { DEMO_CLIENTS }] = await Promise.all([
+    import('./dev-identity-provider/dev-identity-provider.js'),
+    import('./dev-identity-provider/demo-clients.js'),
+  ]);
+  return startDevIdentityProvider({ resourceUrl: config.resourceUrl, clients: DEMO_CLIENTS });
 }
 
 function printDevInstructions(config: ExampleConfig, idp: DevIdentityProvider): void {

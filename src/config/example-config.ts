@@ -1,3 +1,5 @@
+import type { LogLevel } from '@nestjs/common';
+
 /** The example server's settings, read from the environment. */
 export interface ExampleConfig {
   readonly port: number;
@@ -11,7 +13,11 @@ export interface ExampleConfig {
   readonly stateless: boolean;
   readonly allowedOrigins?: string[];
   readonly sessionIdleTimeoutMs?: number;
+  /** Nest log levels to print, from LOG_LEVEL (error, warn, log, debug or verbose: that level and above). */
+  readonly logLevels: LogLevel[];
 }
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 export type IdentityProviderKind = 'oidc' | 'keycloak' | 'entra';
 
@@ -23,7 +29,7 @@ export class ExampleConfigError extends Error {
 /**
  * Reads `PORT`, `HOST`, `MCP_AUTH_ISSUER`, `MCP_AUTH_AUDIENCE`, `MCP_AUTH_JWKS_URI`,
  * `MCP_AUTH_IDP`, `MCP_RESOURCE_URL`, `MCP_STATELESS`, `MCP_ALLOWED_ORIGINS` and
- * `MCP_SESSION_IDLE_TIMEOUT_MS`.
+ * `MCP_SESSION_IDLE_TIMEOUT_MS` and `LOG_LEVEL`.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   const port = parsePort(env.PORT);
@@ -43,6 +49,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     stateless: parseBoolean('MCP_STATELESS', env.MCP_STATELESS),
     allowedOrigins: list(env.MCP_ALLOWED_ORIGINS),
     sessionIdleTimeoutMs: optionalPositiveInteger('MCP_SESSION_IDLE_TIMEOUT_MS', env.MCP_SESSION_IDLE_TIMEOUT_MS),
+    logLevels: parseLogLevel(env.LOG_LEVEL),
   };
 }
 
@@ -79,6 +86,13 @@ function optionalPositiveInteger(name: string, value: string | undefined): numbe
   const number = Number(value);
   if (!Number.isInteger(number) || number <= 0) throw new ExampleConfigError(`${name} must be a positive whole number (got "${value}")`);
   return number;
+}
+
+function parseLogLevel(value: string | undefined): LogLevel[] {
+  const level = (value?.trim().toLowerCase() || 'log') as LogLevel;
+  const index = LOG_LEVELS.indexOf(level);
+  if (index < 0) throw new ExampleConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${value}")`);
+  return LOG_LEVELS.slice(0, index + 1);
 }
 
 function list(value: string | undefined): string[] | undefined {

@@ -34,6 +34,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     HOST: '127.0.0.1',
     MCP_AUTH_ISSUER: idp.issuer,
     MCP_RESOURCE_URL: resourceUrl,
+    LOG_LEVEL: 'warn',
     ...env,
   }).catch(async (error) => {
     await idp.close();

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { MCP_SCOPES_METADATA } from '../mcp-auth.constants.js';
 import type { ScopeRequirement } from './scope-requirement.js';
 

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { ZodObject, ZodRawShape } from 'zod';
 import { MCP_TOOL_METADATA } from '../mcp-auth.constants.js';

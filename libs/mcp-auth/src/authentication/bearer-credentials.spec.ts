@@ -1,0 +1,35 @@
+import type { IncomingMessage } from 'node:http';
+import { bearerCredentialsOf } from './bearer-credentials.js';
+
+function request(headers: Record<string, string>, url = '/mcp'): IncomingMessage {
+  return { headers, url } as unknown as IncomingMessage;
+}
+
+describe('bearerCredentialsOf', () => {
+  it('reads a bearer token, the scheme in any case', () => {
+    expect(bearerCredentialsOf(request({ authorization: 'Bearer abc.def-ghi_~+/=' }))).toEqual({ kind: 'bearer', token: 'abc.def-ghi_~+/=' });
+    expect(bearerCredentialsOf(request({ authorization: 'bearer xyz' }))).toEqual({ kind: 'bearer', token: 'xyz' });
+  });
+
+  it('reports a missing header as missing', () => {
+    expect(bearerCredentialsOf(request({}))).toEqual({ kind: 'missing' });
+  });
+
+  it.each(['Basic abc', 'Bearer', 'Bearer ', 'Bearer a b', 'Bearer a"b', 'Token abc'])('reports %j as malformed', (header) => {
+    expect(bearerCredentialsOf(request({ authorization: header })).kind).toBe('malformed');
+  });
+
+  it('refuses a token in the query string, even beside a valid header', () => {
+    const credentials = bearerCredentialsOf(request({ authorization: 'Bearer abc' }, '/mcp?access_token=abc'));
+    expect(credentials).toEqual({ kind: 'malformed', reason: 'Access tokens are accepted only in the Authorization header' });
+  });
+
+  it('refuses an oversized header', () => {
+    expect(bearerCredentialsOf(request({ authorization: `Bearer ${'a'.repeat(20_000)}` })).kind).toBe('malformed');
+  });
+
+  it('remembers the result on the request', () => {
+    const req = request({ authorization: 'Bearer abc' });
+    expect(bearerCredentialsOf(req)).toBe(bearerCredentialsOf(req));
+  });
+});

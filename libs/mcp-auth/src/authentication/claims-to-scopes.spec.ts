@@ -1,0 +1,37 @@
+import { defaultClaimsToScopes, entraClaimsToScopes, keycloakClaimsToScopes } from './claims-to-scopes.js';
+import { clientIdOf, principalFromClaims } from './principal.js';
+
+describe('claims to scopes', () => {
+  it('default: scope string, scp string or list, roles, realm roles; ignores wrong types', () => {
+    expect(defaultClaimsToScopes({ scope: 'a  b', scp: ['c', 7], roles: ['d'], realm_access: { roles: ['e'] } })).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(defaultClaimsToScopes({ scope: 42, scp: { x: 1 }, roles: 'f g', realm_access: 'nope' })).toEqual(['f', 'g']);
+  });
+
+  it('keycloak: scope, realm roles, and the named client roles only', () => {
+    const claims = {
+      scope: 'openid User.Read',
+      realm_access: { roles: ['offline_access', 'catalog-admin'] },
+      resource_access: { 'mcp-api': { roles: ['Admin.Write'] }, other: { roles: ['Nope'] } },
+    };
+    expect(keycloakClaimsToScopes({ clientId: 'mcp-api' })(claims)).toEqual(['openid', 'User.Read', 'offline_access', 'catalog-admin', 'Admin.Write']);
+    expect(keycloakClaimsToScopes({ realmRoles: false })(claims)).toEqual(['openid', 'User.Read']);
+  });
+
+  it('entra: delegated scp and application roles', () => {
+    expect(entraClaimsToScopes({ scp: 'User.Read User.Write' })).toEqual(['User.Read', 'User.Write']);
+    expect(entraClaimsToScopes({ roles: ['Admin.Write'] })).toEqual(['Admin.Write']);
+    expect(entraClaimsToScopes({ scope: 'ignored' })).toEqual([]);
+  });
+
+  it('client id: client_id, else azp, else appid', () => {
+    expect(clientIdOf({ client_id: 'a', azp: 'b', appid: 'c' })).toBe('a');
+    expect(clientIdOf({ azp: 'b', appid: 'c' })).toBe('b');
+    expect(clientIdOf({ appid: 'c' })).toBe('c');
+    expect(clientIdOf({})).toBeUndefined();
+  });
+
+  it('builds the principal from claims', () => {
+    const claims = { iss: 'https://idp', sub: 'u1', azp: 'app', exp: 123, scope: 'x' };
+    expect(principalFromClaims(claims, defaultClaimsToScopes)).toEqual({ sub: 'u1', clientId: 'app', scopes: ['x'], issuer: 'https://idp', expiresAt: 123, claims });
+  });
+});
