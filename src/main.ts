@@ -45,26 +45,30 @@ async function startEmbeddedIdentityProvider(config: ExampleConfig): Promise<Dev
 }
 
 function printDevInstructions(config: ExampleConfig, idp: DevIdentityProvider): void {
+  const url = config.resourceUrl;
+  const tokenCommand = (clientId: string, secret: string, scopes: readonly string[]) =>
+    `curl -s -u ${clientId}:${secret} -d grant_type=client_credentials -d 'scope=${scopes.join(' ')}' -d resource=${url} ${idp.tokenEndpoint}`;
+  const mcpHeaders = `-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2025-11-25'`;
   const lines = [
     '',
-    `MCP endpoint:           ${config.resourceUrl}`,
-    `Development issuer:     ${idp.issuer}  (embedded oidc-provider; set MCP_AUTH_ISSUER to use your own)`,
+    `MCP endpoint:        ${url}`,
+    `Development issuer:  ${idp.issuer}  (embedded oidc-provider, keys in memory; set MCP_AUTH_ISSUER to use your own)`,
     '',
-    'Get a token for a demo role (reader: User.Read, writer: + User.Write, admin: + Admin.Write):',
+    'Demo roles: demo-reader (User.Read), demo-writer (+ User.Write), demo-admin (+ Admin.Write). Get a token:',
+    ...idp.clients.map((client) => `  ${tokenCommand(client.clientId, client.clientSecret, client.scopes)}`),
+    '',
+    'Call a tool as the admin:',
+    `  TOKEN=$(${tokenCommand('demo-admin', 'demo-admin-secret', ['User.Read', 'User.Write', 'Admin.Write'])} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
   ];
-  for (const client of idp.clients) {
+  if (config.stateless) {
+    lines.push(`  curl -s ${url} ${mcpHeaders} -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'`);
+  } else {
     lines.push(
-      `  ${client.clientId.padEnd(12)} curl -s -u ${client.clientId}:${client.clientSecret} -d grant_type=client_credentials -d 'scope=${client.scopes.join(' ')}' -d resource=${config.resourceUrl} ${idp.tokenEndpoint}`,
+      `  SESSION=$(curl -s -D - -o /dev/null ${url} ${mcpHeaders} -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}' | awk -F': ' 'tolower($1)=="mcp-session-id" {print $2}' | tr -d '\r')`,
+      `  curl -s ${url} ${mcpHeaders} -H "Mcp-Session-Id: $SESSION" -d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'`,
     );
   }
-  lines.push(
-    '',
-    'Then call a tool (stateless mode shown; with sessions, send "initialize" first and then Mcp-Session-Id):',
-    `  TOKEN=$(curl -s -u demo-admin:demo-admin-secret -d grant_type=client_credentials -d 'scope=User.Read User.Write Admin.Write' -d resource=${config.resourceUrl} ${idp.tokenEndpoint} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
-    `  curl -s ${config.resourceUrl} -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\`,
-    `       -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}' -i`,
-    '',
-  );
+  lines.push('', 'Or point any MCP client at the endpoint: it finds the issuer through the 401 and the protected resource metadata.', '');
   console.log(lines.join('\n'));
 }
 

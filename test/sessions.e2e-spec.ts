@@ -84,6 +84,12 @@ describe('sessions (default mode)', () => {
     expect(((await response.json()) as any).error.message).toMatch(/Mcp-Session-Id/);
   });
 
+  it('answers other methods with 405 and Allow', async () => {
+    const response = await fetch(h.resourceUrl, { method: 'PUT', headers: { authorization: `Bearer ${reader}` } });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, POST, DELETE, OPTIONS');
+  });
+
   it('answers an unknown session id with 404', async () => {
     const response = await inSession('00000000-0000-4000-8000-000000000000', reader);
     expect(response.status).toBe(404);

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Inject, Options, Post, Req, Res, Type, UseFilters, UseGuards } from '@nestjs/common';
+import { All, Controller, Delete, Get, Inject, Options, Post, Req, Res, Type, UseFilters, UseGuards } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BearerChallengeFilter } from '../authentication/bearer-challenge.filter.js';
 import { McpAuthGuard } from '../authentication/mcp-auth.guard.js';
@@ -47,6 +47,12 @@ export function createMcpEndpointController(path: string): Type<unknown> {
     @UseGuards(OriginGuard, McpAuthGuard)
     terminate(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
       return this.endpoint.delete(req, res);
+    }
+
+    /** Any other method: registered last, so it only sees what the handlers above did not take. */
+    @All()
+    unsupported(@Res() res: ServerResponse): void {
+      writeJsonRpcError(res, 405, -32000, 'Method not allowed', { Allow: 'GET, POST, DELETE, OPTIONS' });
     }
   }
   return McpEndpointController;
