@@ -4,6 +4,7 @@ import { AuthModuleOptions } from '@nestjs/passport';
 import { Challenges } from './authentication/challenges.js';
 import { McpAuthGuard } from './authentication/mcp-auth.guard.js';
 import { McpJwtStrategy } from './authentication/jwt.strategy.js';
+import { IssuerRegistry } from './authentication/identity-providers/issuer-registry.js';
 import { ScopePolicy } from './authorization/scope-policy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import { MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAME } from './mcp-auth.constants.js';
@@ -57,6 +58,7 @@ import { SessionRegistry } from './transport/session-registry.js';
       inject: [MCP_AUTH_STRATEGY_NAME],
       useFactory: (defaultStrategy: string) => ({ defaultStrategy, session: false }),
     },
+    IssuerRegistry,
     Challenges,
     McpJwtStrategy,
     McpAuthGuard,

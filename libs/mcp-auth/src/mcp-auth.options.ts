@@ -1,17 +1,33 @@
 import type { ClaimsToScopes } from './authentication/claims-to-scopes.js';
+import type { McpIssuerOptions } from './authentication/identity-providers/issuer-options.js';
+import type { ResolvedIssuer } from './authentication/identity-providers/resolve-issuers.js';
 import type { McpPrincipal } from './authentication/principal.js';
+import type { ScopeHierarchy, ScopeHierarchyOptions } from './authorization/scope-hierarchy.js';
 
 /** Signature algorithms a JWT may be verified with (asymmetric only). */
 export type JwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
 
-/** Options of {@link McpAuthModule}. Only `issuer` and `resourceUrl` are required. */
+/** Options of {@link McpAuthModule}. Required: `resourceUrl`, and `issuer` or `issuers`. */
 export interface McpAuthOptions {
-  /** The identity provider's issuer identifier, exactly as tokens carry it in `iss`. */
-  issuer: string;
-  /** Accepted `aud` values; a token must carry at least one. Default: `resourceUrl`. */
+  /** The identity provider's issuer identifier, exactly as tokens carry it in `iss`. Or use `issuers`. */
+  issuer?: string;
+  /** Accepted `aud` values of `issuer`'s tokens; a token must carry at least one. Default: `resourceUrl`. */
   audience?: string | string[];
-  /** Where the issuer's keys are. Default: `jwks_uri` from `<issuer>/.well-known/openid-configuration`. */
+  /** Where `issuer`'s keys are. Default: `jwks_uri` from `<issuer>/.well-known/openid-configuration`. */
   jwksUri?: string;
+  /**
+   * Identity providers whose tokens are accepted, each with its own keys and rules:
+   * `keycloak({...})`, `entra({...})`, `oidc({...})` or your own {@link McpIssuerOptions}.
+   * A token is routed by its `iss`; an unknown issuer is refused before any key is fetched.
+   * Combines with `issuer` (which becomes the first entry).
+   */
+  issuers?: McpIssuerOptions[];
+  /**
+   * Broader scopes and the narrower ones they imply, transitively:
+   * `{ 'Admin.Write': ['User.Write'], 'User.Write': ['User.Read'] }`. Applies to listing,
+   * calling and challenges. Cycles are refused at startup.
+   */
+  scopeHierarchy?: ScopeHierarchyOptions;
   /** Accepted signature algorithms. Default `['RS256']`. */
   algorithms?: JwtAlgorithm[];
   /** Leeway for `exp` and `nbf`, in seconds. Default 5, at most 60. */
@@ -47,9 +63,13 @@ export interface McpAuthOptions {
 
 /** Options after validation and discovery: every default filled in. */
 export interface ResolvedMcpAuthOptions {
+  /** Every trusted issuer, in configuration order. */
+  readonly issuers: readonly ResolvedIssuer[];
+  /** The first issuer's identifier, audiences and keys (the only ones with a single-issuer configuration). */
   readonly issuer: string;
   readonly audiences: readonly string[];
   readonly jwksUri: string;
+  readonly scopeHierarchy: ScopeHierarchy;
   readonly algorithms: readonly JwtAlgorithm[];
   readonly clockToleranceSeconds: number;
   readonly resourceUrl: string;

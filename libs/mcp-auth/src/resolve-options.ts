@@ -1,7 +1,9 @@
 import { defaultClaimsToScopes } from './authentication/claims-to-scopes.js';
-import { discoverOpenIdConfiguration } from './authentication/openid-discovery.js';
+import { resolveIssuers } from './authentication/identity-providers/resolve-issuers.js';
+import { resolveScopeHierarchy } from './authorization/scope-hierarchy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import type { JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
+import { requireUrl } from './option-validation.js';
 
 const ASYMMETRIC_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 const MAX_CLOCK_TOLERANCE_SECONDS = 60;
@@ -12,19 +14,13 @@ const MAX_CLOCK_TOLERANCE_SECONDS = 60;
  */
 export async function resolveOptions(options: McpAuthOptions, path: string): Promise<ResolvedMcpAuthOptions> {
   if (!options || typeof options !== 'object') {
-    throw new McpAuthConfigurationError('options', 'must be an object with at least "issuer" and "resourceUrl"');
+    throw new McpAuthConfigurationError('options', 'must be an object with at least "issuer" (or "issuers") and "resourceUrl"');
   }
-  const issuer = requireUrl('issuer', options.issuer);
   const resourceUrl = requireUrl('resourceUrl', options.resourceUrl);
   if (resourceUrl.endsWith('/') || new URL(resourceUrl).hash || new URL(resourceUrl).search) {
     throw new McpAuthConfigurationError('resourceUrl', `must be the endpoint URL without trailing slash, query or fragment (got ${resourceUrl})`);
   }
   checkPath(path);
-
-  const audiences = options.audience === undefined ? [resourceUrl] : [options.audience].flat();
-  if (audiences.length === 0 || audiences.some((aud) => typeof aud !== 'string' || aud.trim() === '')) {
-    throw new McpAuthConfigurationError('audience', 'must be a non-empty string or list of strings');
-  }
 
   const algorithms = options.algorithms ?? ['RS256'];
   if (!Array.isArray(algorithms) || algorithms.length === 0 || algorithms.some((alg) => !ASYMMETRIC_ALGORITHMS.includes(alg))) {
@@ -43,15 +39,17 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     }
   }
 
+  const scopeHierarchy = resolveScopeHierarchy(options.scopeHierarchy);
   const server = options.server ?? { name: 'mcp-server', version: '1.0.0' };
-  const jwksUri = options.jwksUri !== undefined
-    ? requireUrl('jwksUri', options.jwksUri)
-    : (await discoverOpenIdConfiguration(issuer, options.discoveryTimeoutMs ?? 10_000)).jwks_uri;
+  const claimsToScopes = options.claimsToScopes ?? defaultClaimsToScopes;
+  const issuers = await resolveIssuers(options, { resourceUrl, claimsToScopes, discoveryTimeoutMs: options.discoveryTimeoutMs ?? 10_000 });
 
   return {
-    issuer,
-    audiences,
-    jwksUri,
+    issuers,
+    issuer: issuers[0].issuers[0],
+    audiences: issuers[0].audiences,
+    jwksUri: issuers[0].jwksUri,
+    scopeHierarchy,
     algorithms,
     clockToleranceSeconds,
     resourceUrl,
@@ -61,7 +59,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     allowedOrigins,
     server,
     resourceName: options.resourceName ?? server.name,
-    claimsToScopes: options.claimsToScopes ?? defaultClaimsToScopes,
+    claimsToScopes,
     validateUser: options.validateUser,
     challengeScopes: options.challengeScopes,
     sessionIdleTimeoutMs: positive('sessionIdleTimeoutMs', options.sessionIdleTimeoutMs, 30 * 60_000),
@@ -78,22 +76,6 @@ export function protectedResourceMetadataUrl(resourceUrl: string): string {
   const url = new URL(resourceUrl);
   const path = url.pathname === '/' ? '' : url.pathname;
   return `${url.origin}/.well-known/oauth-protected-resource${path}`;
-}
-
-function requireUrl(option: string, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new McpAuthConfigurationError(option, 'is required (an absolute http(s) URL)');
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new McpAuthConfigurationError(option, `is not a valid URL: ${JSON.stringify(value)}`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new McpAuthConfigurationError(option, `must be an http(s) URL (got ${JSON.stringify(value)})`);
-  }
-  return value;
 }
 
 function checkPath(path: string): void {

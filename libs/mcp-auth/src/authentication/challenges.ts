@@ -3,6 +3,8 @@ import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { BearerChallengeException } from './bearer-challenge.exception.js';
+import { IssuerRegistry } from './identity-providers/issuer-registry.js';
+import type { McpPrincipal } from './principal.js';
 import type { TokenRejection } from './token-rejection.js';
 
 /**
@@ -14,13 +16,14 @@ export class Challenges {
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
     private readonly catalogue: ToolCatalogue,
+    private readonly issuers: IssuerRegistry,
   ) {}
 
   /** No credentials at all: 401 without an `error`, pointing at the metadata, with a scope hint. */
   missingToken(): BearerChallengeException {
     return new BearerChallengeException(401, {
       resourceMetadata: this.options.resourceMetadataUrl,
-      scope: this.options.challengeScopes ?? this.catalogue.scopesSupported,
+      scope: this.issuers.advertised(this.options.challengeScopes ?? this.catalogue.scopesSupported),
     });
   }
 
@@ -42,12 +45,15 @@ export class Challenges {
     });
   }
 
-  /** A valid token without the scopes an operation needs: 403 `insufficient_scope`, starting step-up. */
-  insufficientScope(scopes: readonly string[], operation: string): BearerChallengeException {
+  /**
+   * A valid token without the scopes an operation needs: 403 `insufficient_scope`, starting
+   * step-up. The `scope` parameter names them as the caller's issuer wants them requested.
+   */
+  insufficientScope(scopes: readonly string[], operation: string, principal?: McpPrincipal): BearerChallengeException {
     return new BearerChallengeException(403, {
       error: 'insufficient_scope',
       errorDescription: `${operation} requires scope: ${scopes.join(' ')}`,
-      scope: scopes,
+      scope: this.issuers.advertised(scopes, principal),
       resourceMetadata: this.options.resourceMetadataUrl,
     });
   }

@@ -32,6 +32,11 @@ describe('claims to scopes', () => {
 
   it('builds the principal from claims', () => {
     const claims = { iss: 'https://idp', sub: 'u1', azp: 'app', exp: 123, scope: 'x' };
-    expect(principalFromClaims(claims, defaultClaimsToScopes)).toEqual({ sub: 'u1', clientId: 'app', scopes: ['x'], issuer: 'https://idp', expiresAt: 123, claims });
+    expect(principalFromClaims(claims, defaultClaimsToScopes)).toEqual({ sub: 'u1', id: 'u1', clientId: 'app', scopes: ['x'], issuer: 'https://idp', expiresAt: 123, claims });
+  });
+
+  it("keys the principal by the issuer's subject derivation when it has one", () => {
+    const claims = { iss: 'https://idp', sub: 'pairwise', tid: 't', oid: 'o' };
+    expect(principalFromClaims(claims, defaultClaimsToScopes, (c) => `${c.tid}/${c.oid}`)).toMatchObject({ sub: 'pairwise', id: 't/o' });
   });
 });

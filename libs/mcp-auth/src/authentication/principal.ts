@@ -19,6 +19,11 @@ export interface JwtClaims {
 export interface McpPrincipal {
   /** The token's subject (`sub`). */
   readonly sub: string;
+  /**
+   * Who the caller is, stable across its tokens: `sub`, or what the issuer derives
+   * (Entra ID: `<tid>/<oid>`, since Entra's `sub` differs per application). Sessions belong to it.
+   */
+  readonly id: string;
   /** The OAuth client that obtained the token: `client_id`, else `azp`, else `appid`. */
   readonly clientId?: string;
   /** Granted scopes and roles, as the claims-to-scopes mapping produced them. */
@@ -41,9 +46,15 @@ export function clientIdOf(claims: JwtClaims): string | undefined {
 }
 
 /** Builds the principal from validated claims. */
-export function principalFromClaims(claims: JwtClaims, claimsToScopes: ClaimsToScopes): McpPrincipal {
+export function principalFromClaims(
+  claims: JwtClaims,
+  claimsToScopes: ClaimsToScopes,
+  subjectOf: (claims: JwtClaims) => string | undefined = (c) => (typeof c.sub === 'string' ? c.sub : undefined),
+): McpPrincipal {
+  const sub = String(claims.sub ?? '');
   return {
-    sub: String(claims.sub ?? ''),
+    sub,
+    id: subjectOf(claims) ?? sub,
     clientId: clientIdOf(claims),
     scopes: claimsToScopes(claims),
     issuer: String(claims.iss ?? ''),
@@ -52,7 +63,7 @@ export function principalFromClaims(claims: JwtClaims, claimsToScopes: ClaimsToS
   };
 }
 
-/** Sessions belong to a subject: the issuer and subject together identify it. */
+/** Sessions belong to a subject: the issuer and the principal's id together identify it. */
 export function ownerKeyOf(principal: McpPrincipal): string {
-  return `${principal.issuer}\u0000${principal.sub}`;
+  return `${principal.issuer}\u0000${principal.id}`;
 }

@@ -1,5 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { McpPrincipal } from '../authentication/principal.js';
+import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
+import { FLAT_SCOPE_HIERARCHY, expandScopes, withoutImpliedScopes } from './scope-hierarchy.js';
+import type { ScopeHierarchy } from './scope-hierarchy.js';
 import type { ScopeHolder, ScopeRequirement } from './scope-requirement.js';
 import { holderOf, satisfiesAll, scopesToRequest } from './scope-requirement.js';
 
@@ -10,17 +14,23 @@ const ALLOWED: ScopeDecision = { allowed: true };
 
 /**
  * Decides whether a principal may perform an operation. The one place that
- * knows how granted scopes are compared with required ones.
+ * knows how granted scopes are compared with required ones, including the
+ * `scopeHierarchy` (a broader scope satisfies the narrower ones it implies).
  */
 @Injectable()
 export class ScopePolicy {
   private readonly holders = new WeakMap<McpPrincipal, ScopeHolder>();
+  private readonly hierarchy: ScopeHierarchy;
 
-  /** What the principal holds, remembered for the life of the principal (one request). */
+  constructor(@Inject(MCP_AUTH_RESOLVED_OPTIONS) options: Pick<ResolvedMcpAuthOptions, 'scopeHierarchy'>) {
+    this.hierarchy = options.scopeHierarchy ?? FLAT_SCOPE_HIERARCHY;
+  }
+
+  /** What the principal holds, implied scopes included, remembered for the life of the principal (one request). */
   holderFor(principal: McpPrincipal): ScopeHolder {
     let holder = this.holders.get(principal);
     if (!holder) {
-      holder = holderOf(principal.scopes);
+      holder = holderOf(expandScopes(principal.scopes, this.hierarchy));
       this.holders.set(principal, holder);
     }
     return holder;
@@ -30,6 +40,11 @@ export class ScopePolicy {
     if (requirements.length === 0) return ALLOWED;
     const holder = this.holderFor(principal);
     if (satisfiesAll(requirements, holder)) return ALLOWED;
-    return { allowed: false, scopesToRequest: scopesToRequest(requirements) };
+    return { allowed: false, scopesToRequest: withoutImpliedScopes(scopesToRequest(requirements), this.hierarchy) };
+  }
+
+  /** Every scope worth advertising: those the tools mention and those the hierarchy names. */
+  supportedScopes(mentioned: readonly string[]): string[] {
+    return [...new Set([...mentioned, ...this.hierarchy.scopes])];
   }
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
+import { IssuerRegistry } from '../authentication/identity-providers/issuer-registry.js';
+import { ScopePolicy } from '../authorization/scope-policy.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
 
 /** The OAuth 2.0 Protected Resource Metadata document (RFC 9728 §2) this server publishes. */
@@ -20,6 +22,8 @@ export class ProtectedResourceMetadataService {
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
     private readonly catalogue: ToolCatalogue,
+    private readonly policy: ScopePolicy,
+    private readonly issuers: IssuerRegistry,
   ) {}
 
   /** The document, serialised once. Empty fields are left out, as RFC 9728 asks. */
@@ -28,10 +32,12 @@ export class ProtectedResourceMetadataService {
   }
 
   build(): ProtectedResourceMetadata {
-    const scopes = this.catalogue.scopesSupported.filter((scope) => scope !== 'offline_access');
+    const supported = this.policy.supportedScopes(this.catalogue.scopesSupported).filter((scope) => scope !== 'offline_access');
+    // As clients must request them from their issuer (Entra: api://<app>/<scope>); tools keep the short names.
+    const scopes = this.issuers.advertised(supported);
     return {
       resource: this.options.resourceUrl,
-      authorization_servers: [this.options.issuer],
+      authorization_servers: this.issuers.authorizationServers,
       bearer_methods_supported: ['header'],
       ...(scopes.length > 0 ? { scopes_supported: [...scopes] } : {}),
       ...(this.options.resourceName ? { resource_name: this.options.resourceName } : {}),

@@ -27,6 +27,6 @@ export class PreDispatchAuthorization {
     const tool = this.catalogue.get(params.name);
     if (!tool) return undefined;
     const decision = this.policy.decide(principal, tool.requirements);
-    return decision.allowed ? undefined : this.challenges.insufficientScope(decision.scopesToRequest, `Tool ${tool.name}`);
+    return decision.allowed ? undefined : this.challenges.insufficientScope(decision.scopesToRequest, `Tool ${tool.name}`, principal);
   }
 }

@@ -1,0 +1,139 @@
+import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
+import { entraClaimsToScopes } from '../claims-to-scopes.js';
+import { TokenRejection } from '../token-rejection.js';
+import type { McpIssuerOptions } from './issuer-options.js';
+import { audiencesOf, presetUrl } from './preset-validation.js';
+
+/** National clouds of Microsoft Entra ID and their hosts. */
+export type EntraCloud = 'public' | 'usgov' | 'china';
+
+/** Options of the {@link entra} preset. */
+export interface EntraPresetOptions {
+  /** The directory (tenant) id, or `organizations` / `common` for a multi-tenant app (then `allowedTenants` is required). */
+  tenantId: string;
+  /** The application (client) id of the API's app registration: the audience of v2 tokens. */
+  clientId: string;
+  /** The App ID URI from "Expose an API" (the audience of v1 tokens). Default `api://<clientId>`. */
+  appIdUri?: string;
+  /** Also accept v1.0 tokens (issuer `https://sts.windows.net/<tenant>/`). Default false: set `accessTokenAcceptedVersion: 2` instead. */
+  acceptV1Tokens?: boolean;
+  /** The national cloud. Default `public`. */
+  cloud?: EntraCloud;
+  /** The login host instead of the cloud's, e.g. a test identity provider on loopback. */
+  authorityHost?: string;
+  /** Tenants whose tokens are accepted (required with `organizations`/`common`); checked against `tid` and the issuer. */
+  allowedTenants?: string[];
+}
+
+const CLOUDS: Record<EntraCloud, { login: string; v1Issuer: string }> = {
+  public: { login: 'https://login.microsoftonline.com', v1Issuer: 'https://sts.windows.net' },
+  usgov: { login: 'https://login.microsoftonline.us', v1Issuer: 'https://login.microsoftonline.us' },
+  china: { login: 'https://login.chinacloudapi.cn', v1Issuer: 'https://sts.chinacloudapi.cn' },
+};
+
+/** Microsoft Graph's application id and URI: a token for Graph is never a token for us. */
+const GRAPH_AUDIENCES = ['00000003-0000-0000-c000-000000000000', 'https://graph.microsoft.com', 'https://graph.microsoft.com/'];
+const MULTI_TENANT = ['organizations', 'common'];
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Microsoft Entra ID: v2 issuer (and v1 when `acceptV1Tokens`), audiences = client id and
+ * App ID URI, permissions from `scp` (delegated) and `roles` (app-only), principal keyed by
+ * `tid` + `oid` (Entra's `sub` differs per app). Multi-tenant only with `allowedTenants`,
+ * checked against `tid` and the issuer. A Microsoft Graph token is refused with a clear
+ * reason instead of a baffling signature error. The protected resource metadata and the
+ * challenges advertise the full `api://…/<scope>` strings Entra expects clients to request.
+ *
+ * @example
+ * ```ts
+ * McpAuthModule.forRoot({
+ *   resourceUrl: 'https://api.example.com/mcp',
+ *   issuers: [entra({ tenantId: '8f0c…', clientId: '3b9e…' })],
+ * })
+ * ```
+ */
+export function entra(options: EntraPresetOptions): McpIssuerOptions {
+  if (!options || typeof options !== 'object') throw new McpAuthConfigurationError('entra()', 'needs { tenantId, clientId }');
+  const { tenantId, clientId } = options;
+  const multiTenant = MULTI_TENANT.includes(tenantId);
+  if (typeof tenantId !== 'string' || (!multiTenant && !GUID.test(tenantId))) {
+    throw new McpAuthConfigurationError('entra({ tenantId })', `must be the directory (tenant) id GUID, or "organizations"/"common" with allowedTenants (got ${JSON.stringify(tenantId)})`);
+  }
+  if (typeof clientId !== 'string' || !GUID.test(clientId)) {
+    throw new McpAuthConfigurationError('entra({ clientId })', `must be the API's application (client) id GUID (got ${JSON.stringify(clientId)})`);
+  }
+  const tenants = allowedTenantsOf(options, multiTenant);
+  const cloud = CLOUDS[options.cloud ?? 'public'];
+  if (!cloud) throw new McpAuthConfigurationError('entra({ cloud })', `must be one of ${Object.keys(CLOUDS).join(', ')} (got ${JSON.stringify(options.cloud)})`);
+  if (options.cloud !== undefined && options.authorityHost !== undefined) {
+    throw new McpAuthConfigurationError('entra({ authorityHost })', 'and "cloud" are alternatives: give one');
+  }
+  const authority = options.authorityHost !== undefined ? presetUrl('entra({ authorityHost })', options.authorityHost) : cloud.login;
+  const appIdUri = options.appIdUri !== undefined ? appIdUriOf(options.appIdUri) : `api://${clientId}`;
+
+  const v2Issuer = (tenant: string) => `${authority}/${tenant}/v2.0`;
+  const v1Issuer = (tenant: string) => `${cloud.v1Issuer}/${tenant}/`;
+  const acceptsV1 = options.acceptV1Tokens ?? false;
+  const issuers = tenants.flatMap((tenant) => (acceptsV1 ? [v2Issuer(tenant), v1Issuer(tenant)] : [v2Issuer(tenant)]));
+
+  return {
+    name: 'entra',
+    issuer: issuers,
+    audience: [clientId, appIdUri],
+    jwksUri: `${authority}/${tenantId}/discovery/v2.0/keys`,
+    authorizationServers: tenants.map(v2Issuer),
+    claimsToScopes: entraClaimsToScopes,
+    screen: (claims) => {
+      if (audiencesOf(claims.aud).some((aud) => GRAPH_AUDIENCES.includes(aud))) {
+        return new TokenRejection(
+          'wrong_audience',
+          `The access token was issued for Microsoft Graph, not for this API: request a token for ${appIdUri}/<scope> (or ${appIdUri}/.default)`,
+        );
+      }
+      return undefined;
+    },
+    checkClaims: (claims) => {
+      const tid = claims.tid;
+      if (typeof tid !== 'string' || !tenants.includes(tid)) {
+        return new TokenRejection('wrong_issuer', 'The access token was issued by a tenant this server does not accept');
+      }
+      // `iss` must be the issuer of that very tenant: a token cannot borrow another tenant's issuer.
+      if (claims.iss !== v2Issuer(tid) && !(acceptsV1 && claims.iss === v1Issuer(tid))) {
+        return new TokenRejection('wrong_issuer', "The access token's issuer does not belong to its tenant (tid)");
+      }
+      if (typeof claims.oid !== 'string' || claims.oid === '') {
+        return new TokenRejection('missing_subject', 'The access token has no object id (oid)');
+      }
+      return undefined;
+    },
+    subjectOf: (claims) => `${String(claims.tid)}/${String(claims.oid)}`,
+    advertisedScope: (scope) => (scope.includes('://') || scope.startsWith(`${appIdUri}/`) ? scope : `${appIdUri}/${scope}`),
+  };
+}
+
+function allowedTenantsOf(options: EntraPresetOptions, multiTenant: boolean): string[] {
+  const allowed = options.allowedTenants;
+  if (allowed !== undefined && (!Array.isArray(allowed) || allowed.length === 0 || allowed.some((tenant) => typeof tenant !== 'string' || !GUID.test(tenant)))) {
+    throw new McpAuthConfigurationError('entra({ allowedTenants })', 'must list tenant id GUIDs');
+  }
+  if (multiTenant) {
+    if (!allowed) {
+      throw new McpAuthConfigurationError(
+        'entra({ allowedTenants })',
+        `is required with tenantId "${options.tenantId}": list the tenant ids whose users may call this server (any tenant would otherwise be accepted)`,
+      );
+    }
+    return allowed.map((tenant) => tenant.toLowerCase());
+  }
+  if (allowed && (allowed.length !== 1 || allowed[0].toLowerCase() !== options.tenantId.toLowerCase())) {
+    throw new McpAuthConfigurationError('entra({ allowedTenants })', `is for multi-tenant apps: use tenantId "organizations" to accept ${allowed.join(', ')}`);
+  }
+  return [options.tenantId.toLowerCase()];
+}
+
+function appIdUriOf(value: unknown): string {
+  if (typeof value !== 'string' || !/^(api|https?):\/\/[^\s?#]+$/.test(value)) {
+    throw new McpAuthConfigurationError('entra({ appIdUri })', `must be the App ID URI from "Expose an API", e.g. api://<client-id> (got ${JSON.stringify(value)})`);
+  }
+  return value.replace(/\/+$/, '');
+}

@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { MCP_AUTH_RESOLVED_OPTIONS } from '../../mcp-auth.constants.js';
+import type { ResolvedMcpAuthOptions } from '../../mcp-auth.options.js';
+import { jwksKeyProvider } from '../jwks-key-provider.js';
+import type { SigningKeyProvider } from '../jwks-key-provider.js';
+import { decodeUnverifiedJwt } from '../jwt-header.js';
+import type { JwtClaims, McpPrincipal } from '../principal.js';
+import { TokenRejection } from '../token-rejection.js';
+import { audiencesOf } from './preset-validation.js';
+import type { ResolvedIssuer } from './resolve-issuers.js';
+
+/**
+ * The trusted issuers, and the rules that tie a token to exactly one of them.
+ *
+ * `passport-jwt` verifies with one set of options; with several issuers those are the
+ * union (every issuer, every audience). This registry makes that exact per token:
+ * before any key is fetched it routes the token by its (unverified) `iss` to that
+ * issuer's keys, refusing unknown issuers and what the issuer's `screen` refuses;
+ * after the signature is verified it requires `iss` and `aud` to belong to that same
+ * issuer and applies the issuer's claim rules.
+ */
+@Injectable()
+export class IssuerRegistry {
+  private readonly byIssuer = new Map<string, ResolvedIssuer>();
+  private readonly keyProviders = new Map<string, SigningKeyProvider>();
+  private readonly routed = new WeakMap<IncomingMessage, ResolvedIssuer>();
+
+  constructor(@Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: Pick<ResolvedMcpAuthOptions, 'issuers'>) {
+    for (const issuer of options.issuers) {
+      for (const iss of issuer.issuers) this.byIssuer.set(iss, issuer);
+      if (!this.keyProviders.has(issuer.jwksUri)) this.keyProviders.set(issuer.jwksUri, jwksKeyProvider(issuer.jwksUri));
+    }
+  }
+
+  /** Every `iss` value accepted, for the verifier's allow-list. */
+  get issuerIdentifiers(): string[] {
+    return [...this.byIssuer.keys()];
+  }
+
+  /** Every audience of every issuer, for the verifier's allow-list (made exact per issuer in {@link verified}). */
+  get audiences(): string[] {
+    return [...new Set(this.options.issuers.flatMap((issuer) => issuer.audiences))];
+  }
+
+  /** The authorization servers to list in the protected resource metadata. */
+  get authorizationServers(): string[] {
+    return [...new Set(this.options.issuers.flatMap((issuer) => issuer.authorizationServers))];
+  }
+
+  /**
+   * `passport-jwt`'s `secretOrKeyProvider`: the key of the token's issuer. A token that
+   * cannot even be decoded goes on without a key, so the verifier reports it as malformed.
+   */
+  readonly keyFor: SigningKeyProvider = (req, rawJwt, done) => {
+    const decoded = decodeUnverifiedJwt(rawJwt);
+    if (!decoded) return done(null);
+    const issuer = typeof decoded.claims.iss === 'string' ? this.byIssuer.get(decoded.claims.iss) : undefined;
+    if (!issuer) return done(new TokenRejection('wrong_issuer'));
+    const refusal = issuer.screen?.(decoded.claims, decoded.header);
+    if (refusal) return done(refusal);
+    this.routed.set(req, issuer);
+    this.keyProviders.get(issuer.jwksUri)!(req, rawJwt, done);
+  };
+
+  /** After signature verification: the issuer the token was routed to, once its own rules pass. */
+  verified(req: IncomingMessage, claims: JwtClaims): ResolvedIssuer {
+    const issuer = this.routed.get(req);
+    if (!issuer || typeof claims.iss !== 'string' || !issuer.issuers.includes(claims.iss)) throw new TokenRejection('wrong_issuer');
+    if (!audiencesOf(claims.aud).some((aud) => issuer.audiences.includes(aud))) throw new TokenRejection('wrong_audience');
+    const refusal = issuer.checkClaims?.(claims);
+    if (refusal) throw refusal;
+    return issuer;
+  }
+
+  /**
+   * Scopes as clients must request them: with a principal, as its issuer writes them
+   * (Entra: `api://<app>/<scope>`); without one, every issuer's form.
+   */
+  advertised(scopes: readonly string[], principal?: McpPrincipal): string[] {
+    const issuer = principal ? this.byIssuer.get(principal.issuer) : undefined;
+    const issuers = issuer ? [issuer] : this.options.issuers;
+    return [...new Set(scopes.flatMap((scope) => issuers.map((each) => each.advertisedScope(scope))))];
+  }
+}

@@ -1,0 +1,84 @@
+import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
+import { keycloakClaimsToScopes } from '../claims-to-scopes.js';
+import { TokenRejection } from '../token-rejection.js';
+import type { McpIssuerOptions } from './issuer-options.js';
+import { audiencesOf, presetName, presetUrl } from './preset-validation.js';
+
+/** Options of the {@link keycloak} preset. */
+export interface KeycloakPresetOptions {
+  /** Keycloak's base URL, e.g. `https://sso.example.com` (Keycloak before 17: include `/auth`). */
+  url: string;
+  /** The realm name. The issuer becomes `<url>/realms/<realm>`. */
+  realm: string;
+  /** The audience your Audience mapper puts into tokens. Default: the module's `resourceUrl`. */
+  audience?: string | string[];
+  /** The client whose client roles (`resource_access.<clientId>.roles`) count as scopes. */
+  clientId?: string;
+  /** Grant realm roles (`realm_access.roles`) as scopes. Default true. */
+  realmRoles?: boolean;
+  /** Grant the roles of `clientId` as scopes. Default true when `clientId` is set. */
+  clientRoles?: boolean;
+  /** Where the realm's keys are. Default: discovered (`<issuer>/protocol/openid-connect/certs`). */
+  jwksUri?: string;
+}
+
+/** Keycloak's built-in audience for its own account console; never ours. */
+const ACCOUNT_AUDIENCE = 'account';
+
+/**
+ * Keycloak: issuer `<url>/realms/<realm>`, keys discovered, scopes from `scope`, realm
+ * roles and (for `clientId`) client roles as additional permissions. A token whose only
+ * audience is Keycloak's default `account` is refused with a description saying to add
+ * an Audience mapper; an ID token sent as an access token is refused too.
+ *
+ * @example
+ * ```ts
+ * McpAuthModule.forRoot({
+ *   resourceUrl: 'https://api.example.com/mcp',
+ *   issuers: [keycloak({ url: 'https://sso.example.com', realm: 'acme', clientId: 'mcp-api' })],
+ * })
+ * ```
+ */
+export function keycloak(options: KeycloakPresetOptions): McpIssuerOptions {
+  if (!options || typeof options !== 'object') throw new McpAuthConfigurationError('keycloak()', 'needs { url, realm }');
+  const url = presetUrl('keycloak({ url })', options.url);
+  const realm = presetName('keycloak({ realm })', options.realm, /^[^/\s?#]+$/, 'must be a realm name without slashes');
+  if (audiencesOf(options.audience).includes(ACCOUNT_AUDIENCE)) {
+    throw new McpAuthConfigurationError(
+      'keycloak({ audience })',
+      'must not be "account": every client of the realm gets that audience. Add an Audience mapper for this server and use its value',
+    );
+  }
+  const clientId = options.clientId;
+  if (clientId !== undefined && (typeof clientId !== 'string' || clientId === '')) {
+    throw new McpAuthConfigurationError('keycloak({ clientId })', 'must be a non-empty client id');
+  }
+  const issuer = `${url}/realms/${encodeURIComponent(realm)}`;
+  return {
+    name: 'keycloak',
+    issuer,
+    audience: options.audience,
+    jwksUri: options.jwksUri,
+    claimsToScopes: keycloakClaimsToScopes({
+      realmRoles: options.realmRoles ?? true,
+      clientId: (options.clientRoles ?? true) ? clientId : undefined,
+    }),
+    screen: (claims) => {
+      const audiences = audiencesOf(claims.aud);
+      if (audiences.length === 0 || audiences.every((aud) => aud === ACCOUNT_AUDIENCE)) {
+        return new TokenRejection(
+          'wrong_audience',
+          audiences.length === 0
+            ? 'The access token has no audience: in Keycloak, add an Audience mapper (Included Custom Audience = this server\'s resource URL) to a client scope of the calling client'
+            : 'The access token\'s only audience is Keycloak\'s default "account", not this server: in Keycloak, add an Audience mapper (Included Custom Audience = this server\'s resource URL) to a client scope of the calling client',
+        );
+      }
+      return undefined;
+    },
+    checkClaims: (claims) =>
+      // Keycloak marks its tokens: "Bearer" for access tokens, "ID" / "Refresh" for the others.
+      claims.typ !== undefined && claims.typ !== 'Bearer'
+        ? new TokenRejection('invalid_claim', `The token is a Keycloak ${JSON.stringify(String(claims.typ))} token, not an access token`)
+        : undefined,
+  };
+}

@@ -1,0 +1,38 @@
+import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
+import type { ClaimsToScopes } from '../claims-to-scopes.js';
+import type { McpIssuerOptions } from './issuer-options.js';
+import { presetUrl } from './preset-validation.js';
+
+/** Options of the {@link oidc} preset. */
+export interface OidcPresetOptions {
+  /** The issuer identifier, exactly as tokens carry it in `iss`. */
+  issuer: string;
+  /** Accepted `aud` values. Default: the module's `resourceUrl`. */
+  audience?: string | string[];
+  /** Where the keys are. Default: `jwks_uri` from `<issuer>/.well-known/openid-configuration`. */
+  jwksUri?: string;
+  /** Claims to scopes. Default: the module's `claimsToScopes`. */
+  claimsToScopes?: ClaimsToScopes;
+}
+
+/**
+ * Any OpenID Connect issuer: keys from its discovery document (whose `issuer` must
+ * match), scopes from `scope`/`scp`.
+ *
+ * @example
+ * ```ts
+ * issuers: [oidc({ issuer: 'https://auth.example.com', audience: 'https://api.example.com/mcp' })]
+ * ```
+ */
+export function oidc(options: OidcPresetOptions): McpIssuerOptions {
+  if (!options || typeof options !== 'object') throw new McpAuthConfigurationError('oidc()', 'needs { issuer }');
+  // The issuer is compared byte for byte with `iss`: keep it exactly as given.
+  presetUrl('oidc({ issuer })', options.issuer);
+  return {
+    name: 'oidc',
+    issuer: options.issuer,
+    audience: options.audience,
+    jwksUri: options.jwksUri,
+    claimsToScopes: options.claimsToScopes,
+  };
+}

@@ -1,0 +1,85 @@
+import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
+import type { McpAuthOptions } from '../../mcp-auth.options.js';
+import { requireUrl } from '../../option-validation.js';
+import type { ClaimsToScopes } from '../claims-to-scopes.js';
+import { discoverOpenIdConfiguration } from '../openid-discovery.js';
+import type { JwtClaims } from '../principal.js';
+import type { McpIssuerOptions } from './issuer-options.js';
+
+/** One trusted issuer after validation and discovery: every default filled in. */
+export interface ResolvedIssuer {
+  readonly name: string;
+  /** Every `iss` value routed to this issuer. */
+  readonly issuers: readonly string[];
+  readonly audiences: readonly string[];
+  readonly jwksUri: string;
+  readonly authorizationServers: readonly string[];
+  readonly claimsToScopes: ClaimsToScopes;
+  readonly screen?: McpIssuerOptions['screen'];
+  readonly checkClaims?: McpIssuerOptions['checkClaims'];
+  readonly subjectOf: (claims: JwtClaims) => string | undefined;
+  readonly advertisedScope: (scope: string) => string;
+}
+
+const SUB = (claims: JwtClaims) => (typeof claims.sub === 'string' ? claims.sub : undefined);
+const SAME = (scope: string) => scope;
+
+/**
+ * The issuers of the module: the top-level `issuer` (with `audience` and `jwksUri`)
+ * as the first, followed by `issuers`. Validated once at startup; the JWKS URL of an
+ * issuer without `jwksUri` is discovered. An `iss` claimed by two entries is an error,
+ * since a token must be routed to exactly one issuer's keys and rules.
+ */
+export async function resolveIssuers(
+  options: McpAuthOptions,
+  defaults: { resourceUrl: string; claimsToScopes: ClaimsToScopes; discoveryTimeoutMs: number },
+): Promise<ResolvedIssuer[]> {
+  const entries: Array<{ option: string; config: McpIssuerOptions }> = [];
+  if (options.issuer !== undefined) {
+    entries.push({ option: 'issuer', config: { issuer: options.issuer, audience: options.audience, jwksUri: options.jwksUri } });
+  } else if (options.audience !== undefined || options.jwksUri !== undefined) {
+    throw new McpAuthConfigurationError(options.audience !== undefined ? 'audience' : 'jwksUri', 'belongs to the top-level "issuer"; give it inside the entry of "issuers" instead');
+  }
+  if (options.issuers !== undefined) {
+    if (!Array.isArray(options.issuers)) throw new McpAuthConfigurationError('issuers', 'must be a list, e.g. [keycloak({...}), entra({...})]');
+    options.issuers.forEach((config, index) => entries.push({ option: `issuers[${index}]`, config }));
+  }
+  if (entries.length === 0) {
+    throw new McpAuthConfigurationError('issuer', 'is required (the identity provider\'s issuer URL), or list providers in "issuers"');
+  }
+
+  const seen = new Map<string, string>();
+  const resolved: ResolvedIssuer[] = [];
+  for (const { option, config } of entries) {
+    if (!config || typeof config !== 'object') throw new McpAuthConfigurationError(option, 'must be an issuer configuration, e.g. keycloak({...})');
+    const issuers = [config.issuer].flat();
+    if (issuers.length === 0) throw new McpAuthConfigurationError(option, 'needs at least one issuer');
+    for (const issuer of issuers) {
+      requireUrl(option === 'issuer' ? 'issuer' : `${option}.issuer`, issuer);
+      const other = seen.get(issuer);
+      if (other) throw new McpAuthConfigurationError(option, `names issuer ${issuer}, which ${other} names already; each issuer may appear once`);
+      seen.set(issuer, option);
+    }
+    const audienceOption = option === 'issuer' ? 'audience' : `${option}.audience`;
+    const audiences = config.audience === undefined ? [defaults.resourceUrl] : [config.audience].flat();
+    if (audiences.length === 0 || audiences.some((aud) => typeof aud !== 'string' || aud.trim() === '')) {
+      throw new McpAuthConfigurationError(audienceOption, 'must be a non-empty string or list of strings');
+    }
+    const jwksUri = config.jwksUri !== undefined
+      ? requireUrl(option === 'issuer' ? 'jwksUri' : `${option}.jwksUri`, config.jwksUri)
+      : (await discoverOpenIdConfiguration(issuers[0], defaults.discoveryTimeoutMs)).jwks_uri;
+    resolved.push({
+      name: config.name ?? issuers[0],
+      issuers,
+      audiences,
+      jwksUri,
+      authorizationServers: config.authorizationServers ?? issuers,
+      claimsToScopes: config.claimsToScopes ?? defaults.claimsToScopes,
+      screen: config.screen,
+      checkClaims: config.checkClaims,
+      subjectOf: config.subjectOf ?? SUB,
+      advertisedScope: config.advertisedScope ?? SAME,
+    });
+  }
+  return resolved;
+}
