@@ -1,32 +1,43 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { McpAuthModule, defaultClaimsToScopes, entraClaimsToScopes, keycloakClaimsToScopes } from 'nestjs-mcp-auth';
-import type { ClaimsToScopes } from 'nestjs-mcp-auth';
-import type { ExampleConfig, IdentityProviderKind } from './config/example-config.js';
+import { McpAuthModule, entra, keycloak, oidc } from 'nestjs-mcp-auth';
+import type { McpIssuerOptions } from 'nestjs-mcp-auth';
+import type { ExampleConfig } from './config/example-config.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { ProductsModule } from './products/products.module.js';
 
-const CLAIMS_TO_SCOPES: Record<IdentityProviderKind, ClaimsToScopes> = {
-  oidc: defaultClaimsToScopes,
-  keycloak: keycloakClaimsToScopes(),
-  entra: entraClaimsToScopes,
-};
+/** The example's permissions, broadest first: an administrator may write, a writer may read. */
+export const EXAMPLE_SCOPE_HIERARCHY = { 'Admin.Write': ['User.Write'], 'User.Write': ['User.Read'] };
+
+/**
+ * The identity provider `MCP_AUTH_IDP` selects, through the library's presets.
+ * `devIssuer` is the embedded development provider's issuer, when it runs.
+ */
+export function identityProviderOf(config: ExampleConfig, devIssuer?: string): McpIssuerOptions {
+  if (config.idp === 'keycloak') {
+    const { url, realm, clientId } = config.keycloak!;
+    return keycloak({ url, realm, clientId, audience: config.audience, jwksUri: config.jwksUri });
+  }
+  if (config.idp === 'entra') {
+    const { cloud, authorityHost, ...rest } = config.entra!;
+    return entra({ ...rest, ...(cloud ? { cloud } : {}), ...(authorityHost ? { authorityHost } : {}) });
+  }
+  return oidc({ issuer: config.issuer ?? devIssuer!, audience: config.audience, jwksUri: config.jwksUri });
+}
 
 /** The example: a product catalogue served as an OAuth-protected MCP server. */
 @Module({})
 export class AppModule {
-  static register(config: ExampleConfig & { issuer: string }): DynamicModule {
+  static register(config: ExampleConfig, identityProvider: McpIssuerOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
         McpAuthModule.forRoot({
-          issuer: config.issuer,
-          audience: config.audience,
-          jwksUri: config.jwksUri,
+          issuers: [identityProvider],
+          scopeHierarchy: EXAMPLE_SCOPE_HIERARCHY,
           resourceUrl: config.resourceUrl,
           stateless: config.stateless,
           allowedOrigins: config.allowedOrigins,
           sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
-          claimsToScopes: CLAIMS_TO_SCOPES[config.idp],
           server: { name: 'product-catalog', version: '1.0.0' },
           resourceName: 'Product catalogue (example)',
         }),

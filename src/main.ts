@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module.js';
+import { AppModule, identityProviderOf } from './app.module.js';
 import { loadExampleConfig } from './config/example-config.js';
 import type { ExampleConfig } from './config/example-config.js';
 import type { DevIdentityProvider } from './dev-identity-provider/dev-identity-provider.js';
@@ -9,12 +9,13 @@ import type { DevIdentityProvider } from './dev-identity-provider/dev-identity-p
 /** Starts the example server; returns a function that stops it. */
 export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; issuer: string; close(): Promise<void> }> {
   const config = loadExampleConfig(env);
-  const devIdp = config.issuer ? undefined : await startEmbeddedIdentityProvider(config);
-  const issuer = config.issuer ?? devIdp!.issuer;
+  const devIdp = config.idp === 'oidc' && !config.issuer ? await startEmbeddedIdentityProvider(config) : undefined;
   try {
+    const identityProvider = identityProviderOf(config, devIdp?.issuer);
+    const issuer = [identityProvider.authorizationServers ?? identityProvider.issuer].flat()[0];
     // Nest stays silent until startup succeeded, so a bad configuration prints one line, not a stack trace.
     // The MCP endpoint reads its own body (size limit, JSON-RPC parse errors), hence bodyParser: false.
-    const app = await NestFactory.create(AppModule.register({ ...config, issuer }), { bodyParser: false, abortOnError: false, logger: false });
+    const app = await NestFactory.create(AppModule.register(config, identityProvider), { bodyParser: false, abortOnError: false, logger: false });
     app.useLogger(new ConsoleLogger({ logLevels: config.logLevels }));
     app.enableShutdownHooks();
     await app.listen(config.port, config.host);

@@ -1,14 +1,19 @@
 import type { LogLevel } from '@nestjs/common';
+import type { EntraCloud } from 'nestjs-mcp-auth';
 
 /** The example server's settings, read from the environment. */
 export interface ExampleConfig {
   readonly port: number;
   readonly host: string;
-  /** Unset: start the embedded development identity provider. */
+  /** Unset with MCP_AUTH_IDP=oidc: start the embedded development identity provider. */
   readonly issuer?: string;
   readonly audience?: string[];
   readonly jwksUri?: string;
   readonly idp: IdentityProviderKind;
+  /** With MCP_AUTH_IDP=keycloak. */
+  readonly keycloak?: KeycloakSettings;
+  /** With MCP_AUTH_IDP=entra. */
+  readonly entra?: EntraSettings;
   readonly resourceUrl: string;
   readonly stateless: boolean;
   readonly allowedOrigins?: string[];
@@ -21,6 +26,24 @@ const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbo
 
 export type IdentityProviderKind = 'oidc' | 'keycloak' | 'entra';
 
+/** `MCP_AUTH_KEYCLOAK_URL` + `MCP_AUTH_KEYCLOAK_REALM` (or `MCP_AUTH_ISSUER` = `<url>/realms/<realm>`), `MCP_AUTH_KEYCLOAK_CLIENT_ID`. */
+export interface KeycloakSettings {
+  readonly url: string;
+  readonly realm: string;
+  readonly clientId?: string;
+}
+
+/** The `MCP_AUTH_ENTRA_*` variables. */
+export interface EntraSettings {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly appIdUri?: string;
+  readonly acceptV1Tokens: boolean;
+  readonly cloud?: EntraCloud;
+  readonly authorityHost?: string;
+  readonly allowedTenants?: string[];
+}
+
 /** A configuration mistake: one line saying which variable and why. */
 export class ExampleConfigError extends Error {
   override readonly name = 'ExampleConfigError';
@@ -29,7 +52,8 @@ export class ExampleConfigError extends Error {
 /**
  * Reads `PORT`, `HOST`, `MCP_AUTH_ISSUER`, `MCP_AUTH_AUDIENCE`, `MCP_AUTH_JWKS_URI`,
  * `MCP_AUTH_IDP`, `MCP_RESOURCE_URL`, `MCP_STATELESS`, `MCP_ALLOWED_ORIGINS` and
- * `MCP_SESSION_IDLE_TIMEOUT_MS` and `LOG_LEVEL`.
+ * `MCP_SESSION_IDLE_TIMEOUT_MS` and `LOG_LEVEL`; with `MCP_AUTH_IDP=keycloak` also the
+ * `MCP_AUTH_KEYCLOAK_*` variables, with `MCP_AUTH_IDP=entra` the `MCP_AUTH_ENTRA_*` ones.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   const port = parsePort(env.PORT);
@@ -38,18 +62,58 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   if (!['oidc', 'keycloak', 'entra'].includes(idp)) {
     throw new ExampleConfigError(`MCP_AUTH_IDP must be oidc, keycloak or entra (got "${env.MCP_AUTH_IDP}")`);
   }
+  const issuer = optionalUrl('MCP_AUTH_ISSUER', env.MCP_AUTH_ISSUER);
   return {
     port,
     host,
-    issuer: optionalUrl('MCP_AUTH_ISSUER', env.MCP_AUTH_ISSUER),
+    issuer,
     audience: list(env.MCP_AUTH_AUDIENCE),
     jwksUri: optionalUrl('MCP_AUTH_JWKS_URI', env.MCP_AUTH_JWKS_URI),
     idp,
+    keycloak: idp === 'keycloak' ? keycloakSettings(env, issuer) : undefined,
+    entra: idp === 'entra' ? entraSettings(env) : undefined,
     resourceUrl: optionalUrl('MCP_RESOURCE_URL', env.MCP_RESOURCE_URL)?.replace(/\/+$/, '') ?? `http://localhost:${port}/mcp`,
     stateless: parseBoolean('MCP_STATELESS', env.MCP_STATELESS),
     allowedOrigins: list(env.MCP_ALLOWED_ORIGINS),
     sessionIdleTimeoutMs: optionalPositiveInteger('MCP_SESSION_IDLE_TIMEOUT_MS', env.MCP_SESSION_IDLE_TIMEOUT_MS),
     logLevels: parseLogLevel(env.LOG_LEVEL),
+  };
+}
+
+function keycloakSettings(env: NodeJS.ProcessEnv, issuer: string | undefined): KeycloakSettings {
+  const clientId = env.MCP_AUTH_KEYCLOAK_CLIENT_ID?.trim() || undefined;
+  const url = optionalUrl('MCP_AUTH_KEYCLOAK_URL', env.MCP_AUTH_KEYCLOAK_URL);
+  const realm = env.MCP_AUTH_KEYCLOAK_REALM?.trim();
+  if (url && realm) return { url, realm, clientId };
+  // A realm's issuer is <url>/realms/<realm>: accept it whole, as MCP_AUTH_ISSUER.
+  const match = issuer ? /^(.*)\/realms\/([^/]+)\/?$/.exec(issuer) : null;
+  if (match && !url && !realm) return { url: match[1], realm: decodeURIComponent(match[2]), clientId };
+  throw new ExampleConfigError(
+    'MCP_AUTH_IDP=keycloak needs MCP_AUTH_KEYCLOAK_URL and MCP_AUTH_KEYCLOAK_REALM (e.g. https://sso.example.com and acme), or MCP_AUTH_ISSUER=<url>/realms/<realm>',
+  );
+}
+
+function entraSettings(env: NodeJS.ProcessEnv): EntraSettings {
+  const tenantId = env.MCP_AUTH_ENTRA_TENANT_ID?.trim();
+  const clientId = env.MCP_AUTH_ENTRA_CLIENT_ID?.trim();
+  if (!tenantId || !clientId) {
+    throw new ExampleConfigError('MCP_AUTH_IDP=entra needs MCP_AUTH_ENTRA_TENANT_ID and MCP_AUTH_ENTRA_CLIENT_ID (the API app registration\'s directory and application ids)');
+  }
+  if (env.MCP_AUTH_AUDIENCE?.trim()) {
+    throw new ExampleConfigError('MCP_AUTH_AUDIENCE does not apply with MCP_AUTH_IDP=entra: the audiences are MCP_AUTH_ENTRA_CLIENT_ID and MCP_AUTH_ENTRA_APP_ID_URI');
+  }
+  const cloud = env.MCP_AUTH_ENTRA_CLOUD?.trim() || undefined;
+  if (cloud !== undefined && !['public', 'usgov', 'china'].includes(cloud)) {
+    throw new ExampleConfigError(`MCP_AUTH_ENTRA_CLOUD must be public, usgov or china (got "${cloud}")`);
+  }
+  return {
+    tenantId,
+    clientId,
+    appIdUri: env.MCP_AUTH_ENTRA_APP_ID_URI?.trim() || undefined,
+    acceptV1Tokens: parseBoolean('MCP_AUTH_ENTRA_ACCEPT_V1_TOKENS', env.MCP_AUTH_ENTRA_ACCEPT_V1_TOKENS),
+    cloud: cloud as EntraCloud | undefined,
+    authorityHost: optionalUrl('MCP_AUTH_ENTRA_AUTHORITY_HOST', env.MCP_AUTH_ENTRA_AUTHORITY_HOST),
+    allowedTenants: list(env.MCP_AUTH_ENTRA_ALLOWED_TENANTS),
   };
 }
 

@@ -15,11 +15,19 @@ export { McpJwtStrategy } from './authentication/jwt.strategy.js';
 export { BearerChallengeException } from './authentication/bearer-challenge.exception.js';
 export { TokenRejection } from './authentication/token-rejection.js';
 export type { TokenRejectionCode } from './authentication/token-rejection.js';
+export type { JwtHeader, McpIssuerOptions } from './authentication/identity-providers/issuer-options.js';
+export { keycloak } from './authentication/identity-providers/keycloak.preset.js';
+export type { KeycloakPresetOptions } from './authentication/identity-providers/keycloak.preset.js';
+export { entra } from './authentication/identity-providers/entra.preset.js';
+export type { EntraCloud, EntraPresetOptions } from './authentication/identity-providers/entra.preset.js';
+export { oidc } from './authentication/identity-providers/oidc.preset.js';
+export type { OidcPresetOptions } from './authentication/identity-providers/oidc.preset.js';
 
 export { RequireScopes } from './authorization/require-scopes.decorator.js';
 export type { ScopeRequirement } from './authorization/scope-requirement.js';
 export { ScopePolicy } from './authorization/scope-policy.js';
 export type { ScopeDecision } from './authorization/scope-policy.js';
+export type { ScopeHierarchyOptions } from './authorization/scope-hierarchy.js';
 
 export { McpToolProvider } from './tools/mcp-tool-provider.decorator.js';
 export { McpTool } from './tools/mcp-tool.decorator.js';
