@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
+import { connectMcpClient } from 'nestjs-mcp-auth/testing';
 import { startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 
@@ -48,12 +49,15 @@ describe.each([
     return client;
   }
 
-  function withToken(token: string): StreamableHTTPClientTransport {
-    return new StreamableHTTPClientTransport(new URL(h.resourceUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+  /** A client sending a fixed bearer token, from the testing kit. */
+  async function withToken(token: string): Promise<Client> {
+    const client = await connectMcpClient(h.resourceUrl, token);
+    clients.push(client);
+    return client;
   }
 
   it('lists and calls tools with a reader token', async () => {
-    const client = await connect(withToken(await h.token('demo-reader')));
+    const client = await withToken(await h.token('demo-reader'));
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(['list_products', 'whoami']);
     const whoami = await client.callTool({ name: 'whoami', arguments: {} });
@@ -64,12 +68,12 @@ describe.each([
   });
 
   it('reports a forbidden call to a client without an auth provider as HTTP 403', async () => {
-    const client = await connect(withToken(await h.token('demo-reader')));
+    const client = await withToken(await h.token('demo-reader'));
     await expect(client.callTool({ name: 'delete_product', arguments: { id: 1 } })).rejects.toMatchObject({ code: 403 });
   });
 
   it('creates a product as a writer and reports bad arguments as a tool error', async () => {
-    const client = await connect(withToken(await h.token('demo-writer')));
+    const client = await withToken(await h.token('demo-writer'));
     const created = await client.callTool({ name: 'create_product', arguments: { name: 'Chair', price: 80 } });
     expect(JSON.parse((created.content as Array<{ text: string }>)[0].text)).toMatchObject({ name: 'Chair', price: 80 });
     const invalid = await client.callTool({ name: 'create_product', arguments: { name: 'Chair', price: 'cheap' } });

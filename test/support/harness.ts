@@ -1,12 +1,12 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { SignJWT, importJWK } from 'jose';
 import type { JWTPayload } from 'jose';
+import { createTestSigningKey } from 'nestjs-mcp-auth/testing';
 import { bootstrap } from '../../src/main.js';
 import { DEMO_CLIENTS } from '../../src/dev-identity-provider/demo-clients.js';
 import { startDevIdentityProvider } from '../../src/dev-identity-provider/dev-identity-provider.js';
 import type { DevIdentityProvider } from '../../src/dev-identity-provider/dev-identity-provider.js';
+import type { JsonWebKey } from 'node:crypto';
 
 /** The example server, booted from environment variables, with a real identity provider on loopback. */
 export interface Harness {
@@ -27,8 +27,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const resourceUrl = `${baseUrl}/mcp`;
-  const signingKey = { ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: `test-${randomUUID()}` };
-  const idp = await startDevIdentityProvider({ resourceUrl, clients: DEMO_CLIENTS, signingKey });
+  // The provider signs with a key the tests hold too, so they can forge what it would never issue.
+  const signingKey = await createTestSigningKey();
+  const idp = await startDevIdentityProvider({ resourceUrl, clients: DEMO_CLIENTS, signingKey: signingKey.privateJwk as JsonWebKey & { kid: string } });
   const app = await bootstrap({
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -40,7 +41,6 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     await idp.close();
     throw error;
   });
-  const privateKey = await importJWK(signingKey, 'RS256');
   const claims = (overrides: JWTPayload = {}): JWTPayload => {
     const now = Math.floor(Date.now() / 1000);
     return { iss: idp.issuer, aud: resourceUrl, sub: 'forged-user', client_id: 'forged-client', iat: now, exp: now + 300, scope: 'User.Read', ...overrides };
@@ -52,13 +52,39 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     idp,
     token: (clientId, scope) => idp.token(clientId, scope),
     claims,
-    forge: (payload, header = {}) =>
-      new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: signingKey.kid, ...header }).sign(privateKey),
+    forge: (payload, header = {}) => signingKey.sign(payload, { typ: 'at+jwt', ...header }),
     close: async () => {
       await app.close();
       await idp.close();
     },
   };
+}
+
+/** The example server alone, booted from environment variables, for tests that bring their own identity provider. */
+export interface ExampleServer {
+  readonly baseUrl: string;
+  readonly resourceUrl: string;
+  readonly metadataUrl: string;
+  close(): Promise<void>;
+}
+
+/** Boots the example on a free loopback port; `env(resourceUrl)` gives the variables that depend on it. */
+export async function startExample(env: (resourceUrl: string) => Record<string, string>): Promise<ExampleServer> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const resourceUrl = `${baseUrl}/mcp`;
+  const app = await bootstrap({ PORT: String(port), HOST: '127.0.0.1', MCP_RESOURCE_URL: resourceUrl, LOG_LEVEL: 'error', ...env(resourceUrl) });
+  return { baseUrl, resourceUrl, metadataUrl: `${baseUrl}/.well-known/oauth-protected-resource/mcp`, close: () => app.close() };
+}
+
+/** The names of the tools a client may list, sorted. */
+export async function toolNames(client: { listTools(): Promise<{ tools: Array<{ name: string }> }> }): Promise<string[]> {
+  return (await client.listTools()).tools.map((tool) => tool.name).sort();
+}
+
+/** The JSON a tool call returned as its text content. */
+export function toolJson(result: { content?: unknown }): any {
+  return JSON.parse((result.content as Array<{ text: string }>)[0].text);
 }
 
 /** A free loopback port: the example derives its resource URL from PORT, so it must be known before it starts. */
