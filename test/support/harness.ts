@@ -83,8 +83,8 @@ export async function toolNames(client: { listTools(): Promise<{ tools: Array<{ 
 }
 
 /** The JSON a tool call returned as its text content. */
-export function toolJson(result: { content?: unknown }): any {
-  return JSON.parse((result.content as Array<{ text: string }>)[0].text);
+export function toolJson(result: object): any {
+  return JSON.parse(((result as { content: Array<{ text: string }> }).content)[0].text);
 }
 
 /** A free loopback port: the example derives its resource URL from PORT, so it must be known before it starts. */

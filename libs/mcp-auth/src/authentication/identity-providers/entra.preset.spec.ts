@@ -1,0 +1,94 @@
+import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
+import { entra } from './entra.preset.js';
+
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const OTHER = '4a1b2c3d-0000-4e5f-8a9b-0c1d2e3f4a5b';
+const CLIENT = '3b9e2f51-7c0d-4a8e-b6f2-1d4c5e6f7a80';
+
+describe('entra()', () => {
+  const single = entra({ tenantId: TENANT, clientId: CLIENT });
+
+  it('trusts the v2 issuer of its tenant, with the client id and App ID URI as audiences', () => {
+    expect(single).toMatchObject({
+      name: 'entra',
+      issuer: [`https://login.microsoftonline.com/${TENANT}/v2.0`],
+      audience: [CLIENT, `api://${CLIENT}`],
+      jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
+      authorizationServers: [`https://login.microsoftonline.com/${TENANT}/v2.0`],
+    });
+  });
+
+  it('adds the v1 issuer when asked, and follows the cloud or an explicit authority host', () => {
+    expect(entra({ tenantId: TENANT, clientId: CLIENT, acceptV1Tokens: true }).issuer).toEqual([
+      `https://login.microsoftonline.com/${TENANT}/v2.0`,
+      `https://sts.windows.net/${TENANT}/`,
+    ]);
+    expect(entra({ tenantId: TENANT, clientId: CLIENT, cloud: 'china' }).jwksUri).toBe(`https://login.chinacloudapi.cn/${TENANT}/discovery/v2.0/keys`);
+    expect(entra({ tenantId: TENANT, clientId: CLIENT, cloud: 'usgov' }).issuer).toEqual([`https://login.microsoftonline.us/${TENANT}/v2.0`]);
+    expect(entra({ tenantId: TENANT, clientId: CLIENT, authorityHost: 'http://127.0.0.1:4000/' }).issuer).toEqual([`http://127.0.0.1:4000/${TENANT}/v2.0`]);
+  });
+
+  it.each([
+    ['delegated (scp string)', { scp: 'User.Read User.Write' }, ['User.Read', 'User.Write']],
+    ['app-only (roles)', { roles: ['Admin.Write', 'Reports.All'] }, ['Admin.Write', 'Reports.All']],
+    ['delegated with user app roles', { scp: 'User.Read', roles: ['Approver'] }, ['User.Read', 'Approver']],
+    ['a scope claim Entra never sends', { scope: 'ignored' }, []],
+  ])('maps %s', (_case, claims, scopes) => {
+    expect(single.claimsToScopes!(claims)).toEqual(scopes);
+  });
+
+  it('keys the principal by tid and oid', () => {
+    expect(single.subjectOf!({ tid: TENANT, oid: 'o-1', sub: 'pairwise' })).toBe(`${TENANT}/o-1`);
+  });
+
+  it('advertises api:// scopes, leaving absolute ones alone', () => {
+    expect(single.advertisedScope!('User.Read')).toBe(`api://${CLIENT}/User.Read`);
+    expect(entra({ tenantId: TENANT, clientId: CLIENT, appIdUri: 'https://contoso.com/mcp/' }).advertisedScope!('User.Read')).toBe('https://contoso.com/mcp/User.Read');
+    expect(single.advertisedScope!(`api://${CLIENT}/User.Read`)).toBe(`api://${CLIENT}/User.Read`);
+  });
+
+  it.each([['00000003-0000-0000-c000-000000000000'], ['https://graph.microsoft.com'], [['https://graph.microsoft.com', CLIENT]]])(
+    'screens out a Microsoft Graph token (aud %j) with a clear reason',
+    (aud) => {
+      const rejection = single.screen!({ aud }, { alg: 'RS256', nonce: 'x' });
+      expect(rejection?.code).toBe('wrong_audience');
+      expect(rejection?.description).toBe(`The access token was issued for Microsoft Graph, not for this API: request a token for api://${CLIENT}/<scope> (or api://${CLIENT}/.default)`);
+    },
+  );
+
+  describe('claim checks', () => {
+    const multi = entra({ tenantId: 'organizations', clientId: CLIENT, allowedTenants: [TENANT, OTHER.toUpperCase()], acceptV1Tokens: true });
+    const v2 = (tid: string) => `https://login.microsoftonline.com/${tid}/v2.0`;
+
+    it.each([
+      ['the v2 issuer of an allowed tenant', { tid: TENANT, iss: v2(TENANT), oid: 'o' }, undefined],
+      ['the v1 issuer of an allowed tenant', { tid: OTHER, iss: `https://sts.windows.net/${OTHER}/`, oid: 'o' }, undefined],
+      ['a tenant outside the allow-list', { tid: '9e8d7c6b-1111-4a2b-9c3d-4e5f6a7b8c9d', iss: v2(TENANT), oid: 'o' }, 'wrong_issuer'],
+      ["one tenant's issuer with another's tid", { tid: OTHER, iss: v2(TENANT), oid: 'o' }, 'wrong_issuer'],
+      ['no tid', { iss: v2(TENANT), oid: 'o' }, 'wrong_issuer'],
+      ['no oid', { tid: TENANT, iss: v2(TENANT) }, 'missing_subject'],
+    ])('%s → %s', (_case, claims, code) => {
+      expect(multi.checkClaims!(claims)?.code).toBe(code);
+    });
+
+    it('routes every allowed tenant, keys from the multi-tenant endpoint', () => {
+      expect(multi.issuer).toEqual([v2(TENANT), `https://sts.windows.net/${TENANT}/`, v2(OTHER), `https://sts.windows.net/${OTHER}/`]);
+      expect(multi.jwksUri).toBe('https://login.microsoftonline.com/organizations/discovery/v2.0/keys');
+      expect(multi.authorizationServers).toEqual([v2(TENANT), v2(OTHER)]);
+    });
+  });
+
+  it.each([
+    [{ tenantId: 'common', clientId: CLIENT }, 'entra({ allowedTenants })', /is required with tenantId "common"/],
+    [{ tenantId: 'contoso.onmicrosoft.com', clientId: CLIENT }, 'entra({ tenantId })', /GUID/],
+    [{ tenantId: TENANT, clientId: 'my-api' }, 'entra({ clientId })', /GUID/],
+    [{ tenantId: TENANT, clientId: CLIENT, allowedTenants: [OTHER] }, 'entra({ allowedTenants })', /multi-tenant/],
+    [{ tenantId: TENANT, clientId: CLIENT, cloud: 'mars' }, 'entra({ cloud })', /public, usgov, china/],
+    [{ tenantId: TENANT, clientId: CLIENT, cloud: 'china', authorityHost: 'https://x' }, 'entra({ authorityHost })', /alternatives/],
+    [{ tenantId: TENANT, clientId: CLIENT, appIdUri: 'my-api' }, 'entra({ appIdUri })', /App ID URI/],
+  ])('refuses %j naming %s', (options, option, problem) => {
+    expect(() => entra(options as never)).toThrow(McpAuthConfigurationError);
+    expect(() => entra(options as never)).toThrow(`option "${option}"`);
+    expect(() => entra(options as never)).toThrow(problem);
+  });
+});

@@ -1,0 +1,51 @@
+import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
+import { resolveOptions } from '../../resolve-options.js';
+import { defaultClaimsToScopes } from '../claims-to-scopes.js';
+import { entra } from './entra.preset.js';
+import { keycloak } from './keycloak.preset.js';
+import { oidc } from './oidc.preset.js';
+
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const CLIENT = '3b9e2f51-7c0d-4a8e-b6f2-1d4c5e6f7a80';
+const resourceUrl = 'https://api.example.com/mcp';
+
+describe('resolving issuers', () => {
+  it('turns the single-issuer options into the first issuer, followed by the presets', async () => {
+    const resolved = await resolveOptions(
+      {
+        resourceUrl,
+        issuer: 'https://legacy.example.com',
+        jwksUri: 'https://legacy.example.com/jwks',
+        issuers: [keycloak({ url: 'https://sso.example.com', realm: 'acme', jwksUri: 'https://sso.example.com/certs' }), entra({ tenantId: TENANT, clientId: CLIENT })],
+      },
+      '/mcp',
+    );
+    expect(resolved.issuers.map(({ name, issuers, audiences, jwksUri }) => ({ name, issuers, audiences, jwksUri }))).toEqual([
+      { name: 'https://legacy.example.com', issuers: ['https://legacy.example.com'], audiences: [resourceUrl], jwksUri: 'https://legacy.example.com/jwks' },
+      { name: 'keycloak', issuers: ['https://sso.example.com/realms/acme'], audiences: [resourceUrl], jwksUri: 'https://sso.example.com/certs' },
+      { name: 'entra', issuers: [`https://login.microsoftonline.com/${TENANT}/v2.0`], audiences: [CLIENT, `api://${CLIENT}`], jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys` },
+    ]);
+    expect(resolved.issuer).toBe('https://legacy.example.com');
+    expect(resolved.issuers[0].claimsToScopes).toBe(defaultClaimsToScopes);
+    expect(resolved.issuers[0].subjectOf({ sub: 'u' })).toBe('u');
+  });
+
+  it.each([
+    [{ resourceUrl }, 'issuer', /is required/],
+    [{ resourceUrl, audience: 'x' }, 'audience', /belongs to the top-level "issuer"/],
+    [{ resourceUrl, issuers: 'nope' }, 'issuers', /must be a list/],
+    [{ resourceUrl, issuers: [null] }, 'issuers[0]', /must be an issuer configuration/],
+    [{ resourceUrl, issuers: [{ issuer: 'not a url', jwksUri: 'https://k' }] }, 'issuers[0].issuer', /not a valid URL/],
+    [{ resourceUrl, issuers: [{ issuer: 'https://a', audience: [], jwksUri: 'https://k' }] }, 'issuers[0].audience', /non-empty/],
+    [
+      { resourceUrl, issuer: 'https://a', jwksUri: 'https://k', issuers: [oidc({ issuer: 'https://a', jwksUri: 'https://k' })] },
+      'issuers[0]',
+      /names issuer https:\/\/a, which issuer names already/,
+    ],
+    [{ resourceUrl, issuer: 'https://a', jwksUri: 'https://k', scopeHierarchy: { A: ['B'], B: ['A'] } }, 'scopeHierarchy', /has a cycle: A → B → A/],
+  ])('refuses %j at startup, naming %s', async (options, option, problem) => {
+    const attempt = resolveOptions(options as never, '/mcp');
+    await expect(attempt).rejects.toBeInstanceOf(McpAuthConfigurationError);
+    await expect(resolveOptions(options as never, '/mcp')).rejects.toMatchObject({ option, message: expect.stringMatching(problem) });
+  });
+});
