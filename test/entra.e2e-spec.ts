@@ -165,6 +165,14 @@ describe('Entra ID preset, multi-tenant (organizations + allow-list)', () => {
     }
   });
 
+  it('refuses a v1 token (v1 not accepted here) saying how to get v2 tokens', async () => {
+    const response = await post(app.resourceUrl, rpc.initialize(), { token: await idp.token({ aud: `api://${API_CLIENT_ID}`, scp: 'User.Read' }, { version: 1 }) });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe(
+      `Bearer error="invalid_token", error_description="The access token is an Entra ID v1.0 token: set accessTokenAcceptedVersion to 2 in the API app registration's manifest (or accept v1 tokens on this server)", resource_metadata="${app.metadataUrl}"`,
+    );
+  });
+
   it("refuses a token whose issuer is one allowed tenant's and tid another's", async () => {
     const response = await post(app.resourceUrl, rpc.initialize(), { token: await idp.token({ scp: 'User.Read', tid: SECOND_TENANT }, { tenantId: HOME_TENANT }) });
     expect(response.status).toBe(401);

@@ -11,21 +11,26 @@ describe('entra()', () => {
   it('trusts the v2 issuer of its tenant, with the client id and App ID URI as audiences', () => {
     expect(single).toMatchObject({
       name: 'entra',
-      issuer: [`https://login.microsoftonline.com/${TENANT}/v2.0`],
+      issuer: [`https://login.microsoftonline.com/${TENANT}/v2.0`, `https://sts.windows.net/${TENANT}/`],
       audience: [CLIENT, `api://${CLIENT}`],
       jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
       authorizationServers: [`https://login.microsoftonline.com/${TENANT}/v2.0`],
     });
   });
 
-  it('adds the v1 issuer when asked, and follows the cloud or an explicit authority host', () => {
-    expect(entra({ tenantId: TENANT, clientId: CLIENT, acceptV1Tokens: true }).issuer).toEqual([
-      `https://login.microsoftonline.com/${TENANT}/v2.0`,
-      `https://sts.windows.net/${TENANT}/`,
-    ]);
+  it('refuses v1 tokens before any key fetch, saying how to get v2 ones, unless they are accepted', () => {
+    const v1 = { iss: `https://sts.windows.net/${TENANT}/`, aud: `api://${CLIENT}` };
+    expect(single.screen!(v1, {})).toMatchObject({ code: 'wrong_issuer', description: expect.stringContaining('set accessTokenAcceptedVersion to 2') });
+    expect(single.checkClaims!({ ...v1, tid: TENANT, oid: 'o' })?.code).toBe('wrong_issuer');
+    const lenient = entra({ tenantId: TENANT, clientId: CLIENT, acceptV1Tokens: true });
+    expect(lenient.screen!(v1, {})).toBeUndefined();
+    expect(lenient.checkClaims!({ ...v1, tid: TENANT, oid: 'o' })).toBeUndefined();
+  });
+
+  it('follows the cloud or an explicit authority host', () => {
     expect(entra({ tenantId: TENANT, clientId: CLIENT, cloud: 'china' }).jwksUri).toBe(`https://login.chinacloudapi.cn/${TENANT}/discovery/v2.0/keys`);
-    expect(entra({ tenantId: TENANT, clientId: CLIENT, cloud: 'usgov' }).issuer).toEqual([`https://login.microsoftonline.us/${TENANT}/v2.0`]);
-    expect(entra({ tenantId: TENANT, clientId: CLIENT, authorityHost: 'http://127.0.0.1:4000/' }).issuer).toEqual([`http://127.0.0.1:4000/${TENANT}/v2.0`]);
+    expect(entra({ tenantId: TENANT, clientId: CLIENT, cloud: 'usgov' }).authorizationServers).toEqual([`https://login.microsoftonline.us/${TENANT}/v2.0`]);
+    expect(entra({ tenantId: TENANT, clientId: CLIENT, authorityHost: 'http://127.0.0.1:4000/' }).authorizationServers).toEqual([`http://127.0.0.1:4000/${TENANT}/v2.0`]);
   });
 
   it.each([

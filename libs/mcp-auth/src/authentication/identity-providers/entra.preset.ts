@@ -15,7 +15,10 @@ export interface EntraPresetOptions {
   clientId: string;
   /** The App ID URI from "Expose an API" (the audience of v1 tokens). Default `api://<clientId>`. */
   appIdUri?: string;
-  /** Also accept v1.0 tokens (issuer `https://sts.windows.net/<tenant>/`). Default false: set `accessTokenAcceptedVersion: 2` instead. */
+  /**
+   * Also accept v1.0 tokens (issuer `https://sts.windows.net/<tenant>/`, audience `api://…`). Default false:
+   * set `accessTokenAcceptedVersion: 2` in the app manifest instead; v1 tokens are then refused saying so.
+   */
   acceptV1Tokens?: boolean;
   /** The national cloud. Default `public`. */
   cloud?: EntraCloud;
@@ -74,7 +77,9 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
   const v2Issuer = (tenant: string) => `${authority}/${tenant}/v2.0`;
   const v1Issuer = (tenant: string) => `${cloud.v1Issuer}/${tenant}/`;
   const acceptsV1 = options.acceptV1Tokens ?? false;
-  const issuers = tenants.flatMap((tenant) => (acceptsV1 ? [v2Issuer(tenant), v1Issuer(tenant)] : [v2Issuer(tenant)]));
+  // v1 issuers are routed even when not accepted, so that such a token is refused with the fix, not as a stranger.
+  const v1Issuers = new Set(tenants.map(v1Issuer));
+  const issuers = tenants.flatMap((tenant) => [v2Issuer(tenant), v1Issuer(tenant)]);
 
   return {
     name: 'entra',
@@ -84,6 +89,12 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
     authorizationServers: tenants.map(v2Issuer),
     claimsToScopes: entraClaimsToScopes,
     screen: (claims) => {
+      if (!acceptsV1 && v1Issuers.has(String(claims.iss))) {
+        return new TokenRejection(
+          'wrong_issuer',
+          "The access token is an Entra ID v1.0 token: set accessTokenAcceptedVersion to 2 in the API app registration's manifest (or accept v1 tokens on this server)",
+        );
+      }
       if (audiencesOf(claims.aud).some((aud) => GRAPH_AUDIENCES.includes(aud))) {
         return new TokenRejection(
           'wrong_audience',

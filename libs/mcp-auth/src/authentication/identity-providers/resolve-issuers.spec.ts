@@ -23,7 +23,7 @@ describe('resolving issuers', () => {
     expect(resolved.issuers.map(({ name, issuers, audiences, jwksUri }) => ({ name, issuers, audiences, jwksUri }))).toEqual([
       { name: 'https://legacy.example.com', issuers: ['https://legacy.example.com'], audiences: [resourceUrl], jwksUri: 'https://legacy.example.com/jwks' },
       { name: 'keycloak', issuers: ['https://sso.example.com/realms/acme'], audiences: [resourceUrl], jwksUri: 'https://sso.example.com/certs' },
-      { name: 'entra', issuers: [`https://login.microsoftonline.com/${TENANT}/v2.0`], audiences: [CLIENT, `api://${CLIENT}`], jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys` },
+      { name: 'entra', issuers: [`https://login.microsoftonline.com/${TENANT}/v2.0`, `https://sts.windows.net/${TENANT}/`], audiences: [CLIENT, `api://${CLIENT}`], jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys` },
     ]);
     expect(resolved.issuer).toBe('https://legacy.example.com');
     expect(resolved.issuers[0].claimsToScopes).toBe(defaultClaimsToScopes);
