@@ -98,7 +98,10 @@ describe('Entra ID preset (example app, MCP_AUTH_IDP=entra)', () => {
   it('refuses a Microsoft Graph token (nonce header, signature that never verifies) for what it is', async () => {
     // Graph signs over a hash of the nonce and sends the nonce itself: the signature fails for anyone but Graph.
     const nonce = 'AQABAAAAAAD--DLA3VO7QrddgJg7WevrQm';
-    const signed = await idp.token({ aud: GRAPH, scp: 'User.Read Mail.Read', azp: CALLER_APP }, { header: { nonce: createHash('sha256').update(nonce).digest('base64url') } });
+    const signed = await idp.token(
+      { aud: GRAPH, scp: 'User.Read Mail.Read', appid: CALLER_APP },
+      { version: 1, header: { nonce: createHash('sha256').update(nonce).digest('base64url') } },
+    );
     const [header, payload, signature] = signed.split('.');
     const sent = { ...JSON.parse(Buffer.from(header, 'base64url').toString()), nonce };
     const graphToken = `${Buffer.from(JSON.stringify(sent)).toString('base64url')}.${payload}.${signature}`;

@@ -42,7 +42,10 @@ export interface McpAuthOptions {
   server?: { name: string; version: string };
   /** Human-readable name in the protected resource metadata (`resource_name`). Default: `server.name`. */
   resourceName?: string;
-  /** Maps token claims to the scopes tools are checked against. Default: {@link defaultClaimsToScopes}. */
+  /**
+   * Maps token claims to the scopes tools are checked against, for issuers that bring no
+   * mapping of their own (the presets do). Default: {@link defaultClaimsToScopes}.
+   */
   claimsToScopes?: ClaimsToScopes;
   /**
    * Called for every authenticated request: return `false` when the user no longer

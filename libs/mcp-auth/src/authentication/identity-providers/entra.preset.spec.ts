@@ -55,7 +55,8 @@ describe('entra()', () => {
   it.each([['00000003-0000-0000-c000-000000000000'], ['https://graph.microsoft.com'], [['https://graph.microsoft.com', CLIENT]]])(
     'screens out a Microsoft Graph token (aud %j) with a clear reason',
     (aud) => {
-      const rejection = single.screen!({ aud }, { alg: 'RS256', nonce: 'x' });
+      // Graph tokens carry the v1 issuer: the audience is the mistake to report, not the version.
+      const rejection = single.screen!({ aud, iss: `https://sts.windows.net/${TENANT}/` }, { alg: 'RS256', nonce: 'x' });
       expect(rejection?.code).toBe('wrong_audience');
       expect(rejection?.description).toBe(`The access token was issued for Microsoft Graph, not for this API: request a token for api://${CLIENT}/<scope> (or api://${CLIENT}/.default)`);
     },

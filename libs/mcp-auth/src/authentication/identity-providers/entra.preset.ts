@@ -89,16 +89,17 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
     authorizationServers: tenants.map(v2Issuer),
     claimsToScopes: entraClaimsToScopes,
     screen: (claims) => {
-      if (!acceptsV1 && v1Issuers.has(String(claims.iss))) {
-        return new TokenRejection(
-          'wrong_issuer',
-          "The access token is an Entra ID v1.0 token: set accessTokenAcceptedVersion to 2 in the API app registration's manifest (or accept v1 tokens on this server)",
-        );
-      }
+      // Graph tokens are v1 tokens: name the real mistake (wrong audience) before the version.
       if (audiencesOf(claims.aud).some((aud) => GRAPH_AUDIENCES.includes(aud))) {
         return new TokenRejection(
           'wrong_audience',
           `The access token was issued for Microsoft Graph, not for this API: request a token for ${appIdUri}/<scope> (or ${appIdUri}/.default)`,
+        );
+      }
+      if (!acceptsV1 && v1Issuers.has(String(claims.iss))) {
+        return new TokenRejection(
+          'wrong_issuer',
+          "The access token is an Entra ID v1.0 token: set accessTokenAcceptedVersion to 2 in the API app registration's manifest (or accept v1 tokens on this server)",
         );
       }
       return undefined;
