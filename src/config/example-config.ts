@@ -63,15 +63,16 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     throw new ExampleConfigError(`MCP_AUTH_IDP must be oidc, keycloak or entra (got "${env.MCP_AUTH_IDP}")`);
   }
   const issuer = optionalUrl('MCP_AUTH_ISSUER', env.MCP_AUTH_ISSUER);
+  const audience = list(env.MCP_AUTH_AUDIENCE);
   return {
     port,
     host,
     issuer,
-    audience: list(env.MCP_AUTH_AUDIENCE),
+    audience,
     jwksUri: optionalUrl('MCP_AUTH_JWKS_URI', env.MCP_AUTH_JWKS_URI),
     idp,
     keycloak: idp === 'keycloak' ? keycloakSettings(env, issuer) : undefined,
-    entra: idp === 'entra' ? entraSettings(env) : undefined,
+    entra: idp === 'entra' ? entraSettings(env, issuer, audience) : undefined,
     resourceUrl: optionalUrl('MCP_RESOURCE_URL', env.MCP_RESOURCE_URL)?.replace(/\/+$/, '') ?? `http://localhost:${port}/mcp`,
     stateless: parseBoolean('MCP_STATELESS', env.MCP_STATELESS),
     allowedOrigins: list(env.MCP_ALLOWED_ORIGINS),
@@ -93,26 +94,35 @@ function keycloakSettings(env: NodeJS.ProcessEnv, issuer: string | undefined): K
   );
 }
 
-function entraSettings(env: NodeJS.ProcessEnv): EntraSettings {
-  const tenantId = env.MCP_AUTH_ENTRA_TENANT_ID?.trim();
-  const clientId = env.MCP_AUTH_ENTRA_CLIENT_ID?.trim();
+function entraSettings(env: NodeJS.ProcessEnv, issuer: string | undefined, audience: string[] | undefined): EntraSettings {
+  // The single-issuer form still works: MCP_AUTH_ISSUER=https://login.microsoftonline.com/<tenant>/v2.0 and
+  // MCP_AUTH_AUDIENCE=<client-id>,api://<client-id> name the tenant, the authority host and both audiences.
+  const fromIssuer = issuer ? /^(https?:\/\/[^/]+)\/([^/]+)\/v2\.0\/?$/.exec(issuer) : null;
+  if (issuer && !fromIssuer) {
+    throw new ExampleConfigError(`MCP_AUTH_ISSUER with MCP_AUTH_IDP=entra must be the v2 issuer https://login.microsoftonline.com/<tenant-id>/v2.0 (got "${issuer}")`);
+  }
+  const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const tenantId = env.MCP_AUTH_ENTRA_TENANT_ID?.trim() || fromIssuer?.[2];
+  const clientId = env.MCP_AUTH_ENTRA_CLIENT_ID?.trim() || audience?.find((aud) => guid.test(aud));
   if (!tenantId || !clientId) {
     throw new ExampleConfigError('MCP_AUTH_IDP=entra needs MCP_AUTH_ENTRA_TENANT_ID and MCP_AUTH_ENTRA_CLIENT_ID (the API app registration\'s directory and application ids)');
   }
-  if (env.MCP_AUTH_AUDIENCE?.trim()) {
-    throw new ExampleConfigError('MCP_AUTH_AUDIENCE does not apply with MCP_AUTH_IDP=entra: the audiences are MCP_AUTH_ENTRA_CLIENT_ID and MCP_AUTH_ENTRA_APP_ID_URI');
+  const appIdUris = (audience ?? []).filter((aud) => aud !== clientId);
+  if (appIdUris.length > 1 || (appIdUris.length === 1 && guid.test(appIdUris[0]))) {
+    throw new ExampleConfigError('MCP_AUTH_AUDIENCE with MCP_AUTH_IDP=entra may only name the client id and the App ID URI');
   }
   const cloud = env.MCP_AUTH_ENTRA_CLOUD?.trim() || undefined;
   if (cloud !== undefined && !['public', 'usgov', 'china'].includes(cloud)) {
     throw new ExampleConfigError(`MCP_AUTH_ENTRA_CLOUD must be public, usgov or china (got "${cloud}")`);
   }
+  const issuerHost = fromIssuer && fromIssuer[1] !== 'https://login.microsoftonline.com' && !cloud ? fromIssuer[1] : undefined;
   return {
     tenantId,
     clientId,
-    appIdUri: env.MCP_AUTH_ENTRA_APP_ID_URI?.trim() || undefined,
+    appIdUri: env.MCP_AUTH_ENTRA_APP_ID_URI?.trim() || appIdUris[0],
     acceptV1Tokens: parseBoolean('MCP_AUTH_ENTRA_ACCEPT_V1_TOKENS', env.MCP_AUTH_ENTRA_ACCEPT_V1_TOKENS),
     cloud: cloud as EntraCloud | undefined,
-    authorityHost: optionalUrl('MCP_AUTH_ENTRA_AUTHORITY_HOST', env.MCP_AUTH_ENTRA_AUTHORITY_HOST),
+    authorityHost: optionalUrl('MCP_AUTH_ENTRA_AUTHORITY_HOST', env.MCP_AUTH_ENTRA_AUTHORITY_HOST) ?? issuerHost,
     allowedTenants: list(env.MCP_AUTH_ENTRA_ALLOWED_TENANTS),
   };
 }
