@@ -45,11 +45,16 @@ export function clientIdOf(claims: JwtClaims): string | undefined {
   return undefined;
 }
 
+/** The default identity of a caller: its `sub`. */
+export function subjectClaim(claims: JwtClaims): string | undefined {
+  return typeof claims.sub === 'string' ? claims.sub : undefined;
+}
+
 /** Builds the principal from validated claims. */
 export function principalFromClaims(
   claims: JwtClaims,
   claimsToScopes: ClaimsToScopes,
-  subjectOf: (claims: JwtClaims) => string | undefined = (c) => (typeof c.sub === 'string' ? c.sub : undefined),
+  subjectOf: (claims: JwtClaims) => string | undefined = subjectClaim,
 ): McpPrincipal {
   const sub = String(claims.sub ?? '');
   return {

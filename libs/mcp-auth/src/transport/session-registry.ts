@@ -9,7 +9,7 @@ import { McpServerFactory } from '../server/mcp-server.factory.js';
 /** An open MCP session: its protocol server, its transport, and the subject that owns it. */
 export interface McpSession {
   readonly id: string;
-  /** `issuer + sub` of the principal that opened it; only that subject may use it. */
+  /** Issuer and id (`sub`, or Entra's `tid/oid`) of the principal that opened it; only that subject may use it. */
   readonly owner: string;
   readonly transport: StreamableHTTPServerTransport;
   readonly server: Server;

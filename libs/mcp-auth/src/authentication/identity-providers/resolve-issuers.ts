@@ -4,6 +4,7 @@ import { requireUrl } from '../../option-validation.js';
 import type { ClaimsToScopes } from '../claims-to-scopes.js';
 import { discoverOpenIdConfiguration } from '../openid-discovery.js';
 import type { JwtClaims } from '../principal.js';
+import { subjectClaim } from '../principal.js';
 import type { McpIssuerOptions } from './issuer-options.js';
 
 /** One trusted issuer after validation and discovery: every default filled in. */
@@ -21,7 +22,6 @@ export interface ResolvedIssuer {
   readonly advertisedScope: (scope: string) => string;
 }
 
-const SUB = (claims: JwtClaims) => (typeof claims.sub === 'string' ? claims.sub : undefined);
 const SAME = (scope: string) => scope;
 
 /**
@@ -77,7 +77,7 @@ export async function resolveIssuers(
       claimsToScopes: config.claimsToScopes ?? defaults.claimsToScopes,
       screen: config.screen,
       checkClaims: config.checkClaims,
-      subjectOf: config.subjectOf ?? SUB,
+      subjectOf: config.subjectOf ?? subjectClaim,
       advertisedScope: config.advertisedScope ?? SAME,
     });
   }
