@@ -6,7 +6,7 @@ import { IdentityModule } from './identity/identity.module.js';
 import { ProductsModule } from './products/products.module.js';
 
 /** The example's permissions, broadest first: an administrator may write, a writer may read. */
-export const EXAMPLE_SCOPE_HIERARCHY = { 'Admin.Write': ['User.Write'], 'User.Write': ['User.Read'] };
+const EXAMPLE_SCOPE_HIERARCHY = { 'Admin.Write': ['User.Write'], 'User.Write': ['User.Read'] };
 
 /**
  * The identity provider `MCP_AUTH_IDP` selects, through the library's presets.
