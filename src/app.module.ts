@@ -5,9 +5,6 @@ import type { ExampleConfig } from './config/example-config.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { ProductsModule } from './products/products.module.js';
 
-/** The example's permissions, broadest first: an administrator may write, a writer may read. */
-const EXAMPLE_SCOPE_HIERARCHY = { 'Admin.Write': ['User.Write'], 'User.Write': ['User.Read'] };
-
 /**
  * The identity provider `MCP_AUTH_IDP` selects, through the library's presets.
  * `devIssuer` is the embedded development provider's issuer, when it runs.
@@ -33,7 +30,7 @@ export class AppModule {
       imports: [
         McpAuthModule.forRoot({
           issuers: [identityProvider],
-          scopeHierarchy: EXAMPLE_SCOPE_HIERARCHY,
+          scopeHierarchy: config.scopeHierarchy,
           resourceUrl: config.resourceUrl,
           stateless: config.stateless,
           allowedOrigins: config.allowedOrigins,

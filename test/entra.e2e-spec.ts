@@ -3,7 +3,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { compactVerify, importJWK } from 'jose';
 import { connectMcpClient, startTestIdentityProvider } from 'nestjs-mcp-auth/testing';
 import type { TestIdentityProvider, TestTokenOptions } from 'nestjs-mcp-auth/testing';
-import { openSession, post, rpc, startExample, toolJson, toolNames } from './support/harness.js';
+import { EXAMPLE_SCOPE_HIERARCHY, openSession, post, rpc, startExample, toolJson, toolNames } from './support/harness.js';
 import type { ExampleServer } from './support/harness.js';
 
 const HOME_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -26,6 +26,7 @@ describe('Entra ID preset (example app, MCP_AUTH_IDP=entra)', () => {
     idp = await startTestIdentityProvider({ shape: 'entra', tenantId: HOME_TENANT });
     app = await startExample(() => ({
       MCP_AUTH_IDP: 'entra',
+      MCP_SCOPE_HIERARCHY: EXAMPLE_SCOPE_HIERARCHY,
       MCP_AUTH_ENTRA_TENANT_ID: HOME_TENANT,
       MCP_AUTH_ENTRA_CLIENT_ID: API_CLIENT_ID,
       MCP_AUTH_ENTRA_ACCEPT_V1_TOKENS: 'true',
@@ -139,6 +140,7 @@ describe('Entra ID preset, multi-tenant (organizations + allow-list)', () => {
     idp = await startTestIdentityProvider({ shape: 'entra', tenantId: HOME_TENANT, audience: API_CLIENT_ID });
     app = await startExample(() => ({
       MCP_AUTH_IDP: 'entra',
+      MCP_SCOPE_HIERARCHY: EXAMPLE_SCOPE_HIERARCHY,
       MCP_AUTH_ENTRA_TENANT_ID: 'organizations',
       MCP_AUTH_ENTRA_CLIENT_ID: API_CLIENT_ID,
       MCP_AUTH_ENTRA_ALLOWED_TENANTS: `${HOME_TENANT},${SECOND_TENANT}`,

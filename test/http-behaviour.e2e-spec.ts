@@ -132,6 +132,12 @@ describe.each([
     });
   });
 
+  it('4. implies nothing by default: Admin.Write alone does not grant User.Read', async () => {
+    const response = await call(await h.forge(h.claims({ scope: 'Admin.Write' })), rpc.listTools());
+    const body = (await response.json()) as any;
+    expect(body.result.tools.map((tool: { name: string }) => tool.name).sort()).toEqual(['create_product', 'delete_product', 'whoami']);
+  });
+
   describe('5. tools/call without the scopes: 403 step-up before dispatch', () => {
     it.each([
       ['delete_product', { id: 1 }, 'Admin.Write'],

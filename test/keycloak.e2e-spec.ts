@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectMcpClient, startTestIdentityProvider } from 'nestjs-mcp-auth/testing';
 import type { TestIdentityProvider } from 'nestjs-mcp-auth/testing';
-import { openSession, post, rpc, startExample, toolJson, toolNames } from './support/harness.js';
+import { EXAMPLE_SCOPE_HIERARCHY, openSession, post, rpc, startExample, toolJson, toolNames } from './support/harness.js';
 import type { ExampleServer } from './support/harness.js';
 
 /**
@@ -19,6 +19,7 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
     // Nothing but the realm and the client whose roles count; the audience defaults to the resource URL.
     app = await startExample(() => ({
       MCP_AUTH_IDP: 'keycloak',
+      MCP_SCOPE_HIERARCHY: EXAMPLE_SCOPE_HIERARCHY,
       MCP_AUTH_KEYCLOAK_URL: idp.url,
       MCP_AUTH_KEYCLOAK_REALM: 'acme',
       MCP_AUTH_KEYCLOAK_CLIENT_ID: 'mcp-api',

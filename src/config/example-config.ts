@@ -18,6 +18,8 @@ export interface ExampleConfig {
   readonly stateless: boolean;
   readonly allowedOrigins?: string[];
   readonly sessionIdleTimeoutMs?: number;
+  /** Broader scopes implying narrower ones, from MCP_SCOPE_HIERARCHY (JSON). Off by default. */
+  readonly scopeHierarchy?: Record<string, string[]>;
   /** Nest log levels to print, from LOG_LEVEL (error, warn, log, debug or verbose: that level and above). */
   readonly logLevels: LogLevel[];
 }
@@ -77,6 +79,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     stateless: parseBoolean('MCP_STATELESS', env.MCP_STATELESS),
     allowedOrigins: list(env.MCP_ALLOWED_ORIGINS),
     sessionIdleTimeoutMs: optionalPositiveInteger('MCP_SESSION_IDLE_TIMEOUT_MS', env.MCP_SESSION_IDLE_TIMEOUT_MS),
+    scopeHierarchy: parseScopeHierarchy(env.MCP_SCOPE_HIERARCHY),
     logLevels: parseLogLevel(env.LOG_LEVEL),
   };
 }
@@ -160,6 +163,22 @@ function optionalPositiveInteger(name: string, value: string | undefined): numbe
   const number = Number(value);
   if (!Number.isInteger(number) || number <= 0) throw new ExampleConfigError(`${name} must be a positive whole number (got "${value}")`);
   return number;
+}
+
+function parseScopeHierarchy(value: string | undefined): Record<string, string[]> | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const problem = 'MCP_SCOPE_HIERARCHY must be a JSON object of scope lists, e.g. {"Admin.Write":["User.Write"],"User.Write":["User.Read"]}';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ExampleConfigError(problem);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ExampleConfigError(problem);
+  for (const implied of Object.values(parsed)) {
+    if (!Array.isArray(implied) || implied.some((scope) => typeof scope !== 'string')) throw new ExampleConfigError(problem);
+  }
+  return parsed as Record<string, string[]>;
 }
 
 function parseLogLevel(value: string | undefined): LogLevel[] {

@@ -154,3 +154,6 @@ export function parseChallenge(header: string | null): { scheme: string; params:
   }
   return { scheme, params };
 }
+
+/** MCP_SCOPE_HIERARCHY for the example: an administrator may write, a writer may read. */
+export const EXAMPLE_SCOPE_HIERARCHY = JSON.stringify({ 'Admin.Write': ['User.Write'], 'User.Write': ['User.Read'] });
