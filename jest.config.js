@@ -14,11 +14,12 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', swc],
-    // jwks-rsa (CommonJS) require()s jose, which is ESM-only. Node 20 can require(esm); Jest before
-    // Node 24.9 cannot, so jose is compiled to CommonJS when it is required (and left ESM when imported).
-    '^.+/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2023' } }],
+    // jwks-rsa (CommonJS) require()s jose, and @nestjs/throttler (CommonJS) require()s @nestjs/common;
+    // both are ESM-only. Node 20 can require(esm); Jest before Node 24.9 cannot, so they are compiled
+    // to CommonJS when they are required (and left ESM when imported).
+    '^.+/node_modules/(jose|@nestjs/common)/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2023' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  transformIgnorePatterns: ['/node_modules/(?!jose/|@nestjs/common/)'],
   moduleNameMapper: {
     '^nestjs-mcp-auth$': '<rootDir>/libs/mcp-auth/src/index.ts',
     '^nestjs-mcp-auth/testing$': '<rootDir>/libs/mcp-auth/src/testing/index.ts',

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { McpAuthModule, entra, keycloak, oidc } from 'nestjs-mcp-auth';
-import type { McpIssuerOptions } from 'nestjs-mcp-auth';
-import type { ExampleConfig } from './config/example-config.js';
+import type { McpAuthOptions, McpIssuerOptions } from 'nestjs-mcp-auth';
+import type { ExampleConfig, ExampleLimits } from './config/example-config.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { ProductsModule } from './products/products.module.js';
 
@@ -37,10 +37,24 @@ export class AppModule {
           sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
           server: { name: 'product-catalog', version: '1.0.0' },
           resourceName: 'Product catalogue (example)',
+          ...limitOptions(config.limits),
         }),
         ProductsModule,
         IdentityModule,
       ],
     };
   }
+}
+
+/** The example's limit variables as library options; what is unset keeps the library's default. */
+function limitOptions(limits: ExampleLimits): Partial<McpAuthOptions> {
+  const { rateLimitPerMinute, unauthenticatedLimitPerMinute, ...rest } = limits;
+  const options: Partial<McpAuthOptions> = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+  if (rateLimitPerMinute !== undefined || unauthenticatedLimitPerMinute !== undefined) {
+    options.rateLimit = {
+      ...(rateLimitPerMinute !== undefined ? { perPrincipal: { limit: rateLimitPerMinute, ttlMs: 60_000 } } : {}),
+      ...(unauthenticatedLimitPerMinute !== undefined ? { unauthenticatedPerIp: { limit: unauthenticatedLimitPerMinute, ttlMs: 60_000 } } : {}),
+    };
+  }
+  return options;
 }

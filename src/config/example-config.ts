@@ -22,6 +22,23 @@ export interface ExampleConfig {
   readonly scopeHierarchy?: Record<string, string[]>;
   /** Nest log levels to print, from LOG_LEVEL (error, warn, log, debug or verbose: that level and above). */
   readonly logLevels: LogLevel[];
+  /** Hardening knobs; unset means the library's default (see docs/hardening.md). */
+  readonly limits: ExampleLimits;
+}
+
+/** Limits, rate limits and shutdown, each from its own environment variable. */
+export interface ExampleLimits {
+  readonly maxSessions?: number;
+  readonly maxSessionsPerSubject?: number;
+  readonly sessionMaxLifetimeMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly maxRequestBodyBytes?: number;
+  readonly maxHeaderBytes?: number;
+  readonly shutdownTimeoutMs?: number;
+  /** Requests per principal per minute; unset: no per-principal rate limit. */
+  readonly rateLimitPerMinute?: number;
+  /** Failed authentications per IP per minute; unset: no per-IP limit. */
+  readonly unauthenticatedLimitPerMinute?: number;
 }
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -54,7 +71,7 @@ export class ExampleConfigError extends Error {
 /**
  * Reads `PORT`, `HOST`, `MCP_AUTH_ISSUER`, `MCP_AUTH_AUDIENCE`, `MCP_AUTH_JWKS_URI`,
  * `MCP_AUTH_IDP`, `MCP_RESOURCE_URL`, `MCP_STATELESS`, `MCP_ALLOWED_ORIGINS` and
- * `MCP_SESSION_IDLE_TIMEOUT_MS` and `LOG_LEVEL`; with `MCP_AUTH_IDP=keycloak` also the
+ * `MCP_SESSION_IDLE_TIMEOUT_MS`, `LOG_LEVEL` and the limits of {@link loadLimits}; with `MCP_AUTH_IDP=keycloak` also the
  * `MCP_AUTH_KEYCLOAK_*` variables, with `MCP_AUTH_IDP=entra` the `MCP_AUTH_ENTRA_*` ones.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
@@ -81,6 +98,26 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     sessionIdleTimeoutMs: optionalPositiveInteger('MCP_SESSION_IDLE_TIMEOUT_MS', env.MCP_SESSION_IDLE_TIMEOUT_MS),
     scopeHierarchy: parseScopeHierarchy(env.MCP_SCOPE_HIERARCHY),
     logLevels: parseLogLevel(env.LOG_LEVEL),
+    limits: loadLimits(env),
+  };
+}
+
+/**
+ * Reads `MCP_MAX_SESSIONS`, `MCP_MAX_SESSIONS_PER_SUBJECT`, `MCP_SESSION_MAX_LIFETIME_MS`,
+ * `MCP_REQUEST_TIMEOUT_MS`, `MCP_MAX_BODY_BYTES`, `MCP_MAX_HEADER_BYTES`, `MCP_SHUTDOWN_TIMEOUT_MS`,
+ * `MCP_RATE_LIMIT_PER_MINUTE` and `MCP_UNAUTHENTICATED_LIMIT_PER_MINUTE`.
+ */
+function loadLimits(env: NodeJS.ProcessEnv): ExampleLimits {
+  return {
+    maxSessions: optionalPositiveInteger('MCP_MAX_SESSIONS', env.MCP_MAX_SESSIONS),
+    maxSessionsPerSubject: optionalPositiveInteger('MCP_MAX_SESSIONS_PER_SUBJECT', env.MCP_MAX_SESSIONS_PER_SUBJECT),
+    sessionMaxLifetimeMs: optionalPositiveInteger('MCP_SESSION_MAX_LIFETIME_MS', env.MCP_SESSION_MAX_LIFETIME_MS),
+    requestTimeoutMs: optionalPositiveInteger('MCP_REQUEST_TIMEOUT_MS', env.MCP_REQUEST_TIMEOUT_MS),
+    maxRequestBodyBytes: optionalPositiveInteger('MCP_MAX_BODY_BYTES', env.MCP_MAX_BODY_BYTES),
+    maxHeaderBytes: optionalPositiveInteger('MCP_MAX_HEADER_BYTES', env.MCP_MAX_HEADER_BYTES),
+    shutdownTimeoutMs: optionalPositiveInteger('MCP_SHUTDOWN_TIMEOUT_MS', env.MCP_SHUTDOWN_TIMEOUT_MS),
+    rateLimitPerMinute: optionalPositiveInteger('MCP_RATE_LIMIT_PER_MINUTE', env.MCP_RATE_LIMIT_PER_MINUTE),
+    unauthenticatedLimitPerMinute: optionalPositiveInteger('MCP_UNAUTHENTICATED_LIMIT_PER_MINUTE', env.MCP_UNAUTHENTICATED_LIMIT_PER_MINUTE),
   };
 }
 

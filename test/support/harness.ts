@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { CompactSign, importJWK } from 'jose';
 import type { JWTPayload } from 'jose';
 import { createTestSigningKey } from 'nestjs-mcp-auth/testing';
 import { bootstrap } from '../../src/main.js';
@@ -9,27 +10,51 @@ import type { DevIdentityProvider } from '../../src/dev-identity-provider/dev-id
 import type { JsonWebKey } from 'node:crypto';
 
 /** The example server, booted from environment variables, with a real identity provider on loopback. */
-export interface Harness {
+export interface Harness extends TestIdentity {
   readonly baseUrl: string;
   readonly resourceUrl: string;
   readonly metadataUrl: string;
-  readonly idp: DevIdentityProvider;
   /** A token from the identity provider's token endpoint (client-credentials grant). */
   token(clientId: 'demo-reader' | 'demo-writer' | 'demo-admin', scope?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A real identity provider on loopback, plus forging with its own signing key. */
+export interface TestIdentity {
+  readonly idp: DevIdentityProvider;
   /** A token signed with the identity provider's own key, with any claims and header: for the cases the provider would never issue. */
   forge(claims: JWTPayload, header?: Record<string, unknown>): Promise<string>;
+  /** Like `forge`, with the payload given as raw JSON text (duplicate keys, odd types): signed as is. */
+  forgeRaw(payloadJson: string, header?: Record<string, unknown>): Promise<string>;
   /** Valid claims for this resource: override what a case needs. */
   claims(overrides?: JWTPayload): JWTPayload;
-  close(): Promise<void>;
+}
+
+/** Starts the development identity provider for `resourceUrl`, signing with a key the tests hold too. */
+export async function startTestIdentity(resourceUrl: string): Promise<TestIdentity> {
+  // The provider signs with a key the tests hold too, so they can forge what it would never issue.
+  const signingKey = await createTestSigningKey();
+  const idp = await startDevIdentityProvider({ resourceUrl, clients: DEMO_CLIENTS, signingKey: signingKey.privateJwk as JsonWebKey & { kid: string } });
+  const privateKey = await importJWK(signingKey.privateJwk, 'RS256');
+  const claims = (overrides: JWTPayload = {}): JWTPayload => {
+    const now = Math.floor(Date.now() / 1000);
+    return { iss: idp.issuer, aud: resourceUrl, sub: 'forged-user', client_id: 'forged-client', iat: now, exp: now + 300, scope: 'User.Read', ...overrides };
+  };
+  return {
+    idp,
+    claims,
+    forge: (payload, header = {}) => signingKey.sign(payload, { typ: 'at+jwt', ...header }),
+    forgeRaw: (payloadJson, header = {}) =>
+      new CompactSign(new TextEncoder().encode(payloadJson)).setProtectedHeader({ alg: 'RS256', kid: signingKey.kid, typ: 'at+jwt', ...header }).sign(privateKey),
+  };
 }
 
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const resourceUrl = `${baseUrl}/mcp`;
-  // The provider signs with a key the tests hold too, so they can forge what it would never issue.
-  const signingKey = await createTestSigningKey();
-  const idp = await startDevIdentityProvider({ resourceUrl, clients: DEMO_CLIENTS, signingKey: signingKey.privateJwk as JsonWebKey & { kid: string } });
+  const identity = await startTestIdentity(resourceUrl);
+  const { idp } = identity;
   const app = await bootstrap({
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -41,18 +66,12 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     await idp.close();
     throw error;
   });
-  const claims = (overrides: JWTPayload = {}): JWTPayload => {
-    const now = Math.floor(Date.now() / 1000);
-    return { iss: idp.issuer, aud: resourceUrl, sub: 'forged-user', client_id: 'forged-client', iat: now, exp: now + 300, scope: 'User.Read', ...overrides };
-  };
   return {
+    ...identity,
     baseUrl,
     resourceUrl,
     metadataUrl: `${baseUrl}/.well-known/oauth-protected-resource/mcp`,
-    idp,
     token: (clientId, scope) => idp.token(clientId, scope),
-    claims,
-    forge: (payload, header = {}) => signingKey.sign(payload, { typ: 'at+jwt', ...header }),
     close: async () => {
       await app.close();
       await idp.close();

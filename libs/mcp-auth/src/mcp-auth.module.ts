@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuthModuleOptions } from '@nestjs/passport';
+import { AuditTrail } from './audit/audit-trail.js';
+import { LoggerAuditSink, MCP_AUTH_AUDIT_SINK } from './audit/audit-sink.js';
 import { Challenges } from './authentication/challenges.js';
 import { McpAuthGuard } from './authentication/mcp-auth.guard.js';
 import { McpJwtStrategy } from './authentication/jwt.strategy.js';
@@ -9,11 +11,14 @@ import { ScopePolicy } from './authorization/scope-policy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import { MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAME } from './mcp-auth.constants.js';
 import { ConfigurableModuleClass, MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
-import type { McpAuthOptions } from './mcp-auth.options.js';
+import type { McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { ProtectedResourceMetadataService } from './metadata/protected-resource-metadata.js';
 import { resolveOptions } from './resolve-options.js';
+import { PreAuthenticationLimitsGuard, PrincipalRateLimitGuard } from './limits/request-limits.guards.js';
+import { RateLimiter } from './limits/rate-limiter.js';
 import { McpServerFactory } from './server/mcp-server.factory.js';
 import { ToolCatalogue } from './tools/tool-catalogue.js';
+import { InFlightRequests } from './transport/in-flight-requests.js';
 import { McpEndpoint } from './transport/mcp-endpoint.js';
 import { OriginGuard } from './transport/origin.guard.js';
 import { PreDispatchAuthorization } from './transport/pre-dispatch-authorization.js';
@@ -59,6 +64,16 @@ import { SessionRegistry } from './transport/session-registry.js';
       useFactory: (defaultStrategy: string) => ({ defaultStrategy, session: false }),
     },
     IssuerRegistry,
+    {
+      provide: MCP_AUTH_AUDIT_SINK,
+      inject: [MCP_AUTH_RESOLVED_OPTIONS],
+      useFactory: (options: ResolvedMcpAuthOptions) => options.auditSink ?? new LoggerAuditSink(),
+    },
+    AuditTrail,
+    RateLimiter,
+    PreAuthenticationLimitsGuard,
+    PrincipalRateLimitGuard,
+    InFlightRequests,
     Challenges,
     McpJwtStrategy,
     McpAuthGuard,
@@ -71,6 +86,6 @@ import { SessionRegistry } from './transport/session-registry.js';
     McpEndpoint,
     ProtectedResourceMetadataService,
   ],
-  exports: [MCP_AUTH_RESOLVED_OPTIONS, ToolCatalogue, ScopePolicy, SessionRegistry],
+  exports: [MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_AUDIT_SINK, ToolCatalogue, ScopePolicy, SessionRegistry],
 })
 export class McpAuthModule extends ConfigurableModuleClass {}

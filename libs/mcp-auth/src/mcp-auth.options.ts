@@ -3,6 +3,9 @@ import type { McpIssuerOptions } from './authentication/identity-providers/issue
 import type { ResolvedIssuer } from './authentication/identity-providers/resolve-issuers.js';
 import type { McpPrincipal } from './authentication/principal.js';
 import type { ScopeHierarchy, ScopeHierarchyOptions } from './authorization/scope-hierarchy.js';
+import type { McpAuditSink } from './audit/audit-sink.js';
+import type { McpRateLimitOptions, RateLimitWindow } from './limits/rate-limit.options.js';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 
 /** Signature algorithms a JWT may be verified with (asymmetric only). */
 export type JwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
@@ -62,6 +65,22 @@ export interface McpAuthOptions {
   jsonResponse?: boolean;
   /** How long startup waits for the issuer's discovery document, in milliseconds. Default 10 s. */
   discoveryTimeoutMs?: number;
+  /** At most this many open sessions in total; an `initialize` beyond it gets 503 with `Retry-After`. Default 10 000. */
+  maxSessions?: number;
+  /** At most this many open sessions per subject (issuer + `sub`); an `initialize` beyond it gets 429. Default 100. */
+  maxSessionsPerSubject?: number;
+  /** A session is closed this long after it opened, however busy, in milliseconds. Default 24 h. */
+  sessionMaxLifetimeMs?: number;
+  /** A tool call still running after this long is aborted (its `signal` fires) and answered with a JSON-RPC error, in milliseconds. Default 60 s. */
+  requestTimeoutMs?: number;
+  /** Largest accepted request header section (names and values), in bytes; beyond it 431. Default 16 KiB. */
+  maxHeaderBytes?: number;
+  /** How long `app.close()` lets in-flight requests finish before it closes the sessions, in milliseconds. Default 10 s. */
+  shutdownTimeoutMs?: number;
+  /** Rate limits per principal and, before token work, per IP; 429 with `Retry-After`. Off unless given. */
+  rateLimit?: McpRateLimitOptions;
+  /** Receives every authorization decision. Default: one JSON line each through Nest's `Logger` (context `McpAuthAudit`). */
+  auditSink?: McpAuditSink;
 }
 
 /** Options after validation and discovery: every default filled in. */
@@ -88,4 +107,12 @@ export interface ResolvedMcpAuthOptions {
   readonly sessionIdleTimeoutMs: number;
   readonly maxRequestBodyBytes: number;
   readonly jsonResponse: boolean;
+  readonly maxSessions: number;
+  readonly maxSessionsPerSubject: number;
+  readonly sessionMaxLifetimeMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxHeaderBytes: number;
+  readonly shutdownTimeoutMs: number;
+  readonly rateLimit: { readonly perPrincipal?: RateLimitWindow; readonly unauthenticatedPerIp?: RateLimitWindow; readonly storage?: ThrottlerStorage };
+  readonly auditSink?: McpAuditSink;
 }

@@ -2,6 +2,7 @@ import { defaultClaimsToScopes } from './authentication/claims-to-scopes.js';
 import { resolveIssuers } from './authentication/identity-providers/resolve-issuers.js';
 import { resolveScopeHierarchy } from './authorization/scope-hierarchy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
+import { resolveLimits } from './limits/resolve-limits.js';
 import type { JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { requireUrl } from './option-validation.js';
 
@@ -41,6 +42,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
 
   const scopeHierarchy = resolveScopeHierarchy(options.scopeHierarchy);
   const server = options.server ?? { name: 'mcp-server', version: '1.0.0' };
+  const limits = resolveLimits(options);
   const claimsToScopes = options.claimsToScopes ?? defaultClaimsToScopes;
   const issuers = await resolveIssuers(options, { resourceUrl, claimsToScopes, discoveryTimeoutMs: options.discoveryTimeoutMs ?? 10_000 });
 
@@ -65,6 +67,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     sessionIdleTimeoutMs: positive('sessionIdleTimeoutMs', options.sessionIdleTimeoutMs, 30 * 60_000),
     maxRequestBodyBytes: positive('maxRequestBodyBytes', options.maxRequestBodyBytes, 1024 * 1024),
     jsonResponse: options.jsonResponse ?? true,
+    ...limits,
   };
 }
 

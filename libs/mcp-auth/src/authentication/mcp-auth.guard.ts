@@ -1,6 +1,8 @@
 import { ExecutionContext, HttpException, Inject, Injectable, Logger } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { IncomingMessage } from 'node:http';
+import { AuditTrail } from '../audit/audit-trail.js';
+import { RateLimiter } from '../limits/rate-limiter.js';
 import { MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAME } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { bearerCredentialsOf } from './bearer-credentials.js';
@@ -22,29 +24,40 @@ export class McpAuthGuard extends AuthGuard() {
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly resolved: ResolvedMcpAuthOptions,
     private readonly challenges: Challenges,
     @Inject(MCP_AUTH_STRATEGY_NAME) strategyName: string,
+    private readonly audit: AuditTrail,
+    private readonly limiter: RateLimiter,
   ) {
     super({ defaultStrategy: strategyName, session: false });
   }
 
   override canActivate(context: ExecutionContext) {
-    const credentials = bearerCredentialsOf(context.switchToHttp().getRequest<IncomingMessage>());
+    const req = context.switchToHttp().getRequest<IncomingMessage>();
+    const credentials = bearerCredentialsOf(req);
     // Decide what needs no token work before Passport runs.
-    if (credentials.kind === 'missing') throw this.challenges.missingToken();
-    if (credentials.kind === 'malformed') throw this.challenges.invalidRequest(credentials.reason);
+    if (credentials.kind === 'missing') throw this.refused(req, 'missing_token', this.challenges.missingToken());
+    if (credentials.kind === 'malformed') throw this.refused(req, 'invalid_request', this.challenges.invalidRequest(credentials.reason));
     return super.canActivate(context);
   }
 
   override handleRequest<TUser = McpPrincipal>(err: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {
     if (user && !err) return user as TUser;
-    if (err instanceof HttpException) throw err;
+    const req = context.switchToHttp().getRequest<IncomingMessage>();
+    if (err instanceof HttpException) throw this.refused(req, 'unknown_user', err);
     const failure = err ?? info;
-    const credentials = bearerCredentialsOf(context.switchToHttp().getRequest<IncomingMessage>());
+    const credentials = bearerCredentialsOf(req);
     const alg = credentials.kind === 'bearer' ? jwtHeaderAlgorithm(credentials.token) : undefined;
     const rejection = rejectionFromVerifierError(failure, alg, this.resolved.algorithms);
     if (!(failure instanceof TokenRejection) && err) {
       // An unexpected failure (e.g. a throwing validateUser): refuse, and say why in the log, never the token.
       this.logger.warn(`Token validation failed unexpectedly: ${(err as Error)?.message ?? String(err)}`);
     }
-    throw this.challenges.invalidToken(rejection);
+    throw this.refused(req, rejection.code, this.challenges.invalidToken(rejection));
+  }
+
+  /** Records a refusal (audit trail, per-IP failure budget) and returns the exception to throw. */
+  protected refused(req: IncomingMessage, reason: string, exception: HttpException): HttpException {
+    this.audit.refusedRequest(req, reason);
+    this.limiter.authenticationFailed(req);
+    return exception;
   }
 }

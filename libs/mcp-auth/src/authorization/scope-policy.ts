@@ -36,6 +36,12 @@ export class ScopePolicy {
     return holder;
   }
 
+  /** Of `scopes`, the ones the principal does not hold: what an audit event reports as missing. */
+  missing(principal: McpPrincipal, scopes: readonly string[]): string[] {
+    const holder = this.holderFor(principal);
+    return scopes.filter((scope) => !holder(scope));
+  }
+
   decide(principal: McpPrincipal, requirements: readonly ScopeRequirement[]): ScopeDecision {
     if (requirements.length === 0) return ALLOWED;
     const holder = this.holderFor(principal);

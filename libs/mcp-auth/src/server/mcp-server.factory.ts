@@ -10,7 +10,9 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, ListToolsResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { AuditTrail } from '../audit/audit-trail.js';
 import type { McpPrincipal } from '../authentication/principal.js';
+import { DeadlineExceeded, withDeadline } from '../limits/with-deadline.js';
 import { ScopePolicy } from '../authorization/scope-policy.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
@@ -39,6 +41,7 @@ export class McpServerFactory {
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
     private readonly catalogue: ToolCatalogue,
     private readonly policy: ScopePolicy,
+    private readonly audit: AuditTrail,
   ) {}
 
   create(): Server {
@@ -57,6 +60,7 @@ export class McpServerFactory {
     for (const tool of this.catalogue.all()) {
       if (this.policy.decide(principal, tool.requirements).allowed) tools.push(tool.definition);
     }
+    this.audit.decided('tools/list', 'allowed', principal, { tools: tools.map((tool) => tool.name), ...sessionField(extra) });
     return { tools };
   }
 
@@ -68,21 +72,39 @@ export class McpServerFactory {
     // tool safe if it is ever reached another way (a batch, a custom transport).
     const decision = this.policy.decide(principal, tool.requirements);
     if (!decision.allowed) {
+      this.audit.decided('tools/call', 'denied', principal, {
+        reason: 'insufficient_scope',
+        tool: name,
+        missingScopes: this.policy.missing(principal, decision.scopesToRequest),
+        ...sessionField(extra),
+      });
       throw new McpError(FORBIDDEN_ERROR_CODE, `Insufficient scope for tool ${name}`, { requiredScopes: decision.scopesToRequest });
     }
     const parsed = tool.input.safeParse(args ?? {});
     if (!parsed.success) {
       return toolErrorResult(`Invalid arguments for tool ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
     }
+    this.audit.decided('tools/call', 'allowed', principal, { tool: name, ...sessionField(extra) });
     try {
-      const value = await tool.invoke(parsed.data, { principal, authInfo: extra.authInfo!, signal: extra.signal, sessionId: extra.sessionId });
+      const value = await withDeadline(this.options.requestTimeoutMs, extra.signal, (signal) =>
+        tool.invoke(parsed.data, { principal, authInfo: extra.authInfo!, signal, sessionId: extra.sessionId }),
+      );
       return toCallToolResult(value);
     } catch (error) {
       if (error instanceof McpError) throw error;
+      // Cancelled by the client, or its session closed: nobody is waiting for an answer.
+      if (extra.signal.aborted) throw error;
+      if (error instanceof DeadlineExceeded) {
+        throw new McpError(ErrorCode.RequestTimeout, `Tool ${name} did not finish within ${this.options.requestTimeoutMs} ms`);
+      }
       this.logger.warn(`Tool ${name} failed: ${(error as Error)?.message ?? String(error)}`);
       return toolErrorResult(error instanceof Error ? error.message : 'Tool failed');
     }
   }
+}
+
+function sessionField(extra: Extra): { sessionId?: string } {
+  return extra.sessionId ? { sessionId: extra.sessionId } : {};
 }
 
 /** The principal the endpoint attached to the SDK's `authInfo`. */

@@ -6,20 +6,27 @@ import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { answerPreflight, isOriginAllowed } from './cors.js';
 import { writeJsonRpcError } from './json-rpc-response.js';
+import { LimitExceededFilter } from '../limits/limit-exceeded.filter.js';
+import { PreAuthenticationLimitsGuard, PrincipalRateLimitGuard } from '../limits/request-limits.guards.js';
+import { InFlightRequests } from './in-flight-requests.js';
 import { McpEndpoint } from './mcp-endpoint.js';
 import { OriginGuard } from './origin.guard.js';
+
+/** Limits that need no token, the origin check, authentication, then the per-principal rate limit. */
+const ENDPOINT_GUARDS = [PreAuthenticationLimitsGuard, OriginGuard, McpAuthGuard, PrincipalRateLimitGuard];
 
 /**
  * Creates the controller for the MCP endpoint at `path`. Controllers' paths are
  * fixed when their module is declared, so each module instance gets its own class.
- * Every method but the CORS preflight runs the origin check, then authentication.
+ * Every method but the CORS preflight runs the guards of {@link ENDPOINT_GUARDS}.
  */
 export function createMcpEndpointController(path: string): Type<unknown> {
   @Controller(path)
-  @UseFilters(BearerChallengeFilter)
+  @UseFilters(BearerChallengeFilter, LimitExceededFilter)
   class McpEndpointController {
     constructor(
       private readonly endpoint: McpEndpoint,
+      private readonly inFlight: InFlightRequests,
       @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
     ) {}
 
@@ -32,19 +39,20 @@ export function createMcpEndpointController(path: string): Type<unknown> {
     }
 
     @Post()
-    @UseGuards(OriginGuard, McpAuthGuard)
+    @UseGuards(...ENDPOINT_GUARDS)
     post(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+      this.inFlight.begin(res);
       return this.endpoint.post(req, res);
     }
 
     @Get()
-    @UseGuards(OriginGuard, McpAuthGuard)
+    @UseGuards(...ENDPOINT_GUARDS)
     stream(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
       return this.endpoint.get(req, res);
     }
 
     @Delete()
-    @UseGuards(OriginGuard, McpAuthGuard)
+    @UseGuards(...ENDPOINT_GUARDS)
     terminate(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
       return this.endpoint.delete(req, res);
     }

@@ -3,12 +3,14 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { bearerCredentialsOf } from '../authentication/bearer-credentials.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { ownerKeyOf } from '../authentication/principal.js';
 import { MCP_AUTH_RESOLVED_OPTIONS, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { McpServerFactory, toAuthInfo } from '../server/mcp-server.factory.js';
+import { clientAddressOf } from './client-address.js';
 import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-response.js';
 import { PreDispatchAuthorization } from './pre-dispatch-authorization.js';
 import { isJsonContentType, readJsonBody } from './request-body.js';
@@ -32,6 +34,7 @@ export class McpEndpoint {
     private readonly sessions: SessionRegistry,
     private readonly servers: McpServerFactory,
     private readonly preDispatch: PreDispatchAuthorization,
+    private readonly audit: AuditTrail,
   ) {
     this.resource = new URL(options.resourceUrl);
   }
@@ -96,6 +99,9 @@ export class McpEndpoint {
    */
   private ownedSession(id: string, principal: McpPrincipal, res: ServerResponse): McpSession | undefined {
     const session = this.sessions.find(id);
+    if (session && session.owner !== ownerKeyOf(principal)) {
+      this.audit.decided('session', 'denied', principal, { reason: 'session_not_owned', sessionId: id, ip: clientAddressOf(res.req) });
+    }
     if (!session || session.owner !== ownerKeyOf(principal)) {
       writeJsonRpcError(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found');
       return undefined;

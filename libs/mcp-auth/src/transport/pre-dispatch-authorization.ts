@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditTrail } from '../audit/audit-trail.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { Challenges } from '../authentication/challenges.js';
 import type { BearerChallengeException } from '../authentication/bearer-challenge.exception.js';
@@ -17,6 +18,7 @@ export class PreDispatchAuthorization {
     private readonly catalogue: ToolCatalogue,
     private readonly policy: ScopePolicy,
     private readonly challenges: Challenges,
+    private readonly audit: AuditTrail,
   ) {}
 
   /** The refusal for this message, or undefined when it may go ahead. */
@@ -27,6 +29,12 @@ export class PreDispatchAuthorization {
     const tool = this.catalogue.get(params.name);
     if (!tool) return undefined;
     const decision = this.policy.decide(principal, tool.requirements);
-    return decision.allowed ? undefined : this.challenges.insufficientScope(decision.scopesToRequest, `Tool ${tool.name}`, principal);
+    if (decision.allowed) return undefined;
+    this.audit.decided('tools/call', 'denied', principal, {
+      reason: 'insufficient_scope',
+      tool: tool.name,
+      missingScopes: this.policy.missing(principal, decision.scopesToRequest),
+    });
+    return this.challenges.insufficientScope(decision.scopesToRequest, `Tool ${tool.name}`, principal);
   }
 }

@@ -1,10 +1,12 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { randomUUID } from 'node:crypto';
+import { LimitExceededException } from '../limits/limit-exceeded.exception.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { McpServerFactory } from '../server/mcp-server.factory.js';
+import { InFlightRequests } from './in-flight-requests.js';
 
 /** An open MCP session: its protocol server, its transport, and the subject that owns it. */
 export interface McpSession {
@@ -13,25 +15,39 @@ export interface McpSession {
   readonly owner: string;
   readonly transport: StreamableHTTPServerTransport;
   readonly server: Server;
+  readonly createdAt: number;
   lastActivity: number;
+  /** Gives its place back to the session limits; idempotent. */
+  readonly release: () => void;
 }
+
+/** What a client is told to wait before trying to open a session again, in seconds. */
+const SESSION_LIMIT_RETRY_AFTER_SECONDS = 30;
 
 /**
  * The open sessions of the endpoint. Session ids are random UUIDs (122 random bits);
  * a session is closed and forgotten on DELETE, when its transport closes, after
- * `sessionIdleTimeoutMs` without requests, and at shutdown.
+ * `sessionIdleTimeoutMs` without requests, `sessionMaxLifetimeMs` after it opened,
+ * and at shutdown. `maxSessions` and `maxSessionsPerSubject` bound how many exist,
+ * counting those still initializing, so memory stays bounded under any load.
  */
 @Injectable()
 export class SessionRegistry implements OnModuleDestroy {
+  private readonly logger = new Logger('McpAuth');
   private readonly sessions = new Map<string, McpSession>();
+  /** Sessions per owner, including those whose `initialize` is still running. */
+  private readonly perOwner = new Map<string, number>();
+  private reserved = 0;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
     private readonly servers: McpServerFactory,
+    private readonly inFlight: InFlightRequests,
   ) {
-    const every = Math.max(1_000, Math.min(60_000, Math.floor(options.sessionIdleTimeoutMs / 4)));
-    this.sweeper = setInterval(() => this.closeIdle(), every);
+    const shortest = Math.min(options.sessionIdleTimeoutMs, options.sessionMaxLifetimeMs);
+    const every = Math.max(1_000, Math.min(60_000, Math.floor(shortest / 4)));
+    this.sweeper = setInterval(() => this.closeExpired(), every);
     this.sweeper.unref();
   }
 
@@ -46,23 +62,34 @@ export class SessionRegistry implements OnModuleDestroy {
   /**
    * Prepares a server and transport for an `initialize` request. The session is
    * registered under `owner` once the transport has assigned its id.
+   *
+   * @throws LimitExceededException 503 when `maxSessions` are open, 429 when this owner has `maxSessionsPerSubject`.
    */
   async prepare(owner: string): Promise<StreamableHTTPServerTransport> {
+    const release = this.reserve(owner);
     const server = this.servers.create();
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       enableJsonResponse: this.options.jsonResponse,
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { id, owner, transport, server, lastActivity: Date.now() });
+        const now = Date.now();
+        this.sessions.set(id, { id, owner, transport, server, createdAt: now, lastActivity: now, release });
       },
       onsessionclosed: (id) => {
         this.sessions.delete(id);
+        release();
       },
     });
     transport.onclose = () => {
       if (transport.sessionId) this.sessions.delete(transport.sessionId);
+      release();
     };
-    await server.connect(transport);
+    try {
+      await server.connect(transport);
+    } catch (error) {
+      release();
+      throw error;
+    }
     return transport;
   }
 
@@ -70,18 +97,52 @@ export class SessionRegistry implements OnModuleDestroy {
     const session = this.sessions.get(id);
     if (!session) return;
     this.sessions.delete(id);
+    session.release();
     await session.server.close().catch(() => undefined);
   }
 
-  private closeIdle(): void {
-    const cutoff = Date.now() - this.options.sessionIdleTimeoutMs;
+  /** Takes a place for a new session of `owner`, or refuses; returns the function that gives it back. */
+  private reserve(owner: string): () => void {
+    if (this.reserved >= this.options.maxSessions) {
+      throw new LimitExceededException(503, `Service Unavailable: ${this.options.maxSessions} sessions are open, the most this server keeps`, SESSION_LIMIT_RETRY_AFTER_SECONDS);
+    }
+    const held = this.perOwner.get(owner) ?? 0;
+    if (held >= this.options.maxSessionsPerSubject) {
+      throw new LimitExceededException(429, `Too Many Requests: this subject already has ${held} open sessions; close one (DELETE) or let it expire`, SESSION_LIMIT_RETRY_AFTER_SECONDS);
+    }
+    this.reserved++;
+    this.perOwner.set(owner, held + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.reserved--;
+      const left = (this.perOwner.get(owner) ?? 1) - 1;
+      if (left > 0) this.perOwner.set(owner, left);
+      else this.perOwner.delete(owner);
+    };
+  }
+
+  private closeExpired(): void {
+    const now = Date.now();
+    const idleCutoff = now - this.options.sessionIdleTimeoutMs;
+    const lifetimeCutoff = now - this.options.sessionMaxLifetimeMs;
     for (const session of this.sessions.values()) {
-      if (session.lastActivity < cutoff) void this.close(session.id);
+      if (session.lastActivity < idleCutoff || session.createdAt < lifetimeCutoff) void this.close(session.id);
     }
   }
 
+  /**
+   * Shutdown: let in-flight requests finish (bounded by `shutdownTimeoutMs`), then close
+   * every session, which aborts its running handlers and ends its streams, then answer
+   * whatever is still open with 503.
+   */
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.sweeper);
+    const drained = await this.inFlight.drain(this.options.shutdownTimeoutMs);
+    if (!drained) this.logger.warn(`Shutdown: ${this.inFlight.size} request(s) still running after ${this.options.shutdownTimeoutMs} ms; closing sessions anyway`);
     await Promise.all([...this.sessions.keys()].map((id) => this.close(id)));
+    // Requests still open here would keep the HTTP server from closing.
+    this.inFlight.abandon();
   }
 }

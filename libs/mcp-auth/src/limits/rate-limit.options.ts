@@ -1,0 +1,23 @@
+import type { ThrottlerStorage } from '@nestjs/throttler';
+
+/** At most `limit` requests per `ttlMs` milliseconds. */
+export interface RateLimitWindow {
+  limit: number;
+  ttlMs: number;
+}
+
+/** Rate limits of the MCP endpoint, built on `@nestjs/throttler`'s storage. Each is off unless given. */
+export interface McpRateLimitOptions {
+  /** Requests per principal (issuer + subject + client id) per window; beyond it 429 with `Retry-After`. */
+  perPrincipal?: RateLimitWindow;
+  /**
+   * Requests that fail authentication (no token, malformed, refused) per client IP per
+   * window. Beyond it, every request from that IP gets 429 before any token work until the window passes.
+   */
+  unauthenticatedPerIp?: RateLimitWindow;
+  /**
+   * Where counts are kept. Default: `@nestjs/throttler`'s in-memory `ThrottlerStorageService`.
+   * Pass a shared `ThrottlerStorage` (e.g. Redis-backed) when several instances serve one endpoint.
+   */
+  storage?: ThrottlerStorage;
+}

@@ -1,0 +1,65 @@
+import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
+import type { McpAuthOptions } from '../mcp-auth.options.js';
+import type { RateLimitWindow } from './rate-limit.options.js';
+
+/** Defaults of the resource limits, in one place for the docs and the tests. */
+export const LIMIT_DEFAULTS = {
+  maxSessions: 10_000,
+  maxSessionsPerSubject: 100,
+  sessionMaxLifetimeMs: 24 * 60 * 60_000,
+  requestTimeoutMs: 60_000,
+  maxHeaderBytes: 16 * 1024,
+  shutdownTimeoutMs: 10_000,
+} as const;
+
+/** The limits, rate limits and audit sink, validated; merged into the resolved options. */
+export function resolveLimits(options: McpAuthOptions) {
+  const rateLimit = options.rateLimit;
+  if (rateLimit !== undefined && (typeof rateLimit !== 'object' || rateLimit === null)) {
+    throw new McpAuthConfigurationError('rateLimit', 'must be an object like { perPrincipal: { limit: 120, ttlMs: 60000 } }');
+  }
+  if (rateLimit?.storage !== undefined && typeof rateLimit.storage?.increment !== 'function') {
+    throw new McpAuthConfigurationError('rateLimit.storage', 'must implement @nestjs/throttler\'s ThrottlerStorage (an increment method)');
+  }
+  if (options.auditSink !== undefined && typeof options.auditSink?.record !== 'function') {
+    throw new McpAuthConfigurationError('auditSink', 'must be an object with a record(event) method');
+  }
+  return {
+    maxSessions: positiveInteger('maxSessions', options.maxSessions, LIMIT_DEFAULTS.maxSessions),
+    maxSessionsPerSubject: positiveInteger('maxSessionsPerSubject', options.maxSessionsPerSubject, LIMIT_DEFAULTS.maxSessionsPerSubject),
+    sessionMaxLifetimeMs: positiveInteger('sessionMaxLifetimeMs', options.sessionMaxLifetimeMs, LIMIT_DEFAULTS.sessionMaxLifetimeMs),
+    requestTimeoutMs: positiveInteger('requestTimeoutMs', options.requestTimeoutMs, LIMIT_DEFAULTS.requestTimeoutMs),
+    maxHeaderBytes: positiveInteger('maxHeaderBytes', options.maxHeaderBytes, LIMIT_DEFAULTS.maxHeaderBytes),
+    shutdownTimeoutMs: nonNegativeInteger('shutdownTimeoutMs', options.shutdownTimeoutMs, LIMIT_DEFAULTS.shutdownTimeoutMs),
+    rateLimit: {
+      perPrincipal: window('rateLimit.perPrincipal', rateLimit?.perPrincipal),
+      unauthenticatedPerIp: window('rateLimit.unauthenticatedPerIp', rateLimit?.unauthenticatedPerIp),
+      storage: rateLimit?.storage,
+    },
+    auditSink: options.auditSink,
+  };
+}
+
+function window(option: string, value: RateLimitWindow | undefined): RateLimitWindow | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) {
+    throw new McpAuthConfigurationError(option, 'must be { limit, ttlMs }, e.g. { limit: 120, ttlMs: 60000 }');
+  }
+  return { limit: positiveInteger(`${option}.limit`, value.limit, 0), ttlMs: positiveInteger(`${option}.ttlMs`, value.ttlMs, 0) };
+}
+
+function positiveInteger(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined && fallback > 0) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new McpAuthConfigurationError(option, `must be a positive whole number (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+function nonNegativeInteger(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new McpAuthConfigurationError(option, `must be a whole number of milliseconds, 0 or more (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}

@@ -1,0 +1,75 @@
+import { openSession, post, rpc } from './support/harness.js';
+import { GatedTools } from './support/gated-tools.js';
+import { startLibraryApp } from './support/library-app.js';
+import type { LibraryApp } from './support/library-app.js';
+
+/** Item 6: app.close() lets in-flight calls finish, closes sessions, ends streams, within a bounded time. */
+describe('graceful shutdown', () => {
+  let h: LibraryApp | undefined;
+
+  afterEach(async () => {
+    h?.app.get(GatedTools).open();
+    await h?.close();
+    h = undefined;
+  });
+
+  async function openStream(resourceUrl: string, token: string, sessionId: string): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+    const stream = await fetch(resourceUrl, {
+      headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, accept: 'text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+    });
+    expect(stream.status).toBe(200);
+    return stream.body!.getReader();
+  }
+
+  async function untilEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<'ended'> {
+    for (let read = await reader.read(); !read.done; read = await reader.read());
+    return 'ended';
+  }
+
+  it('finishes the in-flight tool call, refuses new requests with 503 meanwhile, then closes sessions and ends their streams', async () => {
+    h = await startLibraryApp({ shutdownTimeoutMs: 10_000 }, [GatedTools]);
+    const tools = h.app.get(GatedTools);
+    const token = await h.token('demo-reader');
+    const sessionId = await openSession(h.resourceUrl, token);
+    const stream = await openStream(h.resourceUrl, token, sessionId);
+    const streamEnded = untilEnd(stream);
+
+    const inFlight = post(h.resourceUrl, rpc.callTool('gated', {}, 5), { token, headers: { 'mcp-session-id': sessionId } });
+    await tools.whenRunning(1);
+    const closing = h.app.close();
+
+    let refused: Response | undefined;
+    for (let attempt = 0; attempt < 100 && !refused; attempt++) {
+      const response = await post(h.resourceUrl, rpc.listTools(), { token, headers: { 'mcp-session-id': sessionId } });
+      if (response.status === 503) refused = response;
+      else await response.arrayBuffer();
+    }
+    expect(refused?.headers.get('retry-after')).toBe('1');
+    expect(((await refused!.json()) as any).error.message).toMatch(/shutting down/);
+
+    tools.open();
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as any).result.content).toEqual([{ type: 'text', text: 'finished' }]);
+
+    await closing;
+    await h.close();
+    expect(await streamEnded).toBe('ended');
+  });
+
+  it('gives up waiting after shutdownTimeoutMs: the stuck call is aborted and close() returns', async () => {
+    h = await startLibraryApp({ shutdownTimeoutMs: 200 }, [GatedTools]);
+    const tools = h.app.get(GatedTools);
+    const token = await h.token('demo-reader');
+    const sessionId = await openSession(h.resourceUrl, token);
+    const stuck = post(h.resourceUrl, rpc.callTool('gated', {}, 6), { token, headers: { 'mcp-session-id': sessionId } }).then(
+      async (response) => `answered ${response.status}: ${await response.text()}`,
+      () => 'connection closed',
+    );
+    await tools.whenRunning(1);
+
+    await h.close();
+    expect(tools.aborted).toEqual(['AbortError']);
+    expect(await stuck).toMatch(/^answered 503: .*shut down before this request finished/);
+  });
+});

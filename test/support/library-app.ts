@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import type { INestApplication, Provider } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { McpAuthModule } from 'nestjs-mcp-auth';
+import type { McpAuthOptions } from 'nestjs-mcp-auth';
+import { IdentityModule } from '../../src/identity/identity.module.js';
+import { ProductsModule } from '../../src/products/products.module.js';
+import { freePort, startTestIdentity } from './harness.js';
+import type { TestIdentity } from './harness.js';
+
+/** The library in an application of the test's making: the example's tools plus `providers`, with options no env variable reaches (sinks, tiny timeouts). */
+export interface LibraryApp extends TestIdentity {
+  readonly resourceUrl: string;
+  readonly app: INestApplication;
+  token(clientId: 'demo-reader' | 'demo-writer' | 'demo-admin', scope?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startLibraryApp(options: Partial<McpAuthOptions> = {}, providers: Provider[] = []): Promise<LibraryApp> {
+  const port = await freePort();
+  const resourceUrl = `http://127.0.0.1:${port}/mcp`;
+  const identity = await startTestIdentity(resourceUrl);
+
+  @Module({
+    imports: [
+      McpAuthModule.forRoot({ issuer: identity.idp.issuer, resourceUrl, server: { name: 'test', version: '1.0.0' }, ...options }),
+      ProductsModule,
+      IdentityModule,
+    ],
+    providers,
+  })
+  class TestAppModule {}
+
+  try {
+    const app = await NestFactory.create(TestAppModule, { bodyParser: false, logger: ['error'] });
+    await app.listen(port, '127.0.0.1');
+    let closed = false;
+    return {
+      ...identity,
+      resourceUrl,
+      app,
+      token: (clientId, scope) => identity.idp.token(clientId, scope),
+      close: async () => {
+        if (!closed) await app.close();
+        closed = true;
+        await identity.idp.close();
+      },
+    };
+  } catch (error) {
+    await identity.idp.close();
+    throw error;
+  }
+}
