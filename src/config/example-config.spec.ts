@@ -47,3 +47,47 @@ describe('example configuration: MCP_AUTH_IDP', () => {
     expect(() => loadExampleConfig(env)).toThrow(message);
   });
 });
+
+describe('example configuration: limits', () => {
+  it('reads each limit variable, leaving unset ones to the library defaults', () => {
+    expect(loadExampleConfig({}).limits).toEqual({
+      maxSessions: undefined,
+      maxSessionsPerSubject: undefined,
+      sessionMaxLifetimeMs: undefined,
+      requestTimeoutMs: undefined,
+      maxRequestBodyBytes: undefined,
+      maxHeaderBytes: undefined,
+      shutdownTimeoutMs: undefined,
+      rateLimitPerMinute: undefined,
+      unauthenticatedLimitPerMinute: undefined,
+    });
+    expect(
+      loadExampleConfig({
+        MCP_MAX_SESSIONS: '500',
+        MCP_MAX_SESSIONS_PER_SUBJECT: '5',
+        MCP_SESSION_MAX_LIFETIME_MS: '3600000',
+        MCP_REQUEST_TIMEOUT_MS: '30000',
+        MCP_MAX_BODY_BYTES: '65536',
+        MCP_MAX_HEADER_BYTES: '8192',
+        MCP_SHUTDOWN_TIMEOUT_MS: '5000',
+        MCP_RATE_LIMIT_PER_MINUTE: '120',
+        MCP_UNAUTHENTICATED_LIMIT_PER_MINUTE: '30',
+      }).limits,
+    ).toEqual({
+      maxSessions: 500,
+      maxSessionsPerSubject: 5,
+      sessionMaxLifetimeMs: 3_600_000,
+      requestTimeoutMs: 30_000,
+      maxRequestBodyBytes: 65_536,
+      maxHeaderBytes: 8_192,
+      shutdownTimeoutMs: 5_000,
+      rateLimitPerMinute: 120,
+      unauthenticatedLimitPerMinute: 30,
+    });
+  });
+
+  it('refuses a limit that is not a positive whole number, naming the variable', () => {
+    expect(() => loadExampleConfig({ MCP_MAX_SESSIONS: '0' })).toThrow(ExampleConfigError);
+    expect(() => loadExampleConfig({ MCP_RATE_LIMIT_PER_MINUTE: 'lots' })).toThrow(/MCP_RATE_LIMIT_PER_MINUTE must be a positive whole number/);
+  });
+});
