@@ -165,3 +165,38 @@ describe('audit trail', () => {
     }
   });
 });
+
+describe('audit trail of rate limits', () => {
+  let h: LibraryApp;
+  const events: McpAuditEvent[] = [];
+
+  beforeAll(async () => {
+    h = await startLibraryApp({
+      stateless: true,
+      rateLimit: { perPrincipal: { limit: 1, ttlMs: 60_000 }, unauthenticatedPerIp: { limit: 1, ttlMs: 60_000 } },
+      auditSink: { record: (event) => void events.push(event) },
+    });
+  });
+  afterAll(() => h?.close());
+
+  it('records a principal over its limit, then an address over its failure budget, as denied: rate_limited', async () => {
+    const reader = await h.token('demo-reader');
+    expect((await post(h.resourceUrl, rpc.callTool('whoami'), { token: reader })).status).toBe(200);
+    expect((await post(h.resourceUrl, rpc.callTool('whoami'), { token: reader })).status).toBe(429);
+    expect(events.at(-1)).toEqual({
+      time: expect.stringMatching(ISO_TIME),
+      action: 'rate_limit',
+      outcome: 'denied',
+      issuer: h.idp.issuer,
+      subject: 'demo-reader',
+      client: 'demo-reader',
+      reason: 'rate_limited',
+      ip: '127.0.0.1',
+    });
+
+    for (let i = 0; i < 2; i++) expect((await post(h.resourceUrl, rpc.listTools())).status).toBe(401);
+    const before = events.length;
+    expect((await post(h.resourceUrl, rpc.listTools(), { token: reader })).status).toBe(429);
+    expect(events.slice(before)).toEqual([{ time: expect.stringMatching(ISO_TIME), action: 'rate_limit', outcome: 'denied', reason: 'rate_limited', ip: '127.0.0.1' }]);
+  });
+});

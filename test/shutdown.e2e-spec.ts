@@ -38,12 +38,7 @@ describe('graceful shutdown', () => {
     await tools.whenRunning(1);
     const closing = h.app.close();
 
-    let refused: Response | undefined;
-    for (let attempt = 0; attempt < 100 && !refused; attempt++) {
-      const response = await post(h.resourceUrl, rpc.listTools(), { token, headers: { 'mcp-session-id': sessionId } });
-      if (response.status === 503) refused = response;
-      else await response.arrayBuffer();
-    }
+    const refused = await untilRefused(h.resourceUrl, token, { 'mcp-session-id': sessionId });
     expect(refused?.headers.get('retry-after')).toBe('1');
     expect(((await refused!.json()) as any).error.message).toMatch(/shutting down/);
 
@@ -73,3 +68,35 @@ describe('graceful shutdown', () => {
     expect(await stuck).toMatch(/^answered 503: .*shut down before this request finished/);
   });
 });
+
+describe('graceful shutdown (stateless)', () => {
+  it('finishes an in-flight call of a stateless endpoint before close() returns', async () => {
+    const h = await startLibraryApp({ stateless: true }, [GatedTools]);
+    const tools = h.app.get(GatedTools);
+    try {
+      const token = await h.token('demo-reader');
+      const inFlight = post(h.resourceUrl, rpc.callTool('gated', {}, 8), { token });
+      await tools.whenRunning(1);
+      const closing = h.app.close();
+      expect((await untilRefused(h.resourceUrl, token))?.status).toBe(503);
+      tools.open();
+      const answer = await inFlight;
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as any).result.content).toEqual([{ type: 'text', text: 'finished' }]);
+      await closing;
+    } finally {
+      tools.open();
+      await h.close();
+    }
+  });
+});
+
+/** Sends requests until the server refuses one with 503 (it is draining); bounded in count. */
+async function untilRefused(resourceUrl: string, token: string, headers: Record<string, string> = {}): Promise<Response | undefined> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const response = await post(resourceUrl, rpc.listTools(), { token, headers });
+    if (response.status === 503) return response;
+    await response.arrayBuffer();
+  }
+  return undefined;
+}
