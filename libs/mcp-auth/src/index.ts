@@ -1,7 +1,7 @@
 export { McpAuthModule } from './mcp-auth.module.js';
 export type { McpAuthModuleExtras } from './mcp-auth.module-definition.js';
 export { MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
-export type { JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
+export type { JwksCacheOptions, JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 export { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 export { MCP_AUTH_RESOLVED_OPTIONS } from './mcp-auth.constants.js';
 export { protectedResourceMetadataUrl } from './resolve-options.js';
@@ -12,10 +12,13 @@ export type { ClaimsToScopes, KeycloakClaimsOptions } from './authentication/cla
 export { defaultClaimsToScopes, entraClaimsToScopes, keycloakClaimsToScopes } from './authentication/claims-to-scopes.js';
 export { McpAuthGuard } from './authentication/mcp-auth.guard.js';
 export { McpJwtStrategy } from './authentication/jwt.strategy.js';
+export { JwksKeyStore } from './authentication/keys/jwks-key-store.js';
+export type { JwksKeyStoreOptions, JwksKeyStoreStats } from './authentication/keys/jwks-key-store.js';
 export { BearerChallengeException } from './authentication/bearer-challenge.exception.js';
 export { TokenRejection } from './authentication/token-rejection.js';
 export type { TokenRejectionCode } from './authentication/token-rejection.js';
 export type { JwtHeader, McpIssuerOptions } from './authentication/identity-providers/issuer-options.js';
+export { IssuerRegistry } from './authentication/identity-providers/issuer-registry.js';
 export { keycloak } from './authentication/identity-providers/keycloak.preset.js';
 export type { KeycloakPresetOptions } from './authentication/identity-providers/keycloak.preset.js';
 export { entra } from './authentication/identity-providers/entra.preset.js';

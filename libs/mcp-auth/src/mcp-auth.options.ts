@@ -81,6 +81,23 @@ export interface McpAuthOptions {
   rateLimit?: McpRateLimitOptions;
   /** Receives every authorization decision. Default: one JSON line each through Nest's `Logger` (context `McpAuthAudit`). */
   auditSink?: McpAuditSink;
+  /** How the issuer's signing keys are cached and re-fetched. */
+  jwks?: JwksCacheOptions;
+  /**
+   * Remember verified tokens (by SHA-256) so a repeated token skips the signature check;
+   * `exp`/`nbf` are still checked on every request. Default `{ maxEntries: 10000 }`; `false` turns it off.
+   */
+  tokenCache?: { maxEntries?: number } | false;
+}
+
+/** Caching of the issuer's JWKS, in milliseconds. */
+export interface JwksCacheOptions {
+  /** Keys are re-read after this long, so a key removed from the JWKS stops being accepted. Default 10 minutes. */
+  cacheMaxAgeMs?: number;
+  /** A token with an unknown `kid` causes at most one JWKS fetch per this window. Default 30 s (at most 30 s). */
+  cooldownMs?: number;
+  /** A JWKS fetch that takes longer fails (and the token is refused with 401). Default 5 s. */
+  timeoutMs?: number;
 }
 
 /** Options after validation and discovery: every default filled in. */
@@ -115,4 +132,6 @@ export interface ResolvedMcpAuthOptions {
   readonly shutdownTimeoutMs: number;
   readonly rateLimit: { readonly perPrincipal?: RateLimitWindow; readonly unauthenticatedPerIp?: RateLimitWindow; readonly storage?: ThrottlerStorage };
   readonly auditSink?: McpAuditSink;
+  readonly jwks: Readonly<Required<JwksCacheOptions>>;
+  readonly tokenCache: { readonly maxEntries: number } | false;
 }

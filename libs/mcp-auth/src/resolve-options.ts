@@ -1,9 +1,10 @@
 import { defaultClaimsToScopes } from './authentication/claims-to-scopes.js';
 import { resolveIssuers } from './authentication/identity-providers/resolve-issuers.js';
+import { JWKS_DEFAULTS } from './authentication/keys/jwks-key-store.js';
 import { resolveScopeHierarchy } from './authorization/scope-hierarchy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import { resolveLimits } from './limits/resolve-limits.js';
-import type { JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
+import type { JwksCacheOptions, JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { requireUrl } from './option-validation.js';
 
 const ASYMMETRIC_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
@@ -68,6 +69,8 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     maxRequestBodyBytes: positive('maxRequestBodyBytes', options.maxRequestBodyBytes, 1024 * 1024),
     jsonResponse: options.jsonResponse ?? true,
     ...limits,
+    jwks: resolveJwksCache(options.jwks),
+    tokenCache: options.tokenCache === false ? false : { maxEntries: positive('tokenCache.maxEntries', options.tokenCache?.maxEntries, 10_000) },
   };
 }
 
@@ -85,6 +88,18 @@ function checkPath(path: string): void {
   if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(path) || (path.length > 1 && path.endsWith('/'))) {
     throw new McpAuthConfigurationError('path', `must be an absolute path like /mcp without trailing slash (got ${JSON.stringify(path)})`);
   }
+}
+
+function resolveJwksCache(jwks: JwksCacheOptions | undefined): Required<JwksCacheOptions> {
+  const resolved = {
+    cacheMaxAgeMs: positive('jwks.cacheMaxAgeMs', jwks?.cacheMaxAgeMs, JWKS_DEFAULTS.cacheMaxAgeMs),
+    cooldownMs: positive('jwks.cooldownMs', jwks?.cooldownMs, JWKS_DEFAULTS.cooldownMs),
+    timeoutMs: positive('jwks.timeoutMs', jwks?.timeoutMs, JWKS_DEFAULTS.timeoutMs),
+  };
+  if (resolved.cooldownMs > JWKS_DEFAULTS.cooldownMs) {
+    throw new McpAuthConfigurationError('jwks.cooldownMs', `must be at most ${JWKS_DEFAULTS.cooldownMs} ms, so a rotated key is usable within that window`);
+  }
+  return resolved;
 }
 
 function positive(option: string, value: number | undefined, fallback: number): number {

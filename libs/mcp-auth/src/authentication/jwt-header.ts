@@ -3,6 +3,12 @@ import type { JwtClaims } from './principal.js';
 
 const MAX_SEGMENT_LENGTH = 16 * 1024;
 
+/** The header members that pick a verification key: `alg` (required) and `kid`. */
+export interface JwtKeyHeader {
+  readonly alg: string;
+  readonly kid?: string;
+}
+
 /** The `alg` of a compact JWS, or undefined when the header cannot be read. Never throws. */
 export function jwtHeaderAlgorithm(token: string): string | undefined {
   const end = token.indexOf('.');
@@ -21,6 +27,24 @@ export function decodeUnverifiedJwt(token: string): { header: JwtHeader; claims:
   const header = decodeSegment(parts[0]);
   const claims = decodeSegment(parts[1]);
   return header && claims ? { header, claims } : undefined;
+}
+
+const KEY_HEADER = Symbol('mcp-auth:jwt-key-header');
+
+/**
+ * `alg` and `kid` of the request's token, or undefined when the header cannot be read
+ * or they have the wrong type. Memoised on the request: the key lookup and the
+ * verified-token cache both need it, and the token is not kept anywhere else. Never throws.
+ */
+export function jwtKeyHeaderOf(req: object, token: string): JwtKeyHeader | undefined {
+  const request = req as { [KEY_HEADER]?: { token: string; header: JwtKeyHeader | undefined } };
+  const memo = request[KEY_HEADER];
+  if (memo?.token === token) return memo.header;
+  const end = token.indexOf('.');
+  const { alg, kid } = (end > 0 && end <= 4096 ? decodeSegment(token.slice(0, end)) : undefined) ?? {};
+  const header = typeof alg !== 'string' || (kid !== undefined && typeof kid !== 'string') ? undefined : kid === undefined ? { alg } : { alg, kid };
+  request[KEY_HEADER] = { token, header };
+  return header;
 }
 
 function decodeSegment(segment: string): Record<string, unknown> | undefined {

@@ -8,21 +8,27 @@ import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { bearerCredentialsOf } from './bearer-credentials.js';
 import { Challenges } from './challenges.js';
 import { IssuerRegistry } from './identity-providers/issuer-registry.js';
+import { jwtKeyHeaderOf } from './jwt-header.js';
+import { VerifiedTokenCache } from './keys/verified-token-cache.js';
 import type { JwtClaims, McpPrincipal } from './principal.js';
 import { principalFromClaims } from './principal.js';
 import { TokenRejection } from './token-rejection.js';
 
 /**
  * The Passport strategy behind {@link McpAuthGuard}: `passport-jwt` verifying with
- * the keys of the token's issuer (routed by {@link IssuerRegistry}), a pinned
- * algorithm list, `exp`/`nbf` with leeway, and that issuer's exact `iss`, audiences
- * and claim rules.
+ * the keys of the token's issuer (routed by {@link IssuerRegistry}, kept as parsed
+ * `KeyObject`s by its key stores), a pinned algorithm list, `exp`/`nbf` with leeway,
+ * and that issuer's exact `iss`, audiences and claim rules. A token verified before is
+ * answered from the {@link VerifiedTokenCache} (unless `tokenCache: false`), with
+ * `exp`/`nbf` checked again and `validateUser` run again.
  *
  * Registered under a name unique to its module instance, so that several
  * `McpAuthModule`s (or the application's own `'jwt'` strategy) never collide.
  */
 @Injectable()
 export class McpJwtStrategy extends PassportStrategy(passportJwt.Strategy) {
+  private readonly verifiedTokens: VerifiedTokenCache<McpPrincipal> | undefined;
+
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
     @Inject(MCP_AUTH_STRATEGY_NAME) readonly strategyName: string,
@@ -34,7 +40,8 @@ export class McpJwtStrategy extends PassportStrategy(passportJwt.Strategy) {
         const credentials = bearerCredentialsOf(req);
         return credentials.kind === 'bearer' ? credentials.token : null;
       },
-      secretOrKeyProvider: issuers.keyFor,
+      // passport-jwt's types say string | Buffer; jsonwebtoken takes a KeyObject as is (and then parses nothing).
+      secretOrKeyProvider: issuers.keyFor as unknown as passportJwt.SecretOrKeyProvider,
       algorithms: [...options.algorithms],
       // passport-jwt verifies every token with one set of options: the union of all
       // issuers here, narrowed to the token's own issuer in validate().
@@ -44,6 +51,34 @@ export class McpJwtStrategy extends PassportStrategy(passportJwt.Strategy) {
       passReqToCallback: true,
     });
     passport.use(strategyName, this as unknown as passport.Strategy);
+    if (options.tokenCache) {
+      this.verifiedTokens = new VerifiedTokenCache({ maxEntries: options.tokenCache.maxEntries, clockToleranceSeconds: options.clockToleranceSeconds });
+      for (const store of issuers.keyStores) this.verifiedTokens.watch(store);
+    }
+  }
+
+  /**
+   * Passport's entry point. A token that passed full verification before skips the
+   * signature check; `validateUser` runs for every request.
+   */
+  override authenticate(req: IncomingMessage, options?: object): void {
+    const credentials = bearerCredentialsOf(req);
+    const remembered = credentials.kind === 'bearer' ? this.rememberedPrincipal(credentials.token) : undefined;
+    if (!remembered) return super.authenticate(req as never, options);
+    Promise.resolve(remembered).then(
+      (principal) => this.success(principal),
+      (error: unknown) => this.error(error as Error),
+    );
+  }
+
+  /**
+   * The principal of a token that passed full verification before and is still valid
+   * (see {@link VerifiedTokenCache}), or undefined when the token must be verified.
+   * A promise only when `validateUser` is configured.
+   */
+  rememberedPrincipal(token: string): McpPrincipal | Promise<McpPrincipal> | undefined {
+    const principal = this.verifiedTokens?.get(token);
+    return principal && this.admitted(principal);
   }
 
   /** Keeps the mixin from registering us as the global `'jwt'` strategy; see the constructor. */
@@ -52,14 +87,34 @@ export class McpJwtStrategy extends PassportStrategy(passportJwt.Strategy) {
   }
 
   /** Called by `passport-jwt` once signature, `iss`, `aud`, `exp` and `nbf` have passed. */
-  async validate(req: IncomingMessage, claims: JwtClaims): Promise<McpPrincipal> {
+  validate(req: IncomingMessage, claims: JwtClaims): McpPrincipal | Promise<McpPrincipal> {
     if (typeof claims.exp !== 'number') throw new TokenRejection('missing_expiry');
     if (typeof claims.sub !== 'string' || claims.sub === '') throw new TokenRejection('missing_subject');
     const issuer = this.issuers.verified(req, claims);
     const principal = principalFromClaims(claims, issuer.claimsToScopes, issuer.subjectOf);
-    if (this.options.validateUser && !(await this.options.validateUser(principal))) {
-      throw this.challenges.unknownUser();
-    }
-    return principal;
+    this.remember(req, claims, principal);
+    return this.admitted(principal);
+  }
+
+  /**
+   * The principal, if `validateUser` (when configured) still knows the user.
+   * Synchronous without `validateUser`: no promise on the hot path.
+   */
+  private admitted(principal: McpPrincipal): McpPrincipal | Promise<McpPrincipal> {
+    const { validateUser } = this.options;
+    if (!validateUser) return principal;
+    // The executor turns a synchronous throw of validateUser into a rejection too.
+    return new Promise<boolean>((resolve) => resolve(validateUser(principal))).then((known) => {
+      if (!known) throw this.challenges.unknownUser();
+      return principal;
+    });
+  }
+
+  private remember(req: IncomingMessage, claims: JwtClaims, principal: McpPrincipal): void {
+    const credentials = bearerCredentialsOf(req);
+    if (!this.verifiedTokens || credentials.kind !== 'bearer') return;
+    const header = jwtKeyHeaderOf(req, credentials.token);
+    const keys = this.issuers.keyStoreOf(req);
+    if (header && keys) this.verifiedTokens.remember(credentials.token, { value: principal, header, claims, keys });
   }
 }

@@ -3,11 +3,12 @@ import { AuthGuard } from '@nestjs/passport';
 import type { IncomingMessage } from 'node:http';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
-import { MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAME } from '../mcp-auth.constants.js';
+import { MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAME, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { bearerCredentialsOf } from './bearer-credentials.js';
 import { Challenges } from './challenges.js';
 import { jwtHeaderAlgorithm } from './jwt-header.js';
+import { McpJwtStrategy } from './jwt.strategy.js';
 import type { McpPrincipal } from './principal.js';
 import { TokenRejection, rejectionFromVerifierError } from './token-rejection.js';
 
@@ -26,6 +27,7 @@ export class McpAuthGuard extends AuthGuard() {
     @Inject(MCP_AUTH_STRATEGY_NAME) strategyName: string,
     private readonly audit: AuditTrail,
     private readonly limiter: RateLimiter,
+    private readonly strategy: McpJwtStrategy,
   ) {
     super({ defaultStrategy: strategyName, session: false });
   }
@@ -36,7 +38,18 @@ export class McpAuthGuard extends AuthGuard() {
     // Decide what needs no token work before Passport runs.
     if (credentials.kind === 'missing') throw this.refused(req, 'missing_token', this.challenges.missingToken());
     if (credentials.kind === 'malformed') throw this.refused(req, 'invalid_request', this.challenges.invalidRequest(credentials.reason));
-    return super.canActivate(context);
+    // A token verified before needs none of Passport's per-request plumbing; handleRequest still decides.
+    const remembered = this.strategy.rememberedPrincipal(credentials.token);
+    if (!remembered) return super.canActivate(context);
+    const admit = (principal: McpPrincipal) => {
+      (req as IncomingMessage & Record<string, unknown>)[PRINCIPAL_REQUEST_PROPERTY] = this.handleRequest(null, principal, undefined, context);
+      return true;
+    };
+    if (!(remembered instanceof Promise)) return admit(remembered);
+    return remembered.then(admit, (error: unknown) => {
+      this.handleRequest(error, false, undefined, context); // throws the matching challenge
+      return false;
+    });
   }
 
   override handleRequest<TUser = McpPrincipal>(err: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {

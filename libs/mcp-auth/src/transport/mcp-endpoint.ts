@@ -113,7 +113,10 @@ export class McpEndpoint {
   private async dispatchStateless(req: AuthenticatedRequest, res: ServerResponse, body: unknown): Promise<void> {
     const server = this.servers.create();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: this.options.jsonResponse });
+    // Both are garbage once the response is sent. Closing them is only needed to abort a
+    // tool whose client went away, and costs the SDK an error object per request otherwise.
     res.once('close', () => {
+      if (res.writableFinished) return;
       void transport.close();
       void server.close();
     });

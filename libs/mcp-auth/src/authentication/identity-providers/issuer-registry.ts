@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../../mcp-auth.options.js';
-import { jwksKeyProvider } from '../jwks-key-provider.js';
-import type { SigningKeyProvider } from '../jwks-key-provider.js';
 import { decodeUnverifiedJwt } from '../jwt-header.js';
+import { JwksKeyStore } from '../keys/jwks-key-store.js';
+import { passportKeyProvider } from '../keys/passport-key-provider.js';
+import type { SigningKeyProvider } from '../keys/passport-key-provider.js';
 import type { JwtClaims, McpPrincipal } from '../principal.js';
 import { TokenRejection } from '../token-rejection.js';
 import { audiencesOf } from './preset-validation.js';
@@ -19,18 +20,42 @@ import type { ResolvedIssuer } from './resolve-issuers.js';
  * issuer's keys, refusing unknown issuers and what the issuer's `screen` refuses;
  * after the signature is verified it requires `iss` and `aud` to belong to that same
  * issuer and applies the issuer's claim rules.
+ *
+ * Keys come from one {@link JwksKeyStore} per JWKS URL, shared by every issuer that
+ * publishes its keys there (Entra v1 and v2 do), read once at startup in the background.
  */
 @Injectable()
-export class IssuerRegistry {
+export class IssuerRegistry implements OnApplicationBootstrap {
   private readonly byIssuer = new Map<string, ResolvedIssuer>();
+  private readonly stores = new Map<string, JwksKeyStore>();
   private readonly keyProviders = new Map<string, SigningKeyProvider>();
   private readonly routed = new WeakMap<IncomingMessage, ResolvedIssuer>();
 
-  constructor(@Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: Pick<ResolvedMcpAuthOptions, 'issuers'>) {
+  constructor(
+    @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: Pick<ResolvedMcpAuthOptions, 'issuers' | 'algorithms' | 'jwks'>,
+  ) {
     for (const issuer of options.issuers) {
       for (const iss of issuer.issuers) this.byIssuer.set(iss, issuer);
-      if (!this.keyProviders.has(issuer.jwksUri)) this.keyProviders.set(issuer.jwksUri, jwksKeyProvider(issuer.jwksUri));
+      if (this.stores.has(issuer.jwksUri)) continue;
+      const store = new JwksKeyStore({ jwksUri: issuer.jwksUri, algorithms: options.algorithms, ...options.jwks });
+      this.stores.set(issuer.jwksUri, store);
+      this.keyProviders.set(issuer.jwksUri, passportKeyProvider(store));
     }
+  }
+
+  onApplicationBootstrap(): void {
+    for (const store of this.stores.values()) void store.refresh();
+  }
+
+  /** The key store of every JWKS URL (for monitoring: `stats`). */
+  get keyStores(): JwksKeyStore[] {
+    return [...this.stores.values()];
+  }
+
+  /** The key store that verified the request's token (after {@link keyFor} routed it). */
+  keyStoreOf(req: IncomingMessage): JwksKeyStore | undefined {
+    const issuer = this.routed.get(req);
+    return issuer && this.stores.get(issuer.jwksUri);
   }
 
   /** Every `iss` value accepted, for the verifier's allow-list. */

@@ -1,0 +1,40 @@
+/**
+ * How benchmark servers (child processes, forked with an IPC channel and `--expose-gc`)
+ * talk to the runner: they announce their URL once listening, answer memory
+ * questions after a full garbage collection, and exit when asked.
+ */
+export interface ReadyMessage {
+  readonly type: 'ready';
+  readonly url: string;
+}
+
+export interface MemoryMessage {
+  readonly type: 'memory';
+  readonly heapUsed: number;
+  readonly rss: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+}
+
+export type ChildMessage = ReadyMessage | MemoryMessage;
+
+/** Sends `ready` and starts answering `memory` requests. */
+export function reportReady({ url }: { url: string }): void {
+  process.on('message', (message) => {
+    // A normal exit (not a signal) so that --cpu-prof can write its profile.
+    if (message === 'exit') process.exit(0);
+    if (message === 'memory') {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      for (let i = 0; i < 3; i++) gc?.();
+      const { heapUsed, rss, external, arrayBuffers } = process.memoryUsage();
+      process.send?.({ type: 'memory', heapUsed, rss, external, arrayBuffers } satisfies MemoryMessage);
+    }
+  });
+  process.send?.({ type: 'ready', url } satisfies ReadyMessage);
+}
+
+/** Stops the process on a startup failure, with one line. */
+export function failStartup(error: unknown): never {
+  console.error(`bench server failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

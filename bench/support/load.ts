@@ -1,0 +1,79 @@
+import autocannon from 'autocannon';
+
+/** What one load run measured. A response that is not the expected answer counts as a failure, not as speed. */
+export interface LoadResult {
+  readonly requestsPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly ok: number;
+  readonly failures: number;
+}
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly durationSeconds: number;
+  readonly connections: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  /** Headers for each connection (e.g. its own session), by connection index. */
+  readonly perConnectionHeaders?: (index: number) => Record<string, string>;
+  /** Whether a response body is the right answer. */
+  readonly check: (body: string) => boolean;
+}
+
+/** Runs autocannon against one server for a bounded time and checks every response. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  let ok = 0;
+  let wrong = 0;
+  let connection = 0;
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: options.durationSeconds,
+    method: 'POST',
+    headers: options.headers,
+    body: options.body,
+    setupClient: (client) => {
+      const extra = options.perConnectionHeaders?.(connection++);
+      if (extra) client.setHeaders({ ...options.headers, ...extra });
+    },
+    requests: [
+      {
+        method: 'POST',
+        onResponse: (status, body) => {
+          if (status === 200 && options.check(body)) ok++;
+          else wrong++;
+        },
+      },
+    ],
+  });
+  const failures = wrong + result.errors + result.timeouts;
+  return {
+    requestsPerSecond: ok / options.durationSeconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok,
+    failures,
+  };
+}
+
+/** The headers an MCP client sends with a JSON-RPC POST. */
+export function mcpHeaders(token?: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': '2025-11-25',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
+}
+
+/** A JSON-RPC `tools/call`. */
+export function toolCall(name: string, args: Record<string, unknown>, id = 1): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+}
+
+/** Sends one POST and returns status, headers and body. */
+export async function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; headers: Headers; text: string }> {
+  const response = await fetch(url, { method: 'POST', headers, body });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}

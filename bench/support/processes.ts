@@ -1,0 +1,95 @@
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { ChildMessage, MemoryMessage } from '../servers/child-protocol.js';
+
+/** The core benchmark servers are pinned to (the runner and its load generator take the other one). */
+const SERVER_CORE = '1';
+const RUNNER_CORE = '0';
+
+/** Whether `taskset` can pin processes here. */
+export const canPin = (() => {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Pins the runner (and its in-process load generator) to its own core, away from the servers. */
+export function pinRunner(): void {
+  if (canPin) execFileSync('taskset', ['-pc', RUNNER_CORE, String(process.pid)], { stdio: 'ignore' });
+}
+
+/** A benchmark server running as a child process. */
+export interface BenchServer {
+  readonly url: string;
+  /** Heap and RSS after a full GC in the server process. */
+  memory(): Promise<MemoryMessage>;
+  stop(): Promise<void>;
+}
+
+/** Starts `bench/servers/<name>.js` (or the script at a path) pinned to the server core, and waits until it listens. */
+export async function startServer(name: string, env: Record<string, string>): Promise<BenchServer> {
+  // A bare name is one of bench/servers; a path is any script speaking bench/servers/child-protocol.
+  const script = name.includes('/') ? name : fileURLToPath(new URL(`../servers/${name}.js`, import.meta.url));
+  // BENCH_CPU_PROF=<dir> writes a CPU profile of every server to <dir> (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const node = [process.execPath, '--expose-gc', ...profile, script];
+  const [command, ...args] = canPin ? ['taskset', '-c', SERVER_CORE, ...node] : node;
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60_000);
+    child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before it was ready`)));
+    child.on('message', (message: ChildMessage) => {
+      if (message.type === 'ready') {
+        clearTimeout(timer);
+        resolve(message.url);
+      }
+    });
+  });
+  child.removeAllListeners('exit');
+  return { url, memory: () => ask(child), stop: () => stop(child) };
+}
+
+function ask(child: ChildProcess): Promise<MemoryMessage> {
+  return new Promise((resolve) => {
+    const onMessage = (message: ChildMessage) => {
+      if (message.type !== 'memory') return;
+      child.off('message', onMessage);
+      resolve(message);
+    };
+    child.on('message', onMessage);
+    child.send('memory');
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.send('exit');
+  });
+}
+
+/** A free loopback port (the example derives its resource URL, and so the token audience, from it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

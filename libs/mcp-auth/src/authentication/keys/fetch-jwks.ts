@@ -1,0 +1,30 @@
+/** A JWK Set larger than this is not a JWK Set. */
+const MAX_JWKS_BYTES = 512 * 1024;
+
+/**
+ * Fetches a JWK Set for `jwks-rsa`'s `JwksClient`, with a deadline on the whole
+ * exchange (headers and body), unlike `jwks-rsa`'s socket idle timeout. Rejects on
+ * a network error, a timeout, a non-2xx status, an oversized body or anything that
+ * is not a JSON object with a `keys` array.
+ */
+export async function fetchJwks(uri: string, timeoutMs: number): Promise<{ keys: unknown[] }> {
+  const response = await fetch(uri, {
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: { accept: 'application/jwk-set+json, application/json' },
+  });
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new Error(`HTTP ${response.status}`);
+  }
+  const text = await response.text();
+  if (text.length > MAX_JWKS_BYTES) throw new Error(`larger than ${MAX_JWKS_BYTES} bytes`);
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    throw new Error('not JSON');
+  }
+  const keys = (document as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) throw new Error('not a JWK Set (no "keys" array)');
+  return { keys };
+}
