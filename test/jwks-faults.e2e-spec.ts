@@ -51,7 +51,7 @@ describe('JWKS faults (identity provider slow, down, garbage, rotating)', () => 
     app = await NestFactory.create(FaultsAppModule, { bodyParser: false, logger: false });
     await app.listen(port, '127.0.0.1');
     keyStore = app.get(IssuerRegistry).keyStores[0];
-    await keyStore.refresh(); // what startup began in the background
+    await keyStore.refresh(); // the keys are held before each case, as after a first request
   };
   const token = (key: TestSigningKey, sub = 'alice', header: Record<string, unknown> = {}) => {
     const now = Math.floor(Date.now() / 1000);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../../mcp-auth.options.js';
@@ -22,10 +22,10 @@ import type { ResolvedIssuer } from './resolve-issuers.js';
  * issuer and applies the issuer's claim rules.
  *
  * Keys come from one {@link JwksKeyStore} per JWKS URL, shared by every issuer that
- * publishes its keys there (Entra v1 and v2 do), read once at startup in the background.
+ * publishes its keys there (Entra v1 and v2 do), read when the first token needs them.
  */
 @Injectable()
-export class IssuerRegistry implements OnApplicationBootstrap {
+export class IssuerRegistry {
   private readonly byIssuer = new Map<string, ResolvedIssuer>();
   private readonly stores = new Map<string, JwksKeyStore>();
   private readonly keyProviders = new Map<string, SigningKeyProvider>();
@@ -41,10 +41,6 @@ export class IssuerRegistry implements OnApplicationBootstrap {
       this.stores.set(issuer.jwksUri, store);
       this.keyProviders.set(issuer.jwksUri, passportKeyProvider(store));
     }
-  }
-
-  onApplicationBootstrap(): void {
-    for (const store of this.stores.values()) void store.refresh();
   }
 
   /** The key store of every JWKS URL (for monitoring: `stats`). */
