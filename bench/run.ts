@@ -222,10 +222,10 @@ async function toolScaling(key: TestSigningKey): Promise<void> {
     for (const target of targets) await warmUp(target);
     const seconds = Math.max(2, Math.round(SECONDS / 2));
     const rows = targets.map(() => [] as LoadResult[]);
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < 3; round++) {
       for (const [i, target] of targets.entries()) rows[i].push(await load(target, seconds));
     }
-    console.log(`\nStateless tools/call of "echo" by tool count, and without the verified-token cache (same token throughout, 2 alternating rounds x ${seconds} s)`);
+    console.log(`\nStateless tools/call of "echo" by tool count, and without the verified-token cache (same token throughout, 3 alternating rounds x ${seconds} s)`);
     const first = median(rows[0].map((r) => r.requestsPerSecond));
     targets.forEach((target, i) => {
       const rps = median(rows[i].map((r) => r.requestsPerSecond));
