@@ -242,7 +242,9 @@ async function toolScaling(key: TestSigningKey): Promise<void> {
 
 /** Memory per idle session: heap (after full GC) and RSS growth, divided by the number of open sessions. */
 async function sessionMemory(key: TestSigningKey): Promise<void> {
-  const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, { MCP_STATELESS: 'false' });
+  // The session limits (10,000 in total, 100 per subject by default) are raised for this measurement only.
+  const limits = { MCP_MAX_SESSIONS: String(Math.max(...SESSION_COUNTS) + 1_000), MCP_MAX_SESSIONS_PER_SUBJECT: String(Math.max(...SESSION_COUNTS)) };
+  const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, { MCP_STATELESS: 'false', ...limits });
   try {
     // Sessions belong to subjects; spread them over several, as real traffic would be.
     const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => benchToken(key, resourceUrl, `bench-session-${i}`)));
