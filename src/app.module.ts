@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { McpAuthModule, entra, keycloak, oidc } from 'nestjs-mcp-auth';
-import type { McpAuthOptions, McpIssuerOptions } from 'nestjs-mcp-auth';
+import type { McpAuthOptions, McpIssuerOptions, McpPrincipal } from 'nestjs-mcp-auth';
 import type { ExampleConfig, ExampleLimits } from './config/example-config.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { KnownUsers } from './identity/known-users.service.js';
 import { ProductsModule } from './products/products.module.js';
+import { StoreModule } from './store/store.module.js';
 
 /**
  * The identity provider `MCP_AUTH_IDP` selects, through the library's presets.
@@ -21,23 +23,54 @@ export function identityProviderOf(config: ExampleConfig, devIssuer?: string): M
   return oidc({ issuer: config.issuer ?? devIssuer!, audience: config.audience, jwksUri: config.jwksUri });
 }
 
-/** The example: a product catalogue served as an OAuth-protected MCP server. */
+/**
+ * The identity providers of the rung `MCP_AUTH_MODE` selects: none for API keys alone,
+ * a shared-secret issuer for hs256, the provider with introspection for opaque tokens.
+ * `introspectionClient` comes from configuration or the embedded provider.
+ */
+export function issuersOf(config: ExampleConfig, devIssuer?: string, introspectionClient?: { clientId: string; clientSecret: string }): McpIssuerOptions[] {
+  switch (config.mode) {
+    case 'api-keys':
+      return [];
+    case 'hs256':
+      // jwksUri is passed on so that the library refuses it: one issuer, one kind of key.
+      return [{ issuer: config.issuer!, audience: config.audience, jwksUri: config.jwksUri, sharedSecret: config.hs256Secret }];
+    case 'introspection':
+      return [
+        {
+          ...identityProviderOf(config, devIssuer),
+          introspection: { ...introspectionClient!, endpoint: config.introspection?.endpoint, cacheMaxSeconds: config.introspection?.cacheMaxSeconds },
+        },
+      ];
+    case 'jwks':
+      return [identityProviderOf(config, devIssuer)];
+  }
+}
+
+/** The example: a product catalogue in SQLite served as an OAuth-protected MCP server. */
 @Module({})
 export class AppModule {
-  static register(config: ExampleConfig, identityProvider: McpIssuerOptions): DynamicModule {
+  static register(config: ExampleConfig, issuers: McpIssuerOptions[]): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        McpAuthModule.forRoot({
-          issuers: [identityProvider],
-          scopeHierarchy: config.scopeHierarchy,
-          resourceUrl: config.resourceUrl,
-          stateless: config.stateless,
-          allowedOrigins: config.allowedOrigins,
-          sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
-          server: { name: 'product-catalog', version: '1.0.0' },
-          resourceName: 'Product catalogue (example)',
-          ...limitOptions(config.limits),
+        StoreModule.register(config.databasePath),
+        McpAuthModule.forRootAsync({
+          imports: [IdentityModule],
+          inject: [KnownUsers],
+          useFactory: (users: KnownUsers) => ({
+            issuers,
+            ...(config.apiKeysFile ? { apiKeys: { file: config.apiKeysFile } } : {}),
+            scopeHierarchy: config.scopeHierarchy,
+            resourceUrl: config.resourceUrl,
+            stateless: config.stateless,
+            allowedOrigins: config.allowedOrigins,
+            sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
+            ...(config.requireKnownUsers ? { validateUser: (principal: McpPrincipal) => users.isKnown(principal) } : {}),
+            server: { name: 'product-catalog', version: '1.0.0' },
+            resourceName: 'Product catalogue (example)',
+            ...limitOptions(config.limits),
+          }),
         }),
         ProductsModule,
         IdentityModule,

@@ -1,26 +1,33 @@
 import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppModule, identityProviderOf } from './app.module.js';
+import { AppModule, issuersOf } from './app.module.js';
 import { loadExampleConfig } from './config/example-config.js';
 import type { ExampleConfig } from './config/example-config.js';
 import type { DevIdentityProvider } from './dev-identity-provider/dev-identity-provider.js';
 
 /** Starts the example server; returns a function that stops it. */
-export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; issuer: string; close(): Promise<void> }> {
+export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; issuer?: string; close(): Promise<void> }> {
   const config = loadExampleConfig(env);
-  const devIdp = config.idp === 'oidc' && !config.issuer ? await startEmbeddedIdentityProvider(config) : undefined;
+  // API keys and shared secrets need no identity provider; the others get the embedded one unless one is configured.
+  const needsIdp = config.mode === 'jwks' || config.mode === 'introspection';
+  const devIdp = needsIdp && config.idp === 'oidc' && !config.issuer ? await startEmbeddedIdentityProvider(config) : undefined;
+  const introspectionClient = config.mode !== 'introspection'
+    ? undefined
+    : devIdp
+      ? (await import('./dev-identity-provider/demo-clients.js')).DEV_RESOURCE_SERVER
+      : { clientId: config.introspection!.clientId!, clientSecret: config.introspection!.clientSecret! };
   try {
-    const identityProvider = identityProviderOf(config, devIdp?.issuer);
-    const issuer = [identityProvider.authorizationServers ?? identityProvider.issuer].flat()[0];
+    const issuers = issuersOf(config, devIdp?.issuer, introspectionClient);
+    const issuer = issuers.length > 0 ? [issuers[0].authorizationServers ?? issuers[0].issuer].flat()[0] : undefined;
     // Nest stays silent until startup succeeded, so a bad configuration prints one line, not a stack trace.
     // The MCP endpoint reads its own body (size limit, JSON-RPC parse errors), hence bodyParser: false.
-    const app = await NestFactory.create(AppModule.register(config, identityProvider), { bodyParser: false, abortOnError: false, logger: false });
+    const app = await NestFactory.create(AppModule.register(config, issuers), { bodyParser: false, abortOnError: false, logger: false });
     app.useLogger(new ConsoleLogger({ logLevels: config.logLevels }));
     app.enableShutdownHooks();
     await app.listen(config.port, config.host);
     const address = app.getHttpServer().address() as { port: number };
-    new Logger('Example').log(`MCP server listening on http://${config.host}:${address.port}${new URL(config.resourceUrl).pathname} (resource ${config.resourceUrl}, issuer ${issuer})`);
+    new Logger('Example').log(`MCP server listening on http://${config.host}:${address.port}${new URL(config.resourceUrl).pathname} (resource ${config.resourceUrl}, mode ${config.mode}${issuer ? `, issuer ${issuer}` : ''})`);
     if (devIdp) printDevInstructions(config, devIdp);
     return {
       url: `http://${config.host}:${address.port}`,
@@ -38,11 +45,17 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
 
 /** The newcomer's first run: a real OpenID provider on loopback, issuing tokens for the demo roles. */
 async function startEmbeddedIdentityProvider(config: ExampleConfig): Promise<DevIdentityProvider> {
-  const [{ startDevIdentityProvider }, { DEMO_CLIENTS }] = await Promise.all([
+  const [{ startDevIdentityProvider }, { DEMO_CLIENTS, DEV_RESOURCE_SERVER }] = await Promise.all([
     import('./dev-identity-provider/dev-identity-provider.js'),
     import('./dev-identity-provider/demo-clients.js'),
   ]);
-  return startDevIdentityProvider({ resourceUrl: config.resourceUrl, clients: DEMO_CLIENTS });
+  const opaque = config.mode === 'introspection';
+  return startDevIdentityProvider({
+    resourceUrl: config.resourceUrl,
+    clients: DEMO_CLIENTS,
+    accessTokenFormat: opaque ? 'opaque' : 'jwt',
+    resourceServers: opaque ? [DEV_RESOURCE_SERVER] : [],
+  });
 }
 
 function printDevInstructions(config: ExampleConfig, idp: DevIdentityProvider): void {

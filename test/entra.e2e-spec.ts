@@ -25,6 +25,8 @@ describe('Entra ID preset (example app, MCP_AUTH_IDP=entra)', () => {
   beforeAll(async () => {
     idp = await startTestIdentityProvider({ shape: 'entra', tenantId: HOME_TENANT });
     app = await startExample(() => ({
+      // Identities of a forged tenant: the users table is exercised in known-users.e2e-spec.ts.
+      MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'false',
       MCP_AUTH_IDP: 'entra',
       MCP_SCOPE_HIERARCHY: EXAMPLE_SCOPE_HIERARCHY,
       MCP_AUTH_ENTRA_TENANT_ID: HOME_TENANT,
@@ -139,6 +141,8 @@ describe('Entra ID preset, multi-tenant (organizations + allow-list)', () => {
   beforeAll(async () => {
     idp = await startTestIdentityProvider({ shape: 'entra', tenantId: HOME_TENANT, audience: API_CLIENT_ID });
     app = await startExample(() => ({
+      // Identities of a forged tenant: the users table is exercised in known-users.e2e-spec.ts.
+      MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'false',
       MCP_AUTH_IDP: 'entra',
       MCP_SCOPE_HIERARCHY: EXAMPLE_SCOPE_HIERARCHY,
       MCP_AUTH_ENTRA_TENANT_ID: 'organizations',

@@ -18,6 +18,8 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
     idp = await startTestIdentityProvider({ shape: 'keycloak', realm: 'acme' });
     // Nothing but the realm and the client whose roles count; the audience defaults to the resource URL.
     app = await startExample(() => ({
+      // Identities of a forged tenant: the users table is exercised in known-users.e2e-spec.ts.
+      MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'false',
       MCP_AUTH_IDP: 'keycloak',
       MCP_SCOPE_HIERARCHY: EXAMPLE_SCOPE_HIERARCHY,
       MCP_AUTH_KEYCLOAK_URL: idp.url,

@@ -20,6 +20,18 @@ export interface ExampleConfig {
   readonly sessionIdleTimeoutMs?: number;
   /** Broader scopes implying narrower ones, from MCP_SCOPE_HIERARCHY (JSON). Off by default. */
   readonly scopeHierarchy?: Record<string, string[]>;
+  /** How callers authenticate: the rung of the ladder (MCP_AUTH_MODE). */
+  readonly mode: AuthMode;
+  /** HS256 secret (MCP_AUTH_HS256_SECRET), for mode hs256. */
+  readonly hs256Secret?: string;
+  /** Introspection client and endpoint (MCP_AUTH_INTROSPECTION_*), for mode introspection. */
+  readonly introspection?: { clientId?: string; clientSecret?: string; endpoint?: string; cacheMaxSeconds?: number };
+  /** Hashed API keys (MCP_API_KEYS_FILE): required for mode api-keys, accepted beside tokens in the other modes. */
+  readonly apiKeysFile?: string;
+  /** SQLite database for products and known users (MCP_EXAMPLE_DB). Default `:memory:`. */
+  readonly databasePath: string;
+  /** Refuse callers missing from the users table (MCP_EXAMPLE_REQUIRE_KNOWN_USERS). Default true. */
+  readonly requireKnownUsers: boolean;
   /** Nest log levels to print, from LOG_LEVEL (error, warn, log, debug or verbose: that level and above). */
   readonly logLevels: LogLevel[];
   /** Hardening knobs; unset means the library's default (see docs/hardening.md). */
@@ -63,6 +75,10 @@ export interface EntraSettings {
   readonly allowedTenants?: string[];
 }
 
+/** The rungs of the ladder: signed JWTs from an identity provider, shared-secret JWTs, opaque tokens, API keys only. */
+export type AuthMode = 'jwks' | 'hs256' | 'introspection' | 'api-keys';
+const AUTH_MODES: readonly AuthMode[] = ['jwks', 'hs256', 'introspection', 'api-keys'];
+
 /** A configuration mistake: one line saying which variable and why. */
 export class ExampleConfigError extends Error {
   override readonly name = 'ExampleConfigError';
@@ -72,7 +88,11 @@ export class ExampleConfigError extends Error {
  * Reads `PORT`, `HOST`, `MCP_AUTH_ISSUER`, `MCP_AUTH_AUDIENCE`, `MCP_AUTH_JWKS_URI`,
  * `MCP_AUTH_IDP`, `MCP_RESOURCE_URL`, `MCP_STATELESS`, `MCP_ALLOWED_ORIGINS` and
  * `MCP_SESSION_IDLE_TIMEOUT_MS`, `LOG_LEVEL` and the limits of {@link loadLimits}; with `MCP_AUTH_IDP=keycloak` also the
- * `MCP_AUTH_KEYCLOAK_*` variables, with `MCP_AUTH_IDP=entra` the `MCP_AUTH_ENTRA_*` ones.
+ * `MCP_AUTH_KEYCLOAK_*` variables, with `MCP_AUTH_IDP=entra` the `MCP_AUTH_ENTRA_*` ones;
+ * the rung from `MCP_AUTH_MODE` with `MCP_AUTH_HS256_SECRET`, `MCP_AUTH_INTROSPECTION_ENDPOINT`,
+ * `MCP_AUTH_INTROSPECTION_CLIENT_ID`, `MCP_AUTH_INTROSPECTION_CLIENT_SECRET`,
+ * `MCP_AUTH_INTROSPECTION_CACHE_SECONDS`, `MCP_API_KEYS_FILE`; the store from `MCP_EXAMPLE_DB`
+ * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   const port = parsePort(env.PORT);
@@ -81,9 +101,39 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   if (!['oidc', 'keycloak', 'entra'].includes(idp)) {
     throw new ExampleConfigError(`MCP_AUTH_IDP must be oidc, keycloak or entra (got "${env.MCP_AUTH_IDP}")`);
   }
+  const mode = (env.MCP_AUTH_MODE?.trim() || 'jwks') as AuthMode;
+  if (!AUTH_MODES.includes(mode)) throw new ExampleConfigError(`MCP_AUTH_MODE must be one of ${AUTH_MODES.join(', ')} (got "${env.MCP_AUTH_MODE}")`);
   const issuer = optionalUrl('MCP_AUTH_ISSUER', env.MCP_AUTH_ISSUER);
   const audience = list(env.MCP_AUTH_AUDIENCE);
+  const hs256Secret = env.MCP_AUTH_HS256_SECRET || undefined;
+  const apiKeysFile = env.MCP_API_KEYS_FILE?.trim() || undefined;
+  if (mode === 'hs256' && (!hs256Secret || !issuer)) {
+    throw new ExampleConfigError('MCP_AUTH_MODE=hs256 needs MCP_AUTH_HS256_SECRET (at least 32 bytes) and MCP_AUTH_ISSUER (the iss your tokens carry)');
+  }
+  if (mode !== 'hs256' && hs256Secret) throw new ExampleConfigError('MCP_AUTH_HS256_SECRET is only used with MCP_AUTH_MODE=hs256');
+  if (mode === 'api-keys' && !apiKeysFile) throw new ExampleConfigError('MCP_AUTH_MODE=api-keys needs MCP_API_KEYS_FILE (a JSON list of hashed keys; see `npm run hash-key`)');
+  if ((mode === 'hs256' || mode === 'api-keys') && idp !== 'oidc') {
+    throw new ExampleConfigError(`MCP_AUTH_MODE=${mode} takes no identity provider preset; leave MCP_AUTH_IDP unset (got "${idp}")`);
+  }
+  // Without MCP_AUTH_ISSUER (and MCP_AUTH_IDP=oidc) the embedded provider runs and brings its own introspection client.
+  const embedded = idp === 'oidc' && !issuer;
+  if (mode === 'introspection' && !embedded && !(env.MCP_AUTH_INTROSPECTION_CLIENT_ID && env.MCP_AUTH_INTROSPECTION_CLIENT_SECRET)) {
+    throw new ExampleConfigError('MCP_AUTH_MODE=introspection with your own identity provider needs MCP_AUTH_INTROSPECTION_CLIENT_ID and MCP_AUTH_INTROSPECTION_CLIENT_SECRET');
+  }
   return {
+    mode,
+    hs256Secret,
+    apiKeysFile,
+    introspection: mode === 'introspection'
+      ? {
+          clientId: env.MCP_AUTH_INTROSPECTION_CLIENT_ID || undefined,
+          clientSecret: env.MCP_AUTH_INTROSPECTION_CLIENT_SECRET || undefined,
+          endpoint: optionalUrl('MCP_AUTH_INTROSPECTION_ENDPOINT', env.MCP_AUTH_INTROSPECTION_ENDPOINT),
+          cacheMaxSeconds: optionalNonNegativeInteger('MCP_AUTH_INTROSPECTION_CACHE_SECONDS', env.MCP_AUTH_INTROSPECTION_CACHE_SECONDS),
+        }
+      : undefined,
+    databasePath: env.MCP_EXAMPLE_DB?.trim() || ':memory:',
+    requireKnownUsers: env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS === undefined || parseBoolean('MCP_EXAMPLE_REQUIRE_KNOWN_USERS', env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS),
     port,
     host,
     issuer,
@@ -223,6 +273,13 @@ function parseLogLevel(value: string | undefined): LogLevel[] {
   const index = LOG_LEVELS.indexOf(level);
   if (index < 0) throw new ExampleConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${value}")`);
   return LOG_LEVELS.slice(0, index + 1);
+}
+
+function optionalNonNegativeInteger(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new ExampleConfigError(`${name} must be a whole number of at least 0 (got "${value}")`);
+  return number;
 }
 
 function list(value: string | undefined): string[] | undefined {

@@ -6,3 +6,6 @@ export const DEMO_CLIENTS: readonly DevClient[] = [
   { clientId: 'demo-writer', clientSecret: 'demo-writer-secret', scopes: ['User.Read', 'User.Write'] },
   { clientId: 'demo-admin', clientSecret: 'demo-admin-secret', scopes: ['User.Read', 'User.Write', 'Admin.Write'] },
 ];
+
+/** The example server's own client at the development identity provider, for token introspection. */
+export const DEV_RESOURCE_SERVER = { clientId: 'mcp-resource-server', clientSecret: 'mcp-resource-server-secret' } as const;

@@ -24,22 +24,34 @@ export interface DevIdentityProviderOptions {
   readonly accessTokenTtlSeconds?: number;
   /** The private RSA signing key as a JWK with a `kid`. Default: a fresh 2048-bit key. */
   readonly signingKey?: JsonWebKey & { kid: string };
+  /** `jwt` (default): RS256 JWT access tokens. `opaque`: reference tokens that resource servers introspect. */
+  readonly accessTokenFormat?: 'jwt' | 'opaque';
+  /** Resource servers that may call the introspection endpoint (confidential clients without scopes). */
+  readonly resourceServers?: readonly { clientId: string; clientSecret: string }[];
+  /** Other resources tokens may be requested for (their `aud`), e.g. to obtain a token meant for someone else. */
+  readonly otherResources?: readonly string[];
 }
 
 /** A running development identity provider. */
 export interface DevIdentityProvider {
   readonly issuer: string;
   readonly tokenEndpoint: string;
+  readonly introspectionEndpoint: string;
   readonly clients: readonly DevClient[];
-  /** Obtains an access token for the resource with the client-credentials grant, as any client would. */
-  token(clientId: string, scope?: string): Promise<string>;
+  /** Obtains an access token for the resource (or another one) with the client-credentials grant, as any client would. */
+  token(clientId: string, scope?: string, resource?: string): Promise<string>;
+  /** Revokes a token (RFC 7009) as the client it was issued to. */
+  revoke(clientId: string, token: string): Promise<void>;
+  /** How many introspection requests the provider has answered. */
+  introspectionRequests(): number;
   close(): Promise<void>;
 }
 
 /**
- * A real OpenID provider (`oidc-provider`) on loopback that issues RS256 JWT access
- * tokens bound to the MCP resource (RFC 8707 resource indicators) through the
- * client-credentials grant. For development and tests only: keys live in memory.
+ * A real OpenID provider (`oidc-provider`) on loopback that issues RS256 JWT (or opaque)
+ * access tokens bound to the MCP resource (RFC 8707 resource indicators) through the
+ * client-credentials grant, with introspection (RFC 7662) and revocation (RFC 7009).
+ * For development and tests only: keys and tokens live in memory.
  */
 export async function startDevIdentityProvider(options: DevIdentityProviderOptions): Promise<DevIdentityProvider> {
   const host = options.host ?? '127.0.0.1';
@@ -57,7 +69,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
   };
 
   const provider = new Provider(issuer, {
-    clients: options.clients.map((client) => ({
+    clients: [...options.clients, ...(options.resourceServers ?? [])].map((client) => ({
       client_id: client.clientId,
       client_secret: client.clientSecret,
       grant_types: ['client_credentials'],
@@ -70,47 +82,65 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
+      revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: async () => options.resourceUrl,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, resourceIndicator, client) => {
-          if (resourceIndicator !== options.resourceUrl) throw new errors.InvalidTarget();
+          if (resourceIndicator !== options.resourceUrl && !options.otherResources?.includes(resourceIndicator)) throw new errors.InvalidTarget();
+          const format = options.accessTokenFormat ?? 'jwt';
           return {
             scope: [...(allowed.get(client.clientId) ?? [])].join(' '),
-            audience: options.resourceUrl,
-            accessTokenFormat: 'jwt',
+            audience: resourceIndicator,
+            accessTokenFormat: format,
             accessTokenTTL: options.accessTokenTtlSeconds ?? 3600,
-            jwt: { sign: { alg: 'RS256' } },
+            ...(format === 'jwt' ? { jwt: { sign: { alg: 'RS256' as const } } } : {}),
           };
         },
       },
     },
   });
-  http.on('request', provider.callback());
+  const callback = provider.callback();
+  let introspections = 0;
+  http.on('request', (req, res) => {
+    if (req.method === 'POST' && req.url?.startsWith('/token/introspection')) introspections++;
+    callback(req, res);
+  });
 
   const tokenEndpoint = `${issuer}/token`;
+  const clientPost = (clientId: string, url: string, body: URLSearchParams) => {
+    const client = options.clients.find((candidate) => candidate.clientId === clientId);
+    if (!client) throw new Error(`No such development client: ${clientId}`);
+    return fetch(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body,
+    });
+  };
   return {
     issuer,
     tokenEndpoint,
+    introspectionEndpoint: `${issuer}/token/introspection`,
     clients: options.clients,
-    async token(clientId, scope) {
+    async token(clientId, scope, resource = options.resourceUrl) {
       const client = options.clients.find((candidate) => candidate.clientId === clientId);
-      if (!client) throw new Error(`No such development client: ${clientId}`);
-      const body = new URLSearchParams({ grant_type: 'client_credentials', resource: options.resourceUrl });
-      if (scope ?? client.scopes.length) body.set('scope', scope ?? client.scopes.join(' '));
-      const response = await fetch(tokenEndpoint, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body,
-      });
+      const body = new URLSearchParams({ grant_type: 'client_credentials', resource });
+      if (scope ?? client?.scopes.length) body.set('scope', scope ?? client!.scopes.join(' '));
+      const response = await clientPost(clientId, tokenEndpoint, body);
       const json = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
       if (!response.ok || !json.access_token) throw new Error(`Token request failed: ${json.error ?? response.status} ${json.error_description ?? ''}`);
       return json.access_token;
     },
+    async revoke(clientId, token) {
+      const response = await clientPost(clientId, `${issuer}/token/revocation`, new URLSearchParams({ token, token_type_hint: 'access_token' }));
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`Revocation failed: HTTP ${response.status}`);
+    },
+    introspectionRequests: () => introspections,
     close: () =>
       new Promise<void>((resolve) => {
         http.closeAllConnections();

@@ -1,4 +1,6 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { Database } from 'node-sqlite3-wasm';
+import { EXAMPLE_DATABASE } from '../store/store.module.js';
 
 export interface Product {
   readonly id: number;
@@ -6,29 +8,29 @@ export interface Product {
   readonly price: number;
 }
 
-/** The example's product catalogue, kept in memory. */
+/** The example's product catalogue, kept in SQLite. */
 @Injectable()
 export class ProductsService {
-  private readonly products = new Map<number, Product>([
-    [1, { id: 1, name: 'Keyboard', price: 49.9 }],
-    [2, { id: 2, name: 'Mouse', price: 19.9 }],
-  ]);
-  private nextId = 3;
+  constructor(@Inject(EXAMPLE_DATABASE) private readonly db: Database) {}
 
   list(): Product[] {
-    return [...this.products.values()];
+    return this.db.all('SELECT id, name, price FROM products ORDER BY id') as unknown as Product[];
   }
 
-  create(name: string, price: number): Product {
-    const product = { id: this.nextId++, name, price };
-    this.products.set(product.id, product);
+  get(id: number): Product {
+    const product = this.db.get('SELECT id, name, price FROM products WHERE id = ?', [id]) as Product | null;
+    if (!product) throw new NotFoundException(`No product with id ${id}`);
     return product;
   }
 
+  create(name: string, price: number): Product {
+    const { lastInsertRowid } = this.db.run('INSERT INTO products (name, price) VALUES (?, ?)', [name, price]);
+    return { id: Number(lastInsertRowid), name, price };
+  }
+
   delete(id: number): Product {
-    const product = this.products.get(id);
-    if (!product) throw new NotFoundException(`No product with id ${id}`);
-    this.products.delete(id);
+    const product = this.get(id);
+    this.db.run('DELETE FROM products WHERE id = ?', [id]);
     return product;
   }
 }

@@ -4,9 +4,9 @@ import { CompactSign, importJWK } from 'jose';
 import type { JWTPayload } from 'jose';
 import { createTestSigningKey } from 'nestjs-mcp-auth/testing';
 import { bootstrap } from '../../src/main.js';
-import { DEMO_CLIENTS } from '../../src/dev-identity-provider/demo-clients.js';
+import { DEMO_CLIENTS, DEV_RESOURCE_SERVER } from '../../src/dev-identity-provider/demo-clients.js';
 import { startDevIdentityProvider } from '../../src/dev-identity-provider/dev-identity-provider.js';
-import type { DevIdentityProvider } from '../../src/dev-identity-provider/dev-identity-provider.js';
+import type { DevIdentityProvider, DevIdentityProviderOptions } from '../../src/dev-identity-provider/dev-identity-provider.js';
 import type { JsonWebKey } from 'node:crypto';
 
 /** The example server, booted from environment variables, with a real identity provider on loopback. */
@@ -15,7 +15,7 @@ export interface Harness extends TestIdentity {
   readonly resourceUrl: string;
   readonly metadataUrl: string;
   /** A token from the identity provider's token endpoint (client-credentials grant). */
-  token(clientId: 'demo-reader' | 'demo-writer' | 'demo-admin', scope?: string): Promise<string>;
+  token(clientId: 'demo-reader' | 'demo-writer' | 'demo-admin', scope?: string, resource?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -30,15 +30,23 @@ export interface TestIdentity {
   claims(overrides?: JWTPayload): JWTPayload;
 }
 
+/** Identity provider settings a test may change (opaque tokens, short lifetimes, other resources, introspecting clients). */
+export type HarnessIdpOptions = Partial<Pick<DevIdentityProviderOptions, 'accessTokenFormat' | 'accessTokenTtlSeconds' | 'otherResources' | 'resourceServers'>>;
+
 /** Starts the development identity provider for `resourceUrl`, signing with a key the tests hold too. */
-export async function startTestIdentity(resourceUrl: string): Promise<TestIdentity> {
+export async function startTestIdentity(resourceUrl: string, idpOptions: HarnessIdpOptions = {}): Promise<TestIdentity> {
   // The provider signs with a key the tests hold too, so they can forge what it would never issue.
   const signingKey = await createTestSigningKey();
-  const idp = await startDevIdentityProvider({ resourceUrl, clients: DEMO_CLIENTS, signingKey: signingKey.privateJwk as JsonWebKey & { kid: string } });
+  const idp = await startDevIdentityProvider({
+    resourceUrl,
+    clients: DEMO_CLIENTS,
+    signingKey: signingKey.privateJwk as JsonWebKey & { kid: string },
+    ...idpOptions,
+  });
   const privateKey = await importJWK(signingKey.privateJwk, 'RS256');
   const claims = (overrides: JWTPayload = {}): JWTPayload => {
     const now = Math.floor(Date.now() / 1000);
-    return { iss: idp.issuer, aud: resourceUrl, sub: 'forged-user', client_id: 'forged-client', iat: now, exp: now + 300, scope: 'User.Read', ...overrides };
+    return { iss: idp.issuer, aud: resourceUrl, sub: 'demo-reader', client_id: 'forged-client', iat: now, exp: now + 300, scope: 'User.Read', ...overrides };
   };
   return {
     idp,
@@ -49,11 +57,19 @@ export async function startTestIdentity(resourceUrl: string): Promise<TestIdenti
   };
 }
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+/**
+ * The example server with a real identity provider. With `MCP_AUTH_MODE=introspection` the
+ * provider issues opaque tokens and the example introspects them as its own client.
+ */
+export async function startHarness(env: Record<string, string> = {}, idpOptions: HarnessIdpOptions = {}): Promise<Harness> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const resourceUrl = `${baseUrl}/mcp`;
-  const identity = await startTestIdentity(resourceUrl);
+  const introspection = env.MCP_AUTH_MODE === 'introspection';
+  const identity = await startTestIdentity(resourceUrl, {
+    ...(introspection ? { accessTokenFormat: 'opaque' as const, resourceServers: [DEV_RESOURCE_SERVER] } : {}),
+    ...idpOptions,
+  });
   const { idp } = identity;
   const app = await bootstrap({
     PORT: String(port),
@@ -61,6 +77,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     MCP_AUTH_ISSUER: idp.issuer,
     MCP_RESOURCE_URL: resourceUrl,
     LOG_LEVEL: 'warn',
+    ...(introspection
+      ? { MCP_AUTH_INTROSPECTION_CLIENT_ID: DEV_RESOURCE_SERVER.clientId, MCP_AUTH_INTROSPECTION_CLIENT_SECRET: DEV_RESOURCE_SERVER.clientSecret }
+      : {}),
     ...env,
   }).catch(async (error) => {
     await idp.close();
@@ -71,7 +90,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     baseUrl,
     resourceUrl,
     metadataUrl: `${baseUrl}/.well-known/oauth-protected-resource/mcp`,
-    token: (clientId, scope) => idp.token(clientId, scope),
+    token: (clientId, scope, resource) => idp.token(clientId, scope, resource),
     close: async () => {
       await app.close();
       await idp.close();
@@ -129,6 +148,8 @@ export const rpc = {
   initialized: () => ({ jsonrpc: '2.0', method: 'notifications/initialized' }),
   listTools: (id = 2) => ({ jsonrpc: '2.0', id, method: 'tools/list', params: {} }),
   callTool: (name: string, args: Record<string, unknown> = {}, id = 3) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }),
+  readResource: (uri: string, id = 4) => ({ jsonrpc: '2.0', id, method: 'resources/read', params: { uri } }),
+  getPrompt: (name: string, args: Record<string, string> = {}, id = 5) => ({ jsonrpc: '2.0', id, method: 'prompts/get', params: { name, arguments: args } }),
 };
 
 /** A raw MCP POST: what a minimal client sends, with the headers the transport requires. */

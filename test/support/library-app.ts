@@ -6,6 +6,7 @@ import { McpAuthModule } from 'nestjs-mcp-auth';
 import type { McpAuthOptions } from 'nestjs-mcp-auth';
 import { IdentityModule } from '../../src/identity/identity.module.js';
 import { ProductsModule } from '../../src/products/products.module.js';
+import { StoreModule } from '../../src/store/store.module.js';
 import { freePort, startTestIdentity } from './harness.js';
 import type { TestIdentity } from './harness.js';
 
@@ -25,6 +26,7 @@ export async function startLibraryApp(options: Partial<McpAuthOptions> = {}, pro
   @Module({
     imports: [
       McpAuthModule.forRoot({ issuer: identity.idp.issuer, resourceUrl, server: { name: 'test', version: '1.0.0' }, ...options }),
+      StoreModule.register(':memory:'),
       ProductsModule,
       IdentityModule,
     ],

@@ -14,6 +14,13 @@ export { McpAuthGuard } from './authentication/mcp-auth.guard.js';
 export { McpJwtStrategy } from './authentication/jwt.strategy.js';
 export { JwksKeyStore } from './authentication/keys/jwks-key-store.js';
 export type { JwksKeyStoreOptions, JwksKeyStoreStats } from './authentication/keys/jwks-key-store.js';
+export { ApiKeyStrategy } from './authentication/api-keys/api-key.strategy.js';
+export type { ApiKeyEntry, ApiKeysOptions } from './authentication/api-keys/api-keys.options.js';
+export { API_KEY_ISSUER } from './authentication/api-keys/api-key-store.js';
+export { generateApiKey, hashApiKey } from './authentication/api-keys/api-key-hash.js';
+export { IntrospectionStrategy } from './authentication/introspection/introspection.strategy.js';
+export type { IntrospectionOptions } from './authentication/introspection/introspection.options.js';
+export { MIN_SHARED_SECRET_BYTES } from './resolve-credentials.js';
 export { BearerChallengeException } from './authentication/bearer-challenge.exception.js';
 export { TokenRejection } from './authentication/token-rejection.js';
 export type { TokenRejectionCode } from './authentication/token-rejection.js';
@@ -32,12 +39,18 @@ export { ScopePolicy } from './authorization/scope-policy.js';
 export type { ScopeDecision } from './authorization/scope-policy.js';
 export type { ScopeHierarchyOptions } from './authorization/scope-hierarchy.js';
 
-export { McpToolProvider } from './tools/mcp-tool-provider.decorator.js';
+export { McpProvider, McpToolProvider } from './tools/mcp-tool-provider.decorator.js';
 export { McpTool } from './tools/mcp-tool.decorator.js';
 export type { McpToolOptions } from './tools/mcp-tool.decorator.js';
 export type { McpToolContext } from './tools/mcp-tool-context.js';
 export { ToolCatalogue } from './tools/tool-catalogue.js';
-export type { CatalogueTool } from './tools/tool-catalogue.js';
+export type { CatalogueTool, GuardedOperation } from './tools/tool-catalogue.js';
+export { McpResource } from './resources/mcp-resource.decorator.js';
+export type { McpResourceOptions } from './resources/mcp-resource.decorator.js';
+export type { CatalogueResource } from './resources/catalogue-resource.js';
+export { McpPrompt } from './prompts/mcp-prompt.decorator.js';
+export type { McpPromptOptions } from './prompts/mcp-prompt.decorator.js';
+export type { CataloguePrompt } from './prompts/catalogue-prompt.js';
 
 export type { ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js';
 

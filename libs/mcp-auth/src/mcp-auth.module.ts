@@ -5,11 +5,11 @@ import { AuditTrail } from './audit/audit-trail.js';
 import { LoggerAuditSink, MCP_AUTH_AUDIT_SINK } from './audit/audit-sink.js';
 import { Challenges } from './authentication/challenges.js';
 import { McpAuthGuard } from './authentication/mcp-auth.guard.js';
-import { McpJwtStrategy } from './authentication/jwt.strategy.js';
 import { IssuerRegistry } from './authentication/identity-providers/issuer-registry.js';
+import { credentialStrategyProviders } from './authentication/credential-strategies.js';
 import { ScopePolicy } from './authorization/scope-policy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
-import { MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAME } from './mcp-auth.constants.js';
+import { MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAMES } from './mcp-auth.constants.js';
 import { ConfigurableModuleClass, MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
 import type { McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { ProtectedResourceMetadataService } from './metadata/protected-resource-metadata.js';
@@ -58,10 +58,11 @@ import { SessionRegistry } from './transport/session-registry.js';
         return resolveOptions(options, path);
       },
     },
+    ...credentialStrategyProviders,
     {
       provide: AuthModuleOptions,
-      inject: [MCP_AUTH_STRATEGY_NAME],
-      useFactory: (defaultStrategy: string) => ({ defaultStrategy, session: false }),
+      inject: [MCP_AUTH_STRATEGY_NAMES],
+      useFactory: (defaultStrategy: string[]) => ({ defaultStrategy, session: false }),
     },
     IssuerRegistry,
     {
@@ -75,7 +76,6 @@ import { SessionRegistry } from './transport/session-registry.js';
     PrincipalRateLimitGuard,
     InFlightRequests,
     Challenges,
-    McpJwtStrategy,
     McpAuthGuard,
     OriginGuard,
     ScopePolicy,

@@ -6,11 +6,13 @@ import type { ScopeHierarchy, ScopeHierarchyOptions } from './authorization/scop
 import type { McpAuditSink } from './audit/audit-sink.js';
 import type { McpRateLimitOptions, RateLimitWindow } from './limits/rate-limit.options.js';
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { ApiKeysOptions } from './authentication/api-keys/api-keys.options.js';
+import type { IntrospectionOptions } from './authentication/introspection/introspection.options.js';
 
 /** Signature algorithms a JWT may be verified with (asymmetric only). */
 export type JwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
 
-/** Options of {@link McpAuthModule}. Required: `resourceUrl`, and `issuer` or `issuers`. */
+/** Options of {@link McpAuthModule}. Required: `resourceUrl`, and `issuer` or `issuers` (or only `apiKeys`). */
 export interface McpAuthOptions {
   /** The identity provider's issuer identifier, exactly as tokens carry it in `iss`. Or use `issuers`. */
   issuer?: string;
@@ -33,6 +35,19 @@ export interface McpAuthOptions {
   scopeHierarchy?: ScopeHierarchyOptions;
   /** Accepted signature algorithms. Default `['RS256']`. */
   algorithms?: JwtAlgorithm[];
+  /**
+   * Shared-secret JWTs: verify `issuer`'s HS256 tokens with this secret (at least 32 bytes)
+   * instead of its JWKS. The algorithm is pinned to HS256; combining it with `jwksUri`,
+   * `algorithms` or `introspection` is a startup error. For an entry of `issuers`, set it there.
+   */
+  sharedSecret?: string;
+  /**
+   * Opaque tokens: validate `issuer`'s tokens by RFC 7662 introspection instead of as JWTs.
+   * For an entry of `issuers`, set it there.
+   */
+  introspection?: IntrospectionOptions;
+  /** API keys as bearer credentials (hashed in configuration, each mapped to a principal). Off by default. */
+  apiKeys?: ApiKeysOptions;
   /** Leeway for `exp` and `nbf`, in seconds. Default 5, at most 60. */
   clockToleranceSeconds?: number;
   /** The canonical URL of the MCP endpoint as clients reach it (no trailing slash), e.g. `https://api.example.com/mcp`. */
@@ -102,14 +117,16 @@ export interface JwksCacheOptions {
 
 /** Options after validation and discovery: every default filled in. */
 export interface ResolvedMcpAuthOptions {
-  /** Every trusted issuer, in configuration order. */
+  /** Every trusted issuer, in configuration order; empty when only API keys are accepted. */
   readonly issuers: readonly ResolvedIssuer[];
-  /** The first issuer's identifier, audiences and keys (the only ones with a single-issuer configuration). */
+  /** The first issuer's identifier, audiences and keys ('' when there is no issuer). */
   readonly issuer: string;
   readonly audiences: readonly string[];
   readonly jwksUri: string;
   readonly scopeHierarchy: ScopeHierarchy;
+  /** Signature algorithms of issuers verified with their JWKS (shared-secret issuers use HS256 only). */
   readonly algorithms: readonly JwtAlgorithm[];
+  readonly apiKeys?: ApiKeysOptions;
   readonly clockToleranceSeconds: number;
   readonly resourceUrl: string;
   readonly path: string;

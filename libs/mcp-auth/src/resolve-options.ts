@@ -4,6 +4,7 @@ import { JWKS_DEFAULTS } from './authentication/keys/jwks-key-store.js';
 import { resolveScopeHierarchy } from './authorization/scope-hierarchy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import { resolveLimits } from './limits/resolve-limits.js';
+import { checkApiKeys } from './resolve-credentials.js';
 import type { JwksCacheOptions, JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { requireUrl } from './option-validation.js';
 
@@ -16,7 +17,7 @@ const MAX_CLOCK_TOLERANCE_SECONDS = 60;
  */
 export async function resolveOptions(options: McpAuthOptions, path: string): Promise<ResolvedMcpAuthOptions> {
   if (!options || typeof options !== 'object') {
-    throw new McpAuthConfigurationError('options', 'must be an object with at least "issuer" (or "issuers") and "resourceUrl"');
+    throw new McpAuthConfigurationError('options', 'must be an object with at least "issuer" (or "issuers", or "apiKeys") and "resourceUrl"');
   }
   const resourceUrl = requireUrl('resourceUrl', options.resourceUrl);
   if (resourceUrl.endsWith('/') || new URL(resourceUrl).hash || new URL(resourceUrl).search) {
@@ -45,15 +46,23 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
   const server = options.server ?? { name: 'mcp-server', version: '1.0.0' };
   const limits = resolveLimits(options);
   const claimsToScopes = options.claimsToScopes ?? defaultClaimsToScopes;
-  const issuers = await resolveIssuers(options, { resourceUrl, claimsToScopes, discoveryTimeoutMs: options.discoveryTimeoutMs ?? 10_000 });
+  const apiKeys = checkApiKeys(options.apiKeys);
+  const issuers = await resolveIssuers(options, {
+    resourceUrl,
+    claimsToScopes,
+    discoveryTimeoutMs: options.discoveryTimeoutMs ?? 10_000,
+    // API keys alone need no identity provider.
+    issuerOptional: apiKeys !== undefined,
+  });
 
   return {
     issuers,
-    issuer: issuers[0].issuers[0],
-    audiences: issuers[0].audiences,
-    jwksUri: issuers[0].jwksUri,
+    issuer: issuers[0]?.issuers[0] ?? '',
+    audiences: issuers[0]?.audiences ?? [resourceUrl],
+    jwksUri: issuers[0]?.jwksUri ?? '',
     scopeHierarchy,
     algorithms,
+    apiKeys,
     clockToleranceSeconds,
     resourceUrl,
     path,

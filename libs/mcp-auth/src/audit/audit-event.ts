@@ -1,5 +1,5 @@
-/** What was decided about: authenticating a request, listing tools, calling one, using a session, or the traffic limits. */
-export type McpAuditAction = 'authenticate' | 'tools/list' | 'tools/call' | 'session' | 'rate_limit';
+/** What was decided about: authenticating a request, listing tools, calling one, reading a resource, getting a prompt, using a session, or the traffic limits. */
+export type McpAuditAction = 'authenticate' | 'tools/list' | 'tools/call' | 'resources/read' | 'prompts/get' | 'session' | 'rate_limit';
 
 /**
  * One authorization decision, as a SIEM wants it: who (issuer, subject, client, IP),
@@ -24,9 +24,13 @@ export interface McpAuditEvent {
   readonly client?: string;
   /** The tool called (`tools/call`). */
   readonly tool?: string;
+  /** The resource read (`resources/read`). */
+  readonly resource?: string;
+  /** The prompt requested (`prompts/get`). */
+  readonly prompt?: string;
   /** Tools shown by a listing (`tools/list`). */
   readonly tools?: readonly string[];
-  /** Scopes the tool needs that the caller lacks (`insufficient_scope`). */
+  /** Scopes the tool, resource or prompt needs that the caller lacks (`insufficient_scope`). */
   readonly missingScopes?: readonly string[];
   /** The MCP session the request named, if any. */
   readonly sessionId?: string;

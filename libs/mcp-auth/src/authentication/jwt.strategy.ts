@@ -10,14 +10,16 @@ import { Challenges } from './challenges.js';
 import { IssuerRegistry } from './identity-providers/issuer-registry.js';
 import { jwtKeyHeaderOf } from './jwt-header.js';
 import { VerifiedTokenCache } from './keys/verified-token-cache.js';
+import { admitKnownUser } from './known-user.js';
 import type { JwtClaims, McpPrincipal } from './principal.js';
 import { principalFromClaims } from './principal.js';
 import { TokenRejection } from './token-rejection.js';
 
 /**
  * The Passport strategy behind {@link McpAuthGuard}: `passport-jwt` verifying with
- * the keys of the token's issuer (routed by {@link IssuerRegistry}, kept as parsed
- * `KeyObject`s by its key stores), a pinned algorithm list, `exp`/`nbf` with leeway,
+ * the key of the token's issuer (routed by {@link IssuerRegistry}: its JWKS, kept as
+ * parsed `KeyObject`s by its key stores, or its shared secret with HS256 only), the
+ * algorithms pinned per issuer, `exp`/`nbf` with leeway,
  * and that issuer's exact `iss`, audiences and claim rules. A token verified before is
  * answered from the {@link VerifiedTokenCache} (unless `tokenCache: false`), with
  * `exp`/`nbf` checked again and `validateUser` run again.
@@ -42,7 +44,7 @@ export class McpJwtStrategy extends PassportStrategy(passportJwt.Strategy) {
       },
       // passport-jwt's types say string | Buffer; jsonwebtoken takes a KeyObject as is (and then parses nothing).
       secretOrKeyProvider: issuers.keyFor as unknown as passportJwt.SecretOrKeyProvider,
-      algorithms: [...options.algorithms],
+      algorithms: issuers.algorithms as passportJwt.StrategyOptionsWithRequest['algorithms'],
       // passport-jwt verifies every token with one set of options: the union of all
       // issuers here, narrowed to the token's own issuer in validate().
       issuer: issuers.issuerIdentifiers,
@@ -78,7 +80,7 @@ export class McpJwtStrategy extends PassportStrategy(passportJwt.Strategy) {
    */
   rememberedPrincipal(token: string): McpPrincipal | Promise<McpPrincipal> | undefined {
     const principal = this.verifiedTokens?.get(token);
-    return principal && this.admitted(principal);
+    return principal && admitKnownUser(principal, this.options, this.challenges);
   }
 
   /** Keeps the mixin from registering us as the global `'jwt'` strategy; see the constructor. */
@@ -93,21 +95,7 @@ export class McpJwtStrategy extends PassportStrategy(passportJwt.Strategy) {
     const issuer = this.issuers.verified(req, claims);
     const principal = principalFromClaims(claims, issuer.claimsToScopes, issuer.subjectOf);
     this.remember(req, claims, principal);
-    return this.admitted(principal);
-  }
-
-  /**
-   * The principal, if `validateUser` (when configured) still knows the user.
-   * Synchronous without `validateUser`: no promise on the hot path.
-   */
-  private admitted(principal: McpPrincipal): McpPrincipal | Promise<McpPrincipal> {
-    const { validateUser } = this.options;
-    if (!validateUser) return principal;
-    // The executor turns a synchronous throw of validateUser into a rejection too.
-    return new Promise<boolean>((resolve) => resolve(validateUser(principal))).then((known) => {
-      if (!known) throw this.challenges.unknownUser();
-      return principal;
-    });
+    return admitKnownUser(principal, this.options, this.challenges);
   }
 
   private remember(req: IncomingMessage, claims: JwtClaims, principal: McpPrincipal): void {

@@ -3,18 +3,20 @@ import { AuthGuard } from '@nestjs/passport';
 import type { IncomingMessage } from 'node:http';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
-import { MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAME, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
-import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
+import { MCP_AUTH_STRATEGY_NAMES, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
 import { bearerCredentialsOf } from './bearer-credentials.js';
 import { Challenges } from './challenges.js';
+import { IssuerRegistry } from './identity-providers/issuer-registry.js';
 import { jwtHeaderAlgorithm } from './jwt-header.js';
 import { McpJwtStrategy } from './jwt.strategy.js';
 import type { McpPrincipal } from './principal.js';
 import { TokenRejection, rejectionFromVerifierError } from './token-rejection.js';
 
 /**
- * Authenticates every request to the MCP endpoint with {@link McpJwtStrategy}
- * and turns each failure into the challenge the specification prescribes.
+ * Authenticates every request to the MCP endpoint with the configured Passport
+ * strategies, tried in order (API keys, introspection, JWTs; see
+ * `credential-strategies.ts`), and turns each failure into the challenge the
+ * specification prescribes, whichever strategy refused.
  * Like `@nestjs/passport`'s guards, override `handleRequest` to customise.
  */
 @Injectable()
@@ -22,14 +24,15 @@ export class McpAuthGuard extends AuthGuard() {
   private readonly logger = new Logger('McpAuth');
 
   constructor(
-    @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly resolved: ResolvedMcpAuthOptions,
     private readonly challenges: Challenges,
-    @Inject(MCP_AUTH_STRATEGY_NAME) strategyName: string,
+    private readonly issuers: IssuerRegistry,
+    @Inject(MCP_AUTH_STRATEGY_NAMES) strategyNames: string[],
     private readonly audit: AuditTrail,
     private readonly limiter: RateLimiter,
-    private readonly strategy: McpJwtStrategy,
+    /** Null when no issuer's JWTs are verified here (API keys or introspection only). */
+    @Inject(McpJwtStrategy) private readonly strategy: McpJwtStrategy | null,
   ) {
-    super({ defaultStrategy: strategyName, session: false });
+    super({ defaultStrategy: strategyNames, session: false });
   }
 
   override canActivate(context: ExecutionContext) {
@@ -39,7 +42,7 @@ export class McpAuthGuard extends AuthGuard() {
     if (credentials.kind === 'missing') throw this.refused(req, 'missing_token', this.challenges.missingToken());
     if (credentials.kind === 'malformed') throw this.refused(req, 'invalid_request', this.challenges.invalidRequest(credentials.reason));
     // A token verified before needs none of Passport's per-request plumbing; handleRequest still decides.
-    const remembered = this.strategy.rememberedPrincipal(credentials.token);
+    const remembered = this.strategy?.rememberedPrincipal(credentials.token);
     if (!remembered) return super.canActivate(context);
     const admit = (principal: McpPrincipal) => {
       (req as IncomingMessage & Record<string, unknown>)[PRINCIPAL_REQUEST_PROPERTY] = this.handleRequest(null, principal, undefined, context);
@@ -56,10 +59,10 @@ export class McpAuthGuard extends AuthGuard() {
     if (user && !err) return user as TUser;
     const req = context.switchToHttp().getRequest<IncomingMessage>();
     if (err instanceof HttpException) throw this.refused(req, 'unknown_user', err);
-    const failure = err ?? info;
+    const failure = err ?? mostRelevantFailure(info);
     const credentials = bearerCredentialsOf(req);
     const alg = credentials.kind === 'bearer' ? jwtHeaderAlgorithm(credentials.token) : undefined;
-    const rejection = rejectionFromVerifierError(failure, alg, this.resolved.algorithms);
+    const rejection = rejectionFromVerifierError(failure, alg, this.issuers.algorithms);
     if (!(failure instanceof TokenRejection) && err) {
       // An unexpected failure (e.g. a throwing validateUser): refuse, and say why in the log, never the token.
       this.logger.warn(`Token validation failed unexpectedly: ${(err as Error)?.message ?? String(err)}`);
@@ -73,4 +76,16 @@ export class McpAuthGuard extends AuthGuard() {
     this.limiter.authenticationFailed(req);
     return exception;
   }
+}
+
+/**
+ * With several strategies Passport reports every failure, in chain order. A strategy
+ * that recognised the credential but refused it gives a {@link TokenRejection}; the
+ * last such one is the most specific (e.g. introspection after an API-key miss).
+ * Otherwise the JWT verifier's failure (last in the chain) explains it.
+ */
+function mostRelevantFailure(info: unknown): unknown {
+  if (!Array.isArray(info)) return info;
+  const rejections = info.filter((entry) => entry instanceof TokenRejection);
+  return rejections.length > 0 ? rejections[rejections.length - 1] : info[info.length - 1];
 }

@@ -14,7 +14,10 @@ export type TokenRejectionCode =
   | 'missing_subject'
   | 'invalid_claim'
   | 'wrong_issuer'
-  | 'wrong_audience';
+  | 'wrong_audience'
+  | 'unknown_api_key'
+  | 'inactive'
+  | 'introspection_unavailable';
 
 const DESCRIPTIONS: Record<TokenRejectionCode, string> = {
   malformed: 'The access token is not a well-formed JWT',
@@ -29,6 +32,9 @@ const DESCRIPTIONS: Record<TokenRejectionCode, string> = {
   invalid_claim: 'The access token has a claim of the wrong type',
   wrong_issuer: 'The access token was issued by an issuer this server does not trust',
   wrong_audience: 'The access token was not issued for this resource',
+  unknown_api_key: 'The API key is not known to this server',
+  inactive: 'The access token is not active (revoked, expired or unknown to its issuer)',
+  introspection_unavailable: 'The access token could not be checked with its issuer',
 };
 
 /** A refused access token: a stable `code` and a description safe to send to the client. */

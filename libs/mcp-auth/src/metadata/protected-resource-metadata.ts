@@ -8,7 +8,8 @@ import { ToolCatalogue } from '../tools/tool-catalogue.js';
 /** The OAuth 2.0 Protected Resource Metadata document (RFC 9728 §2) this server publishes. */
 export interface ProtectedResourceMetadata {
   resource: string;
-  authorization_servers: string[];
+  /** Left out when the server accepts only API keys (there is no authorization server). */
+  authorization_servers?: string[];
   bearer_methods_supported: ['header'];
   scopes_supported?: string[];
   resource_name?: string;
@@ -37,7 +38,7 @@ export class ProtectedResourceMetadataService {
     const scopes = this.issuers.advertised(supported);
     return {
       resource: this.options.resourceUrl,
-      authorization_servers: this.issuers.authorizationServers,
+      ...(this.issuers.authorizationServers.length > 0 ? { authorization_servers: this.issuers.authorizationServers } : {}),
       bearer_methods_supported: ['header'],
       ...(scopes.length > 0 ? { scopes_supported: [...scopes] } : {}),
       ...(this.options.resourceName ? { resource_name: this.options.resourceName } : {}),

@@ -5,8 +5,13 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import {
   CallToolRequestSchema,
   ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListResourcesRequestSchema,
   ListToolsRequestSchema,
   McpError,
+  ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, ListToolsResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
@@ -18,6 +23,7 @@ import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { toCallToolResult, toolErrorResult } from '../tools/tool-result.js';
+import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -25,7 +31,7 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 export const FORBIDDEN_ERROR_CODE = -32003;
 
 /**
- * Builds MCP protocol servers wired to the tool catalogue. Handlers and the JSON
+ * Builds MCP protocol servers wired to the catalogue (tools, resources, prompts). Handlers and the JSON
  * Schema validator are created once and shared by every server (one per session,
  * or one per request when stateless).
  */
@@ -36,21 +42,35 @@ export class McpServerFactory {
   private readonly listTools = (_request: unknown, extra: Extra): ListToolsResult => this.onListTools(extra);
   private readonly callTool = (request: { params: { name: string; arguments?: Record<string, unknown> } }, extra: Extra) =>
     this.onCallTool(request.params.name, request.params.arguments, extra);
+  private readonly resourcesAndPrompts: ResourcePromptHandlers;
 
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
     private readonly catalogue: ToolCatalogue,
     private readonly policy: ScopePolicy,
     private readonly audit: AuditTrail,
-  ) {}
+  ) {
+    this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, policy, audit);
+  }
 
   create(): Server {
+    const extras = this.resourcesAndPrompts;
+    const capabilities = extras.capabilities();
     const server = new Server(this.options.server, {
-      capabilities: { tools: { listChanged: false } },
+      capabilities: { tools: { listChanged: false }, ...capabilities },
       jsonSchemaValidator: this.validator,
     });
     server.setRequestHandler(ListToolsRequestSchema, this.listTools);
     server.setRequestHandler(CallToolRequestSchema, this.callTool);
+    if (capabilities.resources) {
+      server.setRequestHandler(ListResourcesRequestSchema, extras.listResources);
+      server.setRequestHandler(ListResourceTemplatesRequestSchema, extras.listResourceTemplates);
+      server.setRequestHandler(ReadResourceRequestSchema, extras.readResource);
+    }
+    if (capabilities.prompts) {
+      server.setRequestHandler(ListPromptsRequestSchema, extras.listPrompts);
+      server.setRequestHandler(GetPromptRequestSchema, extras.getPrompt);
+    }
     return server;
   }
 
@@ -103,7 +123,8 @@ export class McpServerFactory {
   }
 }
 
-function sessionField(extra: Extra): { sessionId?: string } {
+/** The session field of an audit event, when the request named one. */
+export function sessionField(extra: Extra): { sessionId?: string } {
   return extra.sessionId ? { sessionId: extra.sessionId } : {};
 }
 

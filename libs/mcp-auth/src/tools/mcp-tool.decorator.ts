@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { ZodObject, ZodRawShape } from 'zod';
 import { MCP_TOOL_METADATA } from '../mcp-auth.constants.js';
+import { checkMcpName, methodMetadata } from './mcp-method-metadata.js';
 
 /** What `@McpTool()` declares about a method. */
 export interface McpToolOptions {
@@ -17,8 +18,6 @@ export interface McpToolOptions {
   annotations?: ToolAnnotations;
 }
 
-const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
-
 /**
  * Exposes a method of an `@McpToolProvider()` class as an MCP tool.
  * The method is called with the validated arguments and a {@link McpToolContext}
@@ -33,11 +32,6 @@ const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
  * ```
  */
 export function McpTool(options: McpToolOptions): MethodDecorator {
-  if (!options || typeof options.name !== 'string' || !TOOL_NAME.test(options.name)) {
-    throw new TypeError(`@McpTool: name ${JSON.stringify(options?.name)} must match ${TOOL_NAME}`);
-  }
-  return (_target, _key, descriptor) => {
-    Reflect.defineMetadata(MCP_TOOL_METADATA, options, descriptor.value as object);
-    return descriptor;
-  };
+  checkMcpName('@McpTool', options);
+  return methodMetadata(MCP_TOOL_METADATA, options);
 }

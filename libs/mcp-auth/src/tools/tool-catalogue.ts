@@ -7,7 +7,15 @@ import { declaredScopeRequirements } from '../authorization/require-scopes.decor
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
 import { scopesMentioned } from '../authorization/scope-requirement.js';
 import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
-import { MCP_TOOL_METADATA, MCP_TOOL_PROVIDER_METADATA } from '../mcp-auth.constants.js';
+import { MCP_PROMPT_METADATA, MCP_RESOURCE_METADATA, MCP_TOOL_METADATA, MCP_TOOL_PROVIDER_METADATA } from '../mcp-auth.constants.js';
+import type { Variables } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { cataloguePrompt } from '../prompts/catalogue-prompt.js';
+import type { CataloguePrompt } from '../prompts/catalogue-prompt.js';
+import type { McpPromptOptions } from '../prompts/mcp-prompt.decorator.js';
+import { catalogueResource } from '../resources/catalogue-resource.js';
+import type { CatalogueResource } from '../resources/catalogue-resource.js';
+import type { McpResourceOptions } from '../resources/mcp-resource.decorator.js';
+import { listingFields } from './mcp-method-metadata.js';
 import type { McpToolContext } from './mcp-tool-context.js';
 import type { McpToolOptions } from './mcp-tool.decorator.js';
 
@@ -22,13 +30,32 @@ export interface CatalogueTool {
   invoke(args: unknown, context: McpToolContext): Promise<unknown>;
 }
 
+/** An operation a JSON-RPC request asks for, with what it requires: what pre-dispatch checks. */
+export interface GuardedOperation {
+  /** The JSON-RPC method, as the audit trail names the action. */
+  readonly action: 'tools/call' | 'resources/read' | 'prompts/get';
+  /** What is operated on, as audit fields: `{ tool }`, `{ resource }` or `{ prompt }`. */
+  readonly target: { readonly tool: string } | { readonly resource: string } | { readonly prompt: string };
+  /** For messages: `Tool delete_product`, `Resource products://catalog`, `Prompt product_description`. */
+  readonly label: string;
+  readonly requirements: readonly ScopeRequirement[];
+}
+
+type Invoke = (...args: unknown[]) => Promise<unknown>;
+
 /**
- * Every tool of the application, discovered once at startup from the providers
- * marked `@McpToolProvider()`. Per-request work never depends on how many tools exist.
+ * Every tool, resource and prompt of the application, discovered once at startup
+ * from the providers marked `@McpProvider()` (or `@McpToolProvider()`), each with the
+ * scope requirements of its class and method. Per-request work never depends on how
+ * many there are (resource templates are matched in declaration order).
  */
 @Injectable()
 export class ToolCatalogue implements OnModuleInit {
   private readonly tools = new Map<string, CatalogueTool>();
+  private readonly staticResources = new Map<string, CatalogueResource>();
+  private readonly templates: CatalogueResource[] = [];
+  private readonly resourceNames = new Set<string>();
+  private readonly promptsByName = new Map<string, CataloguePrompt>();
   private supported: string[] = [];
 
   constructor(
@@ -41,11 +68,12 @@ export class ToolCatalogue implements OnModuleInit {
       const { metatype, instance } = wrapper;
       if (!metatype || typeof metatype !== 'function' || !Reflect.getMetadata(MCP_TOOL_PROVIDER_METADATA, metatype)) continue;
       if (!wrapper.isDependencyTreeStatic() || !instance) {
-        throw new McpAuthConfigurationError('@McpToolProvider', `${metatype.name} must be a singleton provider (not request- or transient-scoped)`);
+        throw new McpAuthConfigurationError('@McpProvider', `${metatype.name} must be a singleton provider (not request- or transient-scoped)`);
       }
       this.addProvider(metatype as abstract new (...args: never[]) => object, instance as Record<string, unknown>);
     }
-    this.supported = scopesMentioned([...this.tools.values()].flatMap((tool) => tool.requirements));
+    const everything = [...this.tools.values(), ...this.staticResources.values(), ...this.templates, ...this.promptsByName.values()];
+    this.supported = scopesMentioned(everything.flatMap((entry) => entry.requirements));
   }
 
   get(name: string): CatalogueTool | undefined {
@@ -60,7 +88,53 @@ export class ToolCatalogue implements OnModuleInit {
     return this.tools.size;
   }
 
-  /** Every scope any tool declares, for `scopes_supported` and the 401 hint. */
+  /** Resources with a fixed URI, for `resources/list`. */
+  resources(): IterableIterator<CatalogueResource> {
+    return this.staticResources.values();
+  }
+
+  /** Resource templates, for `resources/templates/list`. */
+  resourceTemplates(): readonly CatalogueResource[] {
+    return this.templates;
+  }
+
+  /** The resource a URI names: an exact fixed URI first, then the first template that matches. */
+  resource(uri: string): { resource: CatalogueResource; variables: Variables } | undefined {
+    const fixed = this.staticResources.get(uri);
+    if (fixed) return { resource: fixed, variables: {} };
+    for (const resource of this.templates) {
+      const variables = resource.template!.match(uri);
+      if (variables) return { resource, variables };
+    }
+    return undefined;
+  }
+
+  prompt(name: string): CataloguePrompt | undefined {
+    return this.promptsByName.get(name);
+  }
+
+  prompts(): IterableIterator<CataloguePrompt> {
+    return this.promptsByName.values();
+  }
+
+  /** The operation a JSON-RPC request targets (`tools/call`, `resources/read`, `prompts/get`), if it is one of ours. */
+  operationOf(method: unknown, params: { name?: unknown; uri?: unknown } | undefined): GuardedOperation | undefined {
+    if (method === 'tools/call' && typeof params?.name === 'string') {
+      const tool = this.tools.get(params.name);
+      return tool && { action: method, target: { tool: tool.name }, label: `Tool ${tool.name}`, requirements: tool.requirements };
+    }
+    if (method === 'resources/read' && typeof params?.uri === 'string') {
+      const found = this.resource(params.uri);
+      return found && { action: method, target: { resource: params.uri }, label: `Resource ${params.uri}`, requirements: found.resource.requirements };
+    }
+    if (method === 'prompts/get' && typeof params?.name === 'string') {
+      const prompt = this.promptsByName.get(params.name);
+      return prompt && { action: method, target: { prompt: prompt.name }, label: `Prompt ${prompt.name}`, requirements: prompt.requirements };
+    }
+    return undefined;
+  }
+
+  /** Every scope any tool, resource or prompt declares, for `scopes_supported` and the 401 hint. */
   get scopesSupported(): readonly string[] {
     return this.supported;
   }
@@ -71,27 +145,47 @@ export class ToolCatalogue implements OnModuleInit {
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
       const method = instance[methodName];
       if (typeof method !== 'function') continue;
-      const options: McpToolOptions | undefined = Reflect.getMetadata(MCP_TOOL_METADATA, method);
-      if (!options) continue;
-      if (this.tools.has(options.name)) {
-        throw new McpAuthConfigurationError('@McpTool', `name "${options.name}" is used twice (${metatype.name}.${methodName}); tool names must be unique`);
+      const where = `${metatype.name}.${methodName}`;
+      const requirements = [...classRequirements, ...declaredScopeRequirements(method)];
+      const invoke: Invoke = async (...args) => (method as (...a: unknown[]) => unknown).apply(instance, args);
+
+      const tool: McpToolOptions | undefined = Reflect.getMetadata(MCP_TOOL_METADATA, method);
+      if (tool) addUnique(this.tools, tool.name, catalogueTool(tool, requirements, invoke), '@McpTool', where);
+
+      const resource: McpResourceOptions | undefined = Reflect.getMetadata(MCP_RESOURCE_METADATA, method);
+      if (resource) {
+        addUnique(this.resourceNames, resource.name, undefined, '@McpResource', where);
+        const entry = catalogueResource(resource, requirements, invoke);
+        if (entry.uri !== undefined) addUnique(this.staticResources, entry.uri, entry, '@McpResource uri', where);
+        else this.templates.push(entry);
       }
-      const input = toZodObject(options.input);
-      this.tools.set(options.name, {
-        name: options.name,
-        definition: {
-          name: options.name,
-          ...(options.title ? { title: options.title } : {}),
-          ...(options.description ? { description: options.description } : {}),
-          inputSchema: inputJsonSchema(input),
-          ...(options.annotations ? { annotations: options.annotations } : {}),
-        },
-        requirements: [...classRequirements, ...declaredScopeRequirements(method)],
-        input,
-        invoke: async (args, context) => (method as (a: unknown, c: McpToolContext) => unknown).call(instance, args, context),
-      });
+
+      const prompt: McpPromptOptions | undefined = Reflect.getMetadata(MCP_PROMPT_METADATA, method);
+      if (prompt) addUnique(this.promptsByName, prompt.name, cataloguePrompt(prompt, requirements, invoke), '@McpPrompt', where);
     }
   }
+}
+
+/** Names (and fixed URIs) are unique per kind: a second one is a startup error naming both places. */
+function addUnique<T>(into: Map<string, T> | Set<string>, key: string, value: T, decorator: string, where: string): void {
+  if (into.has(key)) throw new McpAuthConfigurationError(decorator, `"${key}" is used twice (${where}); it must be unique`);
+  if (into instanceof Map) into.set(key, value);
+  else into.add(key);
+}
+
+function catalogueTool(options: McpToolOptions, requirements: readonly ScopeRequirement[], invoke: Invoke): CatalogueTool {
+  const input = toZodObject(options.input);
+  return {
+    name: options.name,
+    definition: {
+      ...listingFields(options),
+      inputSchema: inputJsonSchema(input),
+      ...(options.annotations ? { annotations: options.annotations } : {}),
+    },
+    requirements,
+    input,
+    invoke: (args, context) => invoke(args, context),
+  };
 }
 
 function toZodObject(input: ZodRawShape | ZodObject | undefined): ZodObject {

@@ -8,7 +8,8 @@ import { ToolCatalogue } from '../tools/tool-catalogue.js';
 
 /**
  * Decides scope refusals before a JSON-RPC message is dispatched: only then can the
- * answer still be an HTTP 403 with an `insufficient_scope` challenge (step-up).
+ * answer still be an HTTP 403 with an `insufficient_scope` challenge (step-up). Covers
+ * `tools/call`, `resources/read` and `prompts/get`.
  * A batch is left to the handlers, so that one forbidden call does not fail the
  * permitted calls beside it; each forbidden call gets its own JSON-RPC error.
  */
@@ -24,17 +25,16 @@ export class PreDispatchAuthorization {
   /** The refusal for this message, or undefined when it may go ahead. */
   check(message: unknown, principal: McpPrincipal): BearerChallengeException | undefined {
     if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
-    const { method, params } = message as { method?: unknown; params?: { name?: unknown } };
-    if (method !== 'tools/call' || typeof params?.name !== 'string') return undefined;
-    const tool = this.catalogue.get(params.name);
-    if (!tool) return undefined;
-    const decision = this.policy.decide(principal, tool.requirements);
+    const { method, params } = message as { method?: unknown; params?: { name?: unknown; uri?: unknown } };
+    const operation = this.catalogue.operationOf(method, params);
+    if (!operation) return undefined;
+    const decision = this.policy.decide(principal, operation.requirements);
     if (decision.allowed) return undefined;
-    this.audit.decided('tools/call', 'denied', principal, {
+    this.audit.decided(operation.action, 'denied', principal, {
       reason: 'insufficient_scope',
-      tool: tool.name,
+      ...operation.target,
       missingScopes: this.policy.missing(principal, decision.scopesToRequest),
     });
-    return this.challenges.insufficientScope(decision.scopesToRequest, `Tool ${tool.name}`, principal);
+    return this.challenges.insufficientScope(decision.scopesToRequest, operation.label, principal);
   }
 }

@@ -1,4 +1,5 @@
 import type { ClaimsToScopes } from '../claims-to-scopes.js';
+import type { IntrospectionOptions } from '../introspection/introspection.options.js';
 import type { JwtClaims } from '../principal.js';
 import type { TokenRejection } from '../token-rejection.js';
 
@@ -32,6 +33,14 @@ export interface McpIssuerOptions {
   audience?: string | string[];
   /** Where the signing keys are. Default: `jwks_uri` from the discovery document of the first issuer. */
   jwksUri?: string;
+  /**
+   * Shared-secret JWTs: verify this provider's HS256 tokens with this secret (at least
+   * 32 bytes) instead of a JWKS. HS256 only; combining it with `jwksUri` or
+   * `introspection` is a startup error.
+   */
+  sharedSecret?: string;
+  /** Opaque tokens: check this provider's tokens by RFC 7662 introspection instead of as JWTs. */
+  introspection?: IntrospectionOptions;
   /** The issuer identifiers the protected resource metadata names in `authorization_servers`. Default: every `issuer`. */
   authorizationServers?: string[];
   /** Maps claims to the scopes tools are checked against. Default: the module's `claimsToScopes`. */

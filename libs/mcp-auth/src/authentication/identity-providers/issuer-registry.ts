@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { createSecretKey } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../../mcp-auth.options.js';
@@ -22,7 +24,9 @@ import type { ResolvedIssuer } from './resolve-issuers.js';
  * issuer and applies the issuer's claim rules.
  *
  * Keys come from one {@link JwksKeyStore} per JWKS URL, shared by every issuer that
- * publishes its keys there (Entra v1 and v2 do), read when the first token needs them.
+ * publishes its keys there (Entra v1 and v2 do), read when the first token needs them;
+ * a shared-secret issuer's key is its secret, used with HS256 only. Each token is held
+ * to its own issuer's algorithms, so HS256 never reaches a JWKS issuer's keys.
  */
 @Injectable()
 export class IssuerRegistry {
@@ -30,17 +34,29 @@ export class IssuerRegistry {
   private readonly stores = new Map<string, JwksKeyStore>();
   private readonly keyProviders = new Map<string, SigningKeyProvider>();
   private readonly routed = new WeakMap<IncomingMessage, ResolvedIssuer>();
+  private readonly secrets = new Map<ResolvedIssuer, KeyObject>();
 
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: Pick<ResolvedMcpAuthOptions, 'issuers' | 'algorithms' | 'jwks'>,
   ) {
     for (const issuer of options.issuers) {
       for (const iss of issuer.issuers) this.byIssuer.set(iss, issuer);
-      if (this.stores.has(issuer.jwksUri)) continue;
+      if (issuer.verification.kind === 'shared-secret') this.secrets.set(issuer, createSecretKey(issuer.verification.secret));
+      if (issuer.verification.kind !== 'jwks' || this.stores.has(issuer.jwksUri)) continue;
       const store = new JwksKeyStore({ jwksUri: issuer.jwksUri, algorithms: options.algorithms, ...options.jwks });
       this.stores.set(issuer.jwksUri, store);
       this.keyProviders.set(issuer.jwksUri, passportKeyProvider(store));
     }
+  }
+
+  /** True when some issuer's JWTs are verified here (with its JWKS or a shared secret), not introspected. */
+  get verifiesJwts(): boolean {
+    return this.options.issuers.some((issuer) => issuer.verification.kind !== 'introspection');
+  }
+
+  /** Every algorithm some issuer may sign with: the module's list for JWKS issuers, HS256 for shared-secret ones. */
+  get algorithms(): string[] {
+    return [...this.options.algorithms, ...(this.secrets.size > 0 ? ['HS256'] : [])];
   }
 
   /** The key store of every JWKS URL (for monitoring: `stats`). */
@@ -80,7 +96,14 @@ export class IssuerRegistry {
     if (!issuer) return done(new TokenRejection('wrong_issuer'));
     const refusal = issuer.screen?.(decoded.claims, decoded.header);
     if (refusal) return done(refusal);
+    // The verifier's algorithm list is the union over issuers: pin each token to its issuer's own.
+    const { kind } = issuer.verification;
+    if (kind === 'introspection') return done(new TokenRejection('wrong_issuer', "This issuer's access tokens are checked by introspection"));
+    const allowed: readonly string[] = kind === 'shared-secret' ? ['HS256'] : this.options.algorithms;
+    if (typeof decoded.header.alg !== 'string' || !allowed.includes(decoded.header.alg)) return done(new TokenRejection('unsupported_algorithm'));
     this.routed.set(req, issuer);
+    const secret = this.secrets.get(issuer);
+    if (secret) return done(null, secret);
     this.keyProviders.get(issuer.jwksUri)!(req, rawJwt, done);
   };
 
@@ -100,6 +123,8 @@ export class IssuerRegistry {
    */
   advertised(scopes: readonly string[], principal?: McpPrincipal): string[] {
     const issuer = principal ? this.byIssuer.get(principal.issuer) : undefined;
+    // An API-key caller (no issuer) and a server without issuers use the short names.
+    if ((principal && !issuer) || this.options.issuers.length === 0) return [...scopes];
     const issuers = issuer ? [issuer] : this.options.issuers;
     return [...new Set(scopes.flatMap((scope) => issuers.map((each) => each.advertisedScope(scope))))];
   }

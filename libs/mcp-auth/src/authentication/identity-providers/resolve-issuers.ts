@@ -6,6 +6,8 @@ import { discoverOpenIdConfiguration } from '../openid-discovery.js';
 import type { JwtClaims } from '../principal.js';
 import { subjectClaim } from '../principal.js';
 import type { McpIssuerOptions } from './issuer-options.js';
+import { chooseVerification, resolveIntrospection } from '../../resolve-credentials.js';
+import type { IssuerVerification } from '../../resolve-credentials.js';
 
 /** One trusted issuer after validation and discovery: every default filled in. */
 export interface ResolvedIssuer {
@@ -13,6 +15,9 @@ export interface ResolvedIssuer {
   /** Every `iss` value routed to this issuer. */
   readonly issuers: readonly string[];
   readonly audiences: readonly string[];
+  /** How its tokens are checked: its JWKS, a shared secret (HS256), or introspection. */
+  readonly verification: IssuerVerification;
+  /** Empty unless `verification` is `jwks`. */
   readonly jwksUri: string;
   readonly authorizationServers: readonly string[];
   readonly claimsToScopes: ClaimsToScopes;
@@ -32,18 +37,21 @@ const SAME = (scope: string) => scope;
  */
 export async function resolveIssuers(
   options: McpAuthOptions,
-  defaults: { resourceUrl: string; claimsToScopes: ClaimsToScopes; discoveryTimeoutMs: number },
+  defaults: { resourceUrl: string; claimsToScopes: ClaimsToScopes; discoveryTimeoutMs: number; issuerOptional?: boolean },
 ): Promise<ResolvedIssuer[]> {
   const entries: Array<{ option: string; config: McpIssuerOptions }> = [];
   if (options.issuer !== undefined) {
-    entries.push({ option: 'issuer', config: { issuer: options.issuer, audience: options.audience, jwksUri: options.jwksUri } });
-  } else if (options.audience !== undefined || options.jwksUri !== undefined) {
-    throw new McpAuthConfigurationError(options.audience !== undefined ? 'audience' : 'jwksUri', 'belongs to the top-level "issuer"; give it inside the entry of "issuers" instead');
+    const { issuer, audience, jwksUri, sharedSecret, introspection } = options;
+    entries.push({ option: 'issuer', config: { issuer, audience, jwksUri, sharedSecret, introspection } });
+  } else {
+    const stray = (['audience', 'jwksUri', 'sharedSecret', 'introspection'] as const).find((option) => options[option] !== undefined);
+    if (stray) throw new McpAuthConfigurationError(stray, 'belongs to the top-level "issuer"; give it inside the entry of "issuers" instead');
   }
   if (options.issuers !== undefined) {
     if (!Array.isArray(options.issuers)) throw new McpAuthConfigurationError('issuers', 'must be a list, e.g. [keycloak({...}), entra({...})]');
     options.issuers.forEach((config, index) => entries.push({ option: `issuers[${index}]`, config }));
   }
+  if (entries.length === 0 && defaults.issuerOptional) return [];
   if (entries.length === 0) {
     throw new McpAuthConfigurationError('issuer', 'is required (the identity provider\'s issuer URL), or list providers in "issuers"');
   }
@@ -65,13 +73,23 @@ export async function resolveIssuers(
     if (audiences.length === 0 || audiences.some((aud) => typeof aud !== 'string' || aud.trim() === '')) {
       throw new McpAuthConfigurationError(audienceOption, 'must be a non-empty string or list of strings');
     }
-    const jwksUri = config.jwksUri !== undefined
-      ? requireUrl(option === 'issuer' ? 'jwksUri' : `${option}.jwksUri`, config.jwksUri)
-      : (await discoverOpenIdConfiguration(issuers[0], defaults.discoveryTimeoutMs)).jwks_uri;
+    const chosen = chooseVerification(config, option, options.algorithms !== undefined);
+    const discovered = chosen.needsDiscovery ? await discoverOpenIdConfiguration(issuers[0], defaults.discoveryTimeoutMs) : undefined;
+    const jwksUri = chosen.kind !== 'jwks'
+      ? ''
+      : config.jwksUri !== undefined
+        ? requireUrl(option === 'issuer' ? 'jwksUri' : `${option}.jwksUri`, config.jwksUri)
+        : discovered!.jwks_uri;
+    const verification: IssuerVerification = chosen.kind === 'introspection'
+      ? { kind: 'introspection', introspection: resolveIntrospection(chosen.options, option, discovered) }
+      : chosen.kind === 'shared-secret'
+        ? { kind: 'shared-secret', secret: chosen.secret }
+        : { kind: 'jwks' };
     resolved.push({
       name: config.name ?? issuers[0],
       issuers,
       audiences,
+      verification,
       jwksUri,
       authorizationServers: config.authorizationServers ?? issuers,
       claimsToScopes: config.claimsToScopes ?? defaults.claimsToScopes,

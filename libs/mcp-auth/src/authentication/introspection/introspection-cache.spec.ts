@@ -1,0 +1,46 @@
+import type { McpPrincipal } from '../principal.js';
+import { IntrospectionCache } from './introspection-cache.js';
+
+function principal(expiresAt?: number): McpPrincipal {
+  return { sub: 's', id: 's', scopes: [], issuer: 'https://issuer', expiresAt, claims: {} };
+}
+
+describe('IntrospectionCache', () => {
+  let now = 1_000_000;
+  const clock = () => now;
+
+  it('keeps a result until the token expires when that comes before the maximum', () => {
+    const cache = new IntrospectionCache(60, 10, clock);
+    cache.set('token', principal(now / 1000 + 10));
+    now += 9_999;
+    expect(cache.get('token')).toBeDefined();
+    now += 1;
+    expect(cache.get('token')).toBeUndefined();
+  });
+
+  it('keeps a result at most maxSeconds', () => {
+    const cache = new IntrospectionCache(5, 10, clock);
+    cache.set('token', principal(now / 1000 + 3600));
+    now += 4_999;
+    expect(cache.get('token')).toBeDefined();
+    now += 1;
+    expect(cache.get('token')).toBeUndefined();
+  });
+
+  it('does not keep an already expired token, and keeps nothing with maxSeconds 0', () => {
+    const cache = new IntrospectionCache(60, 10, clock);
+    cache.set('token', principal(now / 1000 - 1));
+    expect(cache.get('token')).toBeUndefined();
+    const off = new IntrospectionCache(0, 10, clock);
+    off.set('token', principal());
+    expect(off.get('token')).toBeUndefined();
+  });
+
+  it('evicts the oldest entry beyond maxEntries', () => {
+    const cache = new IntrospectionCache(60, 2, clock);
+    for (const token of ['a', 'b', 'c']) cache.set(token, principal());
+    expect(cache.size).toBe(2);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('c')).toBeDefined();
+  });
+});

@@ -1,0 +1,30 @@
+/** RFC 7662 token introspection for an issuer whose access tokens are opaque (or should be checked live). */
+export interface IntrospectionOptions {
+  /** The introspection endpoint. Default: `introspection_endpoint` from the issuer's discovery document. */
+  endpoint?: string;
+  /** This resource server's client at the identity provider (it authenticates to the endpoint). */
+  clientId: string;
+  clientSecret: string;
+  /** How the client authenticates (RFC 6749 §2.3.1). Default `client_secret_basic`. */
+  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  /**
+   * How long an active result may be reused, in seconds; never beyond the token's `exp`.
+   * A revoked token stays accepted for at most this long. Default 60; 0 disables the cache.
+   */
+  cacheMaxSeconds?: number;
+  /** Most results kept at once; the oldest make room. Default 10 000. */
+  cacheMaxEntries?: number;
+  /** How long one introspection call may take, in milliseconds. Default 5 000. */
+  timeoutMs?: number;
+}
+
+/** {@link IntrospectionOptions} with every default filled in. */
+export interface ResolvedIntrospection {
+  readonly endpoint: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly clientAuthMethod: 'client_secret_basic' | 'client_secret_post';
+  readonly cacheMaxSeconds: number;
+  readonly cacheMaxEntries: number;
+  readonly timeoutMs: number;
+}

@@ -1,0 +1,53 @@
+import type { GetPromptResult, Prompt, PromptArgument } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { ZodObject } from 'zod';
+import type { ScopeRequirement } from '../authorization/scope-requirement.js';
+import { listingFields } from '../tools/mcp-method-metadata.js';
+import type { McpToolContext } from '../tools/mcp-tool-context.js';
+import type { McpPromptOptions } from './mcp-prompt.decorator.js';
+
+/** One prompt, prepared once at startup. */
+export interface CataloguePrompt {
+  readonly name: string;
+  /** What `prompts/list` shows. */
+  readonly definition: Prompt;
+  readonly requirements: readonly ScopeRequirement[];
+  readonly args: ZodObject;
+  get(args: Record<string, unknown>, context: McpToolContext): Promise<GetPromptResult>;
+}
+
+/** Prepares a `@McpPrompt()` method: its listing (arguments from the zod shape) and result conversion. */
+export function cataloguePrompt(
+  options: McpPromptOptions,
+  requirements: readonly ScopeRequirement[],
+  invoke: (...args: unknown[]) => Promise<unknown>,
+): CataloguePrompt {
+  const args = z.object(options.args ?? {});
+  const promptArguments: PromptArgument[] = Object.entries(args.shape).map(([name, shape]) => {
+    const schema = shape as unknown as z.ZodType;
+    return {
+      name,
+      ...(schema.description ? { description: schema.description } : {}),
+      required: !schema.safeParse(undefined).success,
+    };
+  });
+  return {
+    name: options.name,
+    definition: {
+      ...listingFields(options),
+      ...(promptArguments.length > 0 ? { arguments: promptArguments } : {}),
+    },
+    requirements,
+    args,
+    get: async (values, context) => toGetPromptResult(await invoke(values, context), options.description),
+  };
+}
+
+/** A string becomes one user message; a list of messages or a full result passes through. */
+export function toGetPromptResult(value: unknown, description: string | undefined): GetPromptResult {
+  const withDescription = description ? { description } : {};
+  if (typeof value === 'string') return { ...withDescription, messages: [{ role: 'user', content: { type: 'text', text: value } }] };
+  if (Array.isArray(value)) return { ...withDescription, messages: value as GetPromptResult['messages'] };
+  if (typeof value === 'object' && value !== null && Array.isArray((value as { messages?: unknown }).messages)) return value as GetPromptResult;
+  throw new TypeError('a prompt method must return a string, a list of messages or a GetPromptResult');
+}

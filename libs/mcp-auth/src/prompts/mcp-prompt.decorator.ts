@@ -1,0 +1,33 @@
+import type { ZodRawShape } from 'zod';
+import { MCP_PROMPT_METADATA } from '../mcp-auth.constants.js';
+import { checkMcpName, methodMetadata } from '../tools/mcp-method-metadata.js';
+
+/** What `@McpPrompt()` declares about a method. */
+export interface McpPromptOptions {
+  /** The prompt's name as clients see it: letters, digits, `_`, `-`, `.`, 1 to 128 characters. */
+  name: string;
+  /** A display title. */
+  title?: string;
+  /** What the prompt is for. */
+  description?: string;
+  /** The arguments, as a zod shape of strings (MCP prompt arguments are strings). Default: none. */
+  args?: ZodRawShape;
+}
+
+/**
+ * Exposes a method of an `@McpProvider()` class as an MCP prompt: `prompts/list` shows
+ * it to callers that hold its `@RequireScopes`, and `prompts/get` calls the method with
+ * the validated arguments and the request context. Return a string (one user message),
+ * a list of messages, or a full `GetPromptResult`.
+ *
+ * @example
+ * ```ts
+ * @McpPrompt({ name: 'product_description', description: 'Write a product blurb', args: { id: z.string() } })
+ * @RequireScopes('User.Write')
+ * describe({ id }: { id: string }) { return `Write a description of ${this.products.get(Number(id)).name}`; }
+ * ```
+ */
+export function McpPrompt(options: McpPromptOptions): MethodDecorator {
+  checkMcpName('@McpPrompt', options);
+  return methodMetadata(MCP_PROMPT_METADATA, options);
+}

@@ -1,0 +1,21 @@
+import { McpProvider, McpResource, RequireScopes } from 'nestjs-mcp-auth';
+import { ProductsService } from './products.service.js';
+
+/** The catalogue as MCP resources: reading needs User.Read, like the list_products tool. */
+@McpProvider()
+@RequireScopes('User.Read')
+export class ProductResources {
+  constructor(private readonly products: ProductsService) {}
+
+  @McpResource({ uri: 'products://catalog', name: 'catalog', title: 'Product catalogue', description: 'Every product with its price', mimeType: 'application/json' })
+  catalog() {
+    return { products: this.products.list() };
+  }
+
+  @McpResource({ uriTemplate: 'products://items/{id}', name: 'product', description: 'One product by id', mimeType: 'application/json' })
+  product(_uri: URL, { id }: { id?: string | string[] }) {
+    const number = Number(id);
+    if (!Number.isInteger(number)) throw new Error(`Product id must be a whole number (got ${JSON.stringify(id)})`);
+    return this.products.get(number);
+  }
+}
