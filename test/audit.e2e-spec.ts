@@ -147,6 +147,19 @@ describe('audit trail', () => {
     ]);
   });
 
+  it('records resource reads and prompt requests like tool calls: refused before dispatch, allowed in the handler', async () => {
+    const sessionId = await openSession(h.resourceUrl, reader);
+    const headers = { 'mcp-session-id': sessionId };
+    const denied = await eventsOf(() => post(h.resourceUrl, rpc.getPrompt('product_description', { id: '1' }), { token: reader, headers }));
+    expect(denied.response.status).toBe(403);
+    expect(denied.events).toEqual([
+      expect.objectContaining({ action: 'prompts/get', outcome: 'denied', reason: 'insufficient_scope', prompt: 'product_description', missingScopes: ['User.Write'], subject: 'demo-reader' }),
+    ]);
+    const allowed = await eventsOf(() => post(h.resourceUrl, rpc.readResource('products://catalog'), { token: reader, headers }));
+    expect(allowed.response.status).toBe(200);
+    expect(allowed.events).toEqual([expect.objectContaining({ action: 'resources/read', outcome: 'allowed', resource: 'products://catalog', sessionId })]);
+  });
+
   it('never puts a token in an event', () => {
     const all = JSON.stringify(events);
     expect(events.length).toBeGreaterThan(8);
