@@ -42,7 +42,7 @@ export type { ScopeHierarchyOptions } from './authorization/scope-hierarchy.js';
 export { McpProvider, McpToolProvider } from './tools/mcp-tool-provider.decorator.js';
 export { McpTool } from './tools/mcp-tool.decorator.js';
 export type { McpToolOptions } from './tools/mcp-tool.decorator.js';
-export type { McpToolContext } from './tools/mcp-tool-context.js';
+export type { McpRequestContext, McpToolContext } from './tools/mcp-tool-context.js';
 export { ToolCatalogue } from './tools/tool-catalogue.js';
 export type { CatalogueTool, GuardedOperation } from './tools/tool-catalogue.js';
 export { McpResource } from './resources/mcp-resource.decorator.js';

@@ -12,3 +12,6 @@ export interface McpToolContext {
   /** The MCP session id, when the endpoint runs with sessions. */
   readonly sessionId?: string;
 }
+
+/** The same context, as `@McpResource()` and `@McpPrompt()` methods receive it. */
+export type McpRequestContext = McpToolContext;
