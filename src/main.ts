@@ -22,7 +22,9 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
     const issuer = issuers.length > 0 ? [issuers[0].authorizationServers ?? issuers[0].issuer].flat()[0] : undefined;
     // Nest stays silent until startup succeeded, so a bad configuration prints one line, not a stack trace.
     // The MCP endpoint reads its own body (size limit, JSON-RPC parse errors), hence bodyParser: false.
-    const app = await NestFactory.create(AppModule.register(config, issuers), { bodyParser: false, abortOnError: false, logger: false });
+    // Known users are required by default only where the example knows them: the embedded provider's demo users.
+    const requireKnownUsers = config.requireKnownUsers ?? devIdp !== undefined;
+    const app = await NestFactory.create(AppModule.register({ ...config, requireKnownUsers }, issuers), { bodyParser: false, abortOnError: false, logger: false });
     app.useLogger(new ConsoleLogger({ logLevels: config.logLevels }));
     app.enableShutdownHooks();
     await app.listen(config.port, config.host);

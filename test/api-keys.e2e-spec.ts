@@ -24,7 +24,7 @@ describe('API keys (MCP_AUTH_MODE=api-keys)', () => {
 
   beforeAll(async () => {
     writeFileSync(file, JSON.stringify([entries.reader, entries.writer, entries.stranger]));
-    example = await startExample(() => ({ MCP_AUTH_MODE: 'api-keys', MCP_API_KEYS_FILE: file, MCP_STATELESS: 'true' }));
+    example = await startExample(() => ({ MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'true', MCP_AUTH_MODE: 'api-keys', MCP_API_KEYS_FILE: file, MCP_STATELESS: 'true' }));
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));

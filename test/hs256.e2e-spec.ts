@@ -17,7 +17,7 @@ describe('shared-secret JWTs (MCP_AUTH_MODE=hs256)', () => {
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    example = await startExample(() => ({ MCP_AUTH_MODE: 'hs256', MCP_AUTH_HS256_SECRET: SECRET, MCP_AUTH_ISSUER: ISSUER }));
+    example = await startExample(() => ({ MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'true', MCP_AUTH_MODE: 'hs256', MCP_AUTH_HS256_SECRET: SECRET, MCP_AUTH_ISSUER: ISSUER }));
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));

@@ -15,7 +15,7 @@ describe('known users in SQLite', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ MCP_STATELESS: 'true' });
+    h = await startHarness({ MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'true', MCP_STATELESS: 'true' });
   });
   afterAll(() => h?.close());
 
@@ -39,7 +39,7 @@ describe('the example database on disk (MCP_EXAMPLE_DB)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps products across restarts and refuses a user disabled in the table', async () => {
-    let h = await startHarness({ MCP_STATELESS: 'true', MCP_EXAMPLE_DB: file });
+    let h = await startHarness({ MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'true', MCP_STATELESS: 'true', MCP_EXAMPLE_DB: file });
     try {
       const created = await post(h.resourceUrl, rpc.callTool('create_product', { name: 'Persistent chair', price: 120 }), { token: await h.token('demo-writer') });
       expect(toolText(await created.json())).toMatchObject({ name: 'Persistent chair', price: 120 });
@@ -51,7 +51,7 @@ describe('the example database on disk (MCP_EXAMPLE_DB)', () => {
     db.run('UPDATE users SET disabled = 1 WHERE sub = ?', ['demo-reader']);
     db.close();
 
-    h = await startHarness({ MCP_STATELESS: 'true', MCP_EXAMPLE_DB: file });
+    h = await startHarness({ MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'true', MCP_STATELESS: 'true', MCP_EXAMPLE_DB: file });
     try {
       const listed = await post(h.resourceUrl, rpc.callTool('list_products'), { token: await h.token('demo-writer') });
       const { products } = toolText(await listed.json()) as { products: Array<{ name: string }> };

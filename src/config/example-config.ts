@@ -30,8 +30,11 @@ export interface ExampleConfig {
   readonly apiKeysFile?: string;
   /** SQLite database for products and known users (MCP_EXAMPLE_DB). Default `:memory:`. */
   readonly databasePath: string;
-  /** Refuse callers missing from the users table (MCP_EXAMPLE_REQUIRE_KNOWN_USERS). Default true. */
-  readonly requireKnownUsers: boolean;
+  /**
+   * Refuse callers missing from the users table (MCP_EXAMPLE_REQUIRE_KNOWN_USERS). Unset: on with the
+   * embedded development provider (whose demo users are seeded), off with your own identity provider.
+   */
+  readonly requireKnownUsers?: boolean;
   /** Nest log levels to print, from LOG_LEVEL (error, warn, log, debug or verbose: that level and above). */
   readonly logLevels: LogLevel[];
   /** Hardening knobs; unset means the library's default (see docs/hardening.md). */
@@ -133,7 +136,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
         }
       : undefined,
     databasePath: env.MCP_EXAMPLE_DB?.trim() || ':memory:',
-    requireKnownUsers: env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS === undefined || parseBoolean('MCP_EXAMPLE_REQUIRE_KNOWN_USERS', env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS),
+    requireKnownUsers: env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS?.trim() ? parseBoolean('MCP_EXAMPLE_REQUIRE_KNOWN_USERS', env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS) : undefined,
     port,
     host,
     issuer,
