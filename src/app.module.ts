@@ -56,6 +56,7 @@ export class AppModule {
       imports: [
         StoreModule.register(config.databasePath),
         McpAuthModule.forRootAsync({
+          path: config.path,
           imports: [IdentityModule],
           inject: [KnownUsers],
           useFactory: (users: KnownUsers) => ({

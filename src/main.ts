@@ -25,9 +25,9 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
     // Known users are required by default only where the example knows them: the embedded provider's demo users.
     const requireKnownUsers = config.requireKnownUsers ?? devIdp !== undefined;
     const app = await NestFactory.create(AppModule.register({ ...config, requireKnownUsers }, issuers), { bodyParser: false, abortOnError: false, logger: false });
-    app.useLogger(new ConsoleLogger({ logLevels: config.logLevels }));
     app.enableShutdownHooks();
     await app.listen(config.port, config.host);
+    app.useLogger(new ConsoleLogger({ logLevels: config.logLevels }));
     const address = app.getHttpServer().address() as { port: number };
     new Logger('Example').log(`MCP server listening on http://${config.host}:${address.port}${new URL(config.resourceUrl).pathname} (resource ${config.resourceUrl}, mode ${config.mode}${issuer ? `, issuer ${issuer}` : ''})`);
     if (devIdp) printDevInstructions(config, devIdp);
@@ -80,7 +80,7 @@ function printDevInstructions(config: ExampleConfig, idp: DevIdentityProvider): 
     lines.push(`  curl -s ${url} ${mcpHeaders} -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'`);
   } else {
     lines.push(
-      `  SESSION=$(curl -s -D - -o /dev/null ${url} ${mcpHeaders} -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}' | awk -F': ' 'tolower($1)=="mcp-session-id" {print $2}' | tr -d '\r')`,
+      `  SESSION=$(curl -s -D - -o /dev/null ${url} ${mcpHeaders} -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}' | awk -F': ' 'tolower($1)=="mcp-session-id" {print $2}' | tr -d '\\r')`,
       `  curl -s ${url} ${mcpHeaders} -H "Mcp-Session-Id: $SESSION" -d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'`,
     );
   }

@@ -99,3 +99,29 @@ describe('module API in a user application (forRootAsync, path, validateUser, cl
     expect(await response.json()).toEqual({ error: 'access_denied', error_description: 'The user is not known to this server' });
   });
 });
+
+describe('example served under another path (MCP_RESOURCE_URL decides the endpoint and metadata paths)', () => {
+  it('serves /tools/mcp and its metadata at the path-suffixed location; /mcp is not the endpoint', async () => {
+    const port = await freePort();
+    const resourceUrl = `http://127.0.0.1:${port}/tools/mcp`;
+    const idp = await startDevIdentityProvider({ resourceUrl, clients: DEMO_CLIENTS });
+    const { bootstrap } = await import('../src/main.js');
+    const example = await bootstrap({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', MCP_AUTH_ISSUER: idp.issuer, MCP_RESOURCE_URL: resourceUrl, MCP_STATELESS: 'true' });
+    try {
+      const unauthenticated = await post(resourceUrl, rpc.listTools());
+      expect(unauthenticated.status).toBe(401);
+      const metadataUrl = `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/tools/mcp`;
+      expect(unauthenticated.headers.get('www-authenticate')).toContain(`resource_metadata="${metadataUrl}"`);
+      const metadata = await fetch(metadataUrl);
+      expect(metadata.status).toBe(200);
+      expect(((await metadata.json()) as any).resource).toBe(resourceUrl);
+      expect((await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/elsewhere`)).status).toBe(404);
+      const listed = (await (await post(resourceUrl, rpc.listTools(), { token: await idp.token('demo-reader') })).json()) as any;
+      expect(listed.result.tools.map((tool: { name: string }) => tool.name).sort()).toEqual(['list_products', 'whoami']);
+      expect((await post(`http://127.0.0.1:${port}/mcp`, rpc.listTools())).status).toBe(404);
+    } finally {
+      await example.close();
+      await idp.close();
+    }
+  });
+});

@@ -15,6 +15,8 @@ export interface ExampleConfig {
   /** With MCP_AUTH_IDP=entra. */
   readonly entra?: EntraSettings;
   readonly resourceUrl: string;
+  /** The path the endpoint is served at (MCP_PATH). Default: the path of the resource URL. */
+  readonly path: string;
   readonly stateless: boolean;
   readonly allowedOrigins?: string[];
   readonly sessionIdleTimeoutMs?: number;
@@ -123,6 +125,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   if (mode === 'introspection' && !embedded && !(env.MCP_AUTH_INTROSPECTION_CLIENT_ID && env.MCP_AUTH_INTROSPECTION_CLIENT_SECRET)) {
     throw new ExampleConfigError('MCP_AUTH_MODE=introspection with your own identity provider needs MCP_AUTH_INTROSPECTION_CLIENT_ID and MCP_AUTH_INTROSPECTION_CLIENT_SECRET');
   }
+  const resourceUrl = optionalUrl('MCP_RESOURCE_URL', env.MCP_RESOURCE_URL)?.replace(/\/+$/, '') ?? `http://localhost:${port}/mcp`;
   return {
     mode,
     hs256Secret,
@@ -145,7 +148,8 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     idp,
     keycloak: idp === 'keycloak' ? keycloakSettings(env, issuer) : undefined,
     entra: idp === 'entra' ? entraSettings(env, issuer, audience) : undefined,
-    resourceUrl: optionalUrl('MCP_RESOURCE_URL', env.MCP_RESOURCE_URL)?.replace(/\/+$/, '') ?? `http://localhost:${port}/mcp`,
+    resourceUrl,
+    path: parsePath(env.MCP_PATH) ?? (new URL(resourceUrl).pathname.replace(/\/+$/, '') || '/'),
     stateless: parseBoolean('MCP_STATELESS', env.MCP_STATELESS),
     allowedOrigins: list(env.MCP_ALLOWED_ORIGINS),
     sessionIdleTimeoutMs: optionalPositiveInteger('MCP_SESSION_IDLE_TIMEOUT_MS', env.MCP_SESSION_IDLE_TIMEOUT_MS),
@@ -269,6 +273,15 @@ function parseScopeHierarchy(value: string | undefined): Record<string, string[]
     if (!Array.isArray(implied) || implied.some((scope) => typeof scope !== 'string')) throw new ExampleConfigError(problem);
   }
   return parsed as Record<string, string[]>;
+}
+
+function parsePath(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const path = value.trim();
+  if (!/^\/[A-Za-z0-9._~\-/]*$/.test(path) || (path.length > 1 && path.endsWith('/'))) {
+    throw new ExampleConfigError(`MCP_PATH must be an absolute path like /mcp, without trailing slash (got "${value}")`);
+  }
+  return path;
 }
 
 function parseLogLevel(value: string | undefined): LogLevel[] {

@@ -15,6 +15,8 @@ export interface ProtectedResourceMetadata {
   resource_name?: string;
 }
 
+const WELL_KNOWN = '/.well-known/oauth-protected-resource';
+
 /** Builds the metadata once the tools are known; the document never changes afterwards. */
 @Injectable()
 export class ProtectedResourceMetadataService {
@@ -26,6 +28,14 @@ export class ProtectedResourceMetadataService {
     private readonly policy: ScopePolicy,
     private readonly issuers: IssuerRegistry,
   ) {}
+
+  /**
+   * Is the document published at this request path? At the root location, and at the
+   * path-suffixed location of the resource URL (RFC 9728 §3.1) or of the local endpoint path.
+   */
+  isServedAt(path: string, endpointPath: string): boolean {
+    return path === WELL_KNOWN || path === new URL(this.options.resourceMetadataUrl).pathname || path === `${WELL_KNOWN}${endpointPath === '/' ? '' : endpointPath}`;
+  }
 
   /** The document, serialised once. Empty fields are left out, as RFC 9728 asks. */
   json(): string {
