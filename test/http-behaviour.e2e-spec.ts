@@ -1,4 +1,5 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { connect } from 'node:net';
 import { SignJWT } from 'jose';
 import { openSession, parseChallenge, post, rpc, startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
@@ -109,6 +110,32 @@ describe.each([
       const response = await post(h.resourceUrl, rpc.initialize(), { headers: { authorization } });
       expect(response.status).toBe(400);
       expect(parseChallenge(response.headers.get('www-authenticate')).params.error).toBe('invalid_request');
+    });
+
+    it('answers two Authorization headers with 400 invalid_request, even when both are valid', async () => {
+      // fetch and http.request merge repeated headers; write the request by hand.
+      const { port, host } = new URL(h.resourceUrl);
+      const body = JSON.stringify(rpc.initialize());
+      const raw = await new Promise<string>((resolve, reject) => {
+        let answer = '';
+        const socket = connect(Number(port), host.split(':')[0], () =>
+          socket.end(
+            [`POST /mcp HTTP/1.1`, `Host: ${host}`, `Authorization: Bearer ${admin}`, `Authorization: Bearer ${reader}`,
+              'Content-Type: application/json', 'Accept: application/json, text/event-stream', `Content-Length: ${Buffer.byteLength(body)}`,
+              'Connection: close', '', body].join('\r\n'),
+          ),
+        );
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+      const response = {
+        status: Number(raw.split(' ', 2)[1]),
+        challenge: /^www-authenticate: (.*)$/im.exec(raw)?.[1]?.trim() ?? null,
+      };
+      expect(response.status).toBe(400);
+      expect(parseChallenge(response.challenge).params.error).toBe('invalid_request');
     });
 
     it('never accepts a token from the query string', async () => {

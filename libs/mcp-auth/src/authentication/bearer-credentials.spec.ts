@@ -24,6 +24,11 @@ describe('bearerCredentialsOf', () => {
     expect(credentials).toEqual({ kind: 'malformed', reason: 'Access tokens are accepted only in the Authorization header' });
   });
 
+  it('refuses two Authorization headers (Node would silently keep the first)', () => {
+    const req = { headers: { authorization: 'Bearer abc' }, rawHeaders: ['Authorization', 'Bearer abc', 'authorization', 'Bearer def'], url: '/mcp' } as unknown as IncomingMessage;
+    expect(bearerCredentialsOf(req)).toEqual({ kind: 'malformed', reason: 'The request has more than one Authorization header' });
+  });
+
   it('refuses an oversized header', () => {
     expect(bearerCredentialsOf(request({ authorization: `Bearer ${'a'.repeat(20_000)}` })).kind).toBe('malformed');
   });

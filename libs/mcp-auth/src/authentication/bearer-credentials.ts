@@ -30,10 +30,22 @@ function parse(req: IncomingMessage): BearerCredentials {
   }
   const header = req.headers.authorization;
   if (header === undefined) return MISSING;
+  // Node keeps only the first of repeated Authorization headers; two credentials are a malformed request (RFC 6750 §3.1).
+  if (authorizationHeaderCount(req) > 1) return { kind: 'malformed', reason: 'The request has more than one Authorization header' };
   if (header.length > MAX_TOKEN_LENGTH) return { kind: 'malformed', reason: 'The Authorization header is too long' };
   const match = BEARER.exec(header);
   if (!match) {
     return { kind: 'malformed', reason: 'The Authorization header must be "Bearer <access token>"' };
   }
   return { kind: 'bearer', token: match[1] };
+}
+
+function authorizationHeaderCount(req: IncomingMessage): number {
+  const raw = req.rawHeaders;
+  if (!raw) return 1;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') count++;
+  }
+  return count;
 }
