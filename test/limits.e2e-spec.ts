@@ -56,7 +56,7 @@ describe('limits (example server, set by environment)', () => {
 
     expect((await closeSession(first, reader)).status).toBe(200);
     const admitted = await openSession(h.resourceUrl, admin);
-    expect(admitted).toBeTruthy();
+    expect(admitted).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('closes a session at its maximum lifetime even while it is in use', async () => {
@@ -66,7 +66,7 @@ describe('limits (example server, set by environment)', () => {
       sessionId = await openSession(h.resourceUrl, writer).catch(() => undefined);
       if (!sessionId) await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    expect(sessionId).toBeDefined();
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
     let status = 200;
     for (let i = 0; i < 40 && status === 200; i++) {
       await new Promise((resolve) => setTimeout(resolve, 200));

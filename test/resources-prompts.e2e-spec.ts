@@ -97,8 +97,8 @@ describe('resources and prompts', () => {
       token: await h.token('demo-reader'),
     });
     expect(response.status).toBe(200);
-    const answers = (await response.json()) as Array<{ id: number; result?: unknown; error?: { code: number } }>;
-    expect(answers.find((answer) => answer.id === 10)?.result).toBeDefined();
+    const answers = (await response.json()) as Array<{ id: number; result?: { contents?: Array<{ uri: string }> }; error?: { code: number } }>;
+    expect(answers.find((answer) => answer.id === 10)?.result?.contents?.[0]?.uri).toBe('products://catalog');
     expect(answers.find((answer) => answer.id === 11)?.error?.code).toBe(-32003);
   });
 });

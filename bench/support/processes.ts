@@ -1,9 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, MemoryMessage } from '../servers/child-protocol.js';
+export { freePort } from '../../test/support/free-port.js';
 
 /** The core benchmark servers are pinned to (the runner and its load generator take the other one). */
 const SERVER_CORE = '1';
@@ -82,14 +81,3 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** A free loopback port (the example derives its resource URL, and so the token audience, from it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

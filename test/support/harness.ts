@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { CompactSign, importJWK } from 'jose';
 import type { JWTPayload } from 'jose';
 import { createTestSigningKey } from 'nestjs-mcp-auth/testing';
@@ -8,6 +6,9 @@ import { DEMO_CLIENTS, DEV_RESOURCE_SERVER } from '../../src/dev-identity-provid
 import { startDevIdentityProvider } from '../../src/dev-identity-provider/dev-identity-provider.js';
 import type { DevIdentityProvider, DevIdentityProviderOptions } from '../../src/dev-identity-provider/dev-identity-provider.js';
 import type { JsonWebKey } from 'node:crypto';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 /** The example server, booted from environment variables, with a real identity provider on loopback. */
 export interface Harness extends TestIdentity {
@@ -125,17 +126,6 @@ export function toolJson(result: object): any {
   return JSON.parse(((result as { content: Array<{ text: string }> }).content)[0].text);
 }
 
-/** A free loopback port: the example derives its resource URL from PORT, so it must be known before it starts. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Builds the JSON-RPC requests the tests send by hand. */
 export const rpc = {

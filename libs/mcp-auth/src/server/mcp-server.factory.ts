@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import {
   CallToolRequestSchema,
@@ -13,7 +12,7 @@ import {
   McpError,
   ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult, ListToolsResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ListToolsResult, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { AuditTrail } from '../audit/audit-trail.js';
 import type { McpPrincipal } from '../authentication/principal.js';
@@ -23,12 +22,11 @@ import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { toCallToolResult, toolErrorResult } from '../tools/tool-result.js';
+import { HandlerAuthorization, describeIssues, principalOf, sessionField } from './handler-authorization.js';
+import type { Extra } from './handler-authorization.js';
 import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-
-/** JSON-RPC error code for "authenticated, but not allowed" inside a response (defence in depth). */
-export const FORBIDDEN_ERROR_CODE = -32003;
+export { FORBIDDEN_ERROR_CODE, principalOf } from './handler-authorization.js';
 
 /**
  * Builds MCP protocol servers wired to the catalogue (tools, resources, prompts). Handlers and the JSON
@@ -43,23 +41,24 @@ export class McpServerFactory {
   private readonly callTool = (request: { params: { name: string; arguments?: Record<string, unknown> } }, extra: Extra) =>
     this.onCallTool(request.params.name, request.params.arguments, extra);
   private readonly resourcesAndPrompts: ResourcePromptHandlers;
+  private readonly authorization: HandlerAuthorization;
+  /** Fixed once the catalogue is built; computed on the first server. */
+  private capabilities?: ServerCapabilities;
 
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
     private readonly catalogue: ToolCatalogue,
-    private readonly policy: ScopePolicy,
+    policy: ScopePolicy,
     private readonly audit: AuditTrail,
   ) {
-    this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, policy, audit);
+    this.authorization = new HandlerAuthorization(policy, audit);
+    this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization);
   }
 
   create(): Server {
     const extras = this.resourcesAndPrompts;
-    const capabilities = extras.capabilities();
-    const server = new Server(this.options.server, {
-      capabilities: { tools: { listChanged: false }, ...capabilities },
-      jsonSchemaValidator: this.validator,
-    });
+    const capabilities = (this.capabilities ??= { tools: { listChanged: false }, ...extras.capabilities() });
+    const server = new Server(this.options.server, { capabilities, jsonSchemaValidator: this.validator });
     server.setRequestHandler(ListToolsRequestSchema, this.listTools);
     server.setRequestHandler(CallToolRequestSchema, this.callTool);
     if (capabilities.resources) {
@@ -76,10 +75,7 @@ export class McpServerFactory {
 
   private onListTools(extra: Extra): ListToolsResult {
     const principal = principalOf(extra.authInfo);
-    const tools = [];
-    for (const tool of this.catalogue.all()) {
-      if (this.policy.decide(principal, tool.requirements).allowed) tools.push(tool.definition);
-    }
+    const tools = this.authorization.permitted(principal, this.catalogue.all()).map((tool) => tool.definition);
     this.audit.decided('tools/list', 'allowed', principal, { tools: tools.map((tool) => tool.name), ...sessionField(extra) });
     return { tools };
   }
@@ -90,21 +86,10 @@ export class McpServerFactory {
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     // The endpoint already refused this before dispatch; checking again here keeps a
     // tool safe if it is ever reached another way (a batch, a custom transport).
-    const decision = this.policy.decide(principal, tool.requirements);
-    if (!decision.allowed) {
-      this.audit.decided('tools/call', 'denied', principal, {
-        reason: 'insufficient_scope',
-        tool: name,
-        missingScopes: this.policy.missing(principal, decision.scopesToRequest),
-        ...sessionField(extra),
-      });
-      throw new McpError(FORBIDDEN_ERROR_CODE, `Insufficient scope for tool ${name}`, { requiredScopes: decision.scopesToRequest });
-    }
+    this.authorization.refuseIfForbidden(principal, tool.requirements, 'tools/call', { tool: name }, extra);
     const parsed = tool.input.safeParse(args ?? {});
-    if (!parsed.success) {
-      return toolErrorResult(`Invalid arguments for tool ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-    }
-    this.audit.decided('tools/call', 'allowed', principal, { tool: name, ...sessionField(extra) });
+    if (!parsed.success) return toolErrorResult(`Invalid arguments for tool ${name}: ${describeIssues(parsed.error)}`);
+    this.authorization.allowed(principal, 'tools/call', { tool: name }, extra);
     try {
       const value = await withDeadline(this.options.requestTimeoutMs, extra.signal, (signal) =>
         tool.invoke(parsed.data, { principal, authInfo: extra.authInfo!, signal, sessionId: extra.sessionId }),
@@ -123,17 +108,6 @@ export class McpServerFactory {
   }
 }
 
-/** The session field of an audit event, when the request named one. */
-export function sessionField(extra: Extra): { sessionId?: string } {
-  return extra.sessionId ? { sessionId: extra.sessionId } : {};
-}
-
-/** The principal the endpoint attached to the SDK's `authInfo`. */
-export function principalOf(authInfo: AuthInfo | undefined): McpPrincipal {
-  const principal = authInfo?.extra?.principal as McpPrincipal | undefined;
-  if (!principal) throw new McpError(ErrorCode.InvalidRequest, 'Unauthenticated request');
-  return principal;
-}
 
 /** The SDK's view of the caller, carrying our principal in `extra`. */
 export function toAuthInfo(principal: McpPrincipal, token: string, resource: URL): AuthInfo {

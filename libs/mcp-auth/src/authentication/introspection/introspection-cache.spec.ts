@@ -11,18 +11,20 @@ describe('IntrospectionCache', () => {
 
   it('keeps a result until the token expires when that comes before the maximum', () => {
     const cache = new IntrospectionCache(60, 10, clock);
-    cache.set('token', principal(now / 1000 + 10));
+    const kept = principal(now / 1000 + 10);
+    cache.set('token', kept);
     now += 9_999;
-    expect(cache.get('token')).toBeDefined();
+    expect(cache.get('token')).toBe(kept);
     now += 1;
     expect(cache.get('token')).toBeUndefined();
   });
 
   it('keeps a result at most maxSeconds', () => {
     const cache = new IntrospectionCache(5, 10, clock);
-    cache.set('token', principal(now / 1000 + 3600));
+    const kept = principal(now / 1000 + 3600);
+    cache.set('token', kept);
     now += 4_999;
-    expect(cache.get('token')).toBeDefined();
+    expect(cache.get('token')).toBe(kept);
     now += 1;
     expect(cache.get('token')).toBeUndefined();
   });
@@ -38,9 +40,11 @@ describe('IntrospectionCache', () => {
 
   it('evicts the oldest entry beyond maxEntries', () => {
     const cache = new IntrospectionCache(60, 2, clock);
-    for (const token of ['a', 'b', 'c']) cache.set(token, principal());
+    const entries = ['a', 'b', 'c'].map((token) => [token, principal()] as const);
+    for (const [token, value] of entries) cache.set(token, value);
     expect(cache.size).toBe(2);
     expect(cache.get('a')).toBeUndefined();
-    expect(cache.get('c')).toBeDefined();
+    expect(cache.get('b')).toBe(entries[1][1]);
+    expect(cache.get('c')).toBe(entries[2][1]);
   });
 });

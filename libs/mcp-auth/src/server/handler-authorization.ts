@@ -1,0 +1,78 @@
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ZodError } from 'zod';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { McpAuditAction } from '../audit/audit-event.js';
+import type { McpPrincipal } from '../authentication/principal.js';
+import type { ScopePolicy } from '../authorization/scope-policy.js';
+import type { ScopeRequirement } from '../authorization/scope-requirement.js';
+
+export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** JSON-RPC error code for "authenticated, but not allowed" inside a response (defence in depth). */
+export const FORBIDDEN_ERROR_CODE = -32003;
+
+/** What a handler acts on, as the audit trail names it. */
+export type OperationTarget = { tool: string } | { resource: string } | { prompt: string };
+
+/**
+ * The checks every MCP handler repeats after the endpoint's pre-dispatch decision:
+ * which catalogue entries a caller may see, and the refusal (audited, JSON-RPC -32003)
+ * of an operation that reached a handler without its scopes (a batch, a custom transport).
+ */
+export class HandlerAuthorization {
+  constructor(
+    private readonly policy: ScopePolicy,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  /** The entries whose requirements the principal meets. */
+  permitted<T extends { requirements: readonly ScopeRequirement[] }>(principal: McpPrincipal, entries: Iterable<T>): T[] {
+    const allowed: T[] = [];
+    for (const entry of entries) if (this.policy.decide(principal, entry.requirements).allowed) allowed.push(entry);
+    return allowed;
+  }
+
+  /** Throws the audited -32003 refusal when the principal lacks the requirements; returns when allowed (not audited). */
+  refuseIfForbidden(principal: McpPrincipal, requirements: readonly ScopeRequirement[], action: McpAuditAction, target: OperationTarget, extra: Extra): void {
+    const decision = this.policy.decide(principal, requirements);
+    if (decision.allowed) return;
+    this.audit.decided(action, 'denied', principal, {
+      reason: 'insufficient_scope',
+      ...target,
+      missingScopes: this.policy.missing(principal, decision.scopesToRequest),
+      ...sessionField(extra),
+    });
+    throw new McpError(FORBIDDEN_ERROR_CODE, `Insufficient scope for ${describe(target)}`, { requiredScopes: decision.scopesToRequest });
+  }
+
+  /** Records an operation that passed every check. */
+  allowed(principal: McpPrincipal, action: McpAuditAction, target: OperationTarget, extra: Extra): void {
+    this.audit.decided(action, 'allowed', principal, { ...target, ...sessionField(extra) });
+  }
+}
+
+
+/** The principal the endpoint attached to the SDK's `authInfo`. */
+export function principalOf(authInfo: AuthInfo | undefined): McpPrincipal {
+  const principal = authInfo?.extra?.principal as McpPrincipal | undefined;
+  if (!principal) throw new McpError(ErrorCode.InvalidRequest, 'Unauthenticated request');
+  return principal;
+}
+
+/** The session field of an audit event, when the request named one. */
+export function sessionField(extra: Extra): { sessionId?: string } {
+  return extra.sessionId ? { sessionId: extra.sessionId } : {};
+}
+
+/** Zod's issues as one line: `price: Expected number; (root): ...`. */
+export function describeIssues(error: ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+function describe(target: OperationTarget): string {
+  if ('tool' in target) return `tool ${target.tool}`;
+  return 'resource' in target ? `resource ${target.resource}` : `prompt ${target.prompt}`;
+}
