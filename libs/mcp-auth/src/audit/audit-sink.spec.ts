@@ -22,4 +22,17 @@ describe('LoggerAuditSink (the default sink)', () => {
     expect(String(lines[0].message)).not.toContain('\n');
     expect(JSON.parse(String(lines[0].message))).toEqual(event);
   });
+
+  it('writes nothing while the log level is off', () => {
+    lines.length = 0;
+    Logger.overrideLogger(['error', 'warn']);
+    try {
+      new LoggerAuditSink().record({ time: '2026-01-01T00:00:00.000Z', action: 'tools/call', outcome: 'allowed', subject: 'u1', tool: 'echo' });
+      expect(lines).toHaveLength(0);
+    } finally {
+      (Logger as unknown as { logLevels?: unknown }).logLevels = undefined;
+    }
+    new LoggerAuditSink().record({ time: '2026-01-01T00:00:00.000Z', action: 'tools/call', outcome: 'allowed', subject: 'u1', tool: 'echo' });
+    expect(lines).toHaveLength(1);
+  });
 });

@@ -20,11 +20,15 @@ export interface McpAuditSink {
   record(event: McpAuditEvent): void | Promise<void>;
 }
 
-/** The default sink: one JSON line per decision through Nest's `Logger` (context `McpAuthAudit`). */
+/**
+ * The default sink: one JSON line per decision through Nest's `Logger` (context
+ * `McpAuthAudit`, level `log`). Nothing is serialised while that level is off.
+ */
 export class LoggerAuditSink implements McpAuditSink {
   private readonly logger = new Logger('McpAuthAudit');
 
   record(event: McpAuditEvent): void {
+    if (!Logger.isLevelEnabled('log')) return;
     this.logger.log(JSON.stringify(event));
   }
 }

@@ -2,6 +2,7 @@ import type { JwtHeader } from './identity-providers/issuer-options.js';
 import type { JwtClaims } from './principal.js';
 
 const MAX_SEGMENT_LENGTH = 16 * 1024;
+const MAX_HEADER_LENGTH = 4096;
 
 /** The header members that pick a verification key: `alg` (required) and `kid`. */
 export interface JwtKeyHeader {
@@ -9,10 +10,18 @@ export interface JwtKeyHeader {
   readonly kid?: string;
 }
 
+/** Header and claims of a compact JWS, read WITHOUT verifying anything. */
+export interface UnverifiedJwt {
+  readonly header: JwtHeader;
+  readonly claims: JwtClaims;
+  /** `alg` and `kid`, when they have the right types. */
+  readonly keyHeader: JwtKeyHeader | undefined;
+}
+
 /** The `alg` of a compact JWS, or undefined when the header cannot be read. Never throws. */
 export function jwtHeaderAlgorithm(token: string): string | undefined {
   const end = token.indexOf('.');
-  if (end <= 0 || end > 4096) return undefined;
+  if (end <= 0 || end > MAX_HEADER_LENGTH) return undefined;
   const alg = decodeSegment(token.slice(0, end))?.alg;
   return typeof alg === 'string' ? alg : undefined;
 }
@@ -21,30 +30,39 @@ export function jwtHeaderAlgorithm(token: string): string | undefined {
  * Header and claims of a compact JWS, read WITHOUT verifying anything: only for
  * routing a token to its issuer and for refusing it early. Undefined when unreadable.
  */
-export function decodeUnverifiedJwt(token: string): { header: JwtHeader; claims: JwtClaims } | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  const header = decodeSegment(parts[0]);
-  const claims = decodeSegment(parts[1]);
-  return header && claims ? { header, claims } : undefined;
+export function decodeUnverifiedJwt(token: string): UnverifiedJwt | undefined {
+  const first = token.indexOf('.');
+  const second = first > 0 && first <= MAX_HEADER_LENGTH ? token.indexOf('.', first + 1) : -1;
+  if (second < 0 || token.indexOf('.', second + 1) >= 0) return undefined;
+  const header = decodeSegment(token.slice(0, first));
+  const claims = header && decodeSegment(token.slice(first + 1, second));
+  return header && claims ? { header, claims, keyHeader: keyHeaderOf(header) } : undefined;
 }
 
-const KEY_HEADER = Symbol('mcp-auth:jwt-key-header');
+const DECODED = Symbol('mcp-auth:unverified-jwt');
 
 /**
- * `alg` and `kid` of the request's token, or undefined when the header cannot be read
- * or they have the wrong type. Memoised on the request: the key lookup and the
- * verified-token cache both need it, and the token is not kept anywhere else. Never throws.
+ * {@link decodeUnverifiedJwt} of the request's token, decoded once per request: routing
+ * by issuer, the key lookup and the verified-token cache all need it, and the
+ * token is not kept anywhere else. Never throws.
  */
+export function unverifiedJwtOf(req: object, token: string): UnverifiedJwt | undefined {
+  const request = req as { [DECODED]?: { token: string; jwt: UnverifiedJwt | undefined } };
+  const memo = request[DECODED];
+  if (memo?.token === token) return memo.jwt;
+  const jwt = decodeUnverifiedJwt(token);
+  request[DECODED] = { token, jwt };
+  return jwt;
+}
+
+/** `alg` and `kid` of the request's token, or undefined when unreadable or of the wrong types. Never throws. */
 export function jwtKeyHeaderOf(req: object, token: string): JwtKeyHeader | undefined {
-  const request = req as { [KEY_HEADER]?: { token: string; header: JwtKeyHeader | undefined } };
-  const memo = request[KEY_HEADER];
-  if (memo?.token === token) return memo.header;
-  const end = token.indexOf('.');
-  const { alg, kid } = (end > 0 && end <= 4096 ? decodeSegment(token.slice(0, end)) : undefined) ?? {};
-  const header = typeof alg !== 'string' || (kid !== undefined && typeof kid !== 'string') ? undefined : kid === undefined ? { alg } : { alg, kid };
-  request[KEY_HEADER] = { token, header };
-  return header;
+  return unverifiedJwtOf(req, token)?.keyHeader;
+}
+
+function keyHeaderOf({ alg, kid }: JwtHeader): JwtKeyHeader | undefined {
+  if (typeof alg !== 'string' || (kid !== undefined && typeof kid !== 'string')) return undefined;
+  return kid === undefined ? { alg } : { alg, kid };
 }
 
 function decodeSegment(segment: string): Record<string, unknown> | undefined {

@@ -91,8 +91,15 @@ export class McpServerFactory {
     if (!parsed.success) return toolErrorResult(`Invalid arguments for tool ${name}: ${describeIssues(parsed.error)}`);
     this.authorization.allowed(principal, 'tools/call', { tool: name }, extra);
     try {
-      const value = await withDeadline(this.options.requestTimeoutMs, extra.signal, (signal) =>
-        tool.invoke(parsed.data, { principal, authInfo: extra.authInfo!, signal, sessionId: extra.sessionId }),
+      const value = await withDeadline(this.options.requestTimeoutMs, extra.signal, (deadline) =>
+        tool.invoke(parsed.data, {
+          principal,
+          authInfo: extra.authInfo!,
+          sessionId: extra.sessionId,
+          get signal() {
+            return deadline.signal;
+          },
+        }),
       );
       return toCallToolResult(value);
     } catch (error) {

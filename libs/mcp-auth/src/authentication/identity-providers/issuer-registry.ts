@@ -4,7 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../../mcp-auth.options.js';
-import { decodeUnverifiedJwt } from '../jwt-header.js';
+import { unverifiedJwtOf } from '../jwt-header.js';
 import { JwksKeyStore } from '../keys/jwks-key-store.js';
 import { passportKeyProvider } from '../keys/passport-key-provider.js';
 import type { SigningKeyProvider } from '../keys/passport-key-provider.js';
@@ -90,7 +90,7 @@ export class IssuerRegistry {
    * cannot even be decoded goes on without a key, so the verifier reports it as malformed.
    */
   readonly keyFor: SigningKeyProvider = (req, rawJwt, done) => {
-    const decoded = decodeUnverifiedJwt(rawJwt);
+    const decoded = unverifiedJwtOf(req, rawJwt);
     if (!decoded) return done(null);
     const issuer = typeof decoded.claims.iss === 'string' ? this.byIssuer.get(decoded.claims.iss) : undefined;
     if (!issuer) return done(new TokenRejection('wrong_issuer'));

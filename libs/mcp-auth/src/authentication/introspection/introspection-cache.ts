@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { McpPrincipal } from '../principal.js';
+import { RecentlyUsedMap } from '../recently-used-map.js';
 
 interface Entry {
   readonly principal: McpPrincipal;
@@ -9,16 +10,18 @@ interface Entry {
 /**
  * Remembers active introspection results, keyed by the token's SHA-256 (the token
  * itself is never kept). An entry lives until the token's `exp` or `maxSeconds`,
- * whichever comes first; at most `maxEntries` are kept, the oldest making room.
+ * whichever comes first; at most `maxEntries` are kept, the least recently used making room.
  */
 export class IntrospectionCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: RecentlyUsedMap<string, Entry>;
 
   constructor(
     private readonly maxSeconds: number,
-    private readonly maxEntries: number,
+    maxEntries: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.entries = new RecentlyUsedMap(maxEntries);
+  }
 
   get(token: string): McpPrincipal | undefined {
     if (this.maxSeconds <= 0) return undefined;
@@ -38,11 +41,6 @@ export class IntrospectionCache {
     const until = Math.min(now + this.maxSeconds * 1000, principal.expiresAt !== undefined ? principal.expiresAt * 1000 : Infinity);
     if (until <= now) return;
     const key = keyOf(token);
-    this.entries.delete(key);
-    while (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
     this.entries.set(key, { principal, until });
   }
 

@@ -1,6 +1,7 @@
 import { newSigningKey, startJwksServer } from '../../../../../test/support/jwks-server.js';
 import type { JwksServer, TestSigningKey } from '../../../../../test/support/jwks-server.js';
 import type { JwtClaims } from '../principal.js';
+import type { RecentlyUsedMap } from '../recently-used-map.js';
 import { JwksKeyStore } from './jwks-key-store.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
@@ -53,12 +54,28 @@ describe('VerifiedTokenCache', () => {
     expect(tokens.size).toBe(1); // the expired entry was dropped
   });
 
-  it('is bounded: the oldest entry goes first', () => {
-    const tokens = cache(3);
+  it('is bounded: the least recently used entries go first', () => {
+    const tokens = cache(4);
     for (const id of ['a', 'b', 'c', 'd']) remember(tokens, `t.${id}.x`, rsa, { sub: id, exp: seconds() + 60 });
-    expect(tokens.size).toBe(3);
-    expect(tokens.get('t.a.x')).toBeUndefined();
-    expect(tokens.get('t.d.x')?.sub).toBe('d');
+    expect(tokens.size).toBe(4);
+    expect(tokens.get('t.a.x')?.sub).toBe('a'); // used again: carried over b, c and d
+    remember(tokens, 't.e.x', rsa, { sub: 'e', exp: seconds() + 60 });
+    expect(tokens.get('t.a.x')?.sub).toBe('a');
+    expect(tokens.get('t.b.x')).toBeUndefined();
+    for (const id of ['e', 'f', 'g', 'h']) {
+      remember(tokens, `t.${id}.x`, rsa, { sub: id, exp: seconds() + 60 });
+      expect(tokens.size).toBeLessThanOrEqual(4);
+    }
+    expect(['b', 'c', 'd', 'e'].map((id) => tokens.get(`t.${id}.x`))).toEqual([undefined, undefined, undefined, undefined]);
+    expect(['f', 'g', 'h'].map((id) => tokens.get(`t.${id}.x`)?.sub)).toEqual(['f', 'g', 'h']);
+  });
+
+  it('holds one entry when maxEntries is 1', () => {
+    const tokens = cache(1);
+    remember(tokens, 't.a.x', rsa, { sub: 'a', exp: seconds() + 60 });
+    remember(tokens, 't.b.x', rsa, { sub: 'b', exp: seconds() + 60 });
+    expect(tokens.size).toBe(1);
+    expect(tokens.get('t.b.x')?.sub).toBe('b');
   });
 
   it('drops the entries of a key that left the JWKS, and keeps the others', async () => {
@@ -85,6 +102,8 @@ describe('VerifiedTokenCache', () => {
     expect(tokens.size).toBe(0);
     remember(tokens, 'secret.token.text', rsa, { sub: 'a', exp: seconds() + 60 });
     expect(tokens.size).toBe(1);
-    expect(JSON.stringify([...(tokens as unknown as { entries: Map<string, unknown> }).entries.keys()])).not.toContain('secret.token.text');
+    const { entries } = tokens as unknown as { entries: RecentlyUsedMap<string, unknown> };
+    expect(entries.keys()).toHaveLength(1);
+    expect(JSON.stringify(entries.keys())).not.toContain('secret.token.text');
   });
 });

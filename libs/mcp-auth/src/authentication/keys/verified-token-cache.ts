@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { JwtKeyHeader } from '../jwt-header.js';
+import { RecentlyUsedMap } from '../recently-used-map.js';
 import type { JwtClaims } from '../principal.js';
 import type { JwksKeyStore } from './jwks-key-store.js';
 
@@ -41,15 +42,21 @@ interface Entry<T> {
  * - a hit counts only while the signing key is still held and fresh in its key store:
  *   when the key store's cache period is over, the token goes through full verification
  *   (which refreshes the keys), and entries signed by a key that left the JWKS are dropped;
- * - it is bounded (`maxEntries`, oldest evicted first), and expired entries are removed
- *   when met.
+ * - it is bounded (at most `maxEntries`, the least recently used evicted first; see {@link RecentlyUsedMap}),
+ *   and expired entries are removed when met.
  */
 export class VerifiedTokenCache<T> {
-  private readonly entries = new Map<string, Entry<T>>();
+  private readonly entries: RecentlyUsedMap<string, Entry<T>>;
   private readonly now: () => number;
+  /**
+   * The last token hashed and its id: one request looks its token up (guard and strategy)
+   * and then remembers it, so it is hashed once. Held in memory only, never in an entry.
+   */
+  private lastDigest: { token: string; id: string } | undefined;
 
   constructor(private readonly options: VerifiedTokenCacheOptions) {
     this.now = options.now ?? Date.now;
+    this.entries = new RecentlyUsedMap(options.maxEntries);
   }
 
   get size(): number {
@@ -58,14 +65,12 @@ export class VerifiedTokenCache<T> {
 
   /** Drops the entries of `keys`' keys when they leave its JWKS. */
   watch(keys: JwksKeyStore): void {
-    keys.onKeysRemoved((kids) => {
-      for (const [id, entry] of this.entries) if (entry.keys === keys && kids.has(entry.kid)) this.entries.delete(id);
-    });
+    keys.onKeysRemoved((kids) => this.entries.deleteWhere((entry) => entry.keys === keys && kids.has(entry.kid)));
   }
 
   /** What was remembered for `token`, if it was verified before and is still within its validity. */
   get(token: string): T | undefined {
-    const id = digest(token);
+    const id = this.digest(token);
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     const now = Math.floor(this.now() / 1000);
@@ -82,9 +87,8 @@ export class VerifiedTokenCache<T> {
   /** Remembers a token that passed full verification. */
   remember(token: string, { value, header, claims, keys }: VerifiedToken<T>): void {
     if (typeof claims.exp !== 'number') return;
-    const id = digest(token);
+    const id = this.digest(token);
     if (this.entries.has(id)) return;
-    if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     Object.freeze(claims);
     this.entries.set(id, {
       value: Object.freeze(value),
@@ -95,8 +99,11 @@ export class VerifiedTokenCache<T> {
       keys,
     });
   }
-}
 
-function digest(token: string): string {
-  return hash('sha256', token, 'base64url');
+  private digest(token: string): string {
+    if (this.lastDigest?.token === token) return this.lastDigest.id;
+    const id = hash('sha256', token, 'base64url');
+    this.lastDigest = { token, id };
+    return id;
+  }
 }
