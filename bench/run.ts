@@ -13,8 +13,7 @@ import type { JwksServer, TestSigningKey } from '../test/support/jwks-server.js'
 import type { LoadResult } from './support/load.js';
 import { mcpHeaders, post, runLoad, toolCall } from './support/load.js';
 import type { BenchServer } from './support/processes.js';
-import { canPin, freePort, pinRunner, startServer } from './support/processes.js';
-import { measureVerification } from './support/verification.js';
+import { canPin, freePort, pinRunner, runMeasurement, startServer } from './support/processes.js';
 
 const ROUNDS = positiveInteger('BENCH_ROUNDS', 3);
 const SECONDS = positiveInteger('BENCH_SECONDS', 8);
@@ -65,8 +64,8 @@ async function main(): Promise<void> {
 
   await toolScaling(key);
   await sessionMemory(key);
-  const verification = await measureVerification(key, ISSUER);
-  console.log('\nToken verification (in process, McpJwtStrategy.authenticate, median of 2000):');
+  const verification = await runMeasurement('verification');
+  console.log('\nToken verification (own process on the server core, 3,000 distinct tokens after 3,000 to warm up; median):');
   for (const [label, micros] of Object.entries(verification)) console.log(`  ${label.padEnd(52)} ${micros.toFixed(1).padStart(7)} µs`);
   const fetches = jwksEndpoints.reduce((sum, jwks) => sum + jwks.requests, 0);
   console.log(`\nJWKS fetches during the run: ${fetches} by ${jwksEndpoints.length} authenticated servers, one signing key each ` +

@@ -1,7 +1,8 @@
 /**
  * How benchmark servers (child processes, forked with an IPC channel and `--expose-gc`)
  * talk to the runner: they announce their URL once listening, answer memory
- * questions after a full garbage collection, and exit when asked.
+ * questions after a full garbage collection, and exit when asked. A measuring child
+ * reports its result once and exits.
  */
 export interface ReadyMessage {
   readonly type: 'ready';
@@ -16,7 +17,18 @@ export interface MemoryMessage {
   readonly arrayBuffers: number;
 }
 
-export type ChildMessage = ReadyMessage | MemoryMessage;
+/** What a measuring child (not a server) found, in microseconds per label. */
+export interface ResultMessage {
+  readonly type: 'result';
+  readonly result: Record<string, number>;
+}
+
+export type ChildMessage = ReadyMessage | MemoryMessage | ResultMessage;
+
+/** Sends a measuring child's result, then ends the child. */
+export function reportResult(result: Record<string, number>): void {
+  process.send?.({ type: 'result', result } satisfies ResultMessage, () => process.exit(0));
+}
 
 /** Sends `ready` and starts answering `memory` requests. */
 export function reportReady({ url }: { url: string }): void {

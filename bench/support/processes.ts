@@ -33,16 +33,7 @@ export interface BenchServer {
 
 /** Starts `bench/servers/<name>.js` (or the script at a path) pinned to the server core, and waits until it listens. */
 export async function startServer(name: string, env: Record<string, string>): Promise<BenchServer> {
-  // A bare name is one of bench/servers; a path is any script speaking bench/servers/child-protocol.
-  const script = name.includes('/') ? name : fileURLToPath(new URL(`../servers/${name}.js`, import.meta.url));
-  // BENCH_CPU_PROF=<dir> writes a CPU profile of every server to <dir> (open it in Chrome DevTools).
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const node = [process.execPath, '--expose-gc', ...profile, script];
-  const [command, ...args] = canPin ? ['taskset', '-c', SERVER_CORE, ...node] : node;
-  const child = spawn(command, args, {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: { ...process.env, NODE_ENV: 'production', ...env },
-  });
+  const child = spawnPinned(name, env);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60_000);
     child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before it was ready`)));
@@ -55,6 +46,40 @@ export async function startServer(name: string, env: Record<string, string>): Pr
   });
   child.removeAllListeners('exit');
   return { url, memory: () => ask(child), stop: () => stop(child) };
+}
+
+/** Runs the measuring child `bench/servers/<name>.js` pinned to the server core, and returns what it reports. */
+export function runMeasurement(name: string, timeoutSeconds = 300): Promise<Record<string, number>> {
+  const child = spawnPinned(name, {});
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not finish within ${timeoutSeconds} s`));
+    }, timeoutSeconds * 1000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with code ${code} without a result`));
+    });
+    child.on('message', (message: ChildMessage) => {
+      if (message.type !== 'result') return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve(message.result);
+    });
+  });
+}
+
+function spawnPinned(name: string, env: Record<string, string>): ChildProcess {
+  // A bare name is one of bench/servers; a path is any script speaking bench/servers/child-protocol.
+  const script = name.includes('/') ? name : fileURLToPath(new URL(`../servers/${name}.js`, import.meta.url));
+  // BENCH_CPU_PROF=<dir> writes a CPU profile of every child to <dir> (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const node = [process.execPath, '--expose-gc', ...profile, script];
+  const [command, ...args] = canPin ? ['taskset', '-c', SERVER_CORE, ...node] : node;
+  return spawn(command, args, {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+  });
 }
 
 function ask(child: ChildProcess): Promise<MemoryMessage> {

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,6 +11,7 @@ import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { McpServerFactory, toAuthInfo } from '../server/mcp-server.factory.js';
 import { clientAddressOf } from './client-address.js';
 import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-response.js';
+import { McpHttpTransport } from './mcp-http-transport.js';
 import { PreDispatchAuthorization } from './pre-dispatch-authorization.js';
 import { isJsonContentType, readJsonBody } from './request-body.js';
 import type { McpSession } from './session-registry.js';
@@ -22,7 +22,8 @@ type AuthenticatedRequest = IncomingMessage & { [PRINCIPAL_REQUEST_PROPERTY]?: M
 /**
  * The Streamable HTTP endpoint behind the controller. Requests arrive here
  * authenticated (the guard ran); this decides scope refusals before dispatch,
- * enforces session ownership, and hands the request to the MCP SDK's transport.
+ * enforces session ownership, and hands the request to the transport
+ * ({@link McpHttpTransport}: the SDK's, with a direct path for JSON answers).
  */
 @Injectable()
 export class McpEndpoint {
@@ -112,7 +113,7 @@ export class McpEndpoint {
 
   private async dispatchStateless(req: AuthenticatedRequest, res: ServerResponse, body: unknown): Promise<void> {
     const server = this.servers.create();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: this.options.jsonResponse });
+    const transport = new McpHttpTransport({ sessionIdGenerator: undefined, enableJsonResponse: this.options.jsonResponse });
     // Both are garbage once the response is sent. Closing them is only needed to abort a
     // tool whose client went away, and costs the SDK an error object per request otherwise.
     res.once('close', () => {
@@ -124,7 +125,7 @@ export class McpEndpoint {
     await this.dispatch(transport, req, res, body);
   }
 
-  private async dispatch(transport: StreamableHTTPServerTransport, req: AuthenticatedRequest, res: ServerResponse, body: unknown): Promise<void> {
+  private async dispatch(transport: McpHttpTransport, req: AuthenticatedRequest, res: ServerResponse, body: unknown): Promise<void> {
     const credentials = bearerCredentialsOf(req);
     req.auth = toAuthInfo(this.authenticated(req), credentials.kind === 'bearer' ? credentials.token : '', this.resource);
     try {

@@ -1,19 +1,19 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { randomUUID } from 'node:crypto';
 import { LimitExceededException } from '../limits/limit-exceeded.exception.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { McpServerFactory } from '../server/mcp-server.factory.js';
 import { InFlightRequests } from './in-flight-requests.js';
+import { McpHttpTransport } from './mcp-http-transport.js';
 
 /** An open MCP session: its protocol server, its transport, and the subject that owns it. */
 export interface McpSession {
   readonly id: string;
   /** Issuer and id (`sub`, or Entra's `tid/oid`) of the principal that opened it; only that subject may use it. */
   readonly owner: string;
-  readonly transport: StreamableHTTPServerTransport;
+  readonly transport: McpHttpTransport;
   readonly server: Server;
   readonly createdAt: number;
   lastActivity: number;
@@ -65,10 +65,10 @@ export class SessionRegistry implements OnModuleDestroy {
    *
    * @throws LimitExceededException 503 when `maxSessions` are open, 429 when this owner has `maxSessionsPerSubject`.
    */
-  async prepare(owner: string): Promise<StreamableHTTPServerTransport> {
+  async prepare(owner: string): Promise<McpHttpTransport> {
     const release = this.reserve(owner);
     const server = this.servers.create();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport: McpHttpTransport = new McpHttpTransport({
       sessionIdGenerator: randomUUID,
       enableJsonResponse: this.options.jsonResponse,
       onsessioninitialized: (id) => {
