@@ -24,7 +24,7 @@ function protocolServer(): McpServer {
   const server = new McpServer({ name: 'transport-spec', version: '1.0.0' });
   server.registerTool('echo', { inputSchema: { message: z.string() } }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
   server.registerTool('slow', { inputSchema: {} }, async () => {
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     return { content: [{ type: 'text', text: 'late' }] };
   });
   return server;
@@ -186,6 +186,38 @@ describe('McpHttpTransport answers exactly as the SDK transport does', () => {
       const answer = await exchange(http.url, call(1, 'echo', { message: 'direct' }));
       expect(answer).toEqual({ status: 200, contentType: 'application/json', hasSession: false, body: { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'direct' }] } } });
       expect((transport as unknown as { sdk?: unknown }).sdk).toBeUndefined();
+    } finally {
+      await transport.close();
+      await http.close();
+    }
+  });
+
+  it('forgets a request whose client left before the reply, so its id can be used again', async () => {
+    const transport = new McpHttpTransport({ sessionIdGenerator: randomUUID, enableJsonResponse: true });
+    await protocolServer().connect(transport);
+    const http = await serve((req, res, body) => transport.handleRequest(req, res, body));
+    try {
+      const opened = await fetch(http.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(initialize) });
+      await opened.text();
+      const session = { 'mcp-session-id': opened.headers.get('mcp-session-id')! };
+      const pending = (transport as unknown as { pending: Map<unknown, unknown> }).pending;
+      const gone = new AbortController();
+      const abandoned = exchange(http.url, call(5, 'slow'), session).catch(() => undefined);
+      const left = fetch(http.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...session },
+        body: JSON.stringify(call(6, 'slow')),
+        signal: gone.signal,
+      }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect([...pending.keys()].sort()).toEqual([5, 6]);
+      gone.abort();
+      await left;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect([...pending.keys()]).toEqual([5]);
+      expect((await abandoned)?.body).toEqual({ jsonrpc: '2.0', id: 5, result: { content: [{ type: 'text', text: 'late' }] } });
+      expect(pending.size).toBe(0);
+      expect((await exchange(http.url, call(6, 'echo', { message: 'again' }), session)).body).toEqual({ jsonrpc: '2.0', id: 6, result: { content: [{ type: 'text', text: 'again' }] } });
     } finally {
       await transport.close();
       await http.close();

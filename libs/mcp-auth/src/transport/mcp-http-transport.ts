@@ -56,6 +56,8 @@ export class McpHttpTransport implements Transport {
     const ids = messages.filter(isRequest).map((request) => request.id);
     const post: PendingPost = { res, ids, replies: new Map() };
     for (const id of ids) this.pending.set(id, post);
+    // A session outlives its requests: forget one whose client left before its replies (a cancelled request gets none).
+    if (this.options.sessionIdGenerator !== undefined) res.once('close', () => this.forget(post));
     const extra: MessageExtraInfo = { authInfo: req.auth, requestInfo: { headers: req.headers, url: requestUrl(req) } };
     for (const message of messages) this.onmessage?.(message, extra);
   }
@@ -69,8 +71,12 @@ export class McpHttpTransport implements Transport {
     if (!isReply) return;
     post.replies.set(id!, message);
     if (post.replies.size < post.ids.length) return;
-    for (const each of post.ids) this.pending.delete(each);
+    this.forget(post);
     this.reply(post);
+  }
+
+  private forget(post: PendingPost): void {
+    for (const id of post.ids) if (this.pending.get(id) === post) this.pending.delete(id);
   }
 
   async close(): Promise<void> {
