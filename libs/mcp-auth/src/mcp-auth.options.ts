@@ -76,7 +76,10 @@ export interface McpAuthOptions {
   sessionIdleTimeoutMs?: number;
   /** Largest accepted request body, in bytes. Default 1 MiB. */
   maxRequestBodyBytes?: number;
-  /** Answer POSTs with a JSON body (default) instead of an SSE stream. */
+  /**
+   * Answer POSTs with a JSON body (default; written directly, the fast path) instead of an
+   * SSE stream (the SDK's transport).
+   */
   jsonResponse?: boolean;
   /** How long startup waits for the issuer's discovery document, in milliseconds. Default 10 s. */
   discoveryTimeoutMs?: number;

@@ -38,7 +38,7 @@ describe('IntrospectionCache', () => {
     expect(off.get('token')).toBeUndefined();
   });
 
-  it('evicts the oldest entry beyond maxEntries', () => {
+  it('evicts the least recently used entry beyond maxEntries', () => {
     const cache = new IntrospectionCache(60, 2, clock);
     const entries = ['a', 'b', 'c'].map((token) => [token, principal()] as const);
     for (const [token, value] of entries) cache.set(token, value);

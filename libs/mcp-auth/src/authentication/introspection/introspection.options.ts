@@ -12,7 +12,7 @@ export interface IntrospectionOptions {
    * A revoked token stays accepted for at most this long. Default 60; 0 disables the cache.
    */
   cacheMaxSeconds?: number;
-  /** Most results kept at once; the oldest make room. Default 10 000. */
+  /** Most results kept at once; the least recently used make room. Default 10 000. */
   cacheMaxEntries?: number;
   /** How long one introspection call may take, in milliseconds. Default 5 000. */
   timeoutMs?: number;

@@ -6,7 +6,7 @@ import type { JwksKeyStore } from './jwks-key-store.js';
 
 /** Options of {@link VerifiedTokenCache}. */
 export interface VerifiedTokenCacheOptions {
-  /** At most this many tokens are remembered; the oldest goes first. */
+  /** At most this many tokens are remembered; the least recently used go first. */
   readonly maxEntries: number;
   /** The same leeway the verifier gives `exp` and `nbf`, in seconds. */
   readonly clockToleranceSeconds: number;
