@@ -233,6 +233,21 @@ describe.each([
       expect(response.status).toBe(400);
       expect((await response.json()) as any).toEqual({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: Invalid JSON' }, id: null });
     });
+
+    it.each([
+      ['tools/call with a number for a name', 'tools/call', { name: 5, arguments: {} }],
+      ['tools/call without params', 'tools/call', undefined],
+      ['tools/list with a number for a cursor', 'tools/list', { cursor: 5 }],
+      ['resources/read without a uri', 'resources/read', {}],
+      ['prompts/get without a name', 'prompts/get', { arguments: {} }],
+    ])('answers %s with JSON-RPC -32602 Invalid params', async (_name, method, params) => {
+      const response = await call(reader, { jsonrpc: '2.0', id: 41, method, ...(params === undefined ? {} : { params }) });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { id: number; error: { code: number; message: string } };
+      expect(body.id).toBe(41);
+      expect(body.error.code).toBe(-32602);
+      expect(body.error.message).toMatch(/Invalid/);
+    });
   });
 });
 

@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import {
-  CallToolRequestSchema,
   ErrorCode,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
@@ -12,7 +11,7 @@ import {
   McpError,
   ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult, ListToolsResult, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolRequest, CallToolResult, ListToolsResult, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { AuditTrail } from '../audit/audit-trail.js';
 import type { McpPrincipal } from '../authentication/principal.js';
@@ -24,6 +23,7 @@ import { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { toCallToolResult, toolErrorResult } from '../tools/tool-result.js';
 import { HandlerAuthorization, describeIssues, principalOf, sessionField } from './handler-authorization.js';
 import type { Extra } from './handler-authorization.js';
+import { anyParams, validParams } from './request-params.js';
 import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
 
 export { FORBIDDEN_ERROR_CODE, principalOf } from './handler-authorization.js';
@@ -37,9 +37,21 @@ export { FORBIDDEN_ERROR_CODE, principalOf } from './handler-authorization.js';
 export class McpServerFactory {
   private readonly logger = new Logger('McpAuth');
   private readonly validator = new AjvJsonSchemaValidator();
-  private readonly listTools = (_request: unknown, extra: Extra): ListToolsResult => this.onListTools(extra);
-  private readonly callTool = (request: { params: { name: string; arguments?: Record<string, unknown> } }, extra: Extra) =>
-    this.onCallTool(request.params.name, request.params.arguments, extra);
+  // Handlers are registered with anyParams() so that invalid params are a -32602, not the SDK's -32603.
+  private readonly listTools = (request: unknown, extra: Extra): ListToolsResult => {
+    validParams(ListToolsRequestSchema, request);
+    return this.onListTools(extra);
+  };
+  private readonly callTool = (request: unknown, extra: Extra) => {
+    const { params } = request as CallToolRequest;
+    return this.onCallTool(params.name, params.arguments, extra);
+  };
+  private readonly listResources = (request: unknown, extra: Extra) => this.resourcesAndPrompts.listResources(validParams(ListResourcesRequestSchema, request), extra);
+  private readonly listResourceTemplates = (request: unknown, extra: Extra) =>
+    this.resourcesAndPrompts.listResourceTemplates(validParams(ListResourceTemplatesRequestSchema, request), extra);
+  private readonly readResource = (request: unknown, extra: Extra) => this.resourcesAndPrompts.readResource(validParams(ReadResourceRequestSchema, request), extra);
+  private readonly listPrompts = (request: unknown, extra: Extra) => this.resourcesAndPrompts.listPrompts(validParams(ListPromptsRequestSchema, request), extra);
+  private readonly getPrompt = (request: unknown, extra: Extra) => this.resourcesAndPrompts.getPrompt(validParams(GetPromptRequestSchema, request), extra);
   private readonly resourcesAndPrompts: ResourcePromptHandlers;
   private readonly authorization: HandlerAuthorization;
   /** Fixed once the catalogue is built; computed on the first server. */
@@ -59,16 +71,17 @@ export class McpServerFactory {
     const extras = this.resourcesAndPrompts;
     const capabilities = (this.capabilities ??= { tools: { listChanged: false }, ...extras.capabilities() });
     const server = new Server(this.options.server, { capabilities, jsonSchemaValidator: this.validator });
-    server.setRequestHandler(ListToolsRequestSchema, this.listTools);
-    server.setRequestHandler(CallToolRequestSchema, this.callTool);
+    server.setRequestHandler(anyParams('tools/list'), this.listTools);
+    // The SDK's own tools/call wrapper checks the params against CallToolRequestSchema (-32602).
+    server.setRequestHandler(anyParams('tools/call'), this.callTool);
     if (capabilities.resources) {
-      server.setRequestHandler(ListResourcesRequestSchema, extras.listResources);
-      server.setRequestHandler(ListResourceTemplatesRequestSchema, extras.listResourceTemplates);
-      server.setRequestHandler(ReadResourceRequestSchema, extras.readResource);
+      server.setRequestHandler(anyParams('resources/list'), this.listResources);
+      server.setRequestHandler(anyParams('resources/templates/list'), this.listResourceTemplates);
+      server.setRequestHandler(anyParams('resources/read'), this.readResource);
     }
     if (capabilities.prompts) {
-      server.setRequestHandler(ListPromptsRequestSchema, extras.listPrompts);
-      server.setRequestHandler(GetPromptRequestSchema, extras.getPrompt);
+      server.setRequestHandler(anyParams('prompts/list'), this.listPrompts);
+      server.setRequestHandler(anyParams('prompts/get'), this.getPrompt);
     }
     return server;
   }
