@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -81,15 +81,30 @@ interface Exchange {
   body: unknown;
 }
 
-async function exchange(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Exchange> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(5_000),
+/** One POST with Node's client, which sends any Host header it is given (fetch replaces it). */
+function exchange(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Exchange> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      timeout: 5_000,
+    });
+    request.on('response', async (response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      let parsed: unknown = null;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        parsed = text; // @hono/node-server answers a bad Host in plain text
+      }
+      resolve({ status: response.statusCode!, contentType: response.headers['content-type'] ?? null, hasSession: 'mcp-session-id' in response.headers, body: parsed });
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
   });
-  const text = await response.text();
-  return { status: response.status, contentType: response.headers.get('content-type'), hasSession: response.headers.has('mcp-session-id'), body: text ? JSON.parse(text) : null };
 }
 
 const call = (id: number | string, name: string, args: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
@@ -112,6 +127,10 @@ const cases: Array<[string, unknown, Record<string, string>?]> = [
   ['a supported protocol version', call(9, 'echo', { message: 'v' }), { 'mcp-protocol-version': '2025-06-18' }],
   ['an Accept without event streams', call(10, 'echo', { message: 'a' }), { accept: 'application/json' }],
   ['initialize', initialize],
+  ['a Host header with a space', call(11, 'echo', { message: 'h' }), { host: 'a b' }],
+  ['a Host header with a port out of range', call(12, 'echo', { message: 'h' }), { host: 'example.com:99999' }],
+  ['an IPv6 Host header', call(13, 'echo', { message: 'h' }), { host: '[::1]:8080' }],
+  ['an upper-case Host header', call(14, 'echo', { message: 'h' }), { host: 'Example.COM:65535' }],
 ];
 
 describe('McpHttpTransport answers exactly as the SDK transport does', () => {

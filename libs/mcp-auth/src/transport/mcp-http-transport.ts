@@ -58,7 +58,16 @@ export class McpHttpTransport implements Transport {
     for (const id of ids) this.pending.set(id, post);
     // A session outlives its requests: forget one whose client left before its replies (a cancelled request gets none).
     if (this.options.sessionIdGenerator !== undefined) res.once('close', () => this.forget(post));
-    const extra: MessageExtraInfo = { authInfo: req.auth, requestInfo: { headers: req.headers, url: requestUrl(req) } };
+    const extra: MessageExtraInfo = {
+      authInfo: req.auth,
+      requestInfo: {
+        headers: req.headers,
+        // Built only if a handler reads it.
+        get url() {
+          return requestUrl(req);
+        },
+      },
+    };
     for (const message of messages) this.onmessage?.(message, extra);
   }
 
@@ -91,6 +100,8 @@ export class McpHttpTransport implements Transport {
   /** The messages of a POST the direct path answers, or undefined to leave it to the SDK transport. */
   private directMessages(req: IncomingMessage, body: unknown): JSONRPCMessage[] | undefined {
     if (this.closed || this.options.enableJsonResponse !== true) return undefined;
+    // An unusual Host or target: the SDK's request conversion decides (it answers 400 to a bad one).
+    if (!isSimpleHost(req.headers.host) || !req.url?.startsWith('/') || req.url.includes('\\')) return undefined;
     const accept = req.headers.accept;
     if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
     const version = req.headers['mcp-protocol-version'];
@@ -145,7 +156,20 @@ function isRequest(message: JSONRPCMessage): message is JSONRPCRequest {
   return 'method' in message && 'id' in message;
 }
 
-/** The request's absolute URL, as the SDK's web request would carry it. */
+const SIMPLE_HOST = /^[A-Za-z0-9._-]+(?::(\d{1,5}))?$/;
+
+/**
+ * A `Host` header of a name or IPv4 address and an optional valid port: one the SDK's
+ * request conversion (`@hono/node-server`) accepts too. Anything else (IPv6 literals,
+ * junk) takes the SDK's path, which refuses a bad one with 400.
+ */
+function isSimpleHost(host: string | undefined): boolean {
+  const match = host === undefined ? null : SIMPLE_HOST.exec(host);
+  return match !== null && (match[1] === undefined || Number(match[1]) <= 65535);
+}
+
+/** The request's absolute URL, as the SDK's web request would carry it (`Host` checked by {@link isSimpleHost}). */
 function requestUrl(req: IncomingMessage): URL {
-  return new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  return new URL(req.url!, `${scheme}://${req.headers.host}`);
 }
