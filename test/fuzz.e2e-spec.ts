@@ -1,4 +1,5 @@
 import * as fc from 'fast-check';
+import { request as httpRequest } from 'node:http';
 import { openSession, parseChallenge, post, rpc, startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 
@@ -14,6 +15,34 @@ const B64URL = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 const headerText = (maxLength = 300) => fc.string({ unit: fc.constantFrom(...PRINTABLE), maxLength });
 const b64url = (maxLength = 200) => fc.string({ unit: fc.constantFrom(...B64URL), maxLength });
 const encode = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+/** Host headers a client may send: junk, IPv6 literals, ports out of range, odd case. */
+const hostHeader = fc.oneof(
+  headerText(60),
+  fc.tuple(fc.domain(), fc.integer({ min: 0, max: 200_000 })).map(([name, port]) => `${name}:${port}`),
+  fc.constantFrom('[::1]:8080', '[::1', 'a b', 'EXAMPLE.com', 'x:', ':80', '..', '127.0.0.1:65535', 'host\\path', 'user@host'),
+);
+
+/**
+ * A POST with Node's HTTP client, which sends the Host header it is given (fetch sets
+ * its own); resolves with the status and body.
+ */
+function postWithHost(url: string, host: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, {
+      method: 'POST',
+      headers: { host, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      timeout: 5_000,
+    });
+    request.on('response', async (response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+      resolve({ status: response.statusCode!, body: Buffer.concat(chunks).toString('utf8') });
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
+}
 
 describe('fuzzing hostile input against the example server', () => {
   let h: Harness;
@@ -204,6 +233,34 @@ describe('fuzzing hostile input against the example server', () => {
       runs(200),
     );
     expect([...seen].sort()).toEqual(expect.arrayContaining([200, 202, 400, 403, 413]));
+  });
+});
+
+describe.each([
+  { mode: 'stateless', stateless: 'true' },
+  { mode: 'session', stateless: 'false' },
+])('fuzzing the Host header ($mode mode)', ({ mode, stateless }) => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ MCP_STATELESS: stateless });
+  });
+  afterAll(() => h?.close());
+
+  it('answers a valid call under any Host header with the answer (200) or 400, never 5xx', async () => {
+    const reader = await h.token('demo-reader');
+    const session: Record<string, string> = mode === 'session' ? { 'mcp-session-id': await openSession(h.resourceUrl, reader) } : {};
+    const seen = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(hostHeader, async (host) => {
+        const answer = await postWithHost(h.resourceUrl, host, rpc.callTool('whoami'), { authorization: `Bearer ${reader}`, ...session });
+        seen.add(answer.status);
+        expect([200, 400]).toContain(answer.status);
+        if (answer.status === 200) expect(JSON.parse(answer.body).result.structuredContent.sub).toBe('demo-reader');
+      }),
+      runs(120),
+    );
+    expect([...seen].sort()).toEqual([200, 400]);
   });
 });
 
