@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { openSession, post, rpc, startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 import { GatedTools } from './support/gated-tools.js';
@@ -18,6 +19,7 @@ describe('limits (example server, set by environment)', () => {
       MCP_MAX_BODY_BYTES: '2048',
       MCP_MAX_HEADER_BYTES: '4096',
       MCP_SESSION_MAX_LIFETIME_MS: '2000',
+      MCP_BODY_TIMEOUT_MS: '500',
     });
     [reader, writer, admin] = await Promise.all([h.token('demo-reader'), h.token('demo-writer'), h.token('demo-admin')]);
   });
@@ -31,6 +33,33 @@ describe('limits (example server, set by environment)', () => {
     const response = await post(h.resourceUrl, rpc.callTool('create_product', { name: 'x'.repeat(4096), price: 1 }), { token: writer });
     expect(response.status).toBe(413);
     expect(((await response.json()) as any).error.message).toMatch(/larger than 2048 bytes/);
+  });
+
+  it('answers a body that trickles in with 408 after MCP_BODY_TIMEOUT_MS, and closes the connection', async () => {
+    const { hostname, port, pathname } = new URL(h.resourceUrl);
+    const body = JSON.stringify(rpc.callTool('whoami'));
+    const started = Date.now();
+    // Resolves only when the server closes the connection (an idle socket errors after 5 s instead).
+    const answer = await new Promise<{ status: number; connection: string | undefined; text: string }>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(
+          `POST ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${reader}\r\nContent-Type: application/json\r\n` +
+            `Accept: application/json, text/event-stream\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+        );
+      });
+      let raw = '';
+      socket.setTimeout(5_000, () => socket.destroy(new Error('no answer within 5 s')));
+      socket.on('data', (chunk) => (raw += chunk.toString('utf8')));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const [head, text = ''] = raw.split('\r\n\r\n');
+        resolve({ status: Number(head.split(' ', 2)[1]), connection: /^connection: (.*)$/im.exec(head)?.[1], text });
+      });
+    });
+    expect(answer.status).toBe(408);
+    expect(answer.connection?.toLowerCase()).toBe('close');
+    expect(JSON.parse(answer.text)).toEqual({ jsonrpc: '2.0', error: { code: -32000, message: 'Request Timeout: the body did not arrive within 500 ms' }, id: null });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
   });
 
   it('answers a header section over the limit with 431, before any token work', async () => {

@@ -50,6 +50,7 @@ export interface ExampleLimits {
   readonly sessionMaxLifetimeMs?: number;
   readonly requestTimeoutMs?: number;
   readonly maxRequestBodyBytes?: number;
+  readonly bodyTimeoutMs?: number;
   readonly maxHeaderBytes?: number;
   readonly shutdownTimeoutMs?: number;
   /** Requests per principal per minute; unset: no per-principal rate limit. */
@@ -161,7 +162,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
 
 /**
  * Reads `MCP_MAX_SESSIONS`, `MCP_MAX_SESSIONS_PER_SUBJECT`, `MCP_SESSION_MAX_LIFETIME_MS`,
- * `MCP_REQUEST_TIMEOUT_MS`, `MCP_MAX_BODY_BYTES`, `MCP_MAX_HEADER_BYTES`, `MCP_SHUTDOWN_TIMEOUT_MS`,
+ * `MCP_REQUEST_TIMEOUT_MS`, `MCP_MAX_BODY_BYTES`, `MCP_BODY_TIMEOUT_MS`, `MCP_MAX_HEADER_BYTES`, `MCP_SHUTDOWN_TIMEOUT_MS`,
  * `MCP_RATE_LIMIT_PER_MINUTE` and `MCP_UNAUTHENTICATED_LIMIT_PER_MINUTE`.
  */
 function loadLimits(env: NodeJS.ProcessEnv): ExampleLimits {
@@ -171,6 +172,7 @@ function loadLimits(env: NodeJS.ProcessEnv): ExampleLimits {
     sessionMaxLifetimeMs: optionalPositiveInteger('MCP_SESSION_MAX_LIFETIME_MS', env.MCP_SESSION_MAX_LIFETIME_MS),
     requestTimeoutMs: optionalPositiveInteger('MCP_REQUEST_TIMEOUT_MS', env.MCP_REQUEST_TIMEOUT_MS),
     maxRequestBodyBytes: optionalPositiveInteger('MCP_MAX_BODY_BYTES', env.MCP_MAX_BODY_BYTES),
+    bodyTimeoutMs: optionalPositiveInteger('MCP_BODY_TIMEOUT_MS', env.MCP_BODY_TIMEOUT_MS),
     maxHeaderBytes: optionalPositiveInteger('MCP_MAX_HEADER_BYTES', env.MCP_MAX_HEADER_BYTES),
     shutdownTimeoutMs: optionalPositiveInteger('MCP_SHUTDOWN_TIMEOUT_MS', env.MCP_SHUTDOWN_TIMEOUT_MS),
     rateLimitPerMinute: optionalPositiveInteger('MCP_RATE_LIMIT_PER_MINUTE', env.MCP_RATE_LIMIT_PER_MINUTE),

@@ -93,6 +93,11 @@ export interface McpAuthOptions {
   requestTimeoutMs?: number;
   /** Largest accepted request header section (names and values), in bytes; beyond it 431. Default 16 KiB. */
   maxHeaderBytes?: number;
+  /**
+   * A request body not received in full this long after the request arrived is answered
+   * 408 and the connection closed (a slow client cannot hold a request open), in milliseconds. Default 30 s.
+   */
+  bodyTimeoutMs?: number;
   /** How long `app.close()` lets in-flight requests finish before it closes the sessions, in milliseconds. Default 10 s. */
   shutdownTimeoutMs?: number;
   /** Rate limits per principal and, before token work, per IP; 429 with `Retry-After`. Off unless given. */
@@ -149,6 +154,7 @@ export interface ResolvedMcpAuthOptions {
   readonly sessionMaxLifetimeMs: number;
   readonly requestTimeoutMs: number;
   readonly maxHeaderBytes: number;
+  readonly bodyTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly rateLimit: { readonly perPrincipal?: RateLimitWindow; readonly unauthenticatedPerIp?: RateLimitWindow; readonly storage?: ThrottlerStorage };
   readonly auditSink?: McpAuditSink;

@@ -16,6 +16,7 @@ describe('limit options', () => {
       sessionMaxLifetimeMs: 86_400_000,
       requestTimeoutMs: 60_000,
       maxHeaderBytes: 16_384,
+      bodyTimeoutMs: 30_000,
       shutdownTimeoutMs: 10_000,
     });
   });

@@ -9,6 +9,7 @@ export const LIMIT_DEFAULTS = {
   sessionMaxLifetimeMs: 24 * 60 * 60_000,
   requestTimeoutMs: 60_000,
   maxHeaderBytes: 16 * 1024,
+  bodyTimeoutMs: 30_000,
   shutdownTimeoutMs: 10_000,
 } as const;
 
@@ -30,6 +31,7 @@ export function resolveLimits(options: McpAuthOptions) {
     sessionMaxLifetimeMs: positiveInteger('sessionMaxLifetimeMs', options.sessionMaxLifetimeMs, LIMIT_DEFAULTS.sessionMaxLifetimeMs),
     requestTimeoutMs: positiveInteger('requestTimeoutMs', options.requestTimeoutMs, LIMIT_DEFAULTS.requestTimeoutMs),
     maxHeaderBytes: positiveInteger('maxHeaderBytes', options.maxHeaderBytes, LIMIT_DEFAULTS.maxHeaderBytes),
+    bodyTimeoutMs: positiveInteger('bodyTimeoutMs', options.bodyTimeoutMs, LIMIT_DEFAULTS.bodyTimeoutMs),
     shutdownTimeoutMs: nonNegativeInteger('shutdownTimeoutMs', options.shutdownTimeoutMs, LIMIT_DEFAULTS.shutdownTimeoutMs),
     rateLimit: {
       perPrincipal: window('rateLimit.perPrincipal', rateLimit?.perPrincipal),

@@ -45,9 +45,14 @@ export class McpEndpoint {
     if (!isJsonContentType(req.headers['content-type'])) {
       return writeJsonRpcError(res, 415, JsonRpcErrorCode.ConnectionClosed, 'Unsupported Media Type: Content-Type must be application/json');
     }
-    const body = await readJsonBody(req, this.options.maxRequestBodyBytes);
+    const body = await readJsonBody(req, this.options.maxRequestBodyBytes, this.options.bodyTimeoutMs);
     if (body.kind === 'too_large') {
       return writeJsonRpcError(res, 413, JsonRpcErrorCode.ConnectionClosed, `Request body larger than ${this.options.maxRequestBodyBytes} bytes`, { Connection: 'close' });
+    }
+    if (body.kind === 'timeout') {
+      // Answer, then drop the connection: the rest of the body is not worth waiting for.
+      res.once('finish', () => req.destroy());
+      return writeJsonRpcError(res, 408, JsonRpcErrorCode.ConnectionClosed, `Request Timeout: the body did not arrive within ${this.options.bodyTimeoutMs} ms`, { Connection: 'close' });
     }
     if (body.kind === 'invalid') {
       return writeJsonRpcError(res, 400, JsonRpcErrorCode.ParseError, 'Parse error: Invalid JSON');

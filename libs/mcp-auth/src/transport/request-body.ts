@@ -4,15 +4,17 @@ import type { IncomingMessage } from 'node:http';
 export type JsonBody =
   | { readonly kind: 'json'; readonly value: unknown }
   | { readonly kind: 'invalid' }
-  | { readonly kind: 'too_large' };
+  | { readonly kind: 'too_large' }
+  | { readonly kind: 'timeout' };
 
 type MaybeParsedRequest = IncomingMessage & { body?: unknown; _body?: boolean };
 
 /**
- * Reads and parses the JSON body, at most `limit` bytes. Uses the body when the
- * application's own body parser already consumed it. Never throws.
+ * Reads and parses the JSON body, at most `limit` bytes, and gives up (`timeout`) when
+ * it has not arrived in full within `timeoutMs`. Uses the body when the application's
+ * own body parser already consumed it. Never throws.
  */
-export function readJsonBody(req: IncomingMessage, limit: number): Promise<JsonBody> {
+export function readJsonBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<JsonBody> {
   const request = req as MaybeParsedRequest;
   if (request._body || request.readableEnded) {
     return Promise.resolve(request.body === undefined ? { kind: 'invalid' } : { kind: 'json', value: request.body });
@@ -25,9 +27,11 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<JsonB
     const chunks: Buffer[] = [];
     let size = 0;
     const finish = (result: JsonBody) => {
+      clearTimeout(timer);
       req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onError);
       resolve(result);
     };
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs).unref();
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) return void chunks.push(chunk);
