@@ -28,6 +28,17 @@ import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
 
 export { FORBIDDEN_ERROR_CODE, principalOf } from './handler-authorization.js';
 
+/** The request schemas handlers are registered with, built once (a stateless server is built per request). */
+const ANY_PARAMS = {
+  'tools/list': anyParams('tools/list'),
+  'tools/call': anyParams('tools/call'),
+  'resources/list': anyParams('resources/list'),
+  'resources/templates/list': anyParams('resources/templates/list'),
+  'resources/read': anyParams('resources/read'),
+  'prompts/list': anyParams('prompts/list'),
+  'prompts/get': anyParams('prompts/get'),
+};
+
 /**
  * Builds MCP protocol servers wired to the catalogue (tools, resources, prompts). Handlers and the JSON
  * Schema validator are created once and shared by every server (one per session,
@@ -71,17 +82,17 @@ export class McpServerFactory {
     const extras = this.resourcesAndPrompts;
     const capabilities = (this.capabilities ??= { tools: { listChanged: false }, ...extras.capabilities() });
     const server = new Server(this.options.server, { capabilities, jsonSchemaValidator: this.validator });
-    server.setRequestHandler(anyParams('tools/list'), this.listTools);
+    server.setRequestHandler(ANY_PARAMS['tools/list'], this.listTools);
     // The SDK's own tools/call wrapper checks the params against CallToolRequestSchema (-32602).
-    server.setRequestHandler(anyParams('tools/call'), this.callTool);
+    server.setRequestHandler(ANY_PARAMS['tools/call'], this.callTool);
     if (capabilities.resources) {
-      server.setRequestHandler(anyParams('resources/list'), this.listResources);
-      server.setRequestHandler(anyParams('resources/templates/list'), this.listResourceTemplates);
-      server.setRequestHandler(anyParams('resources/read'), this.readResource);
+      server.setRequestHandler(ANY_PARAMS['resources/list'], this.listResources);
+      server.setRequestHandler(ANY_PARAMS['resources/templates/list'], this.listResourceTemplates);
+      server.setRequestHandler(ANY_PARAMS['resources/read'], this.readResource);
     }
     if (capabilities.prompts) {
-      server.setRequestHandler(anyParams('prompts/list'), this.listPrompts);
-      server.setRequestHandler(anyParams('prompts/get'), this.getPrompt);
+      server.setRequestHandler(ANY_PARAMS['prompts/list'], this.listPrompts);
+      server.setRequestHandler(ANY_PARAMS['prompts/get'], this.getPrompt);
     }
     return server;
   }
