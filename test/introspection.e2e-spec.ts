@@ -65,6 +65,18 @@ describe('opaque tokens (MCP_AUTH_MODE=introspection)', () => {
     expect(result.status).toBe(401);
     expect(result.params.error).toBe('invalid_token');
   });
+
+  it('asks the identity provider once about a refused token repeated (the refusal is remembered for 10 s)', async () => {
+    const revoked = await h.token('demo-reader');
+    await h.idp.revoke('demo-reader', revoked);
+    const before = h.idp.introspectionRequests();
+    for (const token of [revoked, revoked, revoked, 'never-issued-token-abcdef', 'never-issued-token-abcdef']) {
+      const result = await refusal(h, token);
+      expect(result.status).toBe(401);
+      expect(result.params.error).toBe('invalid_token');
+    }
+    expect(h.idp.introspectionRequests() - before).toBe(2);
+  });
 });
 
 /** Tokens that live two seconds: the cache must not outlive them. */

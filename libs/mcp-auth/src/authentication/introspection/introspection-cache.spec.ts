@@ -1,5 +1,6 @@
 import type { McpPrincipal } from '../principal.js';
-import { IntrospectionCache } from './introspection-cache.js';
+import { TokenRejection } from '../token-rejection.js';
+import { IntrospectionCache, REFUSAL_CACHE_SECONDS } from './introspection-cache.js';
 
 function principal(expiresAt?: number): McpPrincipal {
   return { sub: 's', id: 's', scopes: [], issuer: 'https://issuer', expiresAt, claims: {} };
@@ -46,5 +47,25 @@ describe('IntrospectionCache', () => {
     expect(cache.get('a')).toBeUndefined();
     expect(cache.get('b')).toBe(entries[1][1]);
     expect(cache.get('c')).toBe(entries[2][1]);
+  });
+
+  it('remembers a refusal for 10 s at most, and never longer than maxSeconds', () => {
+    expect(REFUSAL_CACHE_SECONDS).toBe(10);
+    const cache = new IntrospectionCache(60, 10, clock);
+    const inactive = new TokenRejection('inactive');
+    cache.setRefusal('dead', inactive);
+    now += 9_999;
+    expect(cache.get('dead')).toBe(inactive);
+    now += 1;
+    expect(cache.get('dead')).toBeUndefined();
+    const short = new IntrospectionCache(3, 10, clock);
+    short.setRefusal('dead', inactive);
+    now += 2_999;
+    expect(short.get('dead')).toBe(inactive);
+    now += 1;
+    expect(short.get('dead')).toBeUndefined();
+    const off = new IntrospectionCache(0, 10, clock);
+    off.setRefusal('dead', inactive);
+    expect(off.get('dead')).toBeUndefined();
   });
 });

@@ -1,16 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { McpPrincipal } from '../principal.js';
 import { RecentlyUsedMap } from '../recently-used-map.js';
+import type { TokenRejection } from '../token-rejection.js';
+
+/** How long a refusal from the introspection endpoint is remembered, at most, in seconds. */
+export const REFUSAL_CACHE_SECONDS = 10;
 
 interface Entry {
-  readonly principal: McpPrincipal;
+  readonly verdict: McpPrincipal | TokenRejection;
   readonly until: number;
 }
 
 /**
- * Remembers active introspection results, keyed by the token's SHA-256 (the token
- * itself is never kept). An entry lives until the token's `exp` or `maxSeconds`,
- * whichever comes first; at most `maxEntries` are kept, the least recently used making room.
+ * Remembers introspection results, keyed by the token's SHA-256 (the token itself is
+ * never kept). An accepted token lives until its `exp` or `maxSeconds`, whichever comes
+ * first; a refused one (inactive, revoked, another audience...) for
+ * {@link REFUSAL_CACHE_SECONDS} at most, so a client retrying a dead token, or a flood of
+ * the same one, does not reach the identity provider each time. An unreachable endpoint
+ * is never remembered. At most `maxEntries` are kept, the least recently used making room.
  */
 export class IntrospectionCache {
   private readonly entries: RecentlyUsedMap<string, Entry>;
@@ -23,7 +30,7 @@ export class IntrospectionCache {
     this.entries = new RecentlyUsedMap(maxEntries);
   }
 
-  get(token: string): McpPrincipal | undefined {
+  get(token: string): McpPrincipal | TokenRejection | undefined {
     if (this.maxSeconds <= 0) return undefined;
     const key = keyOf(token);
     const entry = this.entries.get(key);
@@ -32,20 +39,27 @@ export class IntrospectionCache {
       this.entries.delete(key);
       return undefined;
     }
-    return entry.principal;
+    return entry.verdict;
   }
 
+  /** Remembers an accepted token. */
   set(token: string, principal: McpPrincipal): void {
-    if (this.maxSeconds <= 0) return;
-    const now = this.now();
-    const until = Math.min(now + this.maxSeconds * 1000, principal.expiresAt !== undefined ? principal.expiresAt * 1000 : Infinity);
-    if (until <= now) return;
-    const key = keyOf(token);
-    this.entries.set(key, { principal, until });
+    const expiresAt = principal.expiresAt !== undefined ? principal.expiresAt * 1000 : Infinity;
+    this.remember(token, principal, Math.min(this.maxSeconds * 1000, expiresAt - this.now()));
+  }
+
+  /** Remembers the identity provider's refusal of a token. */
+  setRefusal(token: string, rejection: TokenRejection): void {
+    this.remember(token, rejection, Math.min(this.maxSeconds, REFUSAL_CACHE_SECONDS) * 1000);
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  private remember(token: string, verdict: McpPrincipal | TokenRejection, forMs: number): void {
+    if (this.maxSeconds <= 0 || forMs <= 0) return;
+    this.entries.set(keyOf(token), { verdict, until: this.now() + forMs });
   }
 }
 

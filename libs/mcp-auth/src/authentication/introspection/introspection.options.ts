@@ -9,7 +9,8 @@ export interface IntrospectionOptions {
   clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
   /**
    * How long an active result may be reused, in seconds; never beyond the token's `exp`.
-   * A revoked token stays accepted for at most this long. Default 60; 0 disables the cache.
+   * A revoked token stays accepted for at most this long. Refusals are reused for
+   * 10 s at most (never longer than this). Default 60; 0 disables the cache.
    */
   cacheMaxSeconds?: number;
   /** Most results kept at once; the least recently used make room. Default 10 000. */

@@ -28,7 +28,8 @@ interface IssuerWithCache extends IntrospectedIssuer {
  * endpoint says whether a token is `active`; this then checks `iss`, our audience,
  * `exp`/`nbf` and the subject like the JWT strategy does, and builds the same principal.
  * Active results are cached (bounded by `exp` and `cacheMaxSeconds`), so a busy
- * client costs one introspection call per token, not one per request.
+ * client costs one introspection call per token, not one per request; refusals are
+ * cached for 10 s at most (see {@link IntrospectionCache}).
  *
  * A JWT naming an introspected issuer is introspected too; other JWTs are left to the
  * JWT strategy when there is one. An opaque token does not say who issued it, so it is
@@ -78,7 +79,8 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
       return new TokenRejection('introspection_unavailable');
     }
     const outcome = this.principalOf(issuer, response);
-    if (!(outcome instanceof TokenRejection)) issuer.cache.set(token, outcome);
+    if (outcome instanceof TokenRejection) issuer.cache.setRefusal(token, outcome);
+    else issuer.cache.set(token, outcome);
     return outcome;
   }
 
