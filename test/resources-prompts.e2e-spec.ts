@@ -1,15 +1,18 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectMcpClient } from 'nestjs-mcp-auth/testing';
-import { parseChallenge, post, rpc, startHarness } from './support/harness.js';
+import { openSession, parseChallenge, post, rpc, startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 
-/** Resources and prompts: listed, read and refused per scope, through the example app and the SDK client. */
-describe('resources and prompts', () => {
+/** Resources and prompts: listed, read and refused per scope, through the example app and the SDK client, in both modes. */
+describe.each([
+  { mode: 'stateless', stateless: 'true' },
+  { mode: 'session', stateless: 'false' },
+])('resources and prompts ($mode mode)', ({ mode, stateless }) => {
   let h: Harness;
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    h = await startHarness({ MCP_STATELESS: 'true' });
+    h = await startHarness({ MCP_STATELESS: stateless });
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));
@@ -22,8 +25,14 @@ describe('resources and prompts', () => {
     return client;
   }
 
+  /** A raw request, on a session of its own when the server keeps sessions. */
+  async function send(token: string, body: unknown): Promise<Response> {
+    if (mode === 'stateless') return post(h.resourceUrl, body, { token });
+    return post(h.resourceUrl, body, { token, headers: { 'mcp-session-id': await openSession(h.resourceUrl, token) } });
+  }
+
   async function expectStepUp(token: string, body: unknown, scope: string, description: RegExp): Promise<void> {
-    const response = await post(h.resourceUrl, body, { token });
+    const response = await send(token, body);
     expect(response.status).toBe(403);
     expect(parseChallenge(response.headers.get('www-authenticate')).params).toEqual({
       error: 'insufficient_scope',
@@ -87,15 +96,13 @@ describe('resources and prompts', () => {
   });
 
   it('answers an unknown resource with a JSON-RPC error, not a 5xx', async () => {
-    const response = await post(h.resourceUrl, rpc.readResource('products://nothing-here'), { token: await h.token('demo-reader') });
+    const response = await send(await h.token('demo-reader'), rpc.readResource('products://nothing-here'));
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ error: { message: expect.stringMatching(/Unknown resource/) } });
   });
 
   it('refuses, in a batch, only the forbidden read and serves its permitted sibling', async () => {
-    const response = await post(h.resourceUrl, [rpc.readResource('products://catalog', 10), rpc.getPrompt('product_description', { id: '1' }, 11)], {
-      token: await h.token('demo-reader'),
-    });
+    const response = await send(await h.token('demo-reader'), [rpc.readResource('products://catalog', 10), rpc.getPrompt('product_description', { id: '1' }, 11)]);
     expect(response.status).toBe(200);
     const answers = (await response.json()) as Array<{ id: number; result?: { contents?: Array<{ uri: string }> }; error?: { code: number } }>;
     expect(answers.find((answer) => answer.id === 10)?.result?.contents?.[0]?.uri).toBe('products://catalog');
