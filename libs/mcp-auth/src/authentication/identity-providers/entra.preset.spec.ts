@@ -34,6 +34,27 @@ describe('entra()', () => {
   });
 
   it.each([
+    ['usgov', 'v2', `https://login.microsoftonline.us/${TENANT}/v2.0`],
+    ['usgov', 'v1', `https://sts.windows.net/${TENANT}/`],
+    ['usgov', 'v1', `https://login.microsoftonline.us/${TENANT}/`],
+    ['china', 'v2', `https://login.chinacloudapi.cn/${TENANT}/v2.0`],
+    ['china', 'v2', `https://login.partner.microsoftonline.cn/${TENANT}/v2.0`],
+    ['china', 'v1', `https://sts.chinacloudapi.cn/${TENANT}/`],
+  ] as const)('accepts a %s %s token issued as %s (both forms Microsoft documents)', (cloud, version, iss) => {
+    const preset = entra({ tenantId: TENANT, clientId: CLIENT, cloud, acceptV1Tokens: version === 'v1' });
+    expect(preset.issuer).toContain(iss);
+    expect(preset.screen!({ iss, aud: CLIENT }, {})).toBeUndefined();
+    expect(preset.checkClaims!({ iss, aud: CLIENT, tid: TENANT, oid: 'o' })).toBeUndefined();
+    expect(preset.checkClaims!({ iss: iss.replace(TENANT, OTHER), aud: CLIENT, tid: TENANT, oid: 'o' })?.code).toBe('wrong_issuer');
+  });
+
+  it('refuses a sovereign cloud v1 token unless v1 tokens are accepted', () => {
+    const gov = entra({ tenantId: TENANT, clientId: CLIENT, cloud: 'usgov' });
+    expect(gov.screen!({ iss: `https://sts.windows.net/${TENANT}/`, aud: `api://${CLIENT}` }, {})?.code).toBe('wrong_issuer');
+    expect(gov.checkClaims!({ iss: `https://login.microsoftonline.us/${TENANT}/`, tid: TENANT, oid: 'o' })?.code).toBe('wrong_issuer');
+  });
+
+  it.each([
     ['delegated (scp string)', { scp: 'User.Read User.Write' }, ['User.Read', 'User.Write']],
     ['app-only (roles)', { roles: ['Admin.Write', 'Reports.All'] }, ['Admin.Write', 'Reports.All']],
     ['delegated with user app roles', { scp: 'User.Read', roles: ['Approver'] }, ['User.Read', 'Approver']],

@@ -28,10 +28,18 @@ export interface EntraPresetOptions {
   allowedTenants?: string[];
 }
 
-const CLOUDS: Record<EntraCloud, { login: string; v1Issuer: string }> = {
-  public: { login: 'https://login.microsoftonline.com', v1Issuer: 'https://sts.windows.net' },
-  usgov: { login: 'https://login.microsoftonline.us', v1Issuer: 'https://login.microsoftonline.us' },
-  china: { login: 'https://login.chinacloudapi.cn', v1Issuer: 'https://sts.chinacloudapi.cn' },
+/**
+ * Each cloud's login host (discovery, keys, the authorization server clients are sent to)
+ * and the hosts its tokens name in `iss`. Microsoft's published tables differ on the
+ * sovereign clouds (US Government v1 tokens: `sts.windows.net` or the login host; China v2
+ * tokens: `login.partner.microsoftonline.cn` or the login host), so both forms are accepted:
+ * every one of them is Microsoft's, and the signature must still come from the cloud's own
+ * keys and `tid` from the allowed tenants.
+ */
+const CLOUDS: Record<EntraCloud, { login: string; v2IssuerHosts: string[]; v1IssuerHosts: string[] }> = {
+  public: { login: 'https://login.microsoftonline.com', v2IssuerHosts: [], v1IssuerHosts: ['https://sts.windows.net'] },
+  usgov: { login: 'https://login.microsoftonline.us', v2IssuerHosts: [], v1IssuerHosts: ['https://sts.windows.net', 'https://login.microsoftonline.us'] },
+  china: { login: 'https://login.chinacloudapi.cn', v2IssuerHosts: ['https://login.partner.microsoftonline.cn'], v1IssuerHosts: ['https://sts.chinacloudapi.cn'] },
 };
 
 /** Microsoft Graph's application id and URI: a token for Graph is never a token for us. */
@@ -74,19 +82,21 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
   const authority = options.authorityHost !== undefined ? presetUrl('entra({ authorityHost })', options.authorityHost) : cloud.login;
   const appIdUri = options.appIdUri !== undefined ? appIdUriOf(options.appIdUri) : `api://${clientId}`;
 
-  const v2Issuer = (tenant: string) => `${authority}/${tenant}/v2.0`;
-  const v1Issuer = (tenant: string) => `${cloud.v1Issuer}/${tenant}/`;
+  // The login host first: it is the authorization server advertised to clients.
+  const v2Hosts = options.authorityHost !== undefined ? [authority] : [authority, ...cloud.v2IssuerHosts];
+  const v2Issuers = (tenant: string) => v2Hosts.map((host) => `${host}/${tenant}/v2.0`);
+  const v1Issuers = (tenant: string) => cloud.v1IssuerHosts.map((host) => `${host}/${tenant}/`);
   const acceptsV1 = options.acceptV1Tokens ?? false;
   // v1 issuers are routed even when not accepted, so that such a token is refused with the fix, not as a stranger.
-  const v1Issuers = new Set(tenants.map(v1Issuer));
-  const issuers = tenants.flatMap((tenant) => [v2Issuer(tenant), v1Issuer(tenant)]);
+  const anyV1Issuer = new Set(tenants.flatMap(v1Issuers));
+  const issuers = [...new Set(tenants.flatMap((tenant) => [...v2Issuers(tenant), ...v1Issuers(tenant)]))];
 
   return {
     name: 'entra',
     issuer: issuers,
     audience: [clientId, appIdUri],
     jwksUri: `${authority}/${tenantId}/discovery/v2.0/keys`,
-    authorizationServers: tenants.map(v2Issuer),
+    authorizationServers: tenants.map((tenant) => v2Issuers(tenant)[0]),
     claimsToScopes: entraClaimsToScopes,
     screen: (claims) => {
       // Graph tokens are v1 tokens: name the real mistake (wrong audience) before the version.
@@ -96,7 +106,7 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
           `The access token was issued for Microsoft Graph, not for this API: request a token for ${appIdUri}/<scope> (or ${appIdUri}/.default)`,
         );
       }
-      if (!acceptsV1 && v1Issuers.has(String(claims.iss))) {
+      if (!acceptsV1 && anyV1Issuer.has(String(claims.iss))) {
         return new TokenRejection(
           'wrong_issuer',
           "The access token is an Entra ID v1.0 token: set accessTokenAcceptedVersion to 2 in the API app registration's manifest (or accept v1 tokens on this server)",
@@ -110,7 +120,8 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
         return new TokenRejection('wrong_issuer', 'The access token was issued by a tenant this server does not accept');
       }
       // `iss` must be the issuer of that very tenant: a token cannot borrow another tenant's issuer.
-      if (claims.iss !== v2Issuer(tid) && !(acceptsV1 && claims.iss === v1Issuer(tid))) {
+      const iss = String(claims.iss);
+      if (!v2Issuers(tid).includes(iss) && !(acceptsV1 && v1Issuers(tid).includes(iss))) {
         return new TokenRejection('wrong_issuer', "The access token's issuer does not belong to its tenant (tid)");
       }
       if (typeof claims.oid !== 'string' || claims.oid === '') {
