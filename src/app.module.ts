@@ -34,7 +34,7 @@ export function issuersOf(config: ExampleConfig, devIssuer?: string, introspecti
       return [];
     case 'hs256':
       // jwksUri is passed on so that the library refuses it: one issuer, one kind of key.
-      return [{ issuer: config.issuer!, audience: config.audience, jwksUri: config.jwksUri, sharedSecret: config.hs256Secret }];
+      return [{ issuer: config.issuer!, audience: config.audience, jwksUri: config.jwksUri, sharedSecret: config.hs256Secret, ...atJwt(config) }];
     case 'introspection':
       return [
         {
@@ -43,8 +43,13 @@ export function issuersOf(config: ExampleConfig, devIssuer?: string, introspecti
         },
       ];
     case 'jwks':
-      return [identityProviderOf(config, devIssuer)];
+      return [{ ...identityProviderOf(config, devIssuer), ...atJwt(config) }];
   }
+}
+
+/** `MCP_AUTH_REQUIRE_AT_JWT`, for the issuers whose JWTs are verified here. */
+function atJwt(config: ExampleConfig): Pick<McpIssuerOptions, 'requireAtJwt'> {
+  return config.requireAtJwt ? { requireAtJwt: true } : {};
 }
 
 /** The example: a product catalogue in SQLite served as an OAuth-protected MCP server. */

@@ -48,6 +48,15 @@ describe('example configuration: MCP_AUTH_IDP', () => {
   });
 });
 
+describe('example configuration: MCP_AUTH_REQUIRE_AT_JWT', () => {
+  it('is off unless set, and applies to verified JWTs only', () => {
+    expect(loadExampleConfig({}).requireAtJwt).toBe(false);
+    expect(loadExampleConfig({ MCP_AUTH_REQUIRE_AT_JWT: 'true' }).requireAtJwt).toBe(true);
+    expect(() => loadExampleConfig({ MCP_AUTH_REQUIRE_AT_JWT: 'maybe' })).toThrow(/MCP_AUTH_REQUIRE_AT_JWT must be true or false/);
+    expect(() => loadExampleConfig({ MCP_AUTH_REQUIRE_AT_JWT: 'true', MCP_AUTH_MODE: 'introspection' })).toThrow(/applies to JWTs/);
+  });
+});
+
 describe('example configuration: limits', () => {
   it('reads each limit variable, leaving unset ones to the library defaults', () => {
     expect(loadExampleConfig({}).limits).toEqual({

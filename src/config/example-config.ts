@@ -9,6 +9,8 @@ export interface ExampleConfig {
   readonly issuer?: string;
   readonly audience?: string[];
   readonly jwksUri?: string;
+  /** `MCP_AUTH_REQUIRE_AT_JWT`: tokens must carry the RFC 9068 header `typ: at+jwt`. */
+  readonly requireAtJwt: boolean;
   readonly idp: IdentityProviderKind;
   /** With MCP_AUTH_IDP=keycloak. */
   readonly keycloak?: KeycloakSettings;
@@ -118,6 +120,10 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   }
   if (mode !== 'hs256' && hs256Secret) throw new ExampleConfigError('MCP_AUTH_HS256_SECRET is only used with MCP_AUTH_MODE=hs256');
   if (mode === 'api-keys' && !apiKeysFile) throw new ExampleConfigError('MCP_AUTH_MODE=api-keys needs MCP_API_KEYS_FILE (a JSON list of hashed keys; see `npm run hash-key`)');
+  const requireAtJwt = parseBoolean('MCP_AUTH_REQUIRE_AT_JWT', env.MCP_AUTH_REQUIRE_AT_JWT);
+  if (requireAtJwt && (mode === 'introspection' || mode === 'api-keys')) {
+    throw new ExampleConfigError(`MCP_AUTH_REQUIRE_AT_JWT applies to JWTs (MCP_AUTH_MODE=jwks or hs256), not to MCP_AUTH_MODE=${mode}`);
+  }
   if ((mode === 'hs256' || mode === 'api-keys') && idp !== 'oidc') {
     throw new ExampleConfigError(`MCP_AUTH_MODE=${mode} takes no identity provider preset; leave MCP_AUTH_IDP unset (got "${idp}")`);
   }
@@ -146,6 +152,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     issuer,
     audience,
     jwksUri: optionalUrl('MCP_AUTH_JWKS_URI', env.MCP_AUTH_JWKS_URI),
+    requireAtJwt,
     idp,
     keycloak: idp === 'keycloak' ? keycloakSettings(env, issuer) : undefined,
     entra: idp === 'entra' ? entraSettings(env, issuer, audience) : undefined,

@@ -20,6 +20,8 @@ export interface McpAuthOptions {
   audience?: string | string[];
   /** Where `issuer`'s keys are. Default: `jwks_uri` from `<issuer>/.well-known/openid-configuration`. */
   jwksUri?: string;
+  /** `issuer`'s tokens must carry the RFC 9068 header `typ: at+jwt` (see {@link McpIssuerOptions.requireAtJwt}). Default false. */
+  requireAtJwt?: boolean;
   /**
    * Identity providers whose tokens are accepted, each with its own keys and rules:
    * `keycloak({...})`, `entra({...})`, `oidc({...})` or your own {@link McpIssuerOptions}.

@@ -41,6 +41,12 @@ export interface McpIssuerOptions {
   sharedSecret?: string;
   /** Opaque tokens: check this provider's tokens by RFC 7662 introspection instead of as JWTs. */
   introspection?: IntrospectionOptions;
+  /**
+   * Require the JWT access token header of RFC 9068, `typ: at+jwt` (or `application/at+jwt`),
+   * so that an ID token or another JWT this provider signed is never taken for an access
+   * token. Default false: Keycloak and Entra ID send `typ: JWT`. Not for introspection.
+   */
+  requireAtJwt?: boolean;
   /** The issuer identifiers the protected resource metadata names in `authorization_servers`. Default: every `issuer`. */
   authorizationServers?: string[];
   /** Maps claims to the scopes tools are checked against. Default: the module's `claimsToScopes`. */

@@ -13,6 +13,8 @@ export interface OidcPresetOptions {
   jwksUri?: string;
   /** Claims to scopes. Default: the module's `claimsToScopes`. */
   claimsToScopes?: ClaimsToScopes;
+  /** Require the RFC 9068 header `typ: at+jwt` (see {@link McpIssuerOptions.requireAtJwt}). Default false. */
+  requireAtJwt?: boolean;
 }
 
 /**
@@ -34,5 +36,6 @@ export function oidc(options: OidcPresetOptions): McpIssuerOptions {
     audience: options.audience,
     jwksUri: options.jwksUri,
     claimsToScopes: options.claimsToScopes,
+    requireAtJwt: options.requireAtJwt,
   };
 }

@@ -48,4 +48,40 @@ describe('resolving issuers', () => {
     await expect(attempt).rejects.toBeInstanceOf(McpAuthConfigurationError);
     await expect(resolveOptions(options as never, '/mcp')).rejects.toMatchObject({ option, message: expect.stringMatching(problem) });
   });
+
+  describe('requireAtJwt (RFC 9068 typ)', () => {
+    const at = { alg: 'RS256' };
+
+    it('screens the header before any key is used, keeping the preset\'s own screen', async () => {
+      const resolved = await resolveOptions(
+        { resourceUrl, issuers: [{ ...entra({ tenantId: TENANT, clientId: CLIENT }), requireAtJwt: true }, oidc({ issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks', requireAtJwt: true })] },
+        '/mcp',
+      );
+      const [entraIssuer, generic] = resolved.issuers;
+      for (const typ of ['at+jwt', 'AT+JWT', 'application/at+jwt']) expect(generic.screen!({}, { ...at, typ })).toBeUndefined();
+      for (const typ of ['JWT', 'jwt', 'at+jwt+x', undefined]) {
+        expect(generic.screen!({}, { ...at, typ })).toMatchObject({ code: 'invalid_claim', description: expect.stringContaining('typ "at+jwt"') });
+      }
+      // The Entra screen (Graph tokens) still runs after the type check passed.
+      expect(entraIssuer.screen!({ aud: 'https://graph.microsoft.com' }, { ...at, typ: 'at+jwt' })?.code).toBe('wrong_audience');
+    });
+
+    it('is off by default, and set on the top-level issuer with requireAtJwt', async () => {
+      const lenient = await resolveOptions({ resourceUrl, issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks' }, '/mcp');
+      expect(lenient.issuers[0].screen).toBeUndefined();
+      const strict = await resolveOptions({ resourceUrl, issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks', requireAtJwt: true }, '/mcp');
+      expect(strict.issuers[0].screen!({}, { ...at, typ: 'JWT' })?.code).toBe('invalid_claim');
+    });
+
+    it.each([
+      [{ issuers: [{ issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks', requireAtJwt: 'yes' as never }] }, 'issuers[0].requireAtJwt', /true or false/],
+      [{ issuers: [{ issuer: 'https://auth.example.com', introspection: { clientId: 'c', clientSecret: 's', endpoint: 'https://auth.example.com/introspect' }, requireAtJwt: true }] }, 'issuers[0].requireAtJwt', /introspection/],
+      [{ requireAtJwt: true, issuers: [oidc({ issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks' })] }, 'requireAtJwt', /top-level "issuer"/],
+    ])('refuses %j at startup, naming %s', async (options, option, message) => {
+      const attempt = resolveOptions({ resourceUrl, ...options }, '/mcp');
+      await expect(attempt).rejects.toBeInstanceOf(McpAuthConfigurationError);
+      await expect(attempt).rejects.toThrow(option);
+      await expect(attempt).rejects.toThrow(message);
+    });
+  });
 });

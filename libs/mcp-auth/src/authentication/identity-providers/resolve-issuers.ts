@@ -5,6 +5,7 @@ import type { ClaimsToScopes } from '../claims-to-scopes.js';
 import { discoverOpenIdConfiguration } from '../openid-discovery.js';
 import type { JwtClaims } from '../principal.js';
 import { subjectClaim } from '../principal.js';
+import { TokenRejection } from '../token-rejection.js';
 import type { McpIssuerOptions } from './issuer-options.js';
 import { chooseVerification, resolveIntrospection } from '../../resolve-credentials.js';
 import type { IssuerVerification } from '../../resolve-credentials.js';
@@ -41,10 +42,10 @@ export async function resolveIssuers(
 ): Promise<ResolvedIssuer[]> {
   const entries: Array<{ option: string; config: McpIssuerOptions }> = [];
   if (options.issuer !== undefined) {
-    const { issuer, audience, jwksUri, sharedSecret, introspection } = options;
-    entries.push({ option: 'issuer', config: { issuer, audience, jwksUri, sharedSecret, introspection } });
+    const { issuer, audience, jwksUri, sharedSecret, introspection, requireAtJwt } = options;
+    entries.push({ option: 'issuer', config: { issuer, audience, jwksUri, sharedSecret, introspection, requireAtJwt } });
   } else {
-    const stray = (['audience', 'jwksUri', 'sharedSecret', 'introspection'] as const).find((option) => options[option] !== undefined);
+    const stray = (['audience', 'jwksUri', 'sharedSecret', 'introspection', 'requireAtJwt'] as const).find((option) => options[option] !== undefined);
     if (stray) throw new McpAuthConfigurationError(stray, 'belongs to the top-level "issuer"; give it inside the entry of "issuers" instead');
   }
   if (options.issuers !== undefined) {
@@ -74,6 +75,11 @@ export async function resolveIssuers(
       throw new McpAuthConfigurationError(audienceOption, 'must be a non-empty string or list of strings');
     }
     const chosen = chooseVerification(config, option, options.algorithms !== undefined);
+    const requireAtJwtOption = option === 'issuer' ? 'requireAtJwt' : `${option}.requireAtJwt`;
+    if (config.requireAtJwt !== undefined && typeof config.requireAtJwt !== 'boolean') throw new McpAuthConfigurationError(requireAtJwtOption, 'must be true or false');
+    if (config.requireAtJwt && chosen.kind === 'introspection') {
+      throw new McpAuthConfigurationError(requireAtJwtOption, 'applies to JWTs, and this issuer\'s tokens are checked by introspection');
+    }
     const discovered = chosen.needsDiscovery ? await discoverOpenIdConfiguration(issuers[0], defaults.discoveryTimeoutMs) : undefined;
     const jwksUri = chosen.kind !== 'jwks'
       ? ''
@@ -93,11 +99,24 @@ export async function resolveIssuers(
       jwksUri,
       authorizationServers: config.authorizationServers ?? issuers,
       claimsToScopes: config.claimsToScopes ?? defaults.claimsToScopes,
-      screen: config.screen,
+      screen: config.requireAtJwt ? requiringAtJwt(config.screen) : config.screen,
       checkClaims: config.checkClaims,
       subjectOf: config.subjectOf ?? subjectClaim,
       advertisedScope: config.advertisedScope ?? SAME,
     });
   }
   return resolved;
+}
+
+/** RFC 9068 §2.1: the `typ` of a JWT access token; the media type may be written in full. */
+const AT_JWT_TYPES = ['at+jwt', 'application/at+jwt'];
+
+/** `screen`, preceded by the RFC 9068 header check (§4: anything but `at+jwt` is refused). */
+function requiringAtJwt(screen: McpIssuerOptions['screen']): NonNullable<McpIssuerOptions['screen']> {
+  return (claims, header) => {
+    if (typeof header.typ !== 'string' || !AT_JWT_TYPES.includes(header.typ.toLowerCase())) {
+      return new TokenRejection('invalid_claim', 'The token is not a JWT access token: its header must say typ "at+jwt" (RFC 9068)');
+    }
+    return screen?.(claims, header);
+  };
 }
