@@ -2,7 +2,7 @@ import { parseChallenge, post, rpc, startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 
 /** RFC 9068's `typ: at+jwt`: required with MCP_AUTH_REQUIRE_AT_JWT=true, not by default (Keycloak and Entra send `typ: JWT`). */
-describe.each([
+describe.each<{ required: boolean; env: Record<string, string> }>([
   { required: true, env: { MCP_AUTH_REQUIRE_AT_JWT: 'true' } },
   { required: false, env: {} },
 ])('the JWT access token type (required: $required)', ({ required, env }) => {
