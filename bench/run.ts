@@ -14,6 +14,7 @@ import type { LoadResult } from './support/load.js';
 import { mcpHeaders, post, runLoad, toolCall } from './support/load.js';
 import type { BenchServer } from './support/processes.js';
 import { canPin, freePort, pinRunner, runMeasurement, startServer } from './support/processes.js';
+import { UNCACHED_LABEL } from './support/verification-labels.js';
 
 const ROUNDS = positiveInteger('BENCH_ROUNDS', 3);
 const SECONDS = positiveInteger('BENCH_SECONDS', 8);
@@ -22,6 +23,8 @@ const SESSION_COUNTS = (process.env.BENCH_SESSIONS ?? '1000,10000').split(',').m
 const ISSUER = 'https://idp.bench.invalid/realms/bench';
 /** Every JWKS endpoint a server under test was given, to count fetches over the whole run. */
 const jwksEndpoints: JwksServer[] = [];
+/** The figures the targets are read from, filled in as the phases run. */
+const figures: Partial<Record<'stateless' | 'statelessP99' | 'sessions' | 'tools500' | 'sessionKb' | 'uncachedMicros' | 'fetchesPerKey', number>> = {};
 
 /** One server under test: how to load it, and how to tell a right answer. */
 interface Target {
@@ -51,7 +54,10 @@ async function main(): Promise<void> {
       rounds.push(results);
       printRound(round, targets, results);
     }
-    printSummary(targets, rounds);
+    const summary = printSummary(targets, rounds);
+    figures.stateless = summary[1].ratio;
+    figures.statelessP99 = summary[1].p99;
+    figures.sessions = summary[2].ratio;
     for (const target of targets.slice(1)) {
       console.log(`JWKS fetches by ${target.label}: ${target.jwks!.requests} (one signing key)`);
     }
@@ -66,10 +72,13 @@ async function main(): Promise<void> {
   await sessionMemory(key);
   const verification = await runMeasurement('verification');
   console.log('\nToken verification (own process on the server core, 3,000 distinct tokens after 3,000 to warm up; median):');
-  for (const [label, micros] of Object.entries(verification)) console.log(`  ${label.padEnd(52)} ${micros.toFixed(1).padStart(7)} µs`);
+  for (const [label, micros] of Object.entries(verification)) console.log(`  ${label.padEnd(66)} ${micros.toFixed(1).padStart(7)} µs`);
+  figures.uncachedMicros = verification[UNCACHED_LABEL];
   const fetches = jwksEndpoints.reduce((sum, jwks) => sum + jwks.requests, 0);
+  figures.fetchesPerKey = fetches / jwksEndpoints.length;
   console.log(`\nJWKS fetches during the run: ${fetches} by ${jwksEndpoints.length} authenticated servers, one signing key each ` +
-    `(${(fetches / jwksEndpoints.length).toFixed(2)} per key per server)`);
+    `(${figures.fetchesPerKey.toFixed(2)} per key per server)`);
+  printTargets();
   console.log(`Total time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
@@ -182,9 +191,9 @@ function printRound(round: number, targets: Target[], results: LoadResult[]): vo
   });
 }
 
-function printSummary(targets: Target[], rounds: LoadResult[][]): void {
+function printSummary(targets: Target[], rounds: LoadResult[][]): Array<{ ratio: number; p99: number }> {
   console.log(`\nSummary over ${rounds.length} rounds (median of per-round ratios; p99 relative to (a)'s in the same round)`);
-  targets.forEach((target, i) => {
+  return targets.map((target, i) => {
     const ratios = rounds.map((round) => round[i].requestsPerSecond / round[0].requestsPerSecond);
     const p99 = rounds.map((round) => round[i].p99 / Math.max(round[0].p99, 0.001));
     const rps = rounds.map((round) => round[i].requestsPerSecond);
@@ -193,7 +202,28 @@ function printSummary(targets: Target[], rounds: LoadResult[][]): void {
       `  ${target.label.padEnd(38)} ${median(rps).toFixed(0).padStart(6)} req/s  x${median(ratios).toFixed(2)} (range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})` +
         `  p99 x${median(p99).toFixed(2)}  failures ${failures}`,
     );
+    return { ratio: median(ratios), p99: median(p99) };
   });
+}
+
+/**
+ * The targets of the performance issue, each with this run's figure: printed, never
+ * asserted (a shared machine's noise is no reason to fail anything).
+ */
+function printTargets(): void {
+  const rows: Array<[string, number | undefined, (value: number) => string, (value: number) => boolean]> = [
+    ['stateless authenticated tools/call vs (a), >= 1.5x', figures.stateless, (v) => `x${v.toFixed(2)}`, (v) => v >= 1.5],
+    ['stateless p99 vs (a), no worse (<= 1x)', figures.statelessP99, (v) => `x${v.toFixed(2)}`, (v) => v <= 1],
+    ['sessions authenticated tools/call vs (a), >= 1.5x', figures.sessions, (v) => `x${v.toFixed(2)}`, (v) => v >= 1.5],
+    ['500 tools vs 1 tool, >= 0.9x', figures.tools500, (v) => `x${v.toFixed(2)}`, (v) => v >= 0.9],
+    ['token verification uncached, median <= 40 µs', figures.uncachedMicros, (v) => `${v.toFixed(1)} µs`, (v) => v <= 40],
+    ['idle session at the largest count, <= 100 KB', figures.sessionKb, (v) => `${v.toFixed(1)} KB heap`, (v) => v <= 100],
+    ['JWKS fetches, one per key for the whole run', figures.fetchesPerKey, (v) => `${v.toFixed(2)} per key`, (v) => v <= 1],
+  ];
+  console.log('\nTargets (this run; figures, not assertions)');
+  for (const [label, value, format, met] of rows) {
+    console.log(`  ${label.padEnd(52)} ${value === undefined ? 'not measured' : `${format(value).padStart(14)}  ${met(value) ? 'met' : 'MISSED'}`}`);
+  }
 }
 
 /** Stateless `tools/call` throughput with 1, 50 and 500 registered tools, in alternating rounds. */
@@ -231,6 +261,7 @@ async function toolScaling(key: TestSigningKey): Promise<void> {
     targets.forEach((target, i) => {
       const rps = median(rows[i].map((r) => r.requestsPerSecond));
       const ratios = rows[i].map((r, round) => r.requestsPerSecond / rows[0][round].requestsPerSecond);
+      if (target.label === '500 tools') figures.tools500 = median(ratios);
       const failures = rows[i].reduce((sum, r) => sum + r.failures, 0);
       console.log(
         `  ${target.label.padEnd(34)} ${rps.toFixed(0).padStart(6)} req/s  x${median(ratios).toFixed(2)} of 1 tool (range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})` +
@@ -262,6 +293,7 @@ async function sessionMemory(key: TestSigningKey): Promise<void> {
       open = target + 50;
       const after = await server.memory();
       const perSession = (field: 'heapUsed' | 'rss' | 'external') => (after[field] - before[field]) / target / 1024;
+      figures.sessionKb = perSession('heapUsed');
       console.log(
         `  ${String(target).padStart(6)} sessions: heap ${perSession('heapUsed').toFixed(1)} KB/session, external ${perSession('external').toFixed(1)} KB, ` +
           `RSS ${perSession('rss').toFixed(1)} KB/session (heap total ${(after.heapUsed / 1048576).toFixed(0)} MB)`,

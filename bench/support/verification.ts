@@ -6,6 +6,7 @@ import jwt from 'jsonwebtoken';
 import { McpAuthModule, McpJwtStrategy } from 'nestjs-mcp-auth';
 import type { McpAuthOptions } from 'nestjs-mcp-auth';
 import { newSigningKey, signToken, startJwksServer } from '../../test/support/jwks-server.js';
+import { CACHED_LABEL, FRESH_CACHED_LABEL, UNCACHED_LABEL } from './verification-labels.js';
 
 /** Distinct tokens per method: the first half warms the JIT up, the second is measured. */
 const TOKENS = 6000;
@@ -46,9 +47,9 @@ export async function measureVerification(): Promise<Record<string, number>> {
     const repeated = tokens[0];
     await authenticate(cached, repeated);
     const methods: Record<string, Operation> = {
-      'McpJwtStrategy, fresh tokens, verified-token cache off': (token) => authenticate(uncached, token),
-      'McpJwtStrategy, fresh tokens, verified-token cache on': (token) => authenticate(cached, token),
-      'McpJwtStrategy, repeated token, verified-token cache on': () => authenticate(cached, repeated),
+      [UNCACHED_LABEL]: (token) => authenticate(uncached, token),
+      [FRESH_CACHED_LABEL]: (token) => authenticate(cached, token),
+      [CACHED_LABEL]: () => authenticate(cached, repeated),
       'jsonwebtoken.verify with a PEM string (jwks-rsa)': (token) => jwt.verify(token, pem, verifyOptions),
       'jsonwebtoken.verify with a cached KeyObject': (token) => jwt.verify(token, keyObject, verifyOptions),
       'bare RSA signature check (the floor)': (token) => {
