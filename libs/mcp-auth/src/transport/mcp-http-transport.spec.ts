@@ -20,14 +20,23 @@ const makeOurs: Make = ({ stateless }) =>
 const makeSdk: Make = ({ stateless }) =>
   new StreamableHTTPServerTransport({ sessionIdGenerator: stateless ? undefined : randomUUID, enableJsonResponse: true });
 
-function protocolServer(): McpServer {
+/** `slow` answers after 200 ms, or when `gate` opens if one is given. */
+function protocolServer(gate?: Promise<void>): McpServer {
   const server = new McpServer({ name: 'transport-spec', version: '1.0.0' });
   server.registerTool('echo', { inputSchema: { message: z.string() } }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
   server.registerTool('slow', { inputSchema: {} }, async () => {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await (gate ?? new Promise((resolve) => setTimeout(resolve, 200)));
     return { content: [{ type: 'text', text: 'late' }] };
   });
   return server;
+}
+
+/** Waits until `condition` holds, checking every 5 ms, for at most 5 s. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited >= 5_000) throw new Error('condition not met within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 /** A loopback HTTP server handing every request, with its parsed JSON body, to `handle`. */
@@ -213,7 +222,8 @@ describe('McpHttpTransport answers exactly as the SDK transport does', () => {
 
   it('forgets a request whose client left before the reply, so its id can be used again', async () => {
     const transport = new McpHttpTransport({ sessionIdGenerator: randomUUID, enableJsonResponse: true });
-    await protocolServer().connect(transport);
+    let open = () => undefined as void;
+    await protocolServer(new Promise<void>((resolve) => (open = resolve))).connect(transport);
     const http = await serve((req, res, body) => transport.handleRequest(req, res, body));
     try {
       const opened = await fetch(http.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(initialize) });
@@ -228,12 +238,13 @@ describe('McpHttpTransport answers exactly as the SDK transport does', () => {
         body: JSON.stringify(call(6, 'slow')),
         signal: gone.signal,
       }).catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await until(() => pending.size === 2);
       expect([...pending.keys()].sort()).toEqual([5, 6]);
       gone.abort();
       await left;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await until(() => pending.size === 1);
       expect([...pending.keys()]).toEqual([5]);
+      open();
       expect((await abandoned)?.body).toEqual({ jsonrpc: '2.0', id: 5, result: { content: [{ type: 'text', text: 'late' }] } });
       expect(pending.size).toBe(0);
       expect((await exchange(http.url, call(6, 'echo', { message: 'again' }), session)).body).toEqual({ jsonrpc: '2.0', id: 6, result: { content: [{ type: 'text', text: 'again' }] } });
