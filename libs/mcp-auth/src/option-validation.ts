@@ -16,3 +16,21 @@ export function requireUrl(option: string, value: unknown): string {
   }
   return value;
 }
+
+/** A whole number above 0, or `fallback` when not given (a fallback of 0 makes the option required). */
+export function positiveInteger(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined && fallback > 0) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new McpAuthConfigurationError(option, `must be a positive whole number (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+/** A whole number of milliseconds, 0 or more, or `fallback` when not given. */
+export function nonNegativeInteger(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new McpAuthConfigurationError(option, `must be a whole number of milliseconds, 0 or more (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}

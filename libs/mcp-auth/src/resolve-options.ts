@@ -6,7 +6,7 @@ import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import { resolveLimits } from './limits/resolve-limits.js';
 import { checkApiKeys } from './resolve-credentials.js';
 import type { JwksCacheOptions, JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
-import { requireUrl } from './option-validation.js';
+import { positiveInteger, requireUrl } from './option-validation.js';
 
 const ASYMMETRIC_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 const MAX_CLOCK_TOLERANCE_SECONDS = 60;
@@ -74,12 +74,12 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     claimsToScopes,
     validateUser: options.validateUser,
     challengeScopes: options.challengeScopes,
-    sessionIdleTimeoutMs: positive('sessionIdleTimeoutMs', options.sessionIdleTimeoutMs, 30 * 60_000),
-    maxRequestBodyBytes: positive('maxRequestBodyBytes', options.maxRequestBodyBytes, 1024 * 1024),
+    sessionIdleTimeoutMs: positiveInteger('sessionIdleTimeoutMs', options.sessionIdleTimeoutMs, 30 * 60_000),
+    maxRequestBodyBytes: positiveInteger('maxRequestBodyBytes', options.maxRequestBodyBytes, 1024 * 1024),
     jsonResponse: options.jsonResponse ?? true,
     ...limits,
     jwks: resolveJwksCache(options.jwks),
-    tokenCache: options.tokenCache === false ? false : { maxEntries: positive('tokenCache.maxEntries', options.tokenCache?.maxEntries, 10_000) },
+    tokenCache: options.tokenCache === false ? false : { maxEntries: positiveInteger('tokenCache.maxEntries', options.tokenCache?.maxEntries, 10_000) },
   };
 }
 
@@ -101,18 +101,12 @@ function checkPath(path: string): void {
 
 function resolveJwksCache(jwks: JwksCacheOptions | undefined): Required<JwksCacheOptions> {
   const resolved = {
-    cacheMaxAgeMs: positive('jwks.cacheMaxAgeMs', jwks?.cacheMaxAgeMs, JWKS_DEFAULTS.cacheMaxAgeMs),
-    cooldownMs: positive('jwks.cooldownMs', jwks?.cooldownMs, JWKS_DEFAULTS.cooldownMs),
-    timeoutMs: positive('jwks.timeoutMs', jwks?.timeoutMs, JWKS_DEFAULTS.timeoutMs),
+    cacheMaxAgeMs: positiveInteger('jwks.cacheMaxAgeMs', jwks?.cacheMaxAgeMs, JWKS_DEFAULTS.cacheMaxAgeMs),
+    cooldownMs: positiveInteger('jwks.cooldownMs', jwks?.cooldownMs, JWKS_DEFAULTS.cooldownMs),
+    timeoutMs: positiveInteger('jwks.timeoutMs', jwks?.timeoutMs, JWKS_DEFAULTS.timeoutMs),
   };
   if (resolved.cooldownMs > JWKS_DEFAULTS.cooldownMs) {
     throw new McpAuthConfigurationError('jwks.cooldownMs', `must be at most ${JWKS_DEFAULTS.cooldownMs} ms, so a rotated key is usable within that window`);
   }
   return resolved;
-}
-
-function positive(option: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new McpAuthConfigurationError(option, 'must be a positive number');
-  return value;
 }

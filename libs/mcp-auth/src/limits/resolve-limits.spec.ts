@@ -40,6 +40,10 @@ describe('limit options', () => {
     ['rateLimit.unauthenticatedPerIp.ttlMs', { rateLimit: { unauthenticatedPerIp: { limit: 3 } as never } }, /rateLimit\.unauthenticatedPerIp\.ttlMs/],
     ['rateLimit.storage', { rateLimit: { storage: {} as never } }, /rateLimit\.storage.*ThrottlerStorage/],
     ['auditSink', { auditSink: (() => undefined) as never }, /auditSink.*record\(event\)/],
+    ['bodyTimeoutMs', { bodyTimeoutMs: 0 }, /bodyTimeoutMs.*positive whole number/],
+    ['tokenCache.maxEntries', { tokenCache: { maxEntries: 2.5 } }, /tokenCache\.maxEntries.*positive whole number/],
+    ['maxRequestBodyBytes', { maxRequestBodyBytes: '1mb' as never }, /maxRequestBodyBytes.*positive whole number/],
+    ['jwks.timeoutMs', { jwks: { timeoutMs: 0.5 } }, /jwks\.timeoutMs.*positive whole number/],
   ])('refuses a bad %s at startup, naming it', async (_name, options, message) => {
     const attempt = resolveOptions({ ...base, ...options }, '/mcp');
     await expect(attempt).rejects.toBeInstanceOf(McpAuthConfigurationError);

@@ -1,5 +1,6 @@
 import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
 import type { McpAuthOptions } from '../mcp-auth.options.js';
+import { nonNegativeInteger, positiveInteger } from '../option-validation.js';
 import type { RateLimitWindow } from './rate-limit.options.js';
 
 /** Defaults of the resource limits, in one place for the docs and the tests. */
@@ -48,20 +49,4 @@ function window(option: string, value: RateLimitWindow | undefined): RateLimitWi
     throw new McpAuthConfigurationError(option, 'must be { limit, ttlMs }, e.g. { limit: 120, ttlMs: 60000 }');
   }
   return { limit: positiveInteger(`${option}.limit`, value.limit, 0), ttlMs: positiveInteger(`${option}.ttlMs`, value.ttlMs, 0) };
-}
-
-function positiveInteger(option: string, value: number | undefined, fallback: number): number {
-  if (value === undefined && fallback > 0) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new McpAuthConfigurationError(option, `must be a positive whole number (got ${JSON.stringify(value)})`);
-  }
-  return value;
-}
-
-function nonNegativeInteger(option: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new McpAuthConfigurationError(option, `must be a whole number of milliseconds, 0 or more (got ${JSON.stringify(value)})`);
-  }
-  return value;
 }
