@@ -38,7 +38,6 @@ describe('limits (example server, set by environment)', () => {
   it('answers a body that trickles in with 408 after MCP_BODY_TIMEOUT_MS, and closes the connection', async () => {
     const { hostname, port, pathname } = new URL(h.resourceUrl);
     const body = JSON.stringify(rpc.callTool('whoami'));
-    const started = Date.now();
     // Resolves only when the server closes the connection (an idle socket errors after 5 s instead).
     const answer = await new Promise<{ status: number; connection: string | undefined; text: string }>((resolve, reject) => {
       const socket = connect(Number(port), hostname, () => {
@@ -59,7 +58,6 @@ describe('limits (example server, set by environment)', () => {
     expect(answer.status).toBe(408);
     expect(answer.connection?.toLowerCase()).toBe('close');
     expect(JSON.parse(answer.text)).toEqual({ jsonrpc: '2.0', error: { code: -32000, message: 'Request Timeout: the body did not arrive within 500 ms' }, id: null });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
   });
 
   it('answers a header section over the limit with 431, before any token work', async () => {
