@@ -15,6 +15,7 @@ import { mcpHeaders, post, runLoad, toolCall } from './support/load.js';
 import type { BenchServer } from './support/processes.js';
 import { canPin, freePort, pinRunner, runMeasurement, startServer } from './support/processes.js';
 import { UNCACHED_LABEL } from './support/verification-labels.js';
+import { median } from './support/median.js';
 
 const ROUNDS = positiveInteger('BENCH_ROUNDS', 3);
 const SECONDS = positiveInteger('BENCH_SECONDS', 8);
@@ -306,11 +307,6 @@ async function sessionMemory(key: TestSigningKey): Promise<void> {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 function positiveInteger(name: string, fallback: number): number {
   const value = process.env[name];

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
-import { request as httpRequest } from 'node:http';
 import { openSession, parseChallenge, post, rpc, startHarness } from './support/harness.js';
+import { nodePost } from './support/node-post.js';
 import type { Harness } from './support/harness.js';
 
 /**
@@ -21,28 +21,6 @@ const hostHeader = fc.oneof(
   fc.tuple(fc.domain(), fc.integer({ min: 0, max: 200_000 })).map(([name, port]) => `${name}:${port}`),
   fc.constantFrom('[::1]:8080', '[::1', 'a b', 'EXAMPLE.com', 'x:', ':80', '..', '127.0.0.1:65535', 'host\\path', 'user@host'),
 );
-
-/**
- * A POST with Node's HTTP client, which sends the Host header it is given (fetch sets
- * its own); resolves with the status and body.
- */
-function postWithHost(url: string, host: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(url, {
-      method: 'POST',
-      headers: { host, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-      timeout: 5_000,
-    });
-    request.on('response', async (response) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of response) chunks.push(chunk as Buffer);
-      resolve({ status: response.statusCode!, body: Buffer.concat(chunks).toString('utf8') });
-    });
-    request.on('timeout', () => request.destroy(new Error('timed out')));
-    request.on('error', reject);
-    request.end(JSON.stringify(body));
-  });
-}
 
 describe('fuzzing hostile input against the example server', () => {
   let h: Harness;
@@ -253,10 +231,16 @@ describe.each([
     const seen = new Set<number>();
     await fc.assert(
       fc.asyncProperty(hostHeader, async (host) => {
-        const answer = await postWithHost(h.resourceUrl, host, rpc.callTool('whoami'), { authorization: `Bearer ${reader}`, ...session });
+        const answer = await nodePost(h.resourceUrl, JSON.stringify(rpc.callTool('whoami')), {
+          host,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${reader}`,
+          ...session,
+        });
         seen.add(answer.status);
         expect([200, 400]).toContain(answer.status);
-        if (answer.status === 200) expect(JSON.parse(answer.body).result.structuredContent.sub).toBe('demo-reader');
+        if (answer.status === 200) expect(JSON.parse(answer.text).result.structuredContent.sub).toBe('demo-reader');
       }),
       runs(120),
     );

@@ -1,7 +1,7 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { connect } from 'node:net';
 import { SignJWT } from 'jose';
-import { openSession, parseChallenge, post, rpc, startHarness } from './support/harness.js';
+import { parseChallenge, post, postInMode, rpc, startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 
 /**
@@ -9,8 +9,8 @@ import type { Harness } from './support/harness.js';
  * asserted on the wire against the example server and a real identity provider on loopback.
  */
 describe.each([
-  { mode: 'session', stateless: 'false' },
-  { mode: 'stateless', stateless: 'true' },
+  { mode: 'session', stateless: 'false' } as const,
+  { mode: 'stateless', stateless: 'true' } as const,
 ])('HTTP behaviour ($mode mode)', ({ mode, stateless }) => {
   let h: Harness;
   let reader: string;
@@ -24,10 +24,8 @@ describe.each([
   afterAll(() => h?.close());
 
   /** Sends a request the way a client in this mode would: with a session when the server keeps them. */
-  async function call(token: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-    if (mode === 'stateless') return post(h.resourceUrl, body, { token, headers });
-    const sessionId = await openSession(h.resourceUrl, token);
-    return post(h.resourceUrl, body, { token, headers: { 'mcp-session-id': sessionId, ...headers } });
+  function call(token: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    return postInMode(mode, h.resourceUrl, token, body, headers);
   }
 
   describe('1. protected resource metadata', () => {

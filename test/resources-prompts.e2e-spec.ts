@@ -1,12 +1,12 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectMcpClient } from 'nestjs-mcp-auth/testing';
-import { openSession, parseChallenge, post, rpc, startHarness } from './support/harness.js';
+import { parseChallenge, postInMode, rpc, startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 
 /** Resources and prompts: listed, read and refused per scope, through the example app and the SDK client, in both modes. */
 describe.each([
-  { mode: 'stateless', stateless: 'true' },
-  { mode: 'session', stateless: 'false' },
+  { mode: 'stateless', stateless: 'true' } as const,
+  { mode: 'session', stateless: 'false' } as const,
 ])('resources and prompts ($mode mode)', ({ mode, stateless }) => {
   let h: Harness;
   const clients: Client[] = [];
@@ -26,9 +26,8 @@ describe.each([
   }
 
   /** A raw request, on a session of its own when the server keeps sessions. */
-  async function send(token: string, body: unknown): Promise<Response> {
-    if (mode === 'stateless') return post(h.resourceUrl, body, { token });
-    return post(h.resourceUrl, body, { token, headers: { 'mcp-session-id': await openSession(h.resourceUrl, token) } });
+  function send(token: string, body: unknown): Promise<Response> {
+    return postInMode(mode, h.resourceUrl, token, body);
   }
 
   async function expectStepUp(token: string, body: unknown, scope: string, description: RegExp): Promise<void> {

@@ -7,6 +7,7 @@ import { McpAuthModule, McpJwtStrategy } from 'nestjs-mcp-auth';
 import type { McpAuthOptions } from 'nestjs-mcp-auth';
 import { newSigningKey, signToken, startJwksServer } from '../../test/support/jwks-server.js';
 import { CACHED_LABEL, FRESH_CACHED_LABEL, UNCACHED_LABEL } from './verification-labels.js';
+import { median } from './median.js';
 
 /** Distinct tokens per method: the first half warms the JIT up, the second is measured. */
 const TOKENS = 6000;
@@ -94,9 +95,4 @@ async function time(inputs: string[], operation: Operation): Promise<number[]> {
     samples.push(Number(process.hrtime.bigint() - start) / 1000);
   }
   return samples;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }

@@ -173,6 +173,21 @@ export async function openSession(url: string, token: string): Promise<string> {
   return sessionId;
 }
 
+/**
+ * Sends a request the way a client in `mode` would: on a fresh session of its own when
+ * the server keeps sessions.
+ */
+export async function postInMode(
+  mode: 'stateless' | 'session',
+  url: string,
+  token: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  if (mode === 'stateless') return post(url, body, { token, headers });
+  return post(url, body, { token, headers: { 'mcp-session-id': await openSession(url, token), ...headers } });
+}
+
 /** Parses the parameters of a `WWW-Authenticate: Bearer ...` header. */
 export function parseChallenge(header: string | null): { scheme: string; params: Record<string, string> } {
   if (!header) throw new Error('no WWW-Authenticate header');

@@ -1,10 +1,11 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { nodePost } from '../../../../test/support/node-post.js';
 import { McpHttpTransport } from './mcp-http-transport.js';
 
 /** The transport an endpoint under test hands each request to. */
@@ -90,30 +91,16 @@ interface Exchange {
   body: unknown;
 }
 
-/** One POST with Node's client, which sends any Host header it is given (fetch replaces it). */
-function exchange(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Exchange> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-      timeout: 5_000,
-    });
-    request.on('response', async (response) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of response) chunks.push(chunk as Buffer);
-      const text = Buffer.concat(chunks).toString('utf8');
-      let parsed: unknown = null;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        parsed = text; // @hono/node-server answers a bad Host in plain text
-      }
-      resolve({ status: response.statusCode!, contentType: response.headers['content-type'] ?? null, hasSession: 'mcp-session-id' in response.headers, body: parsed });
-    });
-    request.on('timeout', () => request.destroy(new Error('timed out')));
-    request.on('error', reject);
-    request.end(JSON.stringify(body));
-  });
+/** One POST with Node's client (fetch would replace a Host header given to it). */
+async function exchange(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Exchange> {
+  const response = await nodePost(url, JSON.stringify(body), { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers });
+  let parsed: unknown = null;
+  try {
+    parsed = response.text ? JSON.parse(response.text) : null;
+  } catch {
+    parsed = response.text; // @hono/node-server answers a bad Host in plain text
+  }
+  return { status: response.status, contentType: response.headers['content-type'] ?? null, hasSession: 'mcp-session-id' in response.headers, body: parsed };
 }
 
 const call = (id: number | string, name: string, args: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });

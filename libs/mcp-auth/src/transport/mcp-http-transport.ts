@@ -51,9 +51,9 @@ export class McpHttpTransport implements Transport {
 
   /** Answers one HTTP request of the MCP endpoint (`body`: the parsed JSON of a POST). */
   async handleRequest(req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse, body?: unknown): Promise<void> {
-    const messages = req.method === 'POST' ? this.directMessages(req, body) : undefined;
-    if (!messages) return this.sdkTransport().handleRequest(req, res, body);
-    const ids = messages.filter(isRequest).map((request) => request.id);
+    const direct = req.method === 'POST' ? this.directMessages(req, body) : undefined;
+    if (!direct) return this.sdkTransport().handleRequest(req, res, body);
+    const { messages, ids } = direct;
     const post: PendingPost = { res, ids, replies: new Map() };
     for (const id of ids) this.pending.set(id, post);
     // A session outlives its requests: forget one whose client left before its replies (a cancelled request gets none).
@@ -97,8 +97,8 @@ export class McpHttpTransport implements Transport {
     else this.onclose?.();
   }
 
-  /** The messages of a POST the direct path answers, or undefined to leave it to the SDK transport. */
-  private directMessages(req: IncomingMessage, body: unknown): JSONRPCMessage[] | undefined {
+  /** The messages of a POST the direct path answers and its request ids, or undefined to leave it to the SDK transport. */
+  private directMessages(req: IncomingMessage, body: unknown): { messages: JSONRPCMessage[]; ids: RequestId[] } | undefined {
     if (this.closed || this.options.enableJsonResponse !== true) return undefined;
     // An unusual Host or target: the SDK's request conversion decides (it answers 400 to a bad one).
     if (!isSimpleHost(req.headers.host) || !req.url?.startsWith('/') || req.url.includes('\\')) return undefined;
@@ -119,11 +119,10 @@ export class McpHttpTransport implements Transport {
       if (!parsed.success || ('method' in parsed.data && parsed.data.method === 'initialize')) return undefined;
       messages.push(parsed.data);
     }
-    const requests = messages.filter(isRequest);
-    // Only notifications or responses (202), or a request id already waiting: the SDK's behaviour applies.
-    if (requests.length === 0 || requests.some((request) => this.pending.has(request.id))) return undefined;
-    if (new Set(requests.map((request) => request.id)).size !== requests.length) return undefined;
-    return messages;
+    const ids = messages.filter(isRequest).map((request) => request.id);
+    // Only notifications or responses (202), a request id already waiting, or one repeated: the SDK's behaviour applies.
+    if (ids.length === 0 || ids.some((id) => this.pending.has(id)) || new Set(ids).size !== ids.length) return undefined;
+    return { messages, ids };
   }
 
   private reply({ res, ids, replies }: PendingPost): void {

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { McpPrincipal } from '../principal.js';
 import { RecentlyUsedMap } from '../recently-used-map.js';
+import { tokenDigest } from '../token-digest.js';
 import type { TokenRejection } from '../token-rejection.js';
 
 /** How long a refusal from the introspection endpoint is remembered, at most, in seconds. */
@@ -32,7 +32,7 @@ export class IntrospectionCache {
 
   get(token: string): McpPrincipal | TokenRejection | undefined {
     if (this.maxSeconds <= 0) return undefined;
-    const key = keyOf(token);
+    const key = tokenDigest(token);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.until <= this.now()) {
@@ -59,10 +59,6 @@ export class IntrospectionCache {
 
   private remember(token: string, verdict: McpPrincipal | TokenRejection, forMs: number): void {
     if (this.maxSeconds <= 0 || forMs <= 0) return;
-    this.entries.set(keyOf(token), { verdict, until: this.now() + forMs });
+    this.entries.set(tokenDigest(token), { verdict, until: this.now() + forMs });
   }
-}
-
-function keyOf(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url');
 }

@@ -1,6 +1,6 @@
-import { hash } from 'node:crypto';
 import type { JwtKeyHeader } from '../jwt-header.js';
 import { RecentlyUsedMap } from '../recently-used-map.js';
+import { tokenDigest } from '../token-digest.js';
 import type { JwtClaims } from '../principal.js';
 import type { JwksKeyStore } from './jwks-key-store.js';
 
@@ -102,7 +102,7 @@ export class VerifiedTokenCache<T> {
 
   private digest(token: string): string {
     if (this.lastDigest?.token === token) return this.lastDigest.id;
-    const id = hash('sha256', token, 'base64url');
+    const id = tokenDigest(token);
     this.lastDigest = { token, id };
     return id;
   }

@@ -1,0 +1,20 @@
+import { request } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * A POST with Node's HTTP client, which sends any `Host` header it is given (fetch sets its
+ * own). Resolves with the status, headers and body text; bounded at 5 s.
+ */
+export function nodePost(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method: 'POST', headers, timeout: 5_000 });
+    outgoing.on('response', async (response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+      resolve({ status: response.statusCode!, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') });
+    });
+    outgoing.on('timeout', () => outgoing.destroy(new Error('no answer within 5 s')));
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
