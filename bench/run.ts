@@ -20,12 +20,17 @@ import { median } from './support/median.js';
 const ROUNDS = positiveInteger('BENCH_ROUNDS', 3);
 const SECONDS = positiveInteger('BENCH_SECONDS', 8);
 const CONNECTIONS = positiveInteger('BENCH_CONNECTIONS', 10);
-const SESSION_COUNTS = (process.env.BENCH_SESSIONS ?? '1000,10000').split(',').map(Number).filter((n) => n > 0);
+const SESSION_COUNTS = (process.env.BENCH_SESSIONS ?? '1000,10000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const ISSUER = 'https://idp.bench.invalid/realms/bench';
 /** Every JWKS endpoint a server under test was given, to count fetches over the whole run. */
 const jwksEndpoints: JwksServer[] = [];
 /** The figures the targets are read from, filled in as the phases run. */
-const figures: Partial<Record<'stateless' | 'statelessP99' | 'sessions' | 'tools500' | 'sessionKb' | 'uncachedMicros' | 'fetchesPerKey', number>> = {};
+const figures: Partial<
+  Record<'stateless' | 'statelessP99' | 'sessions' | 'tools500' | 'sessionKb' | 'uncachedMicros' | 'fetchesPerKey', number>
+> = {};
 
 /** One server under test: how to load it, and how to tell a right answer. */
 interface Target {
@@ -42,8 +47,10 @@ async function main(): Promise<void> {
   pinRunner();
   const started = Date.now();
   const key = newSigningKey('RSA');
-  console.log(`nestjs-mcp-auth benchmark: node ${process.version}, ${ROUNDS} rounds x ${SECONDS} s, ${CONNECTIONS} connections, ` +
-    `servers ${canPin ? 'pinned to core 1 (taskset), load on core 0' : 'NOT pinned (no taskset)'}`);
+  console.log(
+    `nestjs-mcp-auth benchmark: node ${process.version}, ${ROUNDS} rounds x ${SECONDS} s, ${CONNECTIONS} connections, ` +
+      `servers ${canPin ? 'pinned to core 1 (taskset), load on core 0' : 'NOT pinned (no taskset)'}`,
+  );
 
   const targets = [await baselineTarget(), await exampleTarget(key, 'stateless'), await exampleTarget(key, 'sessions')];
   try {
@@ -77,8 +84,10 @@ async function main(): Promise<void> {
   figures.uncachedMicros = verification[UNCACHED_LABEL];
   const fetches = jwksEndpoints.reduce((sum, jwks) => sum + jwks.requests, 0);
   figures.fetchesPerKey = fetches / jwksEndpoints.length;
-  console.log(`\nJWKS fetches during the run: ${fetches} by ${jwksEndpoints.length} authenticated servers, one signing key each ` +
-    `(${figures.fetchesPerKey.toFixed(2)} per key per server)`);
+  console.log(
+    `\nJWKS fetches during the run: ${fetches} by ${jwksEndpoints.length} authenticated servers, one signing key each ` +
+      `(${figures.fetchesPerKey.toFixed(2)} per key per server)`,
+  );
   printTargets();
   console.log(`Total time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
@@ -182,7 +191,9 @@ function load(target: Target, seconds: number): Promise<LoadResult> {
 function printRound(round: number, targets: Target[], results: LoadResult[]): void {
   const baseline = results[0];
   console.log(`\nRound ${round}`);
-  console.log(`  ${'server'.padEnd(38)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'vs (a)'.padStart(7)} ${'failures'.padStart(9)}`);
+  console.log(
+    `  ${'server'.padEnd(38)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'vs (a)'.padStart(7)} ${'failures'.padStart(9)}`,
+  );
   targets.forEach((target, i) => {
     const r = results[i];
     console.log(
@@ -223,7 +234,9 @@ function printTargets(): void {
   ];
   console.log('\nTargets (this run; figures, not assertions)');
   for (const [label, value, format, met] of rows) {
-    console.log(`  ${label.padEnd(52)} ${value === undefined ? 'not measured' : `${format(value).padStart(14)}  ${met(value) ? 'met' : 'MISSED'}`}`);
+    console.log(
+      `  ${label.padEnd(52)} ${value === undefined ? 'not measured' : `${format(value).padStart(14)}  ${met(value) ? 'met' : 'MISSED'}`}`,
+    );
   }
 }
 
@@ -258,7 +271,9 @@ async function toolScaling(key: TestSigningKey): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const [i, target] of targets.entries()) rows[i].push(await load(target, seconds));
     }
-    console.log(`\nStateless tools/call of "echo" by tool count, and without the verified-token cache (same token throughout, ${rounds} alternating rounds x ${seconds} s; median of the per-round ratios)`);
+    console.log(
+      `\nStateless tools/call of "echo" by tool count, and without the verified-token cache (same token throughout, ${rounds} alternating rounds x ${seconds} s; median of the per-round ratios)`,
+    );
     targets.forEach((target, i) => {
       const rps = median(rows[i].map((r) => r.requestsPerSecond));
       const ratios = rows[i].map((r, round) => r.requestsPerSecond / rows[0][round].requestsPerSecond);
@@ -280,7 +295,10 @@ async function toolScaling(key: TestSigningKey): Promise<void> {
 /** Memory per idle session: heap (after full GC) and RSS growth, divided by the number of open sessions. */
 async function sessionMemory(key: TestSigningKey): Promise<void> {
   // The session limits (10,000 in total, 100 per subject by default) are raised for this measurement only.
-  const limits = { MCP_MAX_SESSIONS: String(Math.max(...SESSION_COUNTS) + 1_000), MCP_MAX_SESSIONS_PER_SUBJECT: String(Math.max(...SESSION_COUNTS)) };
+  const limits = {
+    MCP_MAX_SESSIONS: String(Math.max(...SESSION_COUNTS) + 1_000),
+    MCP_MAX_SESSIONS_PER_SUBJECT: String(Math.max(...SESSION_COUNTS)),
+  };
   const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, { MCP_STATELESS: 'false', ...limits });
   try {
     // Sessions belong to subjects; spread them over several, as real traffic would be.
@@ -306,7 +324,6 @@ async function sessionMemory(key: TestSigningKey): Promise<void> {
     await jwks.close();
   }
 }
-
 
 function positiveInteger(name: string, fallback: number): number {
   const value = process.env[name];

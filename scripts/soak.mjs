@@ -31,13 +31,22 @@ function freePort() {
 
 const port = await freePort();
 const resourceUrl = `http://127.0.0.1:${port}/mcp`;
-const app = await bootstrap({ ...process.env, PORT: String(port), HOST: '127.0.0.1', MCP_RESOURCE_URL: resourceUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+const app = await bootstrap({
+  ...process.env,
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  MCP_RESOURCE_URL: resourceUrl,
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+});
 
 async function token(clientId) {
   const client = DEMO_CLIENTS.find((c) => c.clientId === clientId);
   const response = await fetch(`${app.issuer}/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams({ grant_type: 'client_credentials', scope: client.scopes.join(' '), resource: resourceUrl }),
   });
   const json = await response.json();
@@ -82,7 +91,9 @@ async function client(index, deadline) {
   let sessionId = await openSession(tokens.reader);
   for (let turn = 0; Date.now() < deadline && served < MAX_REQUESTS; turn++) {
     switch ((turn + index) % 8) {
-      case 0: case 1: case 2:
+      case 0:
+      case 1:
+      case 2:
         await send('POST', tokens.reader, { body: rpc('tools/call', { name: 'list_products', arguments: {} }), sessionId });
         break;
       case 3:
@@ -128,7 +139,12 @@ await app.close();
 
 console.log(`soak: ${seconds} s, ${clients} clients, endpoint ${resourceUrl}`);
 console.log(`requests served: ${served} (${Math.round(served / elapsed)}/s), client-side failures: ${failures}`);
-console.log(`answers by status: ${[...counts.entries()].sort(([a], [b]) => a - b).map(([status, n]) => `${status}: ${n}`).join(', ')}`);
+console.log(
+  `answers by status: ${[...counts.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([status, n]) => `${status}: ${n}`)
+    .join(', ')}`,
+);
 console.log(`memory at start: rss ${mb(before.rss)}, heap ${mb(before.heapUsed)}`);
 console.log(`memory at end:   rss ${mb(after.rss)}, heap ${mb(after.heapUsed)} (heap change ${mb(after.heapUsed - before.heapUsed)})`);
 const errors = [...counts.keys()].filter((status) => status >= 500);

@@ -28,18 +28,28 @@ export function identityProviderOf(config: ExampleConfig, devIssuer?: string): M
  * a shared-secret issuer for hs256, the provider with introspection for opaque tokens.
  * `introspectionClient` comes from configuration or the embedded provider.
  */
-export function issuersOf(config: ExampleConfig, devIssuer?: string, introspectionClient?: { clientId: string; clientSecret: string }): McpIssuerOptions[] {
+export function issuersOf(
+  config: ExampleConfig,
+  devIssuer?: string,
+  introspectionClient?: { clientId: string; clientSecret: string },
+): McpIssuerOptions[] {
   switch (config.mode) {
     case 'api-keys':
       return [];
     case 'hs256':
       // jwksUri is passed on so that the library refuses it: one issuer, one kind of key.
-      return [{ issuer: config.issuer!, audience: config.audience, jwksUri: config.jwksUri, sharedSecret: config.hs256Secret, ...atJwt(config) }];
+      return [
+        { issuer: config.issuer!, audience: config.audience, jwksUri: config.jwksUri, sharedSecret: config.hs256Secret, ...atJwt(config) },
+      ];
     case 'introspection':
       return [
         {
           ...identityProviderOf(config, devIssuer),
-          introspection: { ...introspectionClient!, endpoint: config.introspection?.endpoint, cacheMaxSeconds: config.introspection?.cacheMaxSeconds },
+          introspection: {
+            ...introspectionClient!,
+            endpoint: config.introspection?.endpoint,
+            cacheMaxSeconds: config.introspection?.cacheMaxSeconds,
+          },
         },
       ];
     case 'jwks':
@@ -92,7 +102,9 @@ function limitOptions(limits: ExampleLimits): Partial<McpAuthOptions> {
   if (rateLimitPerMinute !== undefined || unauthenticatedLimitPerMinute !== undefined) {
     options.rateLimit = {
       ...(rateLimitPerMinute !== undefined ? { perPrincipal: { limit: rateLimitPerMinute, ttlMs: 60_000 } } : {}),
-      ...(unauthenticatedLimitPerMinute !== undefined ? { unauthenticatedPerIp: { limit: unauthenticatedLimitPerMinute, ttlMs: 60_000 } } : {}),
+      ...(unauthenticatedLimitPerMinute !== undefined
+        ? { unauthenticatedPerIp: { limit: unauthenticatedLimitPerMinute, ttlMs: 60_000 } }
+        : {}),
     };
   }
   return options;

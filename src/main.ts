@@ -12,11 +12,12 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
   // API keys and shared secrets need no identity provider; the others get the embedded one unless one is configured.
   const needsIdp = config.mode === 'jwks' || config.mode === 'introspection';
   const devIdp = needsIdp && config.idp === 'oidc' && !config.issuer ? await startEmbeddedIdentityProvider(config) : undefined;
-  const introspectionClient = config.mode !== 'introspection'
-    ? undefined
-    : devIdp
-      ? (await import('./dev-identity-provider/demo-clients.js')).DEV_RESOURCE_SERVER
-      : { clientId: config.introspection!.clientId!, clientSecret: config.introspection!.clientSecret! };
+  const introspectionClient =
+    config.mode !== 'introspection'
+      ? undefined
+      : devIdp
+        ? (await import('./dev-identity-provider/demo-clients.js')).DEV_RESOURCE_SERVER
+        : { clientId: config.introspection!.clientId!, clientSecret: config.introspection!.clientSecret! };
   try {
     const issuers = issuersOf(config, devIdp?.issuer, introspectionClient);
     const issuer = issuers.length > 0 ? [issuers[0].authorizationServers ?? issuers[0].issuer].flat()[0] : undefined;
@@ -24,14 +25,20 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
     // The MCP endpoint reads its own body (size limit, JSON-RPC parse errors), hence bodyParser: false.
     // Known users are required by default only where the example knows them: the embedded provider's demo users.
     const requireKnownUsers = config.requireKnownUsers ?? devIdp !== undefined;
-    const app = await NestFactory.create(AppModule.register({ ...config, requireKnownUsers }, issuers), { bodyParser: false, abortOnError: false, logger: false });
+    const app = await NestFactory.create(AppModule.register({ ...config, requireKnownUsers }, issuers), {
+      bodyParser: false,
+      abortOnError: false,
+      logger: false,
+    });
     app.enableShutdownHooks();
     await app.listen(config.port, config.host);
     // Colours only on a terminal: escape codes do not belong in log files, and colouring
     // costs ConsoleLogger about 5 µs per line (every allowed call writes an audit line).
     app.useLogger(new ConsoleLogger({ logLevels: config.logLevels, colors: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
     const address = app.getHttpServer().address() as { port: number };
-    new Logger('Example').log(`MCP server listening on http://${config.host}:${address.port}${new URL(config.resourceUrl).pathname} (resource ${config.resourceUrl}, mode ${config.mode}${issuer ? `, issuer ${issuer}` : ''})`);
+    new Logger('Example').log(
+      `MCP server listening on http://${config.host}:${address.port}${new URL(config.resourceUrl).pathname} (resource ${config.resourceUrl}, mode ${config.mode}${issuer ? `, issuer ${issuer}` : ''})`,
+    );
     if (devIdp) printDevInstructions(config, devIdp);
     return {
       url: `http://${config.host}:${address.port}`,
@@ -79,7 +86,9 @@ function printDevInstructions(config: ExampleConfig, idp: DevIdentityProvider): 
     `  TOKEN=$(${tokenCommand('demo-admin', 'demo-admin-secret', ['User.Read', 'User.Write', 'Admin.Write'])} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
   ];
   if (config.stateless) {
-    lines.push(`  curl -s ${url} ${mcpHeaders} -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'`);
+    lines.push(
+      `  curl -s ${url} ${mcpHeaders} -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'`,
+    );
   } else {
     lines.push(
       `  SESSION=$(curl -s -D - -o /dev/null ${url} ${mcpHeaders} -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}' | awk -F': ' 'tolower($1)=="mcp-session-id" {print $2}' | tr -d '\\r')`,

@@ -24,7 +24,12 @@ describe('API keys (MCP_AUTH_MODE=api-keys)', () => {
 
   beforeAll(async () => {
     writeFileSync(file, JSON.stringify([entries.reader, entries.writer, entries.stranger]));
-    example = await startExample(() => ({ MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'true', MCP_AUTH_MODE: 'api-keys', MCP_API_KEYS_FILE: file, MCP_STATELESS: 'true' }));
+    example = await startExample(() => ({
+      MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'true',
+      MCP_AUTH_MODE: 'api-keys',
+      MCP_API_KEYS_FILE: file,
+      MCP_STATELESS: 'true',
+    }));
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));
@@ -44,13 +49,17 @@ describe('API keys (MCP_AUTH_MODE=api-keys)', () => {
     expect(entries.reader.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
-  it('lists and calls what the key\'s scopes allow, as the key\'s principal', async () => {
+  it("lists and calls what the key's scopes allow, as the key's principal", async () => {
     const client = await connect(readerKey);
     expect(await toolNames(client)).toEqual(['list_products', 'whoami']);
-    expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} }))).toEqual({ sub: 'demo-reader', clientId: 'reporting-job', scopes: ['User.Read'] });
+    expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} }))).toEqual({
+      sub: 'demo-reader',
+      clientId: 'reporting-job',
+      scopes: ['User.Read'],
+    });
   });
 
-  it('refuses a tool outside the key\'s scopes with the same 403 step-up challenge as for tokens', async () => {
+  it("refuses a tool outside the key's scopes with the same 403 step-up challenge as for tokens", async () => {
     const client = await connect(readerKey);
     await expect(client.callTool({ name: 'create_product', arguments: { name: 'Desk', price: 100 } })).rejects.toMatchObject({ code: 403 });
     const response = await post(example.resourceUrl, rpc.callTool('create_product', { name: 'Desk', price: 100 }), { token: readerKey });
@@ -75,7 +84,10 @@ describe('API keys (MCP_AUTH_MODE=api-keys)', () => {
     const response = await post(example.resourceUrl, rpc.initialize(), { token: wrong });
     expect(response.status).toBe(401);
     const header = response.headers.get('www-authenticate')!;
-    expect(parseChallenge(header).params).toMatchObject({ error: 'invalid_token', error_description: 'The API key is not known to this server' });
+    expect(parseChallenge(header).params).toMatchObject({
+      error: 'invalid_token',
+      error_description: 'The API key is not known to this server',
+    });
     expect(header + (await response.text())).not.toContain(wrong);
   });
 
@@ -83,7 +95,9 @@ describe('API keys (MCP_AUTH_MODE=api-keys)', () => {
     const jwtLike = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from('{"sub":"demo-admin"}').toString('base64url')}.c2lnbmF0dXJl`;
     const response = await post(example.resourceUrl, rpc.initialize(), { token: jwtLike });
     expect(response.status).toBe(401);
-    expect(parseChallenge(response.headers.get('www-authenticate')).params.error_description).toBe('The API key is not known to this server');
+    expect(parseChallenge(response.headers.get('www-authenticate')).params.error_description).toBe(
+      'The API key is not known to this server',
+    );
   });
 
   it('refuses a valid key whose subject is not a known user with 403', async () => {

@@ -20,7 +20,7 @@ describe.each<{ required: boolean; env: Record<string, string> }>([
     return { status: response.status, challenge: challenge ? parseChallenge(challenge).params : {} };
   }
 
-  it('accepts the identity provider\'s own access tokens (typ at+jwt), and the media-type spelling', async () => {
+  it("accepts the identity provider's own access tokens (typ at+jwt), and the media-type spelling", async () => {
     expect((await whoami(await h.token('demo-reader'))).status).toBe(200);
     expect((await whoami(await h.forge(h.claims(), { typ: 'application/AT+JWT' }))).status).toBe(200);
   });
@@ -33,7 +33,11 @@ describe.each<{ required: boolean; env: Record<string, string> }>([
         continue;
       }
       expect(answer.status).toBe(401);
-      expect(answer.challenge).toMatchObject({ error: 'invalid_token', error_description: expect.stringContaining('typ "at+jwt"'), resource_metadata: h.metadataUrl });
+      expect(answer.challenge).toMatchObject({
+        error: 'invalid_token',
+        error_description: expect.stringContaining('typ "at+jwt"'),
+        resource_metadata: h.metadataUrl,
+      });
     }
   });
 });

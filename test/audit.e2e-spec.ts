@@ -39,7 +39,9 @@ describe('audit trail', () => {
   it('records a request without a token as denied: missing_token, with the address and nothing about the caller', async () => {
     const { response, events: recorded } = await eventsOf(() => post(h.resourceUrl, rpc.listTools()));
     expect(response.status).toBe(401);
-    expect(recorded).toEqual([{ time: expect.stringMatching(ISO_TIME), action: 'authenticate', outcome: 'denied', reason: 'missing_token', ip: '127.0.0.1' }]);
+    expect(recorded).toEqual([
+      { time: expect.stringMatching(ISO_TIME), action: 'authenticate', outcome: 'denied', reason: 'missing_token', ip: '127.0.0.1' },
+    ]);
   });
 
   it('records a refused token with its rejection code (expired, wrong_audience, malformed, invalid_request)', async () => {
@@ -53,16 +55,24 @@ describe('audit trail', () => {
       tokens.push(token);
       const { response, events: recorded } = await eventsOf(() => post(h.resourceUrl, rpc.initialize(), { token }));
       expect(response.status).toBe(401);
-      expect(recorded).toEqual([{ time: expect.stringMatching(ISO_TIME), action: 'authenticate', outcome: 'denied', reason, ip: '127.0.0.1' }]);
+      expect(recorded).toEqual([
+        { time: expect.stringMatching(ISO_TIME), action: 'authenticate', outcome: 'denied', reason, ip: '127.0.0.1' },
+      ]);
     }
-    const { response, events: recorded } = await eventsOf(() => post(h.resourceUrl, rpc.initialize(), { headers: { authorization: 'Basic abc' } }));
+    const { response, events: recorded } = await eventsOf(() =>
+      post(h.resourceUrl, rpc.initialize(), { headers: { authorization: 'Basic abc' } }),
+    );
     expect(response.status).toBe(400);
-    expect(recorded).toEqual([{ time: expect.stringMatching(ISO_TIME), action: 'authenticate', outcome: 'denied', reason: 'invalid_request', ip: '127.0.0.1' }]);
+    expect(recorded).toEqual([
+      { time: expect.stringMatching(ISO_TIME), action: 'authenticate', outcome: 'denied', reason: 'invalid_request', ip: '127.0.0.1' },
+    ]);
   });
 
   it('records a listing with the tools the caller was shown', async () => {
     const sessionId = await openSession(h.resourceUrl, reader);
-    const { response, events: recorded } = await eventsOf(() => post(h.resourceUrl, rpc.listTools(), { token: reader, headers: { 'mcp-session-id': sessionId } }));
+    const { response, events: recorded } = await eventsOf(() =>
+      post(h.resourceUrl, rpc.listTools(), { token: reader, headers: { 'mcp-session-id': sessionId } }),
+    );
     expect(response.status).toBe(200);
     expect(recorded).toEqual([
       {
@@ -84,7 +94,16 @@ describe('audit trail', () => {
     const allowed = await eventsOf(() => post(h.resourceUrl, rpc.callTool('list_products'), { token: reader, headers }));
     expect(allowed.response.status).toBe(200);
     expect(allowed.events).toEqual([
-      { time: expect.stringMatching(ISO_TIME), action: 'tools/call', outcome: 'allowed', issuer: h.idp.issuer, subject: 'demo-reader', client: 'demo-reader', tool: 'list_products', sessionId },
+      {
+        time: expect.stringMatching(ISO_TIME),
+        action: 'tools/call',
+        outcome: 'allowed',
+        issuer: h.idp.issuer,
+        subject: 'demo-reader',
+        client: 'demo-reader',
+        tool: 'list_products',
+        sessionId,
+      },
     ]);
 
     const denied = await eventsOf(() => post(h.resourceUrl, rpc.callTool('delete_product', { id: 1 }), { token: reader, headers }));
@@ -107,7 +126,9 @@ describe('audit trail', () => {
   it('records each call of a batch on its own: the permitted one allowed, the forbidden one denied', async () => {
     const sessionId = await openSession(h.resourceUrl, reader);
     const batch = [rpc.callTool('list_products', {}, 10), rpc.callTool('delete_product', { id: 1 }, 11)];
-    const { response, events: recorded } = await eventsOf(() => post(h.resourceUrl, batch, { token: reader, headers: { 'mcp-session-id': sessionId } }));
+    const { response, events: recorded } = await eventsOf(() =>
+      post(h.resourceUrl, batch, { token: reader, headers: { 'mcp-session-id': sessionId } }),
+    );
     expect(response.status).toBe(200);
     const who = { issuer: h.idp.issuer, subject: 'demo-reader', client: 'demo-reader' };
     expect(recorded).toEqual(
@@ -130,7 +151,9 @@ describe('audit trail', () => {
 
   it("records another subject's attempt on a session as denied: session_not_owned", async () => {
     const sessionId = await openSession(h.resourceUrl, reader);
-    const { response, events: recorded } = await eventsOf(() => post(h.resourceUrl, rpc.listTools(), { token: admin, headers: { 'mcp-session-id': sessionId } }));
+    const { response, events: recorded } = await eventsOf(() =>
+      post(h.resourceUrl, rpc.listTools(), { token: admin, headers: { 'mcp-session-id': sessionId } }),
+    );
     expect(response.status).toBe(404);
     expect(recorded).toEqual([
       {
@@ -153,11 +176,20 @@ describe('audit trail', () => {
     const denied = await eventsOf(() => post(h.resourceUrl, rpc.getPrompt('product_description', { id: '1' }), { token: reader, headers }));
     expect(denied.response.status).toBe(403);
     expect(denied.events).toEqual([
-      expect.objectContaining({ action: 'prompts/get', outcome: 'denied', reason: 'insufficient_scope', prompt: 'product_description', missingScopes: ['User.Write'], subject: 'demo-reader' }),
+      expect.objectContaining({
+        action: 'prompts/get',
+        outcome: 'denied',
+        reason: 'insufficient_scope',
+        prompt: 'product_description',
+        missingScopes: ['User.Write'],
+        subject: 'demo-reader',
+      }),
     ]);
     const allowed = await eventsOf(() => post(h.resourceUrl, rpc.readResource('products://catalog'), { token: reader, headers }));
     expect(allowed.response.status).toBe(200);
-    expect(allowed.events).toEqual([expect.objectContaining({ action: 'resources/read', outcome: 'allowed', resource: 'products://catalog', sessionId })]);
+    expect(allowed.events).toEqual([
+      expect.objectContaining({ action: 'resources/read', outcome: 'allowed', resource: 'products://catalog', sessionId }),
+    ]);
   });
 
   it('never puts a token in an event', () => {
@@ -210,6 +242,8 @@ describe('audit trail of rate limits', () => {
     for (let i = 0; i < 2; i++) expect((await post(h.resourceUrl, rpc.listTools())).status).toBe(401);
     const before = events.length;
     expect((await post(h.resourceUrl, rpc.listTools(), { token: reader })).status).toBe(429);
-    expect(events.slice(before)).toEqual([{ time: expect.stringMatching(ISO_TIME), action: 'rate_limit', outcome: 'denied', reason: 'rate_limited', ip: '127.0.0.1' }]);
+    expect(events.slice(before)).toEqual([
+      { time: expect.stringMatching(ISO_TIME), action: 'rate_limit', outcome: 'denied', reason: 'rate_limited', ip: '127.0.0.1' },
+    ]);
   });
 });

@@ -43,7 +43,18 @@ describe('Entra ID preset (example app, MCP_AUTH_IDP=entra)', () => {
 
   /** A v2 delegated token as Entra issues it for this API (aud = the API's client id). */
   const delegated = (claims: Record<string, unknown> = {}, options?: TestTokenOptions) =>
-    idp.token({ aud: API_CLIENT_ID, azp: CALLER_APP, azpacr: '0', name: 'Ada Lovelace', preferred_username: 'ada@contoso.com', scp: 'User.Read', ...claims }, options);
+    idp.token(
+      {
+        aud: API_CLIENT_ID,
+        azp: CALLER_APP,
+        azpacr: '0',
+        name: 'Ada Lovelace',
+        preferred_username: 'ada@contoso.com',
+        scp: 'User.Read',
+        ...claims,
+      },
+      options,
+    );
 
   async function client(token: string): Promise<Client> {
     const connected = await connectMcpClient(app.resourceUrl, token);
@@ -56,7 +67,8 @@ describe('Entra ID preset (example app, MCP_AUTH_IDP=entra)', () => {
     return { status: response.status, challenge: response.headers.get('www-authenticate') };
   }
 
-  const invalidToken = (description: string) => `Bearer error="invalid_token", error_description="${description}", resource_metadata="${app.metadataUrl}"`;
+  const invalidToken = (description: string) =>
+    `Bearer error="invalid_token", error_description="${description}", resource_metadata="${app.metadataUrl}"`;
 
   it('advertises the v2 issuer and the full api:// scopes clients must request from Entra', async () => {
     const metadata = await (await fetch(app.metadataUrl)).json();
@@ -72,11 +84,17 @@ describe('Entra ID preset (example app, MCP_AUTH_IDP=entra)', () => {
   it('v2 delegated (scp): the reader lists and calls the read tools, its short scope names intact', async () => {
     const reader = await client(await delegated({ sub: 'pairwise-sub-1' }));
     expect(await toolNames(reader)).toEqual(['list_products', 'whoami']);
-    expect(toolJson(await reader.callTool({ name: 'whoami', arguments: {} }))).toEqual({ sub: 'pairwise-sub-1', clientId: CALLER_APP, scopes: ['User.Read'] });
+    expect(toolJson(await reader.callTool({ name: 'whoami', arguments: {} }))).toEqual({
+      sub: 'pairwise-sub-1',
+      clientId: CALLER_APP,
+      scopes: ['User.Read'],
+    });
   });
 
   it('v2 app-only (roles, no scp): the Admin.Write app role grants every tool', async () => {
-    const daemon = await client(await idp.token({ aud: API_CLIENT_ID, azp: CALLER_APP, azpacr: '1', roles: ['Admin.Write'], idtyp: 'app' }));
+    const daemon = await client(
+      await idp.token({ aud: API_CLIENT_ID, azp: CALLER_APP, azpacr: '1', roles: ['Admin.Write'], idtyp: 'app' }),
+    );
     expect(await toolNames(daemon)).toEqual(['create_product', 'delete_product', 'list_products', 'whoami']);
     const { id } = toolJson(await daemon.callTool({ name: 'create_product', arguments: { name: 'Rack', price: 99 } }));
     expect(toolJson(await daemon.callTool({ name: 'delete_product', arguments: { id } }))).toEqual({ id, name: 'Rack', price: 99 });
@@ -85,13 +103,19 @@ describe('Entra ID preset (example app, MCP_AUTH_IDP=entra)', () => {
   it('v1 delegated (sts.windows.net issuer, api:// audience, appid): accepted when acceptV1Tokens is set', async () => {
     const writer = await client(await idp.token({ aud: `api://${API_CLIENT_ID}`, appid: CALLER_APP, scp: 'User.Write' }, { version: 1 }));
     expect(await toolNames(writer)).toEqual(['create_product', 'list_products', 'whoami']);
-    expect(toolJson(await writer.callTool({ name: 'whoami', arguments: {} }))).toMatchObject({ clientId: CALLER_APP, scopes: ['User.Write'] });
+    expect(toolJson(await writer.callTool({ name: 'whoami', arguments: {} }))).toMatchObject({
+      clientId: CALLER_APP,
+      scopes: ['User.Write'],
+    });
   });
 
   it('refuses a call beyond the scopes with a challenge naming the api:// scope to request', async () => {
     const reader = await delegated();
     const sessionId = await openSession(app.resourceUrl, reader);
-    const response = await post(app.resourceUrl, rpc.callTool('delete_product', { id: 1 }), { token: reader, headers: { 'mcp-session-id': sessionId } });
+    const response = await post(app.resourceUrl, rpc.callTool('delete_product', { id: 1 }), {
+      token: reader,
+      headers: { 'mcp-session-id': sessionId },
+    });
     expect(response.status).toBe(403);
     expect(response.headers.get('www-authenticate')).toBe(
       `Bearer error="insufficient_scope", error_description="Tool delete_product requires scope: Admin.Write", scope="api://${API_CLIENT_ID}/Admin.Write", resource_metadata="${app.metadataUrl}"`,
@@ -111,14 +135,28 @@ describe('Entra ID preset (example app, MCP_AUTH_IDP=entra)', () => {
     await expect(compactVerify(graphToken, await importJWK(idp.key.publicJwk, 'RS256'))).rejects.toThrow('signature verification failed');
     expect(await refusal(graphToken)).toEqual({
       status: 401,
-      challenge: invalidToken(`The access token was issued for Microsoft Graph, not for this API: request a token for api://${API_CLIENT_ID}/<scope> (or api://${API_CLIENT_ID}/.default)`),
+      challenge: invalidToken(
+        `The access token was issued for Microsoft Graph, not for this API: request a token for api://${API_CLIENT_ID}/<scope> (or api://${API_CLIENT_ID}/.default)`,
+      ),
     });
   });
 
   it.each([
-    ['a token of a second tenant', () => delegated({}, { tenantId: SECOND_TENANT }), 'The access token was issued by an issuer this server does not trust'],
-    ['a token for another API', () => delegated({ aud: 'f0f0f0f0-0000-4000-8000-000000000000' }), 'The access token was not issued for this resource'],
-    ['a home-tenant issuer with a foreign tid', () => delegated({ tid: SECOND_TENANT }), 'The access token was issued by a tenant this server does not accept'],
+    [
+      'a token of a second tenant',
+      () => delegated({}, { tenantId: SECOND_TENANT }),
+      'The access token was issued by an issuer this server does not trust',
+    ],
+    [
+      'a token for another API',
+      () => delegated({ aud: 'f0f0f0f0-0000-4000-8000-000000000000' }),
+      'The access token was not issued for this resource',
+    ],
+    [
+      'a home-tenant issuer with a foreign tid',
+      () => delegated({ tid: SECOND_TENANT }),
+      'The access token was issued by a tenant this server does not accept',
+    ],
     ['a token without oid', () => delegated({ oid: undefined }), 'The access token has no object id (oid)'],
   ])('refuses %s with 401 invalid_token', async (_case, mint, description) => {
     expect(await refusal(await mint())).toEqual({ status: 401, challenge: invalidToken(description) });
@@ -127,9 +165,15 @@ describe('Entra ID preset (example app, MCP_AUTH_IDP=entra)', () => {
   it('keys the principal by tid + oid: the same user keeps the session across apps (pairwise sub), another user cannot use it', async () => {
     const oid = '0d5a6c1e-9f3b-4c2d-8e7f-6a5b4c3d2e1f';
     const sessionId = await openSession(app.resourceUrl, await delegated({ oid, sub: 'sub-seen-by-app-1' }));
-    const sameUser = await post(app.resourceUrl, rpc.listTools(), { token: await delegated({ oid, sub: 'sub-seen-by-app-2' }), headers: { 'mcp-session-id': sessionId } });
+    const sameUser = await post(app.resourceUrl, rpc.listTools(), {
+      token: await delegated({ oid, sub: 'sub-seen-by-app-2' }),
+      headers: { 'mcp-session-id': sessionId },
+    });
     expect(sameUser.status).toBe(200);
-    const otherUser = await post(app.resourceUrl, rpc.listTools(), { token: await delegated({ sub: 'sub-seen-by-app-1' }), headers: { 'mcp-session-id': sessionId } });
+    const otherUser = await post(app.resourceUrl, rpc.listTools(), {
+      token: await delegated({ sub: 'sub-seen-by-app-1' }),
+      headers: { 'mcp-session-id': sessionId },
+    });
     expect(otherUser.status).toBe(404);
   });
 });
@@ -157,9 +201,13 @@ describe('Entra ID preset, multi-tenant (organizations + allow-list)', () => {
   });
 
   it('refuses a tenant outside the allow-list before fetching any key, and lists every allowed tenant', async () => {
-    const response = await post(app.resourceUrl, rpc.initialize(), { token: await idp.token({ scp: 'User.Read' }, { tenantId: THIRD_TENANT }) });
+    const response = await post(app.resourceUrl, rpc.initialize(), {
+      token: await idp.token({ scp: 'User.Read' }, { tenantId: THIRD_TENANT }),
+    });
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toContain('error_description="The access token was issued by an issuer this server does not trust"');
+    expect(response.headers.get('www-authenticate')).toContain(
+      'error_description="The access token was issued by an issuer this server does not trust"',
+    );
     expect(idp.jwksRequests).toBe(0);
     const metadata = (await (await fetch(app.metadataUrl)).json()) as { authorization_servers: string[] };
     expect(metadata.authorization_servers).toEqual([`${idp.url}/${HOME_TENANT}/v2.0`, `${idp.url}/${SECOND_TENANT}/v2.0`]);
@@ -175,7 +223,9 @@ describe('Entra ID preset, multi-tenant (organizations + allow-list)', () => {
   });
 
   it('refuses a v1 token (v1 not accepted here) saying how to get v2 tokens', async () => {
-    const response = await post(app.resourceUrl, rpc.initialize(), { token: await idp.token({ aud: `api://${API_CLIENT_ID}`, scp: 'User.Read' }, { version: 1 }) });
+    const response = await post(app.resourceUrl, rpc.initialize(), {
+      token: await idp.token({ aud: `api://${API_CLIENT_ID}`, scp: 'User.Read' }, { version: 1 }),
+    });
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe(
       `Bearer error="invalid_token", error_description="The access token is an Entra ID v1.0 token: set accessTokenAcceptedVersion to 2 in the API app registration's manifest (or accept v1 tokens on this server)", resource_metadata="${app.metadataUrl}"`,
@@ -183,8 +233,12 @@ describe('Entra ID preset, multi-tenant (organizations + allow-list)', () => {
   });
 
   it("refuses a token whose issuer is one allowed tenant's and tid another's", async () => {
-    const response = await post(app.resourceUrl, rpc.initialize(), { token: await idp.token({ scp: 'User.Read', tid: SECOND_TENANT }, { tenantId: HOME_TENANT }) });
+    const response = await post(app.resourceUrl, rpc.initialize(), {
+      token: await idp.token({ scp: 'User.Read', tid: SECOND_TENANT }, { tenantId: HOME_TENANT }),
+    });
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toContain(`error_description="The access token's issuer does not belong to its tenant (tid)"`);
+    expect(response.headers.get('www-authenticate')).toContain(
+      `error_description="The access token's issuer does not belong to its tenant (tid)"`,
+    );
   });
 });

@@ -53,9 +53,17 @@ describe('fuzzing hostile input against the example server', () => {
   it('refuses every random Authorization header with 400, 401 or 431, never 5xx', async () => {
     const header = fc.oneof(
       headerText(),
-      fc.tuple(fc.constantFrom('Bearer', 'bearer', 'BEARER', 'Basic', 'Token', 'DPoP', ''), fc.constantFrom(' ', '  ', '\t', ''), headerText()).map((parts) => parts.join('')),
+      fc
+        .tuple(
+          fc.constantFrom('Bearer', 'bearer', 'BEARER', 'Basic', 'Token', 'DPoP', ''),
+          fc.constantFrom(' ', '  ', '\t', ''),
+          headerText(),
+        )
+        .map((parts) => parts.join('')),
       fc.array(b64url(80), { minLength: 1, maxLength: 6 }).map((segments) => `Bearer ${segments.join('.')}`),
-      fc.tuple(fc.integer({ min: 16_000, max: 20_000 }), fc.constantFrom('a', '.', '=')).map(([length, char]) => `Bearer ${char.repeat(length)}`),
+      fc
+        .tuple(fc.integer({ min: 16_000, max: 20_000 }), fc.constantFrom('a', '.', '='))
+        .map(([length, char]) => `Bearer ${char.repeat(length)}`),
     );
     const seen = new Set<number>();
     await fc.assert(
@@ -77,11 +85,16 @@ describe('fuzzing hostile input against the example server', () => {
     const tamper = fc.oneof(
       b64url().map((garbage) => `${garbage}.${payload}.${signature}`),
       fc.jsonValue().map((value) => `${encode(value)}.${payload}.${signature}`),
-      fc.constantFrom('none', 'HS256', 'HS512', 'RS384', 'PS256', 'ES256', 'EdDSA', '').map((alg) => `${encode({ alg, typ: 'JWT' })}.${payload}.${alg === 'none' ? '' : signature}`),
+      fc
+        .constantFrom('none', 'HS256', 'HS512', 'RS384', 'PS256', 'ES256', 'EdDSA', '')
+        .map((alg) => `${encode({ alg, typ: 'JWT' })}.${payload}.${alg === 'none' ? '' : signature}`),
       fc.jsonValue().map((value) => `${header}.${encode(value)}.${signature}`),
       b64url().map((garbage) => `${header}.${payload}.${garbage}`),
       fc.constantFrom('!', '*', '%', '~', '+', '/').map((char) => `${header}.${payload}${char}.${signature}`),
-      fc.integer({ min: 1, max: 5 }).filter((count) => count !== 3).map((count) => [header, payload, signature, signature, payload].slice(0, count).join('.')),
+      fc
+        .integer({ min: 1, max: 5 })
+        .filter((count) => count !== 3)
+        .map((count) => [header, payload, signature, signature, payload].slice(0, count).join('.')),
       fc.integer({ min: 1, max: signature.length - 1 }).map((cut) => `${header}.${payload}.${signature.slice(0, cut)}`),
     );
     await fc.assert(
@@ -96,11 +109,45 @@ describe('fuzzing hostile input against the example server', () => {
   it('refuses signed tokens whose exp, aud, iss, sub or nbf has a wrong type or value, and says invalid_token', async () => {
     const notOurs = (value: unknown) => value !== h.resourceUrl && !(Array.isArray(value) && value.includes(h.resourceUrl));
     const wrong = fc.oneof(
-      fc.record({ claim: fc.constant('exp'), value: fc.oneof(fc.string(), fc.constant(null), fc.boolean(), fc.array(fc.integer()), fc.object(), fc.integer({ min: 1, max: 1_000_000_000 }), fc.constant(`${now() + 600}`)) }),
-      fc.record({ claim: fc.constant('aud'), value: fc.oneof(fc.integer(), fc.constant(null), fc.boolean(), fc.object(), fc.array(fc.oneof(fc.integer(), fc.webUrl())), fc.webUrl(), fc.constant(`${h.resourceUrl}/`), fc.constant(h.resourceUrl.toUpperCase())).filter(notOurs) }),
-      fc.record({ claim: fc.constant('iss'), value: fc.oneof(fc.integer(), fc.constant(null), fc.webUrl(), fc.constant(`${h.idp.issuer}/`), fc.array(fc.constant(h.idp.issuer))) }),
-      fc.record({ claim: fc.constant('sub'), value: fc.oneof(fc.integer(), fc.constant(null), fc.constant(''), fc.boolean(), fc.object(), fc.array(fc.string())) }),
-      fc.record({ claim: fc.constant('nbf'), value: fc.oneof(fc.integer({ min: now() + 3600, max: now() + 10_000_000 }), fc.string(), fc.constant(null), fc.object()) }),
+      fc.record({
+        claim: fc.constant('exp'),
+        value: fc.oneof(
+          fc.string(),
+          fc.constant(null),
+          fc.boolean(),
+          fc.array(fc.integer()),
+          fc.object(),
+          fc.integer({ min: 1, max: 1_000_000_000 }),
+          fc.constant(`${now() + 600}`),
+        ),
+      }),
+      fc.record({
+        claim: fc.constant('aud'),
+        value: fc
+          .oneof(
+            fc.integer(),
+            fc.constant(null),
+            fc.boolean(),
+            fc.object(),
+            fc.array(fc.oneof(fc.integer(), fc.webUrl())),
+            fc.webUrl(),
+            fc.constant(`${h.resourceUrl}/`),
+            fc.constant(h.resourceUrl.toUpperCase()),
+          )
+          .filter(notOurs),
+      }),
+      fc.record({
+        claim: fc.constant('iss'),
+        value: fc.oneof(fc.integer(), fc.constant(null), fc.webUrl(), fc.constant(`${h.idp.issuer}/`), fc.array(fc.constant(h.idp.issuer))),
+      }),
+      fc.record({
+        claim: fc.constant('sub'),
+        value: fc.oneof(fc.integer(), fc.constant(null), fc.constant(''), fc.boolean(), fc.object(), fc.array(fc.string())),
+      }),
+      fc.record({
+        claim: fc.constant('nbf'),
+        value: fc.oneof(fc.integer({ min: now() + 3600, max: now() + 10_000_000 }), fc.string(), fc.constant(null), fc.object()),
+      }),
       fc.record({ claim: fc.constantFrom('exp', 'aud', 'iss', 'sub'), value: fc.constant(undefined) }),
     );
     await fc.assert(
@@ -115,7 +162,13 @@ describe('fuzzing hostile input against the example server', () => {
   });
 
   it('grants nothing for a scope claim of the wrong type: the token is valid, every scoped tool answers 403', async () => {
-    const scope = fc.oneof(fc.integer(), fc.constant(null), fc.boolean(), fc.object(), fc.array(fc.oneof(fc.integer(), fc.constant(null), fc.object())));
+    const scope = fc.oneof(
+      fc.integer(),
+      fc.constant(null),
+      fc.boolean(),
+      fc.object(),
+      fc.array(fc.oneof(fc.integer(), fc.constant(null), fc.object())),
+    );
     await fc.assert(
       fc.asyncProperty(scope, async (value) => {
         const token = await h.forge(h.claims({ scope: value }));
@@ -173,18 +226,41 @@ describe('fuzzing hostile input against the example server', () => {
 
   it('answers every JSON-RPC body (wrong types, batches, unknown methods, huge params) with a 4xx or well-formed JSON-RPC, never 5xx', async () => {
     const id = fc.oneof(fc.integer(), fc.string({ maxLength: 20 }), fc.constant(null), fc.boolean(), fc.object({ maxDepth: 1 }));
-    const method = fc.oneof(fc.constantFrom('tools/list', 'tools/call', 'initialize', 'ping', 'resources/list', 'prompts/get', 'notifications/initialized', 'logging/setLevel'), fc.string({ maxLength: 40 }));
-    const params = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.record({ name: fc.oneof(fc.constantFrom('whoami', 'list_products', 'create_product', 'delete_product'), fc.string()), arguments: fc.jsonValue({ maxDepth: 2 }) }));
+    const method = fc.oneof(
+      fc.constantFrom(
+        'tools/list',
+        'tools/call',
+        'initialize',
+        'ping',
+        'resources/list',
+        'prompts/get',
+        'notifications/initialized',
+        'logging/setLevel',
+      ),
+      fc.string({ maxLength: 40 }),
+    );
+    const params = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.record({
+        name: fc.oneof(fc.constantFrom('whoami', 'list_products', 'create_product', 'delete_product'), fc.string()),
+        arguments: fc.jsonValue({ maxDepth: 2 }),
+      }),
+    );
     const message = fc.oneof(
       fc.record({ jsonrpc: fc.constant('2.0'), id, method, params }, { requiredKeys: ['jsonrpc', 'method'] }),
-      fc.record({ jsonrpc: fc.oneof(fc.constant('1.0'), fc.integer(), fc.constant(null)), id, method: fc.oneof(method, fc.integer()), params }, { requiredKeys: [] }),
+      fc.record(
+        { jsonrpc: fc.oneof(fc.constant('1.0'), fc.integer(), fc.constant(null)), id, method: fc.oneof(method, fc.integer()), params },
+        { requiredKeys: [] },
+      ),
       fc.jsonValue({ maxDepth: 3 }),
     );
     const body = fc.oneof(
       message.map((value) => JSON.stringify(value)),
       fc.array(message, { maxLength: 6 }).map((batch) => JSON.stringify(batch)),
       fc.string({ maxLength: 200 }),
-      fc.integer({ min: 100_000, max: 1_200_000 }).map((size) => JSON.stringify(rpc.callTool('create_product', { name: 'n'.repeat(size), price: 1 }))),
+      fc
+        .integer({ min: 100_000, max: 1_200_000 })
+        .map((size) => JSON.stringify(rpc.callTool('create_product', { name: 'n'.repeat(size), price: 1 }))),
     );
     const seen = new Set<number>();
     await fc.assert(
@@ -196,7 +272,9 @@ describe('fuzzing hostile input against the example server', () => {
         if (response.status === 202) return expect(answer).toBe('');
         if (response.status >= 400) {
           expect(response.status).not.toBe(401);
-          return expect(JSON.parse(answer)).toEqual(expect.objectContaining(response.status === 403 ? { error: 'insufficient_scope' } : { jsonrpc: '2.0', id: null }));
+          return expect(JSON.parse(answer)).toEqual(
+            expect.objectContaining(response.status === 403 ? { error: 'insufficient_scope' } : { jsonrpc: '2.0', id: null }),
+          );
         }
         expect(response.status).toBe(200);
         for (const reply of [JSON.parse(answer)].flat()) {

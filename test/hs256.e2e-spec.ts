@@ -17,7 +17,12 @@ describe('shared-secret JWTs (MCP_AUTH_MODE=hs256)', () => {
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    example = await startExample(() => ({ MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'true', MCP_AUTH_MODE: 'hs256', MCP_AUTH_HS256_SECRET: SECRET, MCP_AUTH_ISSUER: ISSUER }));
+    example = await startExample(() => ({
+      MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'true',
+      MCP_AUTH_MODE: 'hs256',
+      MCP_AUTH_HS256_SECRET: SECRET,
+      MCP_AUTH_ISSUER: ISSUER,
+    }));
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));
@@ -26,7 +31,16 @@ describe('shared-secret JWTs (MCP_AUTH_MODE=hs256)', () => {
 
   function claims(overrides: JWTPayload = {}): JWTPayload {
     const now = Math.floor(Date.now() / 1000);
-    return { iss: ISSUER, aud: example.resourceUrl, sub: 'demo-writer', client_id: 'internal-service', iat: now, exp: now + 300, scope: 'User.Read User.Write', ...overrides };
+    return {
+      iss: ISSUER,
+      aud: example.resourceUrl,
+      sub: 'demo-writer',
+      client_id: 'internal-service',
+      iat: now,
+      exp: now + 300,
+      scope: 'User.Read User.Write',
+      ...overrides,
+    };
   }
 
   function sign(payload: JWTPayload, { secret = SECRET, alg = 'HS256' }: { secret?: string; alg?: string } = {}): Promise<string> {
@@ -43,13 +57,20 @@ describe('shared-secret JWTs (MCP_AUTH_MODE=hs256)', () => {
     const client = await connectMcpClient(example.resourceUrl, await sign(claims()));
     clients.push(client);
     expect(await toolNames(client)).toEqual(['create_product', 'list_products', 'whoami']);
-    expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} }))).toEqual({ sub: 'demo-writer', clientId: 'internal-service', scopes: ['User.Read', 'User.Write'] });
+    expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} }))).toEqual({
+      sub: 'demo-writer',
+      clientId: 'internal-service',
+      scopes: ['User.Read', 'User.Write'],
+    });
     await expect(client.callTool({ name: 'delete_product', arguments: { id: 1 } })).rejects.toMatchObject({ code: 403 });
   });
 
   it('refuses a token re-signed with a wrong secret', async () => {
     const result = await rejection(await sign(claims(), { secret: randomBytes(48).toString('base64') }));
-    expect(result).toEqual({ status: 401, params: expect.objectContaining({ error: 'invalid_token', error_description: 'The access token signature is invalid' }) });
+    expect(result).toEqual({
+      status: 401,
+      params: expect.objectContaining({ error: 'invalid_token', error_description: 'The access token signature is invalid' }),
+    });
   });
 
   it.each(['HS384', 'HS512'])('refuses a token whose alg was switched to %s, even with the right secret', async (alg) => {
@@ -92,10 +113,24 @@ describe('shared-secret JWTs (MCP_AUTH_MODE=hs256)', () => {
   it('refuses to start with a secret shorter than 32 bytes', async () => {
     const port = await freePort();
     await expect(
-      bootstrap({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', MCP_AUTH_MODE: 'hs256', MCP_AUTH_HS256_SECRET: 'too-short-a-secret', MCP_AUTH_ISSUER: ISSUER }),
+      bootstrap({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'error',
+        MCP_AUTH_MODE: 'hs256',
+        MCP_AUTH_HS256_SECRET: 'too-short-a-secret',
+        MCP_AUTH_ISSUER: ISSUER,
+      }),
     ).rejects.toThrow(McpAuthConfigurationError);
     await expect(
-      bootstrap({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', MCP_AUTH_MODE: 'hs256', MCP_AUTH_HS256_SECRET: 'x'.repeat(31), MCP_AUTH_ISSUER: ISSUER }),
+      bootstrap({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'error',
+        MCP_AUTH_MODE: 'hs256',
+        MCP_AUTH_HS256_SECRET: 'x'.repeat(31),
+        MCP_AUTH_ISSUER: ISSUER,
+      }),
     ).rejects.toThrow(/sharedSecret.*at least 32 bytes/);
   });
 

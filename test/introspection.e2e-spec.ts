@@ -32,7 +32,11 @@ describe('opaque tokens (MCP_AUTH_MODE=introspection)', () => {
     const client = await connectMcpClient(h.resourceUrl, await h.token('demo-writer'));
     clients.push(client);
     expect(await toolNames(client)).toEqual(['create_product', 'list_products', 'whoami']);
-    expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} }))).toEqual({ sub: 'demo-writer', clientId: 'demo-writer', scopes: ['User.Read', 'User.Write'] });
+    expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} }))).toEqual({
+      sub: 'demo-writer',
+      clientId: 'demo-writer',
+      scopes: ['User.Read', 'User.Write'],
+    });
     await expect(client.callTool({ name: 'delete_product', arguments: { id: 1 } })).rejects.toMatchObject({ code: 403 });
   });
 
@@ -48,7 +52,11 @@ describe('opaque tokens (MCP_AUTH_MODE=introspection)', () => {
     await h.idp.revoke('demo-reader', token);
     expect(await refusal(h, token)).toEqual({
       status: 401,
-      params: expect.objectContaining({ error: 'invalid_token', error_description: expect.stringMatching(/not active/), resource_metadata: h.metadataUrl }),
+      params: expect.objectContaining({
+        error: 'invalid_token',
+        error_description: expect.stringMatching(/not active/),
+        resource_metadata: h.metadataUrl,
+      }),
     });
   });
 

@@ -34,7 +34,8 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
   });
 
   /** A token as Keycloak issues it once an Audience mapper adds this server (next to `account`). */
-  const token = (claims: Record<string, unknown>) => idp.token({ aud: [app.resourceUrl, 'account'], scope: 'openid profile email', ...claims });
+  const token = (claims: Record<string, unknown>) =>
+    idp.token({ aud: [app.resourceUrl, 'account'], scope: 'openid profile email', ...claims });
 
   async function client(claims: Record<string, unknown>): Promise<Client> {
     const connected = await connectMcpClient(app.resourceUrl, await token(claims));
@@ -84,7 +85,10 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
   it('refuses a call beyond the scopes with the exact step-up challenge', async () => {
     const reader = await token({ scope: 'openid User.Read' });
     const sessionId = await openSession(app.resourceUrl, reader);
-    const response = await post(app.resourceUrl, rpc.callTool('delete_product', { id: 1 }), { token: reader, headers: { 'mcp-session-id': sessionId } });
+    const response = await post(app.resourceUrl, rpc.callTool('delete_product', { id: 1 }), {
+      token: reader,
+      headers: { 'mcp-session-id': sessionId },
+    });
     expect(response.status).toBe(403);
     expect(response.headers.get('www-authenticate')).toBe(
       `Bearer error="insufficient_scope", error_description="Tool delete_product requires scope: Admin.Write", scope="Admin.Write", resource_metadata="${app.metadataUrl}"`,
@@ -95,7 +99,7 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
     [
       "only Keycloak's default audience",
       { aud: 'account' },
-      'The access token\'s only audience is Keycloak\'s default \\"account\\", not this server: in Keycloak, add an Audience mapper (Included Custom Audience = this server\'s resource URL) to a client scope of the calling client',
+      "The access token's only audience is Keycloak's default \\\"account\\\", not this server: in Keycloak, add an Audience mapper (Included Custom Audience = this server's resource URL) to a client scope of the calling client",
     ],
     [
       'no audience at all',
@@ -103,10 +107,16 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
       "The access token has no audience: in Keycloak, add an Audience mapper (Included Custom Audience = this server's resource URL) to a client scope of the calling client",
     ],
     ['an ID token', { typ: 'ID' }, 'The token is a Keycloak \\"ID\\" token, not an access token'],
-    ['a token of another realm', { iss: 'https://sso.example.com/realms/other' }, 'The access token was issued by an issuer this server does not trust'],
+    [
+      'a token of another realm',
+      { iss: 'https://sso.example.com/realms/other' },
+      'The access token was issued by an issuer this server does not trust',
+    ],
   ])('refuses %s with 401 invalid_token and a precise description', async (_case, claims, description) => {
     const response = await post(app.resourceUrl, rpc.initialize(), { token: await token({ scope: 'openid User.Read', ...claims }) });
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe(`Bearer error="invalid_token", error_description="${description}", resource_metadata="${app.metadataUrl}"`);
+    expect(response.headers.get('www-authenticate')).toBe(
+      `Bearer error="invalid_token", error_description="${description}", resource_metadata="${app.metadataUrl}"`,
+    );
   });
 });

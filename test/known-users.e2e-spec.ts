@@ -41,7 +41,9 @@ describe('the example database on disk (MCP_EXAMPLE_DB)', () => {
   it('keeps products across restarts and refuses a user disabled in the table', async () => {
     let h = await startHarness({ MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'true', MCP_STATELESS: 'true', MCP_EXAMPLE_DB: file });
     try {
-      const created = await post(h.resourceUrl, rpc.callTool('create_product', { name: 'Persistent chair', price: 120 }), { token: await h.token('demo-writer') });
+      const created = await post(h.resourceUrl, rpc.callTool('create_product', { name: 'Persistent chair', price: 120 }), {
+        token: await h.token('demo-writer'),
+      });
       expect(toolText(await created.json())).toMatchObject({ name: 'Persistent chair', price: 120 });
     } finally {
       await h.close();

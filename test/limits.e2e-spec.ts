@@ -26,7 +26,10 @@ describe('limits (example server, set by environment)', () => {
   afterAll(() => h?.close());
 
   function closeSession(sessionId: string, token: string) {
-    return fetch(h.resourceUrl, { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' } });
+    return fetch(h.resourceUrl, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+    });
   }
 
   it('answers a body over the limit with 413 before parsing it', async () => {
@@ -57,7 +60,11 @@ describe('limits (example server, set by environment)', () => {
     });
     expect(answer.status).toBe(408);
     expect(answer.connection?.toLowerCase()).toBe('close');
-    expect(JSON.parse(answer.text)).toEqual({ jsonrpc: '2.0', error: { code: -32000, message: 'Request Timeout: the body did not arrive within 500 ms' }, id: null });
+    expect(JSON.parse(answer.text)).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: 'Request Timeout: the body did not arrive within 500 ms' },
+      id: null,
+    });
   });
 
   it('answers a header section over the limit with 431, before any token work', async () => {
@@ -122,7 +129,11 @@ describe('per-request timeout (library options)', () => {
     const reader = await h.token('demo-reader');
     const response = await post(h.resourceUrl, rpc.callTool('gated', {}, 7), { token: reader });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ jsonrpc: '2.0', id: 7, error: { code: -32001, message: 'MCP error -32001: Tool gated did not finish within 300 ms' } });
+    expect(await response.json()).toEqual({
+      jsonrpc: '2.0',
+      id: 7,
+      error: { code: -32001, message: 'MCP error -32001: Tool gated did not finish within 300 ms' },
+    });
     expect(tools.aborted).toEqual(['DeadlineExceeded']);
   });
 });

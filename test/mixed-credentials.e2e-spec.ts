@@ -40,7 +40,12 @@ describe('several kinds of credentials side by side', () => {
     const port = await freePort();
     const resourceUrl = `http://127.0.0.1:${port}/mcp`;
     jwtIdp = await startDevIdentityProvider({ resourceUrl, clients: DEMO_CLIENTS });
-    opaqueIdp = await startDevIdentityProvider({ resourceUrl, clients: DEMO_CLIENTS, accessTokenFormat: 'opaque', resourceServers: [DEV_RESOURCE_SERVER] });
+    opaqueIdp = await startDevIdentityProvider({
+      resourceUrl,
+      clients: DEMO_CLIENTS,
+      accessTokenFormat: 'opaque',
+      resourceServers: [DEV_RESOURCE_SERVER],
+    });
 
     @Module({
       imports: [
@@ -51,7 +56,10 @@ describe('several kinds of credentials side by side', () => {
           issuers: [
             oidc({ issuer: jwtIdp.issuer }),
             { issuer: INTERNAL_ISSUER, sharedSecret: SECRET },
-            { issuer: opaqueIdp.issuer, introspection: { clientId: DEV_RESOURCE_SERVER.clientId, clientSecret: DEV_RESOURCE_SERVER.clientSecret } },
+            {
+              issuer: opaqueIdp.issuer,
+              introspection: { clientId: DEV_RESOURCE_SERVER.clientId, clientSecret: DEV_RESOURCE_SERVER.clientSecret },
+            },
           ],
         }),
       ],
@@ -96,12 +104,16 @@ describe('several kinds of credentials side by side', () => {
   });
 
   it('lists every issuer as an authorization server', async () => {
-    const metadata = (await (await fetch(endpoint.replace('/mcp', '/.well-known/oauth-protected-resource/mcp'))).json()) as { authorization_servers: string[] };
+    const metadata = (await (await fetch(endpoint.replace('/mcp', '/.well-known/oauth-protected-resource/mcp'))).json()) as {
+      authorization_servers: string[];
+    };
     expect(metadata.authorization_servers).toEqual([jwtIdp.issuer, INTERNAL_ISSUER, opaqueIdp.issuer]);
   });
 
-  it('refuses HS256 from the JWKS issuer, even signed with the other issuer\'s secret', async () => {
-    expect(await refusal(await hs256({ iss: jwtIdp.issuer }))).toBe('The access token is signed with an algorithm this server does not accept');
+  it("refuses HS256 from the JWKS issuer, even signed with the other issuer's secret", async () => {
+    expect(await refusal(await hs256({ iss: jwtIdp.issuer }))).toBe(
+      'The access token is signed with an algorithm this server does not accept',
+    );
   });
 
   it('refuses any other algorithm from the shared-secret issuer', async () => {

@@ -106,7 +106,14 @@ describe('example served under another path (MCP_RESOURCE_URL decides the endpoi
     const resourceUrl = `http://127.0.0.1:${port}/tools/mcp`;
     const idp = await startDevIdentityProvider({ resourceUrl, clients: DEMO_CLIENTS });
     const { bootstrap } = await import('../src/main.js');
-    const example = await bootstrap({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', MCP_AUTH_ISSUER: idp.issuer, MCP_RESOURCE_URL: resourceUrl, MCP_STATELESS: 'true' });
+    const example = await bootstrap({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      MCP_AUTH_ISSUER: idp.issuer,
+      MCP_RESOURCE_URL: resourceUrl,
+      MCP_STATELESS: 'true',
+    });
     try {
       const unauthenticated = await post(resourceUrl, rpc.listTools());
       expect(unauthenticated.status).toBe(401);

@@ -86,7 +86,14 @@ describe('several issuers in one application', () => {
       resource: resourceUrl,
       authorization_servers: [`${kc.url}/realms/staff`, `${en.url}/${TENANT}/v2.0`],
       bearer_methods_supported: ['header'],
-      scopes_supported: ['Notes.Read', `api://${API}/Notes.Read`, 'Notes.Write', `api://${API}/Notes.Write`, 'Notes.Admin', `api://${API}/Notes.Admin`],
+      scopes_supported: [
+        'Notes.Read',
+        `api://${API}/Notes.Read`,
+        'Notes.Write',
+        `api://${API}/Notes.Write`,
+        'Notes.Admin',
+        `api://${API}/Notes.Admin`,
+      ],
       resource_name: 'mcp-server',
     });
     const anonymous = await post(resourceUrl, rpc.initialize());
@@ -100,9 +107,15 @@ describe('several issuers in one application', () => {
     const partner = await connectMcpClient(app, await en.token({ roles: ['Notes.Admin'], oid: 'oid-1' }));
     try {
       expect(await toolNames(staff)).toEqual(['read_notes', 'write_note']);
-      expect(toolJson(await staff.callTool({ name: 'read_notes', arguments: {} }))).toEqual({ issuer: `${kc.url}/realms/staff`, id: 'staff-1' });
+      expect(toolJson(await staff.callTool({ name: 'read_notes', arguments: {} }))).toEqual({
+        issuer: `${kc.url}/realms/staff`,
+        id: 'staff-1',
+      });
       expect(await toolNames(partner)).toEqual(['read_notes', 'write_note']);
-      expect(toolJson(await partner.callTool({ name: 'read_notes', arguments: {} }))).toEqual({ issuer: `${en.url}/${TENANT}/v2.0`, id: `${TENANT}/oid-1` });
+      expect(toolJson(await partner.callTool({ name: 'read_notes', arguments: {} }))).toEqual({
+        issuer: `${en.url}/${TENANT}/v2.0`,
+        id: `${TENANT}/oid-1`,
+      });
     } finally {
       await Promise.all([staff.close(), partner.close()]);
     }
@@ -122,8 +135,20 @@ describe('several issuers in one application', () => {
   });
 
   it.each([
-    ["Keycloak's issuer with an audience only the Entra issuer accepts", () => keycloakToken({ aud: API, scope: 'Notes.Read' }), 'The access token was not issued for this resource'],
-    ["Keycloak's issuer signed with the Entra tenant's key", () => en.key.sign({ ...{ iss: `${kc.url}/realms/staff`, aud: resourceUrl, sub: 'x', typ: 'Bearer' }, exp: Math.floor(Date.now() / 1000) + 60 }), 'The access token was signed with an unknown key'],
+    [
+      "Keycloak's issuer with an audience only the Entra issuer accepts",
+      () => keycloakToken({ aud: API, scope: 'Notes.Read' }),
+      'The access token was not issued for this resource',
+    ],
+    [
+      "Keycloak's issuer signed with the Entra tenant's key",
+      () =>
+        en.key.sign({
+          ...{ iss: `${kc.url}/realms/staff`, aud: resourceUrl, sub: 'x', typ: 'Bearer' },
+          exp: Math.floor(Date.now() / 1000) + 60,
+        }),
+      'The access token was signed with an unknown key',
+    ],
   ])('keeps each issuer to its own rules: refuses %s', async (_case, mint, description) => {
     const response = await post(resourceUrl, rpc.initialize(), { token: await mint() });
     expect(response.status).toBe(401);

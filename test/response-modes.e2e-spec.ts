@@ -37,12 +37,21 @@ describe.each([
 
   it(`answers a tool call with ${contentType}, with the session id when there is a session`, async () => {
     const token = await app.token('demo-reader');
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
     if (!stateless) {
       const opened = await fetch(app.resourceUrl, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'e2e', version: '1' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'e2e', version: '1' } },
+        }),
       });
       await opened.text();
       headers['mcp-session-id'] = opened.headers.get('mcp-session-id')!;
@@ -58,6 +67,10 @@ describe.each([
     expect(response.headers.get('mcp-session-id')).toBe(stateless ? null : headers['mcp-session-id']);
     const json = contentType === 'application/json' ? text : /^data: (.*)$/m.exec(text)?.[1];
     const identity = { sub: 'demo-reader', clientId: 'demo-reader', scopes: ['User.Read'] };
-    expect(JSON.parse(json!)).toEqual({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: JSON.stringify(identity) }], structuredContent: identity } });
+    expect(JSON.parse(json!)).toEqual({
+      jsonrpc: '2.0',
+      id: 1,
+      result: { content: [{ type: 'text', text: JSON.stringify(identity) }], structuredContent: identity },
+    });
   });
 });

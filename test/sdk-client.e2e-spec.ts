@@ -61,7 +61,11 @@ describe.each([
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(['list_products', 'whoami']);
     const whoami = await client.callTool({ name: 'whoami', arguments: {} });
-    expect(JSON.parse((whoami.content as Array<{ text: string }>)[0].text)).toEqual({ sub: 'demo-reader', clientId: 'demo-reader', scopes: ['User.Read'] });
+    expect(JSON.parse((whoami.content as Array<{ text: string }>)[0].text)).toEqual({
+      sub: 'demo-reader',
+      clientId: 'demo-reader',
+      scopes: ['User.Read'],
+    });
     const products = await client.callTool({ name: 'list_products', arguments: {} });
     expect(products.isError).toBeFalsy();
     expect(JSON.parse((products.content as Array<{ text: string }>)[0].text).products.length).toBeGreaterThanOrEqual(1);
@@ -114,7 +118,9 @@ describe.each([
       expectedIssuer: h.idp.issuer,
       scope: 'User.Read',
     });
-    const client = await connect(new StreamableHTTPClientTransport(new URL(h.resourceUrl), { authProvider, fetch: authProvider.observingFetch }));
+    const client = await connect(
+      new StreamableHTTPClientTransport(new URL(h.resourceUrl), { authProvider, fetch: authProvider.observingFetch }),
+    );
     const before = await client.listTools();
     expect(before.tools.map((tool) => tool.name).sort()).toEqual(['list_products', 'whoami']);
 

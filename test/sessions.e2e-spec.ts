@@ -22,7 +22,12 @@ describe('sessions (default mode)', () => {
   function onSession(method: 'GET' | 'DELETE', sessionId: string, token: string) {
     return fetch(h.resourceUrl, {
       method,
-      headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, accept: 'text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'mcp-session-id': sessionId,
+        accept: 'text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+      },
     });
   }
 

@@ -15,7 +15,12 @@ describe('graceful shutdown', () => {
 
   async function openStream(resourceUrl: string, token: string, sessionId: string): Promise<ReadableStreamDefaultReader<Uint8Array>> {
     const stream = await fetch(resourceUrl, {
-      headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, accept: 'text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'mcp-session-id': sessionId,
+        accept: 'text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+      },
     });
     expect(stream.status).toBe(200);
     return stream.body!.getReader();

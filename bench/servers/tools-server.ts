@@ -23,11 +23,16 @@ function benchToolsProvider(count: number): new () => object {
   };
   define('echo', ({ message }: { message: string }) => message, { name: 'echo', input: { message: z.string() } });
   for (let i = 1; i < count; i++) {
-    define(`tool${i}`, ({ id }: { id: number }) => ({ id }), {
-      name: `tool_${i}`,
-      description: `Filler tool ${i}`,
-      input: { id: z.number().int(), note: z.string().max(100).optional() },
-    }, `bench.scope${i % 20}`);
+    define(
+      `tool${i}`,
+      ({ id }: { id: number }) => ({ id }),
+      {
+        name: `tool_${i}`,
+        description: `Filler tool ${i}`,
+        input: { id: z.number().int(), note: z.string().max(100).optional() },
+      },
+      `bench.scope${i % 20}`,
+    );
   }
   McpToolProvider()(BenchTools);
   return BenchTools;
@@ -51,7 +56,10 @@ async function main(): Promise<void> {
     providers: [benchToolsProvider(Number(env.TOOL_COUNT ?? 1))],
   })
   class BenchToolsModule {}
-  const app = await NestFactory.create(BenchToolsModule, { bodyParser: false, logger: new ConsoleLogger({ logLevels: ['error', 'warn'] }) });
+  const app = await NestFactory.create(BenchToolsModule, {
+    bodyParser: false,
+    logger: new ConsoleLogger({ logLevels: ['error', 'warn'] }),
+  });
   await app.listen(port, '127.0.0.1');
   reportReady({ url: resourceUrl });
 }

@@ -73,7 +73,11 @@ export function toolCall(name: string, args: Record<string, unknown>, id = 1): s
 }
 
 /** Sends one POST and returns status, headers and body. */
-export async function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; headers: Headers; text: string }> {
+export async function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; headers: Headers; text: string }> {
   const response = await fetch(url, { method: 'POST', headers, body });
   return { status: response.status, headers: response.headers, text: await response.text() };
 }

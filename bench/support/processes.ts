@@ -105,4 +105,3 @@ function stop(child: ChildProcess): Promise<void> {
     child.send('exit');
   });
 }
-

@@ -32,7 +32,16 @@ export async function measureVerification(): Promise<Record<string, number>> {
   const key = newSigningKey('RSA');
   const jwks = await startJwksServer([key]);
   const now = Math.floor(Date.now() / 1000);
-  const claims = (i: number) => ({ iss: ISSUER, aud: RESOURCE_URL, sub: 'bench', client_id: 'bench', scope: 'User.Read', iat: now, exp: now + 3600, jti: `t${i}` });
+  const claims = (i: number) => ({
+    iss: ISSUER,
+    aud: RESOURCE_URL,
+    sub: 'bench',
+    client_id: 'bench',
+    scope: 'User.Read',
+    iat: now,
+    exp: now + 3600,
+    jti: `t${i}`,
+  });
   const tokens = await Promise.all(Array.from({ length: TOKENS }, (_, i) => signToken(key, claims(i))));
   const apps = await Promise.all(
     [false, true].map((tokenCache) => {
@@ -55,7 +64,8 @@ export async function measureVerification(): Promise<Record<string, number>> {
       'jsonwebtoken.verify with a cached KeyObject': (token) => jwt.verify(token, keyObject, verifyOptions),
       'bare RSA signature check (the floor)': (token) => {
         const dot = token.lastIndexOf('.');
-        if (!verify('RSA-SHA256', Buffer.from(token.slice(0, dot)), keyObject, Buffer.from(token.slice(dot + 1), 'base64url'))) throw new Error('bad signature');
+        if (!verify('RSA-SHA256', Buffer.from(token.slice(0, dot)), keyObject, Buffer.from(token.slice(dot + 1), 'base64url')))
+          throw new Error('bad signature');
       },
     };
     const half = TOKENS / 2;

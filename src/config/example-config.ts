@@ -110,16 +110,20 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     throw new ExampleConfigError(`MCP_AUTH_IDP must be oidc, keycloak or entra (got "${env.MCP_AUTH_IDP}")`);
   }
   const mode = (env.MCP_AUTH_MODE?.trim() || 'jwks') as AuthMode;
-  if (!AUTH_MODES.includes(mode)) throw new ExampleConfigError(`MCP_AUTH_MODE must be one of ${AUTH_MODES.join(', ')} (got "${env.MCP_AUTH_MODE}")`);
+  if (!AUTH_MODES.includes(mode))
+    throw new ExampleConfigError(`MCP_AUTH_MODE must be one of ${AUTH_MODES.join(', ')} (got "${env.MCP_AUTH_MODE}")`);
   const issuer = optionalUrl('MCP_AUTH_ISSUER', env.MCP_AUTH_ISSUER);
   const audience = list(env.MCP_AUTH_AUDIENCE);
   const hs256Secret = env.MCP_AUTH_HS256_SECRET || undefined;
   const apiKeysFile = env.MCP_API_KEYS_FILE?.trim() || undefined;
   if (mode === 'hs256' && (!hs256Secret || !issuer)) {
-    throw new ExampleConfigError('MCP_AUTH_MODE=hs256 needs MCP_AUTH_HS256_SECRET (at least 32 bytes) and MCP_AUTH_ISSUER (the iss your tokens carry)');
+    throw new ExampleConfigError(
+      'MCP_AUTH_MODE=hs256 needs MCP_AUTH_HS256_SECRET (at least 32 bytes) and MCP_AUTH_ISSUER (the iss your tokens carry)',
+    );
   }
   if (mode !== 'hs256' && hs256Secret) throw new ExampleConfigError('MCP_AUTH_HS256_SECRET is only used with MCP_AUTH_MODE=hs256');
-  if (mode === 'api-keys' && !apiKeysFile) throw new ExampleConfigError('MCP_AUTH_MODE=api-keys needs MCP_API_KEYS_FILE (a JSON list of hashed keys; see `npm run hash-key`)');
+  if (mode === 'api-keys' && !apiKeysFile)
+    throw new ExampleConfigError('MCP_AUTH_MODE=api-keys needs MCP_API_KEYS_FILE (a JSON list of hashed keys; see `npm run hash-key`)');
   const requireAtJwt = parseBoolean('MCP_AUTH_REQUIRE_AT_JWT', env.MCP_AUTH_REQUIRE_AT_JWT);
   if (requireAtJwt && (mode === 'introspection' || mode === 'api-keys')) {
     throw new ExampleConfigError(`MCP_AUTH_REQUIRE_AT_JWT applies to JWTs (MCP_AUTH_MODE=jwks or hs256), not to MCP_AUTH_MODE=${mode}`);
@@ -130,23 +134,28 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   // Without MCP_AUTH_ISSUER (and MCP_AUTH_IDP=oidc) the embedded provider runs and brings its own introspection client.
   const embedded = idp === 'oidc' && !issuer;
   if (mode === 'introspection' && !embedded && !(env.MCP_AUTH_INTROSPECTION_CLIENT_ID && env.MCP_AUTH_INTROSPECTION_CLIENT_SECRET)) {
-    throw new ExampleConfigError('MCP_AUTH_MODE=introspection with your own identity provider needs MCP_AUTH_INTROSPECTION_CLIENT_ID and MCP_AUTH_INTROSPECTION_CLIENT_SECRET');
+    throw new ExampleConfigError(
+      'MCP_AUTH_MODE=introspection with your own identity provider needs MCP_AUTH_INTROSPECTION_CLIENT_ID and MCP_AUTH_INTROSPECTION_CLIENT_SECRET',
+    );
   }
   const resourceUrl = optionalUrl('MCP_RESOURCE_URL', env.MCP_RESOURCE_URL)?.replace(/\/+$/, '') ?? `http://localhost:${port}/mcp`;
   return {
     mode,
     hs256Secret,
     apiKeysFile,
-    introspection: mode === 'introspection'
-      ? {
-          clientId: env.MCP_AUTH_INTROSPECTION_CLIENT_ID || undefined,
-          clientSecret: env.MCP_AUTH_INTROSPECTION_CLIENT_SECRET || undefined,
-          endpoint: optionalUrl('MCP_AUTH_INTROSPECTION_ENDPOINT', env.MCP_AUTH_INTROSPECTION_ENDPOINT),
-          cacheMaxSeconds: optionalNonNegativeInteger('MCP_AUTH_INTROSPECTION_CACHE_SECONDS', env.MCP_AUTH_INTROSPECTION_CACHE_SECONDS),
-        }
-      : undefined,
+    introspection:
+      mode === 'introspection'
+        ? {
+            clientId: env.MCP_AUTH_INTROSPECTION_CLIENT_ID || undefined,
+            clientSecret: env.MCP_AUTH_INTROSPECTION_CLIENT_SECRET || undefined,
+            endpoint: optionalUrl('MCP_AUTH_INTROSPECTION_ENDPOINT', env.MCP_AUTH_INTROSPECTION_ENDPOINT),
+            cacheMaxSeconds: optionalNonNegativeInteger('MCP_AUTH_INTROSPECTION_CACHE_SECONDS', env.MCP_AUTH_INTROSPECTION_CACHE_SECONDS),
+          }
+        : undefined,
     databasePath: env.MCP_EXAMPLE_DB?.trim() || ':memory:',
-    requireKnownUsers: env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS?.trim() ? parseBoolean('MCP_EXAMPLE_REQUIRE_KNOWN_USERS', env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS) : undefined,
+    requireKnownUsers: env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS?.trim()
+      ? parseBoolean('MCP_EXAMPLE_REQUIRE_KNOWN_USERS', env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS)
+      : undefined,
     port,
     host,
     issuer,
@@ -183,7 +192,10 @@ function loadLimits(env: NodeJS.ProcessEnv): ExampleLimits {
     maxHeaderBytes: optionalPositiveInteger('MCP_MAX_HEADER_BYTES', env.MCP_MAX_HEADER_BYTES),
     shutdownTimeoutMs: optionalPositiveInteger('MCP_SHUTDOWN_TIMEOUT_MS', env.MCP_SHUTDOWN_TIMEOUT_MS),
     rateLimitPerMinute: optionalPositiveInteger('MCP_RATE_LIMIT_PER_MINUTE', env.MCP_RATE_LIMIT_PER_MINUTE),
-    unauthenticatedLimitPerMinute: optionalPositiveInteger('MCP_UNAUTHENTICATED_LIMIT_PER_MINUTE', env.MCP_UNAUTHENTICATED_LIMIT_PER_MINUTE),
+    unauthenticatedLimitPerMinute: optionalPositiveInteger(
+      'MCP_UNAUTHENTICATED_LIMIT_PER_MINUTE',
+      env.MCP_UNAUTHENTICATED_LIMIT_PER_MINUTE,
+    ),
   };
 }
 
@@ -205,13 +217,17 @@ function entraSettings(env: NodeJS.ProcessEnv, issuer: string | undefined, audie
   // MCP_AUTH_AUDIENCE=<client-id>,api://<client-id> name the tenant, the authority host and both audiences.
   const fromIssuer = issuer ? /^(https?:\/\/[^/]+)\/([^/]+)\/v2\.0\/?$/.exec(issuer) : null;
   if (issuer && !fromIssuer) {
-    throw new ExampleConfigError(`MCP_AUTH_ISSUER with MCP_AUTH_IDP=entra must be the v2 issuer https://login.microsoftonline.com/<tenant-id>/v2.0 (got "${issuer}")`);
+    throw new ExampleConfigError(
+      `MCP_AUTH_ISSUER with MCP_AUTH_IDP=entra must be the v2 issuer https://login.microsoftonline.com/<tenant-id>/v2.0 (got "${issuer}")`,
+    );
   }
   const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   const tenantId = env.MCP_AUTH_ENTRA_TENANT_ID?.trim() || fromIssuer?.[2];
   const clientId = env.MCP_AUTH_ENTRA_CLIENT_ID?.trim() || audience?.find((aud) => guid.test(aud));
   if (!tenantId || !clientId) {
-    throw new ExampleConfigError('MCP_AUTH_IDP=entra needs MCP_AUTH_ENTRA_TENANT_ID and MCP_AUTH_ENTRA_CLIENT_ID (the API app registration\'s directory and application ids)');
+    throw new ExampleConfigError(
+      "MCP_AUTH_IDP=entra needs MCP_AUTH_ENTRA_TENANT_ID and MCP_AUTH_ENTRA_CLIENT_ID (the API app registration's directory and application ids)",
+    );
   }
   const appIdUris = (audience ?? []).filter((aud) => aud !== clientId);
   if (appIdUris.length > 1 || (appIdUris.length === 1 && guid.test(appIdUris[0]))) {
@@ -249,7 +265,8 @@ function optionalUrl(name: string, value: string | undefined): string | undefine
   } catch {
     throw new ExampleConfigError(`${name} must be an absolute URL (got "${value}")`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ExampleConfigError(`${name} must be an http(s) URL (got "${value}")`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ExampleConfigError(`${name} must be an http(s) URL (got "${value}")`);
   return trimmed;
 }
 
@@ -270,7 +287,8 @@ function optionalPositiveInteger(name: string, value: string | undefined): numbe
 
 function parseScopeHierarchy(value: string | undefined): Record<string, string[]> | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  const problem = 'MCP_SCOPE_HIERARCHY must be a JSON object of scope lists, e.g. {"Admin.Write":["User.Write"],"User.Write":["User.Read"]}';
+  const problem =
+    'MCP_SCOPE_HIERARCHY must be a JSON object of scope lists, e.g. {"Admin.Write":["User.Write"],"User.Write":["User.Read"]}';
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -303,11 +321,15 @@ function parseLogLevel(value: string | undefined): LogLevel[] {
 function optionalNonNegativeInteger(name: string, value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) throw new ExampleConfigError(`${name} must be a whole number of at least 0 (got "${value}")`);
+  if (!Number.isInteger(number) || number < 0)
+    throw new ExampleConfigError(`${name} must be a whole number of at least 0 (got "${value}")`);
   return number;
 }
 
 function list(value: string | undefined): string[] | undefined {
-  const items = value?.split(',').map((item) => item.trim()).filter(Boolean);
+  const items = value
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   return items && items.length > 0 ? items : undefined;
 }

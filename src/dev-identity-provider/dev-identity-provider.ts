@@ -88,7 +88,8 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
         defaultResource: async () => options.resourceUrl,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, resourceIndicator, client) => {
-          if (resourceIndicator !== options.resourceUrl && !options.otherResources?.includes(resourceIndicator)) throw new errors.InvalidTarget();
+          if (resourceIndicator !== options.resourceUrl && !options.otherResources?.includes(resourceIndicator))
+            throw new errors.InvalidTarget();
           const format = options.accessTokenFormat ?? 'jwt';
           return {
             scope: [...(allowed.get(client.clientId) ?? [])].join(' '),
@@ -132,11 +133,16 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
       if (scope ?? client?.scopes.length) body.set('scope', scope ?? client!.scopes.join(' '));
       const response = await clientPost(clientId, tokenEndpoint, body);
       const json = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
-      if (!response.ok || !json.access_token) throw new Error(`Token request failed: ${json.error ?? response.status} ${json.error_description ?? ''}`);
+      if (!response.ok || !json.access_token)
+        throw new Error(`Token request failed: ${json.error ?? response.status} ${json.error_description ?? ''}`);
       return json.access_token;
     },
     async revoke(clientId, token) {
-      const response = await clientPost(clientId, `${issuer}/token/revocation`, new URLSearchParams({ token, token_type_hint: 'access_token' }));
+      const response = await clientPost(
+        clientId,
+        `${issuer}/token/revocation`,
+        new URLSearchParams({ token, token_type_hint: 'access_token' }),
+      );
       await response.body?.cancel();
       if (!response.ok) throw new Error(`Revocation failed: HTTP ${response.status}`);
     },

@@ -7,7 +7,13 @@ import { ProductsService } from './products.service.js';
 export class ProductResources {
   constructor(private readonly products: ProductsService) {}
 
-  @McpResource({ uri: 'products://catalog', name: 'catalog', title: 'Product catalogue', description: 'Every product with its price', mimeType: 'application/json' })
+  @McpResource({
+    uri: 'products://catalog',
+    name: 'catalog',
+    title: 'Product catalogue',
+    description: 'Every product with its price',
+    mimeType: 'application/json',
+  })
   catalog() {
     return { products: this.products.list() };
   }

@@ -32,7 +32,9 @@ export interface TestIdentity {
 }
 
 /** Identity provider settings a test may change (opaque tokens, short lifetimes, other resources, introspecting clients). */
-export type HarnessIdpOptions = Partial<Pick<DevIdentityProviderOptions, 'accessTokenFormat' | 'accessTokenTtlSeconds' | 'otherResources' | 'resourceServers'>>;
+export type HarnessIdpOptions = Partial<
+  Pick<DevIdentityProviderOptions, 'accessTokenFormat' | 'accessTokenTtlSeconds' | 'otherResources' | 'resourceServers'>
+>;
 
 /** Starts the development identity provider for `resourceUrl`, signing with a key the tests hold too. */
 export async function startTestIdentity(resourceUrl: string, idpOptions: HarnessIdpOptions = {}): Promise<TestIdentity> {
@@ -47,14 +49,25 @@ export async function startTestIdentity(resourceUrl: string, idpOptions: Harness
   const privateKey = await importJWK(signingKey.privateJwk, 'RS256');
   const claims = (overrides: JWTPayload = {}): JWTPayload => {
     const now = Math.floor(Date.now() / 1000);
-    return { iss: idp.issuer, aud: resourceUrl, sub: 'demo-reader', client_id: 'forged-client', iat: now, exp: now + 300, scope: 'User.Read', ...overrides };
+    return {
+      iss: idp.issuer,
+      aud: resourceUrl,
+      sub: 'demo-reader',
+      client_id: 'forged-client',
+      iat: now,
+      exp: now + 300,
+      scope: 'User.Read',
+      ...overrides,
+    };
   };
   return {
     idp,
     claims,
     forge: (payload, header = {}) => signingKey.sign(payload, { typ: 'at+jwt', ...header }),
     forgeRaw: (payloadJson, header = {}) =>
-      new CompactSign(new TextEncoder().encode(payloadJson)).setProtectedHeader({ alg: 'RS256', kid: signingKey.kid, typ: 'at+jwt', ...header }).sign(privateKey),
+      new CompactSign(new TextEncoder().encode(payloadJson))
+        .setProtectedHeader({ alg: 'RS256', kid: signingKey.kid, typ: 'at+jwt', ...header })
+        .sign(privateKey),
   };
 }
 
@@ -79,7 +92,10 @@ export async function startHarness(env: Record<string, string> = {}, idpOptions:
     MCP_RESOURCE_URL: resourceUrl,
     LOG_LEVEL: 'warn',
     ...(introspection
-      ? { MCP_AUTH_INTROSPECTION_CLIENT_ID: DEV_RESOURCE_SERVER.clientId, MCP_AUTH_INTROSPECTION_CLIENT_SECRET: DEV_RESOURCE_SERVER.clientSecret }
+      ? {
+          MCP_AUTH_INTROSPECTION_CLIENT_ID: DEV_RESOURCE_SERVER.clientId,
+          MCP_AUTH_INTROSPECTION_CLIENT_SECRET: DEV_RESOURCE_SERVER.clientSecret,
+        }
       : {}),
     ...env,
   }).catch(async (error) => {
@@ -112,7 +128,13 @@ export async function startExample(env: (resourceUrl: string) => Record<string, 
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const resourceUrl = `${baseUrl}/mcp`;
-  const app = await bootstrap({ PORT: String(port), HOST: '127.0.0.1', MCP_RESOURCE_URL: resourceUrl, LOG_LEVEL: 'error', ...env(resourceUrl) });
+  const app = await bootstrap({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    MCP_RESOURCE_URL: resourceUrl,
+    LOG_LEVEL: 'error',
+    ...env(resourceUrl),
+  });
   return { baseUrl, resourceUrl, metadataUrl: `${baseUrl}/.well-known/oauth-protected-resource/mcp`, close: () => app.close() };
 }
 
@@ -123,9 +145,8 @@ export async function toolNames(client: { listTools(): Promise<{ tools: Array<{ 
 
 /** The JSON a tool call returned as its text content. */
 export function toolJson(result: object): any {
-  return JSON.parse(((result as { content: Array<{ text: string }> }).content)[0].text);
+  return JSON.parse((result as { content: Array<{ text: string }> }).content[0].text);
 }
-
 
 /** Builds the JSON-RPC requests the tests send by hand. */
 export const rpc = {
@@ -137,9 +158,19 @@ export const rpc = {
   }),
   initialized: () => ({ jsonrpc: '2.0', method: 'notifications/initialized' }),
   listTools: (id = 2) => ({ jsonrpc: '2.0', id, method: 'tools/list', params: {} }),
-  callTool: (name: string, args: Record<string, unknown> = {}, id = 3) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }),
+  callTool: (name: string, args: Record<string, unknown> = {}, id = 3) => ({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name, arguments: args },
+  }),
   readResource: (uri: string, id = 4) => ({ jsonrpc: '2.0', id, method: 'resources/read', params: { uri } }),
-  getPrompt: (name: string, args: Record<string, string> = {}, id = 5) => ({ jsonrpc: '2.0', id, method: 'prompts/get', params: { name, arguments: args } }),
+  getPrompt: (name: string, args: Record<string, string> = {}, id = 5) => ({
+    jsonrpc: '2.0',
+    id,
+    method: 'prompts/get',
+    params: { name, arguments: args },
+  }),
 };
 
 /** A raw MCP POST: what a minimal client sends, with the headers the transport requires. */

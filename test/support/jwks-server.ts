@@ -38,7 +38,9 @@ export function newSigningKey(type: 'RSA' | 'EC' = 'RSA', kid = `k-${randomUUID(
 
 /** Signs `claims` with `key`, its `kid` and its algorithm in the header unless `header` says otherwise. */
 export function signToken(key: TestSigningKey, claims: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: key.jwk.alg as string, kid: key.kid, typ: 'at+jwt', ...header }).sign(key.privateKey);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: key.jwk.alg as string, kid: key.kid, typ: 'at+jwt', ...header })
+    .sign(key.privateKey);
 }
 
 export async function startJwksServer(keys: TestSigningKey[] = []): Promise<JwksServer> {

@@ -2,7 +2,10 @@
 export class McpAuthConfigurationError extends Error {
   override readonly name = 'McpAuthConfigurationError';
 
-  constructor(readonly option: string, problem: string) {
+  constructor(
+    readonly option: string,
+    problem: string,
+  ) {
     super(`McpAuthModule: option "${option}" ${problem}`);
   }
 }

@@ -158,7 +158,11 @@ export interface ResolvedMcpAuthOptions {
   readonly maxHeaderBytes: number;
   readonly bodyTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
-  readonly rateLimit: { readonly perPrincipal?: RateLimitWindow; readonly unauthenticatedPerIp?: RateLimitWindow; readonly storage?: ThrottlerStorage };
+  readonly rateLimit: {
+    readonly perPrincipal?: RateLimitWindow;
+    readonly unauthenticatedPerIp?: RateLimitWindow;
+    readonly storage?: ThrottlerStorage;
+  };
   readonly auditSink?: McpAuditSink;
   readonly jwks: Readonly<Required<JwksCacheOptions>>;
   readonly tokenCache: { readonly maxEntries: number } | false;

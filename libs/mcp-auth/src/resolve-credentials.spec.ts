@@ -8,11 +8,18 @@ const secret = 's'.repeat(32);
 describe('chooseVerification', () => {
   it('defaults to JWKS, discovered unless jwksUri is given', () => {
     expect(chooseVerification({ issuer }, 'issuer', false)).toEqual({ kind: 'jwks', needsDiscovery: true });
-    expect(chooseVerification({ issuer, jwksUri: 'https://issuer.example/jwks' }, 'issuer', false)).toEqual({ kind: 'jwks', needsDiscovery: false });
+    expect(chooseVerification({ issuer, jwksUri: 'https://issuer.example/jwks' }, 'issuer', false)).toEqual({
+      kind: 'jwks',
+      needsDiscovery: false,
+    });
   });
 
   it('pins a shared secret of 32 bytes or more, without discovery', () => {
-    expect(chooseVerification({ issuer, sharedSecret: secret }, 'issuer', false)).toEqual({ kind: 'shared-secret', secret: Buffer.from(secret), needsDiscovery: false });
+    expect(chooseVerification({ issuer, sharedSecret: secret }, 'issuer', false)).toEqual({
+      kind: 'shared-secret',
+      secret: Buffer.from(secret),
+      needsDiscovery: false,
+    });
   });
 
   it('counts bytes, not characters, for the minimum length', () => {
@@ -26,7 +33,10 @@ describe('chooseVerification', () => {
     [{ introspection: { clientId: 'rs', clientSecret: 'x' } }, false, 'introspection'],
   ])('refuses a shared secret combined with %j (module algorithms: %s)', (extra, algorithms, option) => {
     expect(() => chooseVerification({ issuer, sharedSecret: secret, ...extra }, 'issuer', algorithms)).toThrow(
-      new McpAuthConfigurationError('sharedSecret', `cannot be combined with "${option}" for the same issuer: an issuer signs either with a shared secret (HS256) or with its own keys`),
+      new McpAuthConfigurationError(
+        'sharedSecret',
+        `cannot be combined with "${option}" for the same issuer: an issuer signs either with a shared secret (HS256) or with its own keys`,
+      ),
     );
   });
 
@@ -36,7 +46,11 @@ describe('chooseVerification', () => {
 
   it('introspects instead of verifying JWTs, discovering the endpoint when not given', () => {
     const introspection = { clientId: 'rs', clientSecret: 'x' };
-    expect(chooseVerification({ issuer, introspection }, 'issuer', false)).toEqual({ kind: 'introspection', options: introspection, needsDiscovery: true });
+    expect(chooseVerification({ issuer, introspection }, 'issuer', false)).toEqual({
+      kind: 'introspection',
+      options: introspection,
+      needsDiscovery: true,
+    });
     expect(() => chooseVerification({ issuer, introspection, jwksUri: 'https://j' }, 'issuer', false)).toThrow(/introspection/);
   });
 });
@@ -61,8 +75,12 @@ describe('resolveIntrospection', () => {
 
   it('names the missing piece', () => {
     expect(() => resolveIntrospection({ clientId: '', clientSecret: 'x' }, 'issuer', undefined)).toThrow(/"introspection.clientId"/);
-    expect(() => resolveIntrospection({ clientId: 'rs', clientSecret: 'x' }, 'issuers[0]', undefined)).toThrow(/"issuers\[0\].introspection.endpoint"/);
-    expect(() => resolveIntrospection({ clientId: 'rs', clientSecret: 'x', endpoint: 'https://i', cacheMaxSeconds: -1 }, 'issuer', undefined)).toThrow(/cacheMaxSeconds/);
+    expect(() => resolveIntrospection({ clientId: 'rs', clientSecret: 'x' }, 'issuers[0]', undefined)).toThrow(
+      /"issuers\[0\].introspection.endpoint"/,
+    );
+    expect(() =>
+      resolveIntrospection({ clientId: 'rs', clientSecret: 'x', endpoint: 'https://i', cacheMaxSeconds: -1 }, 'issuer', undefined),
+    ).toThrow(/cacheMaxSeconds/);
   });
 });
 
@@ -77,6 +95,8 @@ describe('resolveOptions with API keys', () => {
 
   it('still needs an issuer without API keys, and the top-level credential options need the top-level issuer', async () => {
     await expect(resolveOptions({ resourceUrl }, '/mcp')).rejects.toThrow(/"issuer" is required/);
-    await expect(resolveOptions({ resourceUrl, apiKeys: { keys: [] }, sharedSecret: secret }, '/mcp')).rejects.toThrow(/option "sharedSecret" belongs to the top-level "issuer"/);
+    await expect(resolveOptions({ resourceUrl, apiKeys: { keys: [] }, sharedSecret: secret }, '/mcp')).rejects.toThrow(
+      /option "sharedSecret" belongs to the top-level "issuer"/,
+    );
   });
 });

@@ -29,20 +29,33 @@ export type ChosenVerification =
 export function chooseVerification(config: McpIssuerOptions, option: string, moduleAlgorithms: boolean): ChosenVerification {
   const name = (field: string) => (option === 'issuer' ? field : `${option}.${field}`);
   if (config.sharedSecret !== undefined) {
-    const conflicts: Array<[string, unknown]> = [['jwksUri', config.jwksUri], ['introspection', config.introspection], ['algorithms', option === 'issuer' && moduleAlgorithms ? true : undefined]];
+    const conflicts: Array<[string, unknown]> = [
+      ['jwksUri', config.jwksUri],
+      ['introspection', config.introspection],
+      ['algorithms', option === 'issuer' && moduleAlgorithms ? true : undefined],
+    ];
     for (const [conflicting, value] of conflicts) {
       if (value !== undefined) {
-        throw new McpAuthConfigurationError(name('sharedSecret'), `cannot be combined with "${conflicting}" for the same issuer: an issuer signs either with a shared secret (HS256) or with its own keys`);
+        throw new McpAuthConfigurationError(
+          name('sharedSecret'),
+          `cannot be combined with "${conflicting}" for the same issuer: an issuer signs either with a shared secret (HS256) or with its own keys`,
+        );
       }
     }
     if (typeof config.sharedSecret !== 'string' || Buffer.byteLength(config.sharedSecret, 'utf8') < MIN_SHARED_SECRET_BYTES) {
-      throw new McpAuthConfigurationError(name('sharedSecret'), `must be a string of at least ${MIN_SHARED_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 48\`)`);
+      throw new McpAuthConfigurationError(
+        name('sharedSecret'),
+        `must be a string of at least ${MIN_SHARED_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 48\`)`,
+      );
     }
     return { kind: 'shared-secret', secret: Buffer.from(config.sharedSecret, 'utf8'), needsDiscovery: false };
   }
   if (config.introspection !== undefined) {
     if (config.jwksUri !== undefined) {
-      throw new McpAuthConfigurationError(name('introspection'), 'cannot be combined with "jwksUri": this issuer\'s tokens are introspected, not verified with keys');
+      throw new McpAuthConfigurationError(
+        name('introspection'),
+        'cannot be combined with "jwksUri": this issuer\'s tokens are introspected, not verified with keys',
+      );
     }
     if (typeof config.introspection !== 'object' || config.introspection === null) {
       throw new McpAuthConfigurationError(name('introspection'), 'must be an object { clientId, clientSecret, endpoint? }');
@@ -53,7 +66,11 @@ export function chooseVerification(config: McpIssuerOptions, option: string, mod
 }
 
 /** Fills in the introspection defaults; the endpoint comes from the option or the discovery document. */
-export function resolveIntrospection(introspection: IntrospectionOptions, option: string, discovered: OpenIdConfiguration | undefined): ResolvedIntrospection {
+export function resolveIntrospection(
+  introspection: IntrospectionOptions,
+  option: string,
+  discovered: OpenIdConfiguration | undefined,
+): ResolvedIntrospection {
   const name = (field: string) => `${option === 'issuer' ? '' : `${option}.`}introspection.${field}`;
   for (const field of ['clientId', 'clientSecret'] as const) {
     if (typeof introspection[field] !== 'string' || introspection[field] === '') {

@@ -17,11 +17,17 @@ const MAX_CLOCK_TOLERANCE_SECONDS = 60;
  */
 export async function resolveOptions(options: McpAuthOptions, path: string): Promise<ResolvedMcpAuthOptions> {
   if (!options || typeof options !== 'object') {
-    throw new McpAuthConfigurationError('options', 'must be an object with at least "issuer" (or "issuers", or "apiKeys") and "resourceUrl"');
+    throw new McpAuthConfigurationError(
+      'options',
+      'must be an object with at least "issuer" (or "issuers", or "apiKeys") and "resourceUrl"',
+    );
   }
   const resourceUrl = requireUrl('resourceUrl', options.resourceUrl);
   if (resourceUrl.endsWith('/') || new URL(resourceUrl).hash || new URL(resourceUrl).search) {
-    throw new McpAuthConfigurationError('resourceUrl', `must be the endpoint URL without trailing slash, query or fragment (got ${resourceUrl})`);
+    throw new McpAuthConfigurationError(
+      'resourceUrl',
+      `must be the endpoint URL without trailing slash, query or fragment (got ${resourceUrl})`,
+    );
   }
   checkPath(path);
 
@@ -38,7 +44,10 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
   const allowedOrigins = options.allowedOrigins ?? [new URL(resourceUrl).origin];
   for (const origin of allowedOrigins) {
     if (origin !== '*' && (typeof origin !== 'string' || !/^https?:\/\/[^/]+$/.test(origin))) {
-      throw new McpAuthConfigurationError('allowedOrigins', `entries must be origins like https://app.example.com (got ${JSON.stringify(origin)})`);
+      throw new McpAuthConfigurationError(
+        'allowedOrigins',
+        `entries must be origins like https://app.example.com (got ${JSON.stringify(origin)})`,
+      );
     }
   }
 
@@ -79,7 +88,10 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     jsonResponse: options.jsonResponse ?? true,
     ...limits,
     jwks: resolveJwksCache(options.jwks),
-    tokenCache: options.tokenCache === false ? false : { maxEntries: positiveInteger('tokenCache.maxEntries', options.tokenCache?.maxEntries, 10_000) },
+    tokenCache:
+      options.tokenCache === false
+        ? false
+        : { maxEntries: positiveInteger('tokenCache.maxEntries', options.tokenCache?.maxEntries, 10_000) },
   };
 }
 
@@ -106,7 +118,10 @@ function resolveJwksCache(jwks: JwksCacheOptions | undefined): Required<JwksCach
     timeoutMs: positiveInteger('jwks.timeoutMs', jwks?.timeoutMs, JWKS_DEFAULTS.timeoutMs),
   };
   if (resolved.cooldownMs > JWKS_DEFAULTS.cooldownMs) {
-    throw new McpAuthConfigurationError('jwks.cooldownMs', `must be at most ${JWKS_DEFAULTS.cooldownMs} ms, so a rotated key is usable within that window`);
+    throw new McpAuthConfigurationError(
+      'jwks.cooldownMs',
+      `must be at most ${JWKS_DEFAULTS.cooldownMs} ms, so a rotated key is usable within that window`,
+    );
   }
   return resolved;
 }

@@ -13,8 +13,16 @@ describe('LoggerAuditSink (the default sink)', () => {
   beforeAll(() => Logger.overrideLogger(capture));
   afterAll(() => Logger.overrideLogger(false));
 
-  it('writes one JSON line per event through Nest\'s Logger, context McpAuthAudit', () => {
-    const event = { time: '2026-01-01T00:00:00.000Z', action: 'tools/call', outcome: 'denied', reason: 'insufficient_scope', subject: 'u1', tool: 'delete', missingScopes: ['Admin.Write'] } as const;
+  it("writes one JSON line per event through Nest's Logger, context McpAuthAudit", () => {
+    const event = {
+      time: '2026-01-01T00:00:00.000Z',
+      action: 'tools/call',
+      outcome: 'denied',
+      reason: 'insufficient_scope',
+      subject: 'u1',
+      tool: 'delete',
+      missingScopes: ['Admin.Write'],
+    } as const;
     new LoggerAuditSink().record(event);
     expect(lines).toHaveLength(1);
     expect(lines[0].context).toBe('McpAuthAudit');
@@ -27,12 +35,24 @@ describe('LoggerAuditSink (the default sink)', () => {
     lines.length = 0;
     Logger.overrideLogger(['error', 'warn']);
     try {
-      new LoggerAuditSink().record({ time: '2026-01-01T00:00:00.000Z', action: 'tools/call', outcome: 'allowed', subject: 'u1', tool: 'echo' });
+      new LoggerAuditSink().record({
+        time: '2026-01-01T00:00:00.000Z',
+        action: 'tools/call',
+        outcome: 'allowed',
+        subject: 'u1',
+        tool: 'echo',
+      });
       expect(lines).toHaveLength(0);
     } finally {
       (Logger as unknown as { logLevels?: unknown }).logLevels = undefined;
     }
-    new LoggerAuditSink().record({ time: '2026-01-01T00:00:00.000Z', action: 'tools/call', outcome: 'allowed', subject: 'u1', tool: 'echo' });
+    new LoggerAuditSink().record({
+      time: '2026-01-01T00:00:00.000Z',
+      action: 'tools/call',
+      outcome: 'allowed',
+      subject: 'u1',
+      tool: 'echo',
+    });
     expect(lines).toHaveLength(1);
   });
 });

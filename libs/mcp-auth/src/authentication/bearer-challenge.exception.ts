@@ -9,7 +9,10 @@ import { formatBearerChallenge } from './www-authenticate.js';
 export class BearerChallengeException extends HttpException {
   readonly wwwAuthenticate: string;
 
-  constructor(status: 400 | 401 | 403, readonly challenge: BearerChallenge) {
+  constructor(
+    status: 400 | 401 | 403,
+    readonly challenge: BearerChallenge,
+  ) {
     super(
       {
         error: challenge.error ?? 'unauthorized',

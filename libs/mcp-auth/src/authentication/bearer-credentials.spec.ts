@@ -7,7 +7,10 @@ function request(headers: Record<string, string>, url = '/mcp'): IncomingMessage
 
 describe('bearerCredentialsOf', () => {
   it('reads a bearer token, the scheme in any case', () => {
-    expect(bearerCredentialsOf(request({ authorization: 'Bearer abc.def-ghi_~+/=' }))).toEqual({ kind: 'bearer', token: 'abc.def-ghi_~+/=' });
+    expect(bearerCredentialsOf(request({ authorization: 'Bearer abc.def-ghi_~+/=' }))).toEqual({
+      kind: 'bearer',
+      token: 'abc.def-ghi_~+/=',
+    });
     expect(bearerCredentialsOf(request({ authorization: 'bearer xyz' }))).toEqual({ kind: 'bearer', token: 'xyz' });
   });
 
@@ -25,7 +28,11 @@ describe('bearerCredentialsOf', () => {
   });
 
   it('refuses two Authorization headers (Node would silently keep the first)', () => {
-    const req = { headers: { authorization: 'Bearer abc' }, rawHeaders: ['Authorization', 'Bearer abc', 'authorization', 'Bearer def'], url: '/mcp' } as unknown as IncomingMessage;
+    const req = {
+      headers: { authorization: 'Bearer abc' },
+      rawHeaders: ['Authorization', 'Bearer abc', 'authorization', 'Bearer def'],
+      url: '/mcp',
+    } as unknown as IncomingMessage;
     expect(bearerCredentialsOf(req)).toEqual({ kind: 'malformed', reason: 'The request has more than one Authorization header' });
   });
 

@@ -3,7 +3,13 @@ import { clientIdOf, principalFromClaims } from './principal.js';
 
 describe('claims to scopes', () => {
   it('default: scope string, scp string or list, roles, realm roles; ignores wrong types', () => {
-    expect(defaultClaimsToScopes({ scope: 'a  b', scp: ['c', 7], roles: ['d'], realm_access: { roles: ['e'] } })).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(defaultClaimsToScopes({ scope: 'a  b', scp: ['c', 7], roles: ['d'], realm_access: { roles: ['e'] } })).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+    ]);
     expect(defaultClaimsToScopes({ scope: 42, scp: { x: 1 }, roles: 'f g', realm_access: 'nope' })).toEqual(['f', 'g']);
   });
 
@@ -13,7 +19,13 @@ describe('claims to scopes', () => {
       realm_access: { roles: ['offline_access', 'catalog-admin'] },
       resource_access: { 'mcp-api': { roles: ['Admin.Write'] }, other: { roles: ['Nope'] } },
     };
-    expect(keycloakClaimsToScopes({ clientId: 'mcp-api' })(claims)).toEqual(['openid', 'User.Read', 'offline_access', 'catalog-admin', 'Admin.Write']);
+    expect(keycloakClaimsToScopes({ clientId: 'mcp-api' })(claims)).toEqual([
+      'openid',
+      'User.Read',
+      'offline_access',
+      'catalog-admin',
+      'Admin.Write',
+    ]);
     expect(keycloakClaimsToScopes({ realmRoles: false })(claims)).toEqual(['openid', 'User.Read']);
   });
 
@@ -32,7 +44,15 @@ describe('claims to scopes', () => {
 
   it('builds the principal from claims', () => {
     const claims = { iss: 'https://idp', sub: 'u1', azp: 'app', exp: 123, scope: 'x' };
-    expect(principalFromClaims(claims, defaultClaimsToScopes)).toEqual({ sub: 'u1', id: 'u1', clientId: 'app', scopes: ['x'], issuer: 'https://idp', expiresAt: 123, claims });
+    expect(principalFromClaims(claims, defaultClaimsToScopes)).toEqual({
+      sub: 'u1',
+      id: 'u1',
+      clientId: 'app',
+      scopes: ['x'],
+      issuer: 'https://idp',
+      expiresAt: 123,
+      claims,
+    });
   });
 
   it("keys the principal by the issuer's subject derivation when it has one", () => {

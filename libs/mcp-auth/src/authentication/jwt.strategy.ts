@@ -54,7 +54,10 @@ export class McpJwtStrategy extends PassportStrategy(passportJwt.Strategy) {
     });
     passport.use(strategyName, this as unknown as passport.Strategy);
     if (options.tokenCache) {
-      this.verifiedTokens = new VerifiedTokenCache({ maxEntries: options.tokenCache.maxEntries, clockToleranceSeconds: options.clockToleranceSeconds });
+      this.verifiedTokens = new VerifiedTokenCache({
+        maxEntries: options.tokenCache.maxEntries,
+        clockToleranceSeconds: options.clockToleranceSeconds,
+      });
       for (const store of issuers.keyStores) this.verifiedTokens.watch(store);
     }
   }

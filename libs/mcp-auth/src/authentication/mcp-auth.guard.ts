@@ -45,7 +45,12 @@ export class McpAuthGuard extends AuthGuard() {
     const remembered = this.strategy?.rememberedPrincipal(credentials.token);
     if (!remembered) return super.canActivate(context);
     const admit = (principal: McpPrincipal) => {
-      (req as IncomingMessage & Record<string, unknown>)[PRINCIPAL_REQUEST_PROPERTY] = this.handleRequest(null, principal, undefined, context);
+      (req as IncomingMessage & Record<string, unknown>)[PRINCIPAL_REQUEST_PROPERTY] = this.handleRequest(
+        null,
+        principal,
+        undefined,
+        context,
+      );
       return true;
     };
     if (!(remembered instanceof Promise)) return admit(remembered);

@@ -23,7 +23,10 @@ export async function discoverOpenIdConfiguration(issuer: string, timeoutMs: num
     throw new McpAuthConfigurationError('issuer', `could not be reached: ${url} (${reason}); check the URL or set "jwksUri"`);
   }
   if (!response.ok) {
-    throw new McpAuthConfigurationError('issuer', `discovery failed: ${url} answered HTTP ${response.status}; check the URL or set "jwksUri"`);
+    throw new McpAuthConfigurationError(
+      'issuer',
+      `discovery failed: ${url} answered HTTP ${response.status}; check the URL or set "jwksUri"`,
+    );
   }
   let document: Partial<OpenIdConfiguration>;
   try {

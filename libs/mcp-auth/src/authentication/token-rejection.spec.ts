@@ -26,7 +26,11 @@ describe('rejectionFromVerifierError', () => {
   });
 
   it('never copies the verifier message into the description', () => {
-    const rejection = rejectionFromVerifierError(named('JsonWebTokenError', 'jwt audience invalid. expected: secret-internal-name'), 'RS256', ['RS256']);
+    const rejection = rejectionFromVerifierError(
+      named('JsonWebTokenError', 'jwt audience invalid. expected: secret-internal-name'),
+      'RS256',
+      ['RS256'],
+    );
     expect(rejection.description).toBe('The access token was not issued for this resource');
   });
 });

@@ -24,9 +24,7 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  * }
  * ```
  */
-export function RequireScopes(
-  ...scopes: [{ anyOf: string[] }] | [{ allOf: string[] }] | string[]
-): ClassDecorator & MethodDecorator {
+export function RequireScopes(...scopes: [{ anyOf: string[] }] | [{ allOf: string[] }] | string[]): ClassDecorator & MethodDecorator {
   const requirement = toRequirement(scopes);
   return (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
     const holder = descriptor ? descriptor.value : target;

@@ -50,14 +50,27 @@ describe('ScopePolicy with a hierarchy', () => {
   });
 
   it('never lets a narrower scope satisfy a broader one', () => {
-    expect(policy.decide(principal(['User.Read']), [{ allOf: ['User.Write'] }])).toEqual({ allowed: false, scopesToRequest: ['User.Write'] });
+    expect(policy.decide(principal(['User.Read']), [{ allOf: ['User.Write'] }])).toEqual({
+      allowed: false,
+      scopesToRequest: ['User.Write'],
+    });
   });
 
   it('asks for the smallest sufficient set in a challenge', () => {
-    expect(policy.decide(principal([]), [{ allOf: ['User.Read'] }, { allOf: ['Admin.Write'] }])).toEqual({ allowed: false, scopesToRequest: ['Admin.Write'] });
+    expect(policy.decide(principal([]), [{ allOf: ['User.Read'] }, { allOf: ['Admin.Write'] }])).toEqual({
+      allowed: false,
+      scopesToRequest: ['Admin.Write'],
+    });
   });
 
   it('adds the hierarchy scopes to the advertised ones', () => {
-    expect(policy.supportedScopes(['User.Read', 'Tool.Only'])).toEqual(['User.Read', 'Tool.Only', 'Admin.Write', 'User.Write', 'Reports.All', 'Reports.Read']);
+    expect(policy.supportedScopes(['User.Read', 'Tool.Only'])).toEqual([
+      'User.Read',
+      'Tool.Only',
+      'Admin.Write',
+      'User.Write',
+      'Reports.All',
+      'Reports.Read',
+    ]);
   });
 });

@@ -29,11 +29,15 @@ export const FLAT_SCOPE_HIERARCHY: ScopeHierarchy = { implied: () => NONE, scope
 export function resolveScopeHierarchy(options: ScopeHierarchyOptions | undefined): ScopeHierarchy {
   if (options === undefined) return FLAT_SCOPE_HIERARCHY;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new McpAuthConfigurationError('scopeHierarchy', "must map a scope to the narrower scopes it implies, e.g. { 'Admin.Write': ['User.Write'] }");
+    throw new McpAuthConfigurationError(
+      'scopeHierarchy',
+      "must map a scope to the narrower scopes it implies, e.g. { 'Admin.Write': ['User.Write'] }",
+    );
   }
   const edges = new Map<string, readonly string[]>();
   for (const [broader, narrower] of Object.entries(options)) {
-    if (!SCOPE_TOKEN.test(broader)) throw new McpAuthConfigurationError('scopeHierarchy', `key ${JSON.stringify(broader)} is not a valid OAuth scope`);
+    if (!SCOPE_TOKEN.test(broader))
+      throw new McpAuthConfigurationError('scopeHierarchy', `key ${JSON.stringify(broader)} is not a valid OAuth scope`);
     if (!Array.isArray(narrower) || narrower.some((scope) => typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))) {
       throw new McpAuthConfigurationError('scopeHierarchy', `value of "${broader}" must be a list of valid OAuth scopes`);
     }

@@ -2,9 +2,7 @@
  * A scope requirement: either every listed scope (`allOf`) or at least one (`anyOf`).
  * Requirements declared on a class and on its methods all apply together.
  */
-export type ScopeRequirement =
-  | { readonly allOf: readonly string[] }
-  | { readonly anyOf: readonly string[] };
+export type ScopeRequirement = { readonly allOf: readonly string[] } | { readonly anyOf: readonly string[] };
 
 /**
  * Answers "does this caller hold that scope?"; scope hierarchies plug in here
@@ -42,7 +40,11 @@ export function scopesToRequest(requirements: readonly ScopeRequirement[], holds
     if ('allOf' in requirement) {
       for (const scope of requirement.allOf) scopes.add(scope);
     } else if (holds && requirement.anyOf.some(holds)) {
-      for (const scope of requirement.anyOf) if (holds(scope)) { scopes.add(scope); break; }
+      for (const scope of requirement.anyOf)
+        if (holds(scope)) {
+          scopes.add(scope);
+          break;
+        }
     } else if (requirement.anyOf.length > 0) {
       scopes.add(requirement.anyOf[0]);
     }

@@ -72,7 +72,11 @@ export class RateLimiter implements OnApplicationShutdown {
     const record = await this.storage.increment(key, window.ttlMs, window.limit, 0, 'mcp-auth-principal');
     if (!record.isBlocked) return;
     this.audit.decided('rate_limit', 'denied', principal, { reason: 'rate_limited', ip: clientAddressOf(req) });
-    throw new LimitExceededException(429, `Too Many Requests: at most ${window.limit} requests per ${window.ttlMs / 1000} s`, record.timeToBlockExpire);
+    throw new LimitExceededException(
+      429,
+      `Too Many Requests: at most ${window.limit} requests per ${window.ttlMs / 1000} s`,
+      record.timeToBlockExpire,
+    );
   }
 
   private block(address: string, until: number): void {

@@ -8,7 +8,10 @@ const base: McpAuthOptions = { issuer: 'https://idp.example', resourceUrl: 'http
 describe('limit options', () => {
   it('fills in the documented defaults, with rate limits off and no custom sink', async () => {
     const resolved = await resolveOptions(base, '/mcp');
-    expect(resolved).toMatchObject({ ...LIMIT_DEFAULTS, rateLimit: { perPrincipal: undefined, unauthenticatedPerIp: undefined, storage: undefined } });
+    expect(resolved).toMatchObject({
+      ...LIMIT_DEFAULTS,
+      rateLimit: { perPrincipal: undefined, unauthenticatedPerIp: undefined, storage: undefined },
+    });
     expect(resolved.auditSink).toBeUndefined();
     expect(LIMIT_DEFAULTS).toEqual({
       maxSessions: 10_000,
@@ -26,7 +29,12 @@ describe('limit options', () => {
       { ...base, maxSessions: 5, requestTimeoutMs: 100, shutdownTimeoutMs: 0, rateLimit: { perPrincipal: { limit: 10, ttlMs: 1000 } } },
       '/mcp',
     );
-    expect(resolved).toMatchObject({ maxSessions: 5, requestTimeoutMs: 100, shutdownTimeoutMs: 0, rateLimit: { perPrincipal: { limit: 10, ttlMs: 1000 } } });
+    expect(resolved).toMatchObject({
+      maxSessions: 5,
+      requestTimeoutMs: 100,
+      shutdownTimeoutMs: 0,
+      rateLimit: { perPrincipal: { limit: 10, ttlMs: 1000 } },
+    });
   });
 
   it.each<[string, Partial<McpAuthOptions>, RegExp]>([
@@ -37,7 +45,11 @@ describe('limit options', () => {
     ['shutdownTimeoutMs', { shutdownTimeoutMs: -5 }, /shutdownTimeoutMs.*0 or more/],
     ['rateLimit', { rateLimit: 'fast' as never }, /rateLimit.*must be an object/],
     ['rateLimit.perPrincipal.limit', { rateLimit: { perPrincipal: { limit: 0, ttlMs: 1000 } } }, /rateLimit\.perPrincipal\.limit/],
-    ['rateLimit.unauthenticatedPerIp.ttlMs', { rateLimit: { unauthenticatedPerIp: { limit: 3 } as never } }, /rateLimit\.unauthenticatedPerIp\.ttlMs/],
+    [
+      'rateLimit.unauthenticatedPerIp.ttlMs',
+      { rateLimit: { unauthenticatedPerIp: { limit: 3 } as never } },
+      /rateLimit\.unauthenticatedPerIp\.ttlMs/,
+    ],
     ['rateLimit.storage', { rateLimit: { storage: {} as never } }, /rateLimit\.storage.*ThrottlerStorage/],
     ['auditSink', { auditSink: (() => undefined) as never }, /auditSink.*record\(event\)/],
     ['bodyTimeoutMs', { bodyTimeoutMs: 0 }, /bodyTimeoutMs.*positive whole number/],

@@ -21,7 +21,7 @@ export function resolveLimits(options: McpAuthOptions) {
     throw new McpAuthConfigurationError('rateLimit', 'must be an object like { perPrincipal: { limit: 120, ttlMs: 60000 } }');
   }
   if (rateLimit?.storage !== undefined && typeof rateLimit.storage?.increment !== 'function') {
-    throw new McpAuthConfigurationError('rateLimit.storage', 'must implement @nestjs/throttler\'s ThrottlerStorage (an increment method)');
+    throw new McpAuthConfigurationError('rateLimit.storage', "must implement @nestjs/throttler's ThrottlerStorage (an increment method)");
   }
   if (options.auditSink !== undefined && typeof options.auditSink?.record !== 'function') {
     throw new McpAuthConfigurationError('auditSink', 'must be an object with a record(event) method');

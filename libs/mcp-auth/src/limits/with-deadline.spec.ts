@@ -49,8 +49,12 @@ describe('withDeadline', () => {
     expect(started).toBe(false);
   });
 
-  it('passes on the work\'s own failure, thrown or rejected', async () => {
-    await expect(withDeadline(1_000, new AbortController().signal, () => { throw new Error('sync boom'); })).rejects.toThrow('sync boom');
+  it("passes on the work's own failure, thrown or rejected", async () => {
+    await expect(
+      withDeadline(1_000, new AbortController().signal, () => {
+        throw new Error('sync boom');
+      }),
+    ).rejects.toThrow('sync boom');
     await expect(withDeadline(1_000, new AbortController().signal, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
   });
 });

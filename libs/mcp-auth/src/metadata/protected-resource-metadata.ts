@@ -34,7 +34,11 @@ export class ProtectedResourceMetadataService {
    * path-suffixed location of the resource URL (RFC 9728 §3.1) or of the local endpoint path.
    */
   isServedAt(path: string, endpointPath: string): boolean {
-    return path === WELL_KNOWN || path === new URL(this.options.resourceMetadataUrl).pathname || path === `${WELL_KNOWN}${endpointPath === '/' ? '' : endpointPath}`;
+    return (
+      path === WELL_KNOWN ||
+      path === new URL(this.options.resourceMetadataUrl).pathname ||
+      path === `${WELL_KNOWN}${endpointPath === '/' ? '' : endpointPath}`
+    );
   }
 
   /** The document, serialised once. Empty fields are left out, as RFC 9728 asks. */

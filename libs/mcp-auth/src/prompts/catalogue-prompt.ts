@@ -48,6 +48,7 @@ export function toGetPromptResult(value: unknown, description: string | undefine
   const withDescription = description ? { description } : {};
   if (typeof value === 'string') return { ...withDescription, messages: [{ role: 'user', content: { type: 'text', text: value } }] };
   if (Array.isArray(value)) return { ...withDescription, messages: value as GetPromptResult['messages'] };
-  if (typeof value === 'object' && value !== null && Array.isArray((value as { messages?: unknown }).messages)) return value as GetPromptResult;
+  if (typeof value === 'object' && value !== null && Array.isArray((value as { messages?: unknown }).messages))
+    return value as GetPromptResult;
   throw new TypeError('a prompt method must return a string, a list of messages or a GetPromptResult');
 }

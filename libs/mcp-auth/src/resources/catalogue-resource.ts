@@ -47,8 +47,10 @@ export function catalogueResource(
  * passes through, a string is text, bytes are a base64 blob, anything else JSON text.
  */
 export function toReadResourceResult(value: unknown, uri: string, mimeType: string | undefined): ReadResourceResult {
-  if (typeof value === 'object' && value !== null && Array.isArray((value as { contents?: unknown }).contents)) return value as ReadResourceResult;
+  if (typeof value === 'object' && value !== null && Array.isArray((value as { contents?: unknown }).contents))
+    return value as ReadResourceResult;
   if (typeof value === 'string') return { contents: [{ uri, mimeType: mimeType ?? 'text/plain', text: value }] };
-  if (value instanceof Uint8Array) return { contents: [{ uri, mimeType: mimeType ?? 'application/octet-stream', blob: Buffer.from(value).toString('base64') }] };
+  if (value instanceof Uint8Array)
+    return { contents: [{ uri, mimeType: mimeType ?? 'application/octet-stream', blob: Buffer.from(value).toString('base64') }] };
   return { contents: [{ uri, mimeType: mimeType ?? 'application/json', text: JSON.stringify(value ?? null) }] };
 }

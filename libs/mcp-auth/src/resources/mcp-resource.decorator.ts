@@ -32,7 +32,12 @@ export type McpResourceOptions = ({ uri: string; uriTemplate?: never } | { uriTe
  */
 export function McpResource(options: McpResourceOptions): MethodDecorator {
   const target = options?.uri ?? options?.uriTemplate;
-  if (!options || (options.uri === undefined) === (options.uriTemplate === undefined) || typeof target !== 'string' || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(target)) {
+  if (
+    !options ||
+    (options.uri === undefined) === (options.uriTemplate === undefined) ||
+    typeof target !== 'string' ||
+    !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(target)
+  ) {
     throw new TypeError('@McpResource needs exactly one of "uri" or "uriTemplate", an absolute URI such as products://catalog');
   }
   if (typeof options.name !== 'string' || options.name.trim() === '') throw new TypeError('@McpResource needs a "name"');

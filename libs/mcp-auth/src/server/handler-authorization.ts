@@ -36,7 +36,13 @@ export class HandlerAuthorization {
   }
 
   /** Throws the audited -32003 refusal when the principal lacks the requirements; returns when allowed (not audited). */
-  refuseIfForbidden(principal: McpPrincipal, requirements: readonly ScopeRequirement[], action: McpAuditAction, target: OperationTarget, extra: Extra): void {
+  refuseIfForbidden(
+    principal: McpPrincipal,
+    requirements: readonly ScopeRequirement[],
+    action: McpAuditAction,
+    target: OperationTarget,
+    extra: Extra,
+  ): void {
     const decision = this.policy.decide(principal, requirements);
     if (decision.allowed) return;
     this.audit.decided(action, 'denied', principal, {
@@ -53,7 +59,6 @@ export class HandlerAuthorization {
     this.audit.decided(action, 'allowed', principal, { ...target, ...sessionField(extra) });
   }
 }
-
 
 /** The principal the endpoint attached to the SDK's `authInfo`. */
 export function principalOf(authInfo: AuthInfo | undefined): McpPrincipal {

@@ -57,12 +57,16 @@ export class McpServerFactory {
     const { params } = request as CallToolRequest;
     return this.onCallTool(params.name, params.arguments, extra);
   };
-  private readonly listResources = (request: unknown, extra: Extra) => this.resourcesAndPrompts.listResources(validParams(ListResourcesRequestSchema, request), extra);
+  private readonly listResources = (request: unknown, extra: Extra) =>
+    this.resourcesAndPrompts.listResources(validParams(ListResourcesRequestSchema, request), extra);
   private readonly listResourceTemplates = (request: unknown, extra: Extra) =>
     this.resourcesAndPrompts.listResourceTemplates(validParams(ListResourceTemplatesRequestSchema, request), extra);
-  private readonly readResource = (request: unknown, extra: Extra) => this.resourcesAndPrompts.readResource(validParams(ReadResourceRequestSchema, request), extra);
-  private readonly listPrompts = (request: unknown, extra: Extra) => this.resourcesAndPrompts.listPrompts(validParams(ListPromptsRequestSchema, request), extra);
-  private readonly getPrompt = (request: unknown, extra: Extra) => this.resourcesAndPrompts.getPrompt(validParams(GetPromptRequestSchema, request), extra);
+  private readonly readResource = (request: unknown, extra: Extra) =>
+    this.resourcesAndPrompts.readResource(validParams(ReadResourceRequestSchema, request), extra);
+  private readonly listPrompts = (request: unknown, extra: Extra) =>
+    this.resourcesAndPrompts.listPrompts(validParams(ListPromptsRequestSchema, request), extra);
+  private readonly getPrompt = (request: unknown, extra: Extra) =>
+    this.resourcesAndPrompts.getPrompt(validParams(GetPromptRequestSchema, request), extra);
   private readonly resourcesAndPrompts: ResourcePromptHandlers;
   private readonly authorization: HandlerAuthorization;
   /** Fixed once the catalogue is built; computed on the first server. */
@@ -138,7 +142,6 @@ export class McpServerFactory {
     }
   }
 }
-
 
 /** The SDK's view of the caller, carrying our principal in `extra`. */
 export function toAuthInfo(principal: McpPrincipal, token: string, resource: URL): AuthInfo {

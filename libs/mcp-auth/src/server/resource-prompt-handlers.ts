@@ -36,15 +36,19 @@ export class ResourcePromptHandlers {
 
   readonly listResources = (_request: unknown, extra: Extra): ListResourcesResult => {
     const principal = principalOf(extra.authInfo);
-    return { resources: this.authorization.permitted(principal, this.catalogue.resources()).map((resource) => resource.definition as ListResourcesResult['resources'][number]) };
+    return {
+      resources: this.authorization
+        .permitted(principal, this.catalogue.resources())
+        .map((resource) => resource.definition as ListResourcesResult['resources'][number]),
+    };
   };
 
   readonly listResourceTemplates = (_request: unknown, extra: Extra): ListResourceTemplatesResult => {
     const principal = principalOf(extra.authInfo);
     return {
-      resourceTemplates: this.authorization.permitted(principal, this.catalogue.resourceTemplates()).map(
-        (resource) => resource.definition as ListResourceTemplatesResult['resourceTemplates'][number],
-      ),
+      resourceTemplates: this.authorization
+        .permitted(principal, this.catalogue.resourceTemplates())
+        .map((resource) => resource.definition as ListResourceTemplatesResult['resourceTemplates'][number]),
     };
   };
 
@@ -63,7 +67,10 @@ export class ResourcePromptHandlers {
     return { prompts: this.authorization.permitted(principal, this.catalogue.prompts()).map((prompt) => prompt.definition) };
   };
 
-  readonly getPrompt = async (request: { params: { name: string; arguments?: Record<string, string> } }, extra: Extra): Promise<GetPromptResult> => {
+  readonly getPrompt = async (
+    request: { params: { name: string; arguments?: Record<string, string> } },
+    extra: Extra,
+  ): Promise<GetPromptResult> => {
     const principal = principalOf(extra.authInfo);
     const { name } = request.params;
     const prompt = this.catalogue.prompt(name);
@@ -71,7 +78,8 @@ export class ResourcePromptHandlers {
     this.authorization.refuseIfForbidden(principal, prompt.requirements, 'prompts/get', { prompt: name }, extra);
     this.authorization.allowed(principal, 'prompts/get', { prompt: name }, extra);
     const parsed = prompt.args.safeParse(request.params.arguments ?? {});
-    if (!parsed.success) throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for prompt ${name}: ${describeIssues(parsed.error)}`);
+    if (!parsed.success)
+      throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for prompt ${name}: ${describeIssues(parsed.error)}`);
     return prompt.get(parsed.data, contextOf(principal, extra));
   };
 }

@@ -10,7 +10,12 @@
  * ```
  */
 export { startTestIdentityProvider } from './test-identity-provider.js';
-export type { TestIdentityProvider, TestIdentityProviderOptions, TestIdentityProviderShape, TestTokenOptions } from './test-identity-provider.js';
+export type {
+  TestIdentityProvider,
+  TestIdentityProviderOptions,
+  TestIdentityProviderShape,
+  TestTokenOptions,
+} from './test-identity-provider.js';
 export { createTestSigningKey } from './test-signing-key.js';
 export type { TestSigningKey } from './test-signing-key.js';
 export { connectMcpClient } from './mcp-test-client.js';

@@ -19,8 +19,13 @@ export interface McpTestClientOptions {
  * const { tools } = await client.listTools();
  * ```
  */
-export async function connectMcpClient(target: INestApplication | string | URL, token: string, options: McpTestClientOptions = {}): Promise<Client> {
-  const endpoint = typeof target === 'string' || target instanceof URL ? new URL(target) : new URL(options.path ?? '/mcp', await listeningUrl(target));
+export async function connectMcpClient(
+  target: INestApplication | string | URL,
+  token: string,
+  options: McpTestClientOptions = {},
+): Promise<Client> {
+  const endpoint =
+    typeof target === 'string' || target instanceof URL ? new URL(target) : new URL(options.path ?? '/mcp', await listeningUrl(target));
   const transport = new StreamableHTTPClientTransport(endpoint, { requestInit: { headers: { authorization: `Bearer ${token}` } } });
   const client = new Client({ name: options.name ?? 'mcp-test-client', version: '1.0.0' });
   await client.connect(transport);

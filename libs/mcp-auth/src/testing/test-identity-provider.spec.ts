@@ -22,7 +22,11 @@ describe('test identity provider', () => {
     const idp = await start({ shape: 'keycloak', realm: 'acme' });
     expect(idp.issuer).toBe(`${idp.url}/realms/acme`);
     const discovery = await json(`${idp.url}/realms/acme/.well-known/openid-configuration`);
-    expect(discovery.body).toMatchObject({ issuer: idp.issuer, jwks_uri: `${idp.issuer}/protocol/openid-connect/certs`, code_challenge_methods_supported: ['plain', 'S256'] });
+    expect(discovery.body).toMatchObject({
+      issuer: idp.issuer,
+      jwks_uri: `${idp.issuer}/protocol/openid-connect/certs`,
+      code_challenge_methods_supported: ['plain', 'S256'],
+    });
     expect((await json(`${idp.issuer}/protocol/openid-connect/certs`)).body.keys).toEqual([idp.key.publicJwk]);
     const token = await idp.token({ scope: 'openid' });
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'RS256', kid: idp.key.kid, typ: 'JWT' });
@@ -37,7 +41,13 @@ describe('test identity provider', () => {
     expect(discovery.body).not.toHaveProperty('code_challenge_methods_supported');
     expect((await json(`${idp.url}/organizations/v2.0/.well-known/openid-configuration`)).body.issuer).toBe(`${idp.url}/{tenantid}/v2.0`);
     expect((await json(`${idp.url}/organizations/discovery/v2.0/keys`)).body.keys).toHaveLength(1);
-    expect(decodeJwt(await idp.token({ scp: 'User.Read' }))).toMatchObject({ iss: `${idp.url}/${TENANT}/v2.0`, aud: 'api-client', tid: TENANT, ver: '2.0', scp: 'User.Read' });
+    expect(decodeJwt(await idp.token({ scp: 'User.Read' }))).toMatchObject({
+      iss: `${idp.url}/${TENANT}/v2.0`,
+      aud: 'api-client',
+      tid: TENANT,
+      ver: '2.0',
+      scp: 'User.Read',
+    });
     const v1 = decodeJwt(await idp.token({}, { tenantId: 'other', version: 1 }));
     expect(v1).toMatchObject({ iss: 'https://sts.windows.net/other/', tid: 'other', ver: '1.0' });
     expect(v1).toHaveProperty('appid');
@@ -46,7 +56,10 @@ describe('test identity provider', () => {
 
   it('oidc: root discovery and /jwks; claims set to undefined are left out', async () => {
     const idp = await start();
-    expect((await json(`${idp.url}/.well-known/openid-configuration`)).body).toMatchObject({ issuer: idp.url, jwks_uri: `${idp.url}/jwks` });
+    expect((await json(`${idp.url}/.well-known/openid-configuration`)).body).toMatchObject({
+      issuer: idp.url,
+      jwks_uri: `${idp.url}/jwks`,
+    });
     expect(decodeJwt(await idp.token({ exp: undefined, custom: 1 }))).not.toHaveProperty('exp');
     expect((await fetch(`${idp.url}/nothing`)).status).toBe(404);
   });

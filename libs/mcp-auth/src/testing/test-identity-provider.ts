@@ -77,7 +77,8 @@ const ENTRA_V1_ISSUER_HOST = 'https://sts.windows.net';
  */
 export async function startTestIdentityProvider(options: TestIdentityProviderOptions = {}): Promise<TestIdentityProvider> {
   const shape = options.shape ?? 'oidc';
-  if (!['oidc', 'keycloak', 'entra'].includes(shape)) throw new TypeError(`startTestIdentityProvider: shape must be oidc, keycloak or entra (got ${JSON.stringify(shape)})`);
+  if (!['oidc', 'keycloak', 'entra'].includes(shape))
+    throw new TypeError(`startTestIdentityProvider: shape must be oidc, keycloak or entra (got ${JSON.stringify(shape)})`);
   const host = options.host ?? '127.0.0.1';
   const key = await createTestSigningKey();
   let jwksRequests = 0;
@@ -135,7 +136,9 @@ export async function startTestIdentityProvider(options: TestIdentityProviderOpt
           tid: tenant,
           oid: randomUUID(),
           sub: randomUUID(),
-          ...(version === 1 ? { appid: '11111111-1111-1111-1111-111111111111', ver: '1.0' } : { azp: '11111111-1111-1111-1111-111111111111', ver: '2.0' }),
+          ...(version === 1
+            ? { appid: '11111111-1111-1111-1111-111111111111', ver: '1.0' }
+            : { azp: '11111111-1111-1111-1111-111111111111', ver: '2.0' }),
         });
         delete defaults.jti;
         defaults.uti = randomUUID().replace(/-/g, '').slice(0, 22);
@@ -167,9 +170,11 @@ function shapeUrls(shape: TestIdentityProviderShape, url: string, realm: string)
       issuer: `${url}${base}`,
       jwksUri: `${url}${base}/protocol/openid-connect/certs`,
       route: (path) =>
-        path === `${base}/.well-known/openid-configuration` ? { kind: 'discovery' }
-        : path === `${base}/protocol/openid-connect/certs` ? { kind: 'jwks' }
-        : undefined,
+        path === `${base}/.well-known/openid-configuration`
+          ? { kind: 'discovery' }
+          : path === `${base}/protocol/openid-connect/certs`
+            ? { kind: 'jwks' }
+            : undefined,
     };
   }
   if (shape === 'entra') {
@@ -187,9 +192,11 @@ function shapeUrls(shape: TestIdentityProviderShape, url: string, realm: string)
     issuer: url,
     jwksUri: `${url}/jwks`,
     route: (path) =>
-      path === '/.well-known/openid-configuration' || path === '/.well-known/oauth-authorization-server' ? { kind: 'discovery' }
-      : path === '/jwks' ? { kind: 'jwks' }
-      : undefined,
+      path === '/.well-known/openid-configuration' || path === '/.well-known/oauth-authorization-server'
+        ? { kind: 'discovery' }
+        : path === '/jwks'
+          ? { kind: 'jwks' }
+          : undefined,
   };
 }
 
@@ -211,13 +218,14 @@ function discoveryDocument(shape: TestIdentityProviderShape, url: string, tenant
     };
   }
   const issuer = urls.issuer;
-  const endpoints = shape === 'keycloak'
-    ? {
-        authorization_endpoint: `${issuer}/protocol/openid-connect/auth`,
-        token_endpoint: `${issuer}/protocol/openid-connect/token`,
-        introspection_endpoint: `${issuer}/protocol/openid-connect/token/introspect`,
-      }
-    : { authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token` };
+  const endpoints =
+    shape === 'keycloak'
+      ? {
+          authorization_endpoint: `${issuer}/protocol/openid-connect/auth`,
+          token_endpoint: `${issuer}/protocol/openid-connect/token`,
+          introspection_endpoint: `${issuer}/protocol/openid-connect/token/introspect`,
+        }
+      : { authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token` };
   return {
     issuer,
     ...endpoints,

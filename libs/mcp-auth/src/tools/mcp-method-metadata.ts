@@ -20,7 +20,11 @@ export function checkMcpName(decorator: string, options: { name?: unknown } | un
 }
 
 /** The `name`, `title` and `description` every listing shows, without empty fields. */
-export function listingFields(options: { name: string; title?: string; description?: string }): { name: string; title?: string; description?: string } {
+export function listingFields(options: { name: string; title?: string; description?: string }): {
+  name: string;
+  title?: string;
+  description?: string;
+} {
   return {
     name: options.name,
     ...(options.title ? { title: options.title } : {}),

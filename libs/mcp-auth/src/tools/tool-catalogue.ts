@@ -68,7 +68,10 @@ export class ToolCatalogue implements OnModuleInit {
       const { metatype, instance } = wrapper;
       if (!metatype || typeof metatype !== 'function' || !Reflect.getMetadata(MCP_TOOL_PROVIDER_METADATA, metatype)) continue;
       if (!wrapper.isDependencyTreeStatic() || !instance) {
-        throw new McpAuthConfigurationError('@McpProvider', `${metatype.name} must be a singleton provider (not request- or transient-scoped)`);
+        throw new McpAuthConfigurationError(
+          '@McpProvider',
+          `${metatype.name} must be a singleton provider (not request- or transient-scoped)`,
+        );
       }
       this.addProvider(metatype as abstract new (...args: never[]) => object, instance as Record<string, unknown>);
     }
@@ -125,11 +128,20 @@ export class ToolCatalogue implements OnModuleInit {
     }
     if (method === 'resources/read' && typeof params?.uri === 'string') {
       const found = this.resource(params.uri);
-      return found && { action: method, target: { resource: params.uri }, label: `Resource ${params.uri}`, requirements: found.resource.requirements };
+      return (
+        found && {
+          action: method,
+          target: { resource: params.uri },
+          label: `Resource ${params.uri}`,
+          requirements: found.resource.requirements,
+        }
+      );
     }
     if (method === 'prompts/get' && typeof params?.name === 'string') {
       const prompt = this.promptsByName.get(params.name);
-      return prompt && { action: method, target: { prompt: prompt.name }, label: `Prompt ${prompt.name}`, requirements: prompt.requirements };
+      return (
+        prompt && { action: method, target: { prompt: prompt.name }, label: `Prompt ${prompt.name}`, requirements: prompt.requirements }
+      );
     }
     return undefined;
   }

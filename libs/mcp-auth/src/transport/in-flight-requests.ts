@@ -44,7 +44,12 @@ export class InFlightRequests {
   /** Ends what is still unanswered after the drain: 503 if nothing was sent yet, else the connection is cut. */
   abandon(): void {
     for (const res of this.open) {
-      writeJsonRpcError(res, 503, JsonRpcErrorCode.ConnectionClosed, 'Service Unavailable: the server shut down before this request finished');
+      writeJsonRpcError(
+        res,
+        503,
+        JsonRpcErrorCode.ConnectionClosed,
+        'Service Unavailable: the server shut down before this request finished',
+      );
     }
   }
 }

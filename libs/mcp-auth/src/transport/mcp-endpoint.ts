@@ -43,16 +43,33 @@ export class McpEndpoint {
   async post(req: AuthenticatedRequest, res: ServerResponse): Promise<void> {
     const principal = this.authenticated(req);
     if (!isJsonContentType(req.headers['content-type'])) {
-      return writeJsonRpcError(res, 415, JsonRpcErrorCode.ConnectionClosed, 'Unsupported Media Type: Content-Type must be application/json');
+      return writeJsonRpcError(
+        res,
+        415,
+        JsonRpcErrorCode.ConnectionClosed,
+        'Unsupported Media Type: Content-Type must be application/json',
+      );
     }
     const body = await readJsonBody(req, this.options.maxRequestBodyBytes, this.options.bodyTimeoutMs);
     if (body.kind === 'too_large') {
-      return writeJsonRpcError(res, 413, JsonRpcErrorCode.ConnectionClosed, `Request body larger than ${this.options.maxRequestBodyBytes} bytes`, { Connection: 'close' });
+      return writeJsonRpcError(
+        res,
+        413,
+        JsonRpcErrorCode.ConnectionClosed,
+        `Request body larger than ${this.options.maxRequestBodyBytes} bytes`,
+        { Connection: 'close' },
+      );
     }
     if (body.kind === 'timeout') {
       // Answer, then drop the connection: the rest of the body is not worth waiting for.
       res.once('finish', () => req.destroy());
-      return writeJsonRpcError(res, 408, JsonRpcErrorCode.ConnectionClosed, `Request Timeout: the body did not arrive within ${this.options.bodyTimeoutMs} ms`, { Connection: 'close' });
+      return writeJsonRpcError(
+        res,
+        408,
+        JsonRpcErrorCode.ConnectionClosed,
+        `Request Timeout: the body did not arrive within ${this.options.bodyTimeoutMs} ms`,
+        { Connection: 'close' },
+      );
     }
     if (body.kind === 'invalid') {
       return writeJsonRpcError(res, 400, JsonRpcErrorCode.ParseError, 'Parse error: Invalid JSON');
@@ -88,7 +105,9 @@ export class McpEndpoint {
   private async withSession(req: AuthenticatedRequest, res: ServerResponse): Promise<void> {
     const principal = this.authenticated(req);
     if (this.options.stateless) {
-      return writeJsonRpcError(res, 405, JsonRpcErrorCode.ConnectionClosed, 'Method not allowed: this endpoint is stateless', { Allow: 'POST' });
+      return writeJsonRpcError(res, 405, JsonRpcErrorCode.ConnectionClosed, 'Method not allowed: this endpoint is stateless', {
+        Allow: 'POST',
+      });
     }
     const sessionId = sessionIdOf(req);
     if (sessionId === undefined) {

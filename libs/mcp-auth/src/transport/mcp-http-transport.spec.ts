@@ -24,7 +24,9 @@ const makeSdk: Make = ({ stateless }) =>
 /** `slow` answers after 200 ms, or when `gate` opens if one is given. */
 function protocolServer(gate?: Promise<void>): McpServer {
   const server = new McpServer({ name: 'transport-spec', version: '1.0.0' });
-  server.registerTool('echo', { inputSchema: { message: z.string() } }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
+  server.registerTool('echo', { inputSchema: { message: z.string() } }, async ({ message }) => ({
+    content: [{ type: 'text', text: message }],
+  }));
   server.registerTool('slow', { inputSchema: {} }, async () => {
     await (gate ?? new Promise((resolve) => setTimeout(resolve, 200)));
     return { content: [{ type: 'text', text: 'late' }] };
@@ -41,7 +43,9 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 /** A loopback HTTP server handing every request, with its parsed JSON body, to `handle`. */
-async function serve(handle: (req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<void>): Promise<{ url: string; close: () => Promise<void> }> {
+async function serve(
+  handle: (req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<void>,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const http: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -93,18 +97,37 @@ interface Exchange {
 
 /** One POST with Node's client (fetch would replace a Host header given to it). */
 async function exchange(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Exchange> {
-  const response = await nodePost(url, JSON.stringify(body), { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers });
-  let parsed: unknown = null;
+  const response = await nodePost(url, JSON.stringify(body), {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    ...headers,
+  });
+  let parsed: unknown;
   try {
     parsed = response.text ? JSON.parse(response.text) : null;
   } catch {
     parsed = response.text; // @hono/node-server answers a bad Host in plain text
   }
-  return { status: response.status, contentType: response.headers['content-type'] ?? null, hasSession: 'mcp-session-id' in response.headers, body: parsed };
+  return {
+    status: response.status,
+    contentType: response.headers['content-type'] ?? null,
+    hasSession: 'mcp-session-id' in response.headers,
+    body: parsed,
+  };
 }
 
-const call = (id: number | string, name: string, args: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
-const initialize = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'spec', version: '1' } } };
+const call = (id: number | string, name: string, args: Record<string, unknown> = {}) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args },
+});
+const initialize = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'spec', version: '1' } },
+};
 
 /** Requests whose answers must not depend on which transport gave them. */
 const cases: Array<[string, unknown, Record<string, string>?]> = [
@@ -113,9 +136,18 @@ const cases: Array<[string, unknown, Record<string, string>?]> = [
   ['invalid tool arguments', call(2, 'echo', { message: 42 })],
   ['an unknown method', { jsonrpc: '2.0', id: 3, method: 'nope' }],
   ['a batch, answered in request order although the first finishes last', [call(4, 'slow'), call(5, 'echo', { message: 'b' })]],
-  ['a batch with a notification', [{ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 99 } }, call(6, 'echo', { message: 'c' })]],
+  [
+    'a batch with a notification',
+    [{ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 99 } }, call(6, 'echo', { message: 'c' })],
+  ],
   ['only a notification', { jsonrpc: '2.0', method: 'notifications/initialized' }],
-  ['a batch with a repeated id', [{ jsonrpc: '2.0', id: 7, method: 'ping' }, { jsonrpc: '2.0', id: 7, method: 'ping' }]],
+  [
+    'a batch with a repeated id',
+    [
+      { jsonrpc: '2.0', id: 7, method: 'ping' },
+      { jsonrpc: '2.0', id: 7, method: 'ping' },
+    ],
+  ],
   ['not JSON-RPC', { hello: 'world' }],
   ['an empty batch', []],
   ['an oversized batch', Array.from({ length: 101 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'ping' }))],
@@ -142,7 +174,10 @@ describe('McpHttpTransport answers exactly as the SDK transport does', () => {
       [ours, sdk] = await Promise.all([endpoint(makeOurs, stateless), endpoint(makeSdk, stateless)]);
       sessionHeaders = { ours: {}, sdk: {} };
       if (stateless) return;
-      for (const [name, target] of [['ours', ours], ['sdk', sdk]] as const) {
+      for (const [name, target] of [
+        ['ours', ours],
+        ['sdk', sdk],
+      ] as const) {
         const response = await fetch(target.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
@@ -173,7 +208,11 @@ describe('McpHttpTransport answers exactly as the SDK transport does', () => {
     const http = await serve((req, res, body) => transport.handleRequest(req, res, body));
     const { url } = http;
     try {
-      const opened = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(initialize) });
+      const opened = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify(initialize),
+      });
       await opened.text();
       const session = opened.headers.get('mcp-session-id')!;
       expect(sdkCreated()).toBe(true); // initialize is the SDK transport's
@@ -185,7 +224,12 @@ describe('McpHttpTransport answers exactly as the SDK transport does', () => {
         return original.apply(sdk, args);
       };
       const answer = await exchange(url, call(1, 'echo', { message: 'direct' }), { 'mcp-session-id': session });
-      expect(answer).toEqual({ status: 200, contentType: 'application/json', hasSession: true, body: { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'direct' }] } } });
+      expect(answer).toEqual({
+        status: 200,
+        contentType: 'application/json',
+        hasSession: true,
+        body: { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'direct' }] } },
+      });
       expect(sdkCalls).toBe(0);
     } finally {
       await transport.close();
@@ -199,7 +243,12 @@ describe('McpHttpTransport answers exactly as the SDK transport does', () => {
     const http = await serve((req, res, body) => transport.handleRequest(req, res, body));
     try {
       const answer = await exchange(http.url, call(1, 'echo', { message: 'direct' }));
-      expect(answer).toEqual({ status: 200, contentType: 'application/json', hasSession: false, body: { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'direct' }] } } });
+      expect(answer).toEqual({
+        status: 200,
+        contentType: 'application/json',
+        hasSession: false,
+        body: { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'direct' }] } },
+      });
       expect((transport as unknown as { sdk?: unknown }).sdk).toBeUndefined();
     } finally {
       await transport.close();
@@ -213,7 +262,11 @@ describe('McpHttpTransport answers exactly as the SDK transport does', () => {
     await protocolServer(new Promise<void>((resolve) => (open = resolve))).connect(transport);
     const http = await serve((req, res, body) => transport.handleRequest(req, res, body));
     try {
-      const opened = await fetch(http.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(initialize) });
+      const opened = await fetch(http.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify(initialize),
+      });
       await opened.text();
       const session = { 'mcp-session-id': opened.headers.get('mcp-session-id')! };
       const pending = (transport as unknown as { pending: Map<unknown, unknown> }).pending;
@@ -234,7 +287,11 @@ describe('McpHttpTransport answers exactly as the SDK transport does', () => {
       open();
       expect((await abandoned)?.body).toEqual({ jsonrpc: '2.0', id: 5, result: { content: [{ type: 'text', text: 'late' }] } });
       expect(pending.size).toBe(0);
-      expect((await exchange(http.url, call(6, 'echo', { message: 'again' }), session)).body).toEqual({ jsonrpc: '2.0', id: 6, result: { content: [{ type: 'text', text: 'again' }] } });
+      expect((await exchange(http.url, call(6, 'echo', { message: 'again' }), session)).body).toEqual({
+        jsonrpc: '2.0',
+        id: 6,
+        result: { content: [{ type: 'text', text: 'again' }] },
+      });
     } finally {
       await transport.close();
       await http.close();

@@ -107,7 +107,10 @@ export class McpHttpTransport implements Transport {
     const version = req.headers['mcp-protocol-version'];
     if (version !== undefined && (typeof version !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(version))) return undefined;
     // Without a session, the SDK transport must have opened one (and checks the header against it).
-    if (this.options.sessionIdGenerator !== undefined && (this.sdk?.sessionId === undefined || req.headers['mcp-session-id'] !== this.sdk.sessionId)) {
+    if (
+      this.options.sessionIdGenerator !== undefined &&
+      (this.sdk?.sessionId === undefined || req.headers['mcp-session-id'] !== this.sdk.sessionId)
+    ) {
       return undefined;
     }
     const raw = Array.isArray(body) ? body : [body];

@@ -104,11 +104,19 @@ export class SessionRegistry implements OnModuleDestroy {
   /** Takes a place for a new session of `owner`, or refuses; returns the function that gives it back. */
   private reserve(owner: string): () => void {
     if (this.reserved >= this.options.maxSessions) {
-      throw new LimitExceededException(503, `Service Unavailable: ${this.options.maxSessions} sessions are open, the most this server keeps`, SESSION_LIMIT_RETRY_AFTER_SECONDS);
+      throw new LimitExceededException(
+        503,
+        `Service Unavailable: ${this.options.maxSessions} sessions are open, the most this server keeps`,
+        SESSION_LIMIT_RETRY_AFTER_SECONDS,
+      );
     }
     const held = this.perOwner.get(owner) ?? 0;
     if (held >= this.options.maxSessionsPerSubject) {
-      throw new LimitExceededException(429, `Too Many Requests: this subject already has ${held} open sessions; close one (DELETE) or let it expire`, SESSION_LIMIT_RETRY_AFTER_SECONDS);
+      throw new LimitExceededException(
+        429,
+        `Too Many Requests: this subject already has ${held} open sessions; close one (DELETE) or let it expire`,
+        SESSION_LIMIT_RETRY_AFTER_SECONDS,
+      );
     }
     this.reserved++;
     this.perOwner.set(owner, held + 1);
@@ -140,7 +148,10 @@ export class SessionRegistry implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.sweeper);
     const drained = await this.inFlight.drain(this.options.shutdownTimeoutMs);
-    if (!drained) this.logger.warn(`Shutdown: ${this.inFlight.size} request(s) still running after ${this.options.shutdownTimeoutMs} ms; closing sessions anyway`);
+    if (!drained)
+      this.logger.warn(
+        `Shutdown: ${this.inFlight.size} request(s) still running after ${this.options.shutdownTimeoutMs} ms; closing sessions anyway`,
+      );
     await Promise.all([...this.sessions.keys()].map((id) => this.close(id)));
     // Requests still open here would keep the HTTP server from closing.
     this.inFlight.abandon();

@@ -60,7 +60,13 @@ describe('ApiKeyStore', () => {
   it.each([
     [[{ hash: 'plain-text-key', sub: 'x' }], /apiKeys.keys\[0\].hash.*never the key itself/],
     [[{ hash: hashApiKey('k'), sub: '' }], /apiKeys.keys\[0\].sub/],
-    [[{ hash: hashApiKey('k'), sub: 'a' }, { hash: hashApiKey('k'), sub: 'b' }], /appears twice/],
+    [
+      [
+        { hash: hashApiKey('k'), sub: 'a' },
+        { hash: hashApiKey('k'), sub: 'b' },
+      ],
+      /appears twice/,
+    ],
     [[{ hash: hashApiKey('k'), sub: 'a', scopes: 'User.Read' }], /scopes/],
     ['not a list', /must be a list/],
   ])('rejects invalid entries %#', (entries, message) => {

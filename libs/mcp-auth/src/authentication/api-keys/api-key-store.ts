@@ -40,7 +40,10 @@ export class ApiKeyStore {
         this.fileVersion = version;
       } catch (error) {
         if (error instanceof McpAuthConfigurationError) throw error;
-        throw new McpAuthConfigurationError('apiKeys.file', `cannot be read: ${options.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+        throw new McpAuthConfigurationError(
+          'apiKeys.file',
+          `cannot be read: ${options.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        );
       }
     }
   }
@@ -52,7 +55,9 @@ export class ApiKeyStore {
     const digests = [...this.inline.digests, ...this.fileKeys.digests];
     const index = findDigest(presented, digests);
     if (index === -1) return undefined;
-    return index < this.inline.principals.length ? this.inline.principals[index] : this.fileKeys.principals[index - this.inline.principals.length];
+    return index < this.inline.principals.length
+      ? this.inline.principals[index]
+      : this.fileKeys.principals[index - this.inline.principals.length];
   }
 
   private refresh(file: string): Promise<void> {
@@ -96,15 +101,24 @@ export function parseApiKeyEntries(value: unknown, option: string): ApiKeyEntry[
   const seen = new Set<string>();
   return value.map((entry: Partial<ApiKeyEntry> | null, index) => {
     const where = `${option}[${index}]`;
-    if (typeof entry !== 'object' || entry === null) throw new McpAuthConfigurationError(where, 'must be an object { hash, sub, clientId?, scopes? }');
+    if (typeof entry !== 'object' || entry === null)
+      throw new McpAuthConfigurationError(where, 'must be an object { hash, sub, clientId?, scopes? }');
     if (!isApiKeyHash(entry.hash)) {
-      throw new McpAuthConfigurationError(`${where}.hash`, 'must be "sha256:<64 hex digits>" as printed by `npm run hash-key` (never the key itself)');
+      throw new McpAuthConfigurationError(
+        `${where}.hash`,
+        'must be "sha256:<64 hex digits>" as printed by `npm run hash-key` (never the key itself)',
+      );
     }
     if (seen.has(entry.hash)) throw new McpAuthConfigurationError(`${where}.hash`, 'appears twice; each key maps to one principal');
     seen.add(entry.hash);
-    if (typeof entry.sub !== 'string' || entry.sub.trim() === '') throw new McpAuthConfigurationError(`${where}.sub`, 'is required (the principal\'s subject)');
-    if (entry.clientId !== undefined && typeof entry.clientId !== 'string') throw new McpAuthConfigurationError(`${where}.clientId`, 'must be a string');
-    if (entry.scopes !== undefined && (!Array.isArray(entry.scopes) || entry.scopes.some((scope) => typeof scope !== 'string' || scope === ''))) {
+    if (typeof entry.sub !== 'string' || entry.sub.trim() === '')
+      throw new McpAuthConfigurationError(`${where}.sub`, "is required (the principal's subject)");
+    if (entry.clientId !== undefined && typeof entry.clientId !== 'string')
+      throw new McpAuthConfigurationError(`${where}.clientId`, 'must be a string');
+    if (
+      entry.scopes !== undefined &&
+      (!Array.isArray(entry.scopes) || entry.scopes.some((scope) => typeof scope !== 'string' || scope === ''))
+    ) {
       throw new McpAuthConfigurationError(`${where}.scopes`, 'must be a list of scope strings');
     }
     return { hash: entry.hash, sub: entry.sub, clientId: entry.clientId, scopes: entry.scopes ?? [] };

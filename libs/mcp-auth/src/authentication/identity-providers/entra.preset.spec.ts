@@ -20,7 +20,10 @@ describe('entra()', () => {
 
   it('refuses v1 tokens before any key fetch, saying how to get v2 ones, unless they are accepted', () => {
     const v1 = { iss: `https://sts.windows.net/${TENANT}/`, aud: `api://${CLIENT}` };
-    expect(single.screen!(v1, {})).toMatchObject({ code: 'wrong_issuer', description: expect.stringContaining('set accessTokenAcceptedVersion to 2') });
+    expect(single.screen!(v1, {})).toMatchObject({
+      code: 'wrong_issuer',
+      description: expect.stringContaining('set accessTokenAcceptedVersion to 2'),
+    });
     expect(single.checkClaims!({ ...v1, tid: TENANT, oid: 'o' })?.code).toBe('wrong_issuer');
     const lenient = entra({ tenantId: TENANT, clientId: CLIENT, acceptV1Tokens: true });
     expect(lenient.screen!(v1, {})).toBeUndefined();
@@ -28,9 +31,15 @@ describe('entra()', () => {
   });
 
   it('follows the cloud or an explicit authority host', () => {
-    expect(entra({ tenantId: TENANT, clientId: CLIENT, cloud: 'china' }).jwksUri).toBe(`https://login.chinacloudapi.cn/${TENANT}/discovery/v2.0/keys`);
-    expect(entra({ tenantId: TENANT, clientId: CLIENT, cloud: 'usgov' }).authorizationServers).toEqual([`https://login.microsoftonline.us/${TENANT}/v2.0`]);
-    expect(entra({ tenantId: TENANT, clientId: CLIENT, authorityHost: 'http://127.0.0.1:4000/' }).authorizationServers).toEqual([`http://127.0.0.1:4000/${TENANT}/v2.0`]);
+    expect(entra({ tenantId: TENANT, clientId: CLIENT, cloud: 'china' }).jwksUri).toBe(
+      `https://login.chinacloudapi.cn/${TENANT}/discovery/v2.0/keys`,
+    );
+    expect(entra({ tenantId: TENANT, clientId: CLIENT, cloud: 'usgov' }).authorizationServers).toEqual([
+      `https://login.microsoftonline.us/${TENANT}/v2.0`,
+    ]);
+    expect(entra({ tenantId: TENANT, clientId: CLIENT, authorityHost: 'http://127.0.0.1:4000/' }).authorizationServers).toEqual([
+      `http://127.0.0.1:4000/${TENANT}/v2.0`,
+    ]);
   });
 
   it.each([
@@ -69,7 +78,9 @@ describe('entra()', () => {
 
   it('advertises api:// scopes, leaving absolute ones alone', () => {
     expect(single.advertisedScope!('User.Read')).toBe(`api://${CLIENT}/User.Read`);
-    expect(entra({ tenantId: TENANT, clientId: CLIENT, appIdUri: 'https://contoso.com/mcp/' }).advertisedScope!('User.Read')).toBe('https://contoso.com/mcp/User.Read');
+    expect(entra({ tenantId: TENANT, clientId: CLIENT, appIdUri: 'https://contoso.com/mcp/' }).advertisedScope!('User.Read')).toBe(
+      'https://contoso.com/mcp/User.Read',
+    );
     expect(single.advertisedScope!(`api://${CLIENT}/User.Read`)).toBe(`api://${CLIENT}/User.Read`);
   });
 
@@ -79,12 +90,19 @@ describe('entra()', () => {
       // Graph tokens carry the v1 issuer: the audience is the mistake to report, not the version.
       const rejection = single.screen!({ aud, iss: `https://sts.windows.net/${TENANT}/` }, { alg: 'RS256', nonce: 'x' });
       expect(rejection?.code).toBe('wrong_audience');
-      expect(rejection?.description).toBe(`The access token was issued for Microsoft Graph, not for this API: request a token for api://${CLIENT}/<scope> (or api://${CLIENT}/.default)`);
+      expect(rejection?.description).toBe(
+        `The access token was issued for Microsoft Graph, not for this API: request a token for api://${CLIENT}/<scope> (or api://${CLIENT}/.default)`,
+      );
     },
   );
 
   describe('claim checks', () => {
-    const multi = entra({ tenantId: 'organizations', clientId: CLIENT, allowedTenants: [TENANT, OTHER.toUpperCase()], acceptV1Tokens: true });
+    const multi = entra({
+      tenantId: 'organizations',
+      clientId: CLIENT,
+      allowedTenants: [TENANT, OTHER.toUpperCase()],
+      acceptV1Tokens: true,
+    });
     const v2 = (tid: string) => `https://login.microsoftonline.com/${tid}/v2.0`;
 
     it.each([

@@ -38,8 +38,16 @@ export interface EntraPresetOptions {
  */
 const CLOUDS: Record<EntraCloud, { login: string; v2IssuerHosts: string[]; v1IssuerHosts: string[] }> = {
   public: { login: 'https://login.microsoftonline.com', v2IssuerHosts: [], v1IssuerHosts: ['https://sts.windows.net'] },
-  usgov: { login: 'https://login.microsoftonline.us', v2IssuerHosts: [], v1IssuerHosts: ['https://sts.windows.net', 'https://login.microsoftonline.us'] },
-  china: { login: 'https://login.chinacloudapi.cn', v2IssuerHosts: ['https://login.partner.microsoftonline.cn'], v1IssuerHosts: ['https://sts.chinacloudapi.cn'] },
+  usgov: {
+    login: 'https://login.microsoftonline.us',
+    v2IssuerHosts: [],
+    v1IssuerHosts: ['https://sts.windows.net', 'https://login.microsoftonline.us'],
+  },
+  china: {
+    login: 'https://login.chinacloudapi.cn',
+    v2IssuerHosts: ['https://login.partner.microsoftonline.cn'],
+    v1IssuerHosts: ['https://sts.chinacloudapi.cn'],
+  },
 };
 
 /** Microsoft Graph's application id and URI: a token for Graph is never a token for us. */
@@ -68,14 +76,24 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
   const { tenantId, clientId } = options;
   const multiTenant = MULTI_TENANT.includes(tenantId);
   if (typeof tenantId !== 'string' || (!multiTenant && !GUID.test(tenantId))) {
-    throw new McpAuthConfigurationError('entra({ tenantId })', `must be the directory (tenant) id GUID, or "organizations"/"common" with allowedTenants (got ${JSON.stringify(tenantId)})`);
+    throw new McpAuthConfigurationError(
+      'entra({ tenantId })',
+      `must be the directory (tenant) id GUID, or "organizations"/"common" with allowedTenants (got ${JSON.stringify(tenantId)})`,
+    );
   }
   if (typeof clientId !== 'string' || !GUID.test(clientId)) {
-    throw new McpAuthConfigurationError('entra({ clientId })', `must be the API's application (client) id GUID (got ${JSON.stringify(clientId)})`);
+    throw new McpAuthConfigurationError(
+      'entra({ clientId })',
+      `must be the API's application (client) id GUID (got ${JSON.stringify(clientId)})`,
+    );
   }
   const tenants = allowedTenantsOf(options, multiTenant);
   const cloud = CLOUDS[options.cloud ?? 'public'];
-  if (!cloud) throw new McpAuthConfigurationError('entra({ cloud })', `must be one of ${Object.keys(CLOUDS).join(', ')} (got ${JSON.stringify(options.cloud)})`);
+  if (!cloud)
+    throw new McpAuthConfigurationError(
+      'entra({ cloud })',
+      `must be one of ${Object.keys(CLOUDS).join(', ')} (got ${JSON.stringify(options.cloud)})`,
+    );
   if (options.cloud !== undefined && options.authorityHost !== undefined) {
     throw new McpAuthConfigurationError('entra({ authorityHost })', 'and "cloud" are alternatives: give one');
   }
@@ -136,7 +154,10 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
 
 function allowedTenantsOf(options: EntraPresetOptions, multiTenant: boolean): string[] {
   const allowed = options.allowedTenants;
-  if (allowed !== undefined && (!Array.isArray(allowed) || allowed.length === 0 || allowed.some((tenant) => typeof tenant !== 'string' || !GUID.test(tenant)))) {
+  if (
+    allowed !== undefined &&
+    (!Array.isArray(allowed) || allowed.length === 0 || allowed.some((tenant) => typeof tenant !== 'string' || !GUID.test(tenant)))
+  ) {
     throw new McpAuthConfigurationError('entra({ allowedTenants })', 'must list tenant id GUIDs');
   }
   if (multiTenant) {
@@ -149,14 +170,20 @@ function allowedTenantsOf(options: EntraPresetOptions, multiTenant: boolean): st
     return allowed.map((tenant) => tenant.toLowerCase());
   }
   if (allowed && (allowed.length !== 1 || allowed[0].toLowerCase() !== options.tenantId.toLowerCase())) {
-    throw new McpAuthConfigurationError('entra({ allowedTenants })', `is for multi-tenant apps: use tenantId "organizations" to accept ${allowed.join(', ')}`);
+    throw new McpAuthConfigurationError(
+      'entra({ allowedTenants })',
+      `is for multi-tenant apps: use tenantId "organizations" to accept ${allowed.join(', ')}`,
+    );
   }
   return [options.tenantId.toLowerCase()];
 }
 
 function appIdUriOf(value: unknown): string {
   if (typeof value !== 'string' || !/^(api|https?):\/\/[^\s?#]+$/.test(value)) {
-    throw new McpAuthConfigurationError('entra({ appIdUri })', `must be the App ID URI from "Expose an API", e.g. api://<client-id> (got ${JSON.stringify(value)})`);
+    throw new McpAuthConfigurationError(
+      'entra({ appIdUri })',
+      `must be the App ID URI from "Expose an API", e.g. api://<client-id> (got ${JSON.stringify(value)})`,
+    );
   }
   return value.replace(/\/+$/, '');
 }

@@ -98,9 +98,11 @@ export class IssuerRegistry {
     if (refusal) return done(refusal);
     // The verifier's algorithm list is the union over issuers: pin each token to its issuer's own.
     const { kind } = issuer.verification;
-    if (kind === 'introspection') return done(new TokenRejection('wrong_issuer', "This issuer's access tokens are checked by introspection"));
+    if (kind === 'introspection')
+      return done(new TokenRejection('wrong_issuer', "This issuer's access tokens are checked by introspection"));
     const allowed: readonly string[] = kind === 'shared-secret' ? ['HS256'] : this.options.algorithms;
-    if (typeof decoded.header.alg !== 'string' || !allowed.includes(decoded.header.alg)) return done(new TokenRejection('unsupported_algorithm'));
+    if (typeof decoded.header.alg !== 'string' || !allowed.includes(decoded.header.alg))
+      return done(new TokenRejection('unsupported_algorithm'));
     this.routed.set(req, issuer);
     const secret = this.secrets.get(issuer);
     if (secret) return done(null, secret);

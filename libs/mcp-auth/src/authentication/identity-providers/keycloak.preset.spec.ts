@@ -5,13 +5,22 @@ describe('keycloak()', () => {
   const preset = keycloak({ url: 'https://sso.example.com/', realm: 'acme', clientId: 'mcp-api' });
 
   it('derives the issuer from url and realm and leaves the keys to discovery', () => {
-    expect(preset).toMatchObject({ name: 'keycloak', issuer: 'https://sso.example.com/realms/acme', jwksUri: undefined, audience: undefined });
+    expect(preset).toMatchObject({
+      name: 'keycloak',
+      issuer: 'https://sso.example.com/realms/acme',
+      jwksUri: undefined,
+      audience: undefined,
+    });
   });
 
   it.each([
     ['scope only', { scope: 'openid User.Read' }, ['openid', 'User.Read']],
     ['realm roles', { realm_access: { roles: ['User.Write'] } }, ['User.Write']],
-    ['client roles of the configured client only', { resource_access: { 'mcp-api': { roles: ['Admin.Write'] }, other: { roles: ['X'] } } }, ['Admin.Write']],
+    [
+      'client roles of the configured client only',
+      { resource_access: { 'mcp-api': { roles: ['Admin.Write'] }, other: { roles: ['X'] } } },
+      ['Admin.Write'],
+    ],
     ['all three', { scope: 'a', realm_access: { roles: ['b'] }, resource_access: { 'mcp-api': { roles: ['c'] } } }, ['a', 'b', 'c']],
     ['malformed role claims', { realm_access: ['x'], resource_access: { 'mcp-api': 'y' } }, []],
   ])('maps %s', (_case, claims, scopes) => {
@@ -20,8 +29,14 @@ describe('keycloak()', () => {
 
   it('switches realm roles and client roles off separately', () => {
     const claims = { scope: 'a', realm_access: { roles: ['b'] }, resource_access: { 'mcp-api': { roles: ['c'] } } };
-    expect(keycloak({ url: 'https://sso', realm: 'r', clientId: 'mcp-api', realmRoles: false }).claimsToScopes!(claims)).toEqual(['a', 'c']);
-    expect(keycloak({ url: 'https://sso', realm: 'r', clientId: 'mcp-api', clientRoles: false }).claimsToScopes!(claims)).toEqual(['a', 'b']);
+    expect(keycloak({ url: 'https://sso', realm: 'r', clientId: 'mcp-api', realmRoles: false }).claimsToScopes!(claims)).toEqual([
+      'a',
+      'c',
+    ]);
+    expect(keycloak({ url: 'https://sso', realm: 'r', clientId: 'mcp-api', clientRoles: false }).claimsToScopes!(claims)).toEqual([
+      'a',
+      'b',
+    ]);
   });
 
   it.each([

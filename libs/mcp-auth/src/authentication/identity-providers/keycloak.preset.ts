@@ -69,8 +69,8 @@ export function keycloak(options: KeycloakPresetOptions): McpIssuerOptions {
         return new TokenRejection(
           'wrong_audience',
           audiences.length === 0
-            ? 'The access token has no audience: in Keycloak, add an Audience mapper (Included Custom Audience = this server\'s resource URL) to a client scope of the calling client'
-            : 'The access token\'s only audience is Keycloak\'s default "account", not this server: in Keycloak, add an Audience mapper (Included Custom Audience = this server\'s resource URL) to a client scope of the calling client',
+            ? "The access token has no audience: in Keycloak, add an Audience mapper (Included Custom Audience = this server's resource URL) to a client scope of the calling client"
+            : "The access token's only audience is Keycloak's default \"account\", not this server: in Keycloak, add an Audience mapper (Included Custom Audience = this server's resource URL) to a client scope of the calling client",
         );
       }
       return undefined;

@@ -4,7 +4,8 @@ import { requireUrl } from '../../option-validation.js';
 /** A required http(s) URL option of a preset, returned without trailing slashes. */
 export function presetUrl(option: string, value: unknown): string {
   const url = new URL(requireUrl(option, value));
-  if (url.search || url.hash) throw new McpAuthConfigurationError(option, `must not have a query or fragment (got ${JSON.stringify(value)})`);
+  if (url.search || url.hash)
+    throw new McpAuthConfigurationError(option, `must not have a query or fragment (got ${JSON.stringify(value)})`);
   return (value as string).replace(/\/+$/, '');
 }
 

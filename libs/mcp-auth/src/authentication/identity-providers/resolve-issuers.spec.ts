@@ -16,14 +16,32 @@ describe('resolving issuers', () => {
         resourceUrl,
         issuer: 'https://legacy.example.com',
         jwksUri: 'https://legacy.example.com/jwks',
-        issuers: [keycloak({ url: 'https://sso.example.com', realm: 'acme', jwksUri: 'https://sso.example.com/certs' }), entra({ tenantId: TENANT, clientId: CLIENT })],
+        issuers: [
+          keycloak({ url: 'https://sso.example.com', realm: 'acme', jwksUri: 'https://sso.example.com/certs' }),
+          entra({ tenantId: TENANT, clientId: CLIENT }),
+        ],
       },
       '/mcp',
     );
     expect(resolved.issuers.map(({ name, issuers, audiences, jwksUri }) => ({ name, issuers, audiences, jwksUri }))).toEqual([
-      { name: 'https://legacy.example.com', issuers: ['https://legacy.example.com'], audiences: [resourceUrl], jwksUri: 'https://legacy.example.com/jwks' },
-      { name: 'keycloak', issuers: ['https://sso.example.com/realms/acme'], audiences: [resourceUrl], jwksUri: 'https://sso.example.com/certs' },
-      { name: 'entra', issuers: [`https://login.microsoftonline.com/${TENANT}/v2.0`, `https://sts.windows.net/${TENANT}/`], audiences: [CLIENT, `api://${CLIENT}`], jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys` },
+      {
+        name: 'https://legacy.example.com',
+        issuers: ['https://legacy.example.com'],
+        audiences: [resourceUrl],
+        jwksUri: 'https://legacy.example.com/jwks',
+      },
+      {
+        name: 'keycloak',
+        issuers: ['https://sso.example.com/realms/acme'],
+        audiences: [resourceUrl],
+        jwksUri: 'https://sso.example.com/certs',
+      },
+      {
+        name: 'entra',
+        issuers: [`https://login.microsoftonline.com/${TENANT}/v2.0`, `https://sts.windows.net/${TENANT}/`],
+        audiences: [CLIENT, `api://${CLIENT}`],
+        jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
+      },
     ]);
     expect(resolved.issuer).toBe('https://legacy.example.com');
     expect(resolved.issuers[0].claimsToScopes).toBe(defaultClaimsToScopes);
@@ -42,7 +60,11 @@ describe('resolving issuers', () => {
       'issuers[0]',
       /names issuer https:\/\/a, which issuer names already/,
     ],
-    [{ resourceUrl, issuer: 'https://a', jwksUri: 'https://k', scopeHierarchy: { A: ['B'], B: ['A'] } }, 'scopeHierarchy', /has a cycle: A → B → A/],
+    [
+      { resourceUrl, issuer: 'https://a', jwksUri: 'https://k', scopeHierarchy: { A: ['B'], B: ['A'] } },
+      'scopeHierarchy',
+      /has a cycle: A → B → A/,
+    ],
   ])('refuses %j at startup, naming %s', async (options, option, problem) => {
     const attempt = resolveOptions(options as never, '/mcp');
     await expect(attempt).rejects.toBeInstanceOf(McpAuthConfigurationError);
@@ -52,31 +74,66 @@ describe('resolving issuers', () => {
   describe('requireAtJwt (RFC 9068 typ)', () => {
     const at = { alg: 'RS256' };
 
-    it('screens the header before any key is used, keeping the preset\'s own screen', async () => {
+    it("screens the header before any key is used, keeping the preset's own screen", async () => {
       const resolved = await resolveOptions(
-        { resourceUrl, issuers: [{ ...entra({ tenantId: TENANT, clientId: CLIENT }), requireAtJwt: true }, oidc({ issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks', requireAtJwt: true })] },
+        {
+          resourceUrl,
+          issuers: [
+            { ...entra({ tenantId: TENANT, clientId: CLIENT }), requireAtJwt: true },
+            oidc({ issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks', requireAtJwt: true }),
+          ],
+        },
         '/mcp',
       );
       const [entraIssuer, generic] = resolved.issuers;
       for (const typ of ['at+jwt', 'AT+JWT', 'application/at+jwt']) expect(generic.screen!({}, { ...at, typ })).toBeUndefined();
       for (const typ of ['JWT', 'jwt', 'at+jwt+x', undefined]) {
-        expect(generic.screen!({}, { ...at, typ })).toMatchObject({ code: 'invalid_claim', description: expect.stringContaining('typ "at+jwt"') });
+        expect(generic.screen!({}, { ...at, typ })).toMatchObject({
+          code: 'invalid_claim',
+          description: expect.stringContaining('typ "at+jwt"'),
+        });
       }
       // The Entra screen (Graph tokens) still runs after the type check passed.
       expect(entraIssuer.screen!({ aud: 'https://graph.microsoft.com' }, { ...at, typ: 'at+jwt' })?.code).toBe('wrong_audience');
     });
 
     it('is off by default, and set on the top-level issuer with requireAtJwt', async () => {
-      const lenient = await resolveOptions({ resourceUrl, issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks' }, '/mcp');
+      const lenient = await resolveOptions(
+        { resourceUrl, issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks' },
+        '/mcp',
+      );
       expect(lenient.issuers[0].screen).toBeUndefined();
-      const strict = await resolveOptions({ resourceUrl, issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks', requireAtJwt: true }, '/mcp');
+      const strict = await resolveOptions(
+        { resourceUrl, issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks', requireAtJwt: true },
+        '/mcp',
+      );
       expect(strict.issuers[0].screen!({}, { ...at, typ: 'JWT' })?.code).toBe('invalid_claim');
     });
 
     it.each([
-      [{ issuers: [{ issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks', requireAtJwt: 'yes' as never }] }, 'issuers[0].requireAtJwt', /true or false/],
-      [{ issuers: [{ issuer: 'https://auth.example.com', introspection: { clientId: 'c', clientSecret: 's', endpoint: 'https://auth.example.com/introspect' }, requireAtJwt: true }] }, 'issuers[0].requireAtJwt', /introspection/],
-      [{ requireAtJwt: true, issuers: [oidc({ issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks' })] }, 'requireAtJwt', /top-level "issuer"/],
+      [
+        { issuers: [{ issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks', requireAtJwt: 'yes' as never }] },
+        'issuers[0].requireAtJwt',
+        /true or false/,
+      ],
+      [
+        {
+          issuers: [
+            {
+              issuer: 'https://auth.example.com',
+              introspection: { clientId: 'c', clientSecret: 's', endpoint: 'https://auth.example.com/introspect' },
+              requireAtJwt: true,
+            },
+          ],
+        },
+        'issuers[0].requireAtJwt',
+        /introspection/,
+      ],
+      [
+        { requireAtJwt: true, issuers: [oidc({ issuer: 'https://auth.example.com', jwksUri: 'https://auth.example.com/jwks' })] },
+        'requireAtJwt',
+        /top-level "issuer"/,
+      ],
     ])('refuses %j at startup, naming %s', async (options, option, message) => {
       const attempt = resolveOptions({ resourceUrl, ...options }, '/mcp');
       await expect(attempt).rejects.toBeInstanceOf(McpAuthConfigurationError);

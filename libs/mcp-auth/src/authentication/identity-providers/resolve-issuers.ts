@@ -45,11 +45,15 @@ export async function resolveIssuers(
     const { issuer, audience, jwksUri, sharedSecret, introspection, requireAtJwt } = options;
     entries.push({ option: 'issuer', config: { issuer, audience, jwksUri, sharedSecret, introspection, requireAtJwt } });
   } else {
-    const stray = (['audience', 'jwksUri', 'sharedSecret', 'introspection', 'requireAtJwt'] as const).find((option) => options[option] !== undefined);
-    if (stray) throw new McpAuthConfigurationError(stray, 'belongs to the top-level "issuer"; give it inside the entry of "issuers" instead');
+    const stray = (['audience', 'jwksUri', 'sharedSecret', 'introspection', 'requireAtJwt'] as const).find(
+      (option) => options[option] !== undefined,
+    );
+    if (stray)
+      throw new McpAuthConfigurationError(stray, 'belongs to the top-level "issuer"; give it inside the entry of "issuers" instead');
   }
   if (options.issuers !== undefined) {
-    if (!Array.isArray(options.issuers)) throw new McpAuthConfigurationError('issuers', 'must be a list, e.g. [keycloak({...}), entra({...})]');
+    if (!Array.isArray(options.issuers))
+      throw new McpAuthConfigurationError('issuers', 'must be a list, e.g. [keycloak({...}), entra({...})]');
     options.issuers.forEach((config, index) => entries.push({ option: `issuers[${index}]`, config }));
   }
   if (entries.length === 0 && defaults.issuerOptional) return [];
@@ -60,13 +64,15 @@ export async function resolveIssuers(
   const seen = new Map<string, string>();
   const resolved: ResolvedIssuer[] = [];
   for (const { option, config } of entries) {
-    if (!config || typeof config !== 'object') throw new McpAuthConfigurationError(option, 'must be an issuer configuration, e.g. keycloak({...})');
+    if (!config || typeof config !== 'object')
+      throw new McpAuthConfigurationError(option, 'must be an issuer configuration, e.g. keycloak({...})');
     const issuers = [config.issuer].flat();
     if (issuers.length === 0) throw new McpAuthConfigurationError(option, 'needs at least one issuer');
     for (const issuer of issuers) {
       requireUrl(option === 'issuer' ? 'issuer' : `${option}.issuer`, issuer);
       const other = seen.get(issuer);
-      if (other) throw new McpAuthConfigurationError(option, `names issuer ${issuer}, which ${other} names already; each issuer may appear once`);
+      if (other)
+        throw new McpAuthConfigurationError(option, `names issuer ${issuer}, which ${other} names already; each issuer may appear once`);
       seen.set(issuer, option);
     }
     const audienceOption = option === 'issuer' ? 'audience' : `${option}.audience`;
@@ -76,21 +82,24 @@ export async function resolveIssuers(
     }
     const chosen = chooseVerification(config, option, options.algorithms !== undefined);
     const requireAtJwtOption = option === 'issuer' ? 'requireAtJwt' : `${option}.requireAtJwt`;
-    if (config.requireAtJwt !== undefined && typeof config.requireAtJwt !== 'boolean') throw new McpAuthConfigurationError(requireAtJwtOption, 'must be true or false');
+    if (config.requireAtJwt !== undefined && typeof config.requireAtJwt !== 'boolean')
+      throw new McpAuthConfigurationError(requireAtJwtOption, 'must be true or false');
     if (config.requireAtJwt && chosen.kind === 'introspection') {
-      throw new McpAuthConfigurationError(requireAtJwtOption, 'applies to JWTs, and this issuer\'s tokens are checked by introspection');
+      throw new McpAuthConfigurationError(requireAtJwtOption, "applies to JWTs, and this issuer's tokens are checked by introspection");
     }
     const discovered = chosen.needsDiscovery ? await discoverOpenIdConfiguration(issuers[0], defaults.discoveryTimeoutMs) : undefined;
-    const jwksUri = chosen.kind !== 'jwks'
-      ? ''
-      : config.jwksUri !== undefined
-        ? requireUrl(option === 'issuer' ? 'jwksUri' : `${option}.jwksUri`, config.jwksUri)
-        : discovered!.jwks_uri;
-    const verification: IssuerVerification = chosen.kind === 'introspection'
-      ? { kind: 'introspection', introspection: resolveIntrospection(chosen.options, option, discovered) }
-      : chosen.kind === 'shared-secret'
-        ? { kind: 'shared-secret', secret: chosen.secret }
-        : { kind: 'jwks' };
+    const jwksUri =
+      chosen.kind !== 'jwks'
+        ? ''
+        : config.jwksUri !== undefined
+          ? requireUrl(option === 'issuer' ? 'jwksUri' : `${option}.jwksUri`, config.jwksUri)
+          : discovered!.jwks_uri;
+    const verification: IssuerVerification =
+      chosen.kind === 'introspection'
+        ? { kind: 'introspection', introspection: resolveIntrospection(chosen.options, option, discovered) }
+        : chosen.kind === 'shared-secret'
+          ? { kind: 'shared-secret', secret: chosen.secret }
+          : { kind: 'jwks' };
     resolved.push({
       name: config.name ?? issuers[0],
       issuers,

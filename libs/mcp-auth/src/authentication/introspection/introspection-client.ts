@@ -30,9 +30,17 @@ export async function introspectToken(config: ResolvedIntrospection, token: stri
   }
   let response: Response;
   try {
-    response = await fetch(config.endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(config.timeoutMs), redirect: 'error' });
+    response = await fetch(config.endpoint, {
+      method: 'POST',
+      headers,
+      body,
+      signal: AbortSignal.timeout(config.timeoutMs),
+      redirect: 'error',
+    });
   } catch (error) {
-    throw new IntrospectionUnavailableError(`introspection request failed: ${(error as Error).name === 'TimeoutError' ? `no answer within ${config.timeoutMs} ms` : (error as Error).message}`);
+    throw new IntrospectionUnavailableError(
+      `introspection request failed: ${(error as Error).name === 'TimeoutError' ? `no answer within ${config.timeoutMs} ms` : (error as Error).message}`,
+    );
   }
   if (!response.ok) {
     await response.body?.cancel();
@@ -44,7 +52,8 @@ export async function introspectToken(config: ResolvedIntrospection, token: stri
   } catch {
     throw new IntrospectionUnavailableError('introspection endpoint did not return JSON');
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new IntrospectionUnavailableError('introspection response is not a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new IntrospectionUnavailableError('introspection response is not a JSON object');
   const result = json as Partial<IntrospectionResponse>;
   return { ...result, active: result.active === true };
 }

@@ -64,14 +64,30 @@ describe('IntrospectionStrategy against a loopback endpoint', () => {
   function strategy(overrides: Partial<ResolvedIntrospection> = {}): TestableStrategy {
     return new TestableStrategy(
       'test',
-      [{ issuers: [ISSUER], audiences: [AUDIENCE], claimsToScopes: defaultClaimsToScopes, subjectOf: subjectClaim, introspection: { ...config, ...overrides } }],
+      [
+        {
+          issuers: [ISSUER],
+          audiences: [AUDIENCE],
+          claimsToScopes: defaultClaimsToScopes,
+          subjectOf: subjectClaim,
+          introspection: { ...config, ...overrides },
+        },
+      ],
       { clockToleranceSeconds: 5, verifiesJwtsLocally: false },
       {} as Challenges,
     );
   }
 
   function answer(token: string, claims: Record<string, unknown>): void {
-    endpoint.answers.set(token, { active: true, iss: ISSUER, aud: AUDIENCE, client_id: 'app', exp: now() + 60, scope: 'User.Read', ...claims });
+    endpoint.answers.set(token, {
+      active: true,
+      iss: ISSUER,
+      aud: AUDIENCE,
+      client_id: 'app',
+      exp: now() + 60,
+      scope: 'User.Read',
+      ...claims,
+    });
   }
 
   it('authenticates with client_secret_basic, form-encoding id and secret (RFC 6749 §2.3.1)', async () => {

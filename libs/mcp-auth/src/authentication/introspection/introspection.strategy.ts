@@ -42,7 +42,9 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
   constructor(
     name: string,
     issuers: readonly IntrospectedIssuer[],
-    private readonly options: Pick<ResolvedMcpAuthOptions, 'clockToleranceSeconds' | 'validateUser'> & { readonly verifiesJwtsLocally: boolean },
+    private readonly options: Pick<ResolvedMcpAuthOptions, 'clockToleranceSeconds' | 'validateUser'> & {
+      readonly verifiesJwtsLocally: boolean;
+    },
     private readonly challenges: Challenges,
   ) {
     super(name);
@@ -89,7 +91,8 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
     if (!response.active) return new TokenRejection('inactive');
     const now = Math.floor(Date.now() / 1000);
     const leeway = this.options.clockToleranceSeconds;
-    if (response.iss !== undefined && (typeof response.iss !== 'string' || !issuer.issuers.includes(response.iss))) return new TokenRejection('wrong_issuer');
+    if (response.iss !== undefined && (typeof response.iss !== 'string' || !issuer.issuers.includes(response.iss)))
+      return new TokenRejection('wrong_issuer');
     if (response.exp !== undefined && (typeof response.exp !== 'number' || response.exp + leeway <= now)) {
       return new TokenRejection(typeof response.exp === 'number' ? 'expired' : 'invalid_claim');
     }

@@ -21,7 +21,15 @@ describe('JwksKeyStore', () => {
   afterEach(() => jwks.close());
 
   const store = (options: Partial<JwksKeyStoreOptions> = {}) =>
-    new JwksKeyStore({ jwksUri: jwks.url, algorithms: ['RS256', 'ES256'], cooldownMs: 1_000, cacheMaxAgeMs: 60_000, timeoutMs: 300, now: () => clock, ...options });
+    new JwksKeyStore({
+      jwksUri: jwks.url,
+      algorithms: ['RS256', 'ES256'],
+      cooldownMs: 1_000,
+      cacheMaxAgeMs: 60_000,
+      timeoutMs: 300,
+      now: () => clock,
+      ...options,
+    });
   const codeOf = (promise: Promise<unknown>) =>
     promise.then(
       () => 'accepted',
