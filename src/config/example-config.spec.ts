@@ -134,3 +134,15 @@ describe('example configuration: limits', () => {
     );
   });
 });
+
+describe('example configuration: MCP_LISTING', () => {
+  it('is unset by default (the library lists what the caller may use), and reads granted or all', () => {
+    expect(loadExampleConfig({}).listing).toBeUndefined();
+    expect(loadExampleConfig({ MCP_LISTING: 'all' }).listing).toBe('all');
+    expect(loadExampleConfig({ MCP_LISTING: ' Granted ' }).listing).toBe('granted');
+  });
+
+  it('refuses any other value, naming the variable', () => {
+    expect(() => loadExampleConfig({ MCP_LISTING: 'everything' })).toThrow(/MCP_LISTING must be granted or all \(got "everything"\)/);
+  });
+});

@@ -1,5 +1,5 @@
 import type { LogLevel } from '@nestjs/common';
-import type { EntraCloud } from 'nestjs-mcp-auth';
+import type { EntraCloud, McpAuthOptions } from 'nestjs-mcp-auth';
 
 /** The example server's settings, read from the environment. */
 export interface ExampleConfig {
@@ -20,6 +20,8 @@ export interface ExampleConfig {
   /** The path the endpoint is served at (MCP_PATH). Default: the path of the resource URL. */
   readonly path: string;
   readonly stateless: boolean;
+  /** What lists show a caller (MCP_LISTING): `granted` (default) or `all`, each entry naming its scopes. */
+  readonly listing?: McpAuthOptions['listing'];
   readonly allowedOrigins?: string[];
   readonly sessionIdleTimeoutMs?: number;
   /** Broader scopes implying narrower ones, from MCP_SCOPE_HIERARCHY (JSON). Off by default. */
@@ -94,7 +96,7 @@ export class ExampleConfigError extends Error {
 
 /**
  * Reads `PORT`, `HOST`, `MCP_AUTH_ISSUER`, `MCP_AUTH_AUDIENCE`, `MCP_AUTH_JWKS_URI`,
- * `MCP_AUTH_IDP`, `MCP_RESOURCE_URL`, `MCP_STATELESS`, `MCP_ALLOWED_ORIGINS` and
+ * `MCP_AUTH_IDP`, `MCP_RESOURCE_URL`, `MCP_STATELESS`, `MCP_LISTING`, `MCP_ALLOWED_ORIGINS` and
  * `MCP_SESSION_IDLE_TIMEOUT_MS`, `LOG_LEVEL` and the limits of {@link loadLimits}; with `MCP_AUTH_IDP=keycloak` also the
  * `MCP_AUTH_KEYCLOAK_*` variables, with `MCP_AUTH_IDP=entra` the `MCP_AUTH_ENTRA_*` ones;
  * the rung from `MCP_AUTH_MODE` with `MCP_AUTH_HS256_SECRET`, `MCP_AUTH_INTROSPECTION_ENDPOINT`,
@@ -168,6 +170,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     resourceUrl,
     path: parsePath(env.MCP_PATH) ?? (new URL(resourceUrl).pathname.replace(/\/+$/, '') || '/'),
     stateless: parseBoolean('MCP_STATELESS', env.MCP_STATELESS),
+    listing: parseListing(env.MCP_LISTING),
     allowedOrigins: list(env.MCP_ALLOWED_ORIGINS),
     sessionIdleTimeoutMs: optionalPositiveInteger('MCP_SESSION_IDLE_TIMEOUT_MS', env.MCP_SESSION_IDLE_TIMEOUT_MS),
     scopeHierarchy: parseScopeHierarchy(env.MCP_SCOPE_HIERARCHY),
@@ -300,6 +303,13 @@ function parseScopeHierarchy(value: string | undefined): Record<string, string[]
     if (!Array.isArray(implied) || implied.some((scope) => typeof scope !== 'string')) throw new ExampleConfigError(problem);
   }
   return parsed as Record<string, string[]>;
+}
+
+function parseListing(value: string | undefined): ExampleConfig['listing'] {
+  const listing = value?.trim().toLowerCase();
+  if (!listing) return undefined;
+  if (listing !== 'granted' && listing !== 'all') throw new ExampleConfigError(`MCP_LISTING must be granted or all (got "${value}")`);
+  return listing;
 }
 
 function parsePath(value: string | undefined): string | undefined {

@@ -38,6 +38,8 @@ export type { ScopeRequirement } from './authorization/scope-requirement.js';
 export { ScopePolicy } from './authorization/scope-policy.js';
 export type { ScopeDecision } from './authorization/scope-policy.js';
 export type { ScopeHierarchyOptions } from './authorization/scope-hierarchy.js';
+export { REQUIRED_SCOPES_META_KEY } from './authorization/listing.js';
+export type { McpListing } from './authorization/listing.js';
 
 export { McpProvider, McpToolProvider } from './tools/mcp-tool-provider.decorator.js';
 export { McpTool } from './tools/mcp-tool.decorator.js';

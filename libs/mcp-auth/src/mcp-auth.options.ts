@@ -3,6 +3,7 @@ import type { McpIssuerOptions } from './authentication/identity-providers/issue
 import type { ResolvedIssuer } from './authentication/identity-providers/resolve-issuers.js';
 import type { McpPrincipal } from './authentication/principal.js';
 import type { ScopeHierarchy, ScopeHierarchyOptions } from './authorization/scope-hierarchy.js';
+import type { McpListing } from './authorization/listing.js';
 import type { McpAuditSink } from './audit/audit-sink.js';
 import type { McpRateLimitOptions, RateLimitWindow } from './limits/rate-limit.options.js';
 import type { ThrottlerStorage } from '@nestjs/throttler';
@@ -74,6 +75,13 @@ export interface McpAuthOptions {
   validateUser?: (principal: McpPrincipal) => boolean | Promise<boolean>;
   /** Scopes named in the 401 challenge's `scope` hint. Default: every scope the tools declare. */
   challengeScopes?: string[];
+  /**
+   * What lists show a caller: `'granted'` (default) only the tools, resources and prompts its
+   * scopes allow; `'all'` everything, each naming the scopes it needs in
+   * `_meta["io.github.nestjs-mcp-auth/requiredScopes"]`, so that a call without them reaches
+   * the 403 step-up challenge instead of never being attempted.
+   */
+  listing?: McpListing;
   /** A session unused for this long is closed, in milliseconds. Default 30 minutes. */
   sessionIdleTimeoutMs?: number;
   /** Largest accepted request body, in bytes. Default 1 MiB. */
@@ -148,6 +156,7 @@ export interface ResolvedMcpAuthOptions {
   readonly claimsToScopes: ClaimsToScopes;
   readonly validateUser?: (principal: McpPrincipal) => boolean | Promise<boolean>;
   readonly challengeScopes?: readonly string[];
+  readonly listing: McpListing;
   readonly sessionIdleTimeoutMs: number;
   readonly maxRequestBodyBytes: number;
   readonly jsonResponse: boolean;

@@ -2,6 +2,7 @@ import { defaultClaimsToScopes } from './authentication/claims-to-scopes.js';
 import { resolveIssuers } from './authentication/identity-providers/resolve-issuers.js';
 import { JWKS_DEFAULTS } from './authentication/keys/jwks-key-store.js';
 import { resolveScopeHierarchy } from './authorization/scope-hierarchy.js';
+import { MCP_LISTINGS } from './authorization/listing.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import { resolveLimits } from './limits/resolve-limits.js';
 import { checkApiKeys } from './resolve-credentials.js';
@@ -83,6 +84,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     claimsToScopes,
     validateUser: options.validateUser,
     challengeScopes: options.challengeScopes,
+    listing: resolveListing(options.listing),
     sessionIdleTimeoutMs: positiveInteger('sessionIdleTimeoutMs', options.sessionIdleTimeoutMs, 30 * 60_000),
     maxRequestBodyBytes: positiveInteger('maxRequestBodyBytes', options.maxRequestBodyBytes, 1024 * 1024),
     jsonResponse: options.jsonResponse ?? true,
@@ -109,6 +111,17 @@ function checkPath(path: string): void {
   if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(path) || (path.length > 1 && path.endsWith('/'))) {
     throw new McpAuthConfigurationError('path', `must be an absolute path like /mcp without trailing slash (got ${JSON.stringify(path)})`);
   }
+}
+
+function resolveListing(listing: McpAuthOptions['listing']): ResolvedMcpAuthOptions['listing'] {
+  if (listing === undefined) return 'granted';
+  if (!MCP_LISTINGS.includes(listing)) {
+    throw new McpAuthConfigurationError(
+      'listing',
+      `must be ${MCP_LISTINGS.map((l) => `'${l}'`).join(' or ')} (got ${JSON.stringify(listing)})`,
+    );
+  }
+  return listing;
 }
 
 function resolveJwksCache(jwks: JwksCacheOptions | undefined): Required<JwksCacheOptions> {

@@ -4,6 +4,7 @@ import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { FLAT_SCOPE_HIERARCHY, expandScopes, withoutImpliedScopes } from './scope-hierarchy.js';
 import type { ScopeHierarchy } from './scope-hierarchy.js';
+import type { McpListing } from './listing.js';
 import type { ScopeHolder, ScopeRequirement } from './scope-requirement.js';
 import { holderOf, satisfiesAll, scopesToRequest } from './scope-requirement.js';
 
@@ -21,9 +22,14 @@ const ALLOWED: ScopeDecision = { allowed: true };
 export class ScopePolicy {
   private readonly holders = new WeakMap<McpPrincipal, ScopeHolder>();
   private readonly hierarchy: ScopeHierarchy;
+  private readonly listing: McpListing;
 
-  constructor(@Inject(MCP_AUTH_RESOLVED_OPTIONS) options: Pick<ResolvedMcpAuthOptions, 'scopeHierarchy'>) {
+  constructor(
+    @Inject(MCP_AUTH_RESOLVED_OPTIONS)
+    options: Pick<ResolvedMcpAuthOptions, 'scopeHierarchy'> & Partial<Pick<ResolvedMcpAuthOptions, 'listing'>>,
+  ) {
     this.hierarchy = options.scopeHierarchy ?? FLAT_SCOPE_HIERARCHY;
+    this.listing = options.listing ?? 'granted';
   }
 
   /** What the principal holds, implied scopes included, remembered for the life of the principal (one request). */
@@ -46,7 +52,20 @@ export class ScopePolicy {
     if (requirements.length === 0) return ALLOWED;
     const holder = this.holderFor(principal);
     if (satisfiesAll(requirements, holder)) return ALLOWED;
-    return { allowed: false, scopesToRequest: withoutImpliedScopes(scopesToRequest(requirements), this.hierarchy) };
+    return { allowed: false, scopesToRequest: this.requiredScopes(requirements) };
+  }
+
+  /**
+   * The scopes an operation needs, as its 403 challenge names them: for an any-of
+   * requirement the first alternative, and no scope another one listed already implies.
+   */
+  requiredScopes(requirements: readonly ScopeRequirement[]): string[] {
+    return withoutImpliedScopes(scopesToRequest(requirements), this.hierarchy);
+  }
+
+  /** Whether lists show the principal an entry: with `listing: 'all'` every entry, otherwise those it may use. */
+  lists(principal: McpPrincipal, requirements: readonly ScopeRequirement[]): boolean {
+    return this.listing === 'all' || this.decide(principal, requirements).allowed;
   }
 
   /** Every scope worth advertising: those the tools mention and those the hierarchy names. */

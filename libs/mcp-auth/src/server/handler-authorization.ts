@@ -28,11 +28,14 @@ export class HandlerAuthorization {
     private readonly audit: AuditTrail,
   ) {}
 
-  /** The entries whose requirements the principal meets. */
+  /**
+   * The entries a list shows the principal: those whose requirements it meets or, with
+   * `listing: 'all'`, every entry (their definitions then name the scopes they need).
+   */
   permitted<T extends { requirements: readonly ScopeRequirement[] }>(principal: McpPrincipal, entries: Iterable<T>): T[] {
-    const allowed: T[] = [];
-    for (const entry of entries) if (this.policy.decide(principal, entry.requirements).allowed) allowed.push(entry);
-    return allowed;
+    const listed: T[] = [];
+    for (const entry of entries) if (this.policy.lists(principal, entry.requirements)) listed.push(entry);
+    return listed;
   }
 
   /** Throws the audited -32003 refusal when the principal lacks the requirements; returns when allowed (not audited). */

@@ -20,7 +20,7 @@ import { ScopePolicy } from '../authorization/scope-policy.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
-import { toCallToolResult, toolErrorResult } from '../tools/tool-result.js';
+import { toolErrorResult } from '../tools/tool-result.js';
 import { HandlerAuthorization, describeIssues, principalOf, sessionField } from './handler-authorization.js';
 import type { Extra } from './handler-authorization.js';
 import { anyParams, validParams } from './request-params.js';
@@ -129,7 +129,7 @@ export class McpServerFactory {
           },
         }),
       );
-      return toCallToolResult(value);
+      return tool.toResult(value);
     } catch (error) {
       if (error instanceof McpError) throw error;
       // Cancelled by the client, or its session closed: nobody is waiting for an answer.

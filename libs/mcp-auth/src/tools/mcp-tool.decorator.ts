@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { ZodObject, ZodRawShape } from 'zod';
 import { MCP_TOOL_METADATA } from '../mcp-auth.constants.js';
 import { checkMcpName, methodMetadata } from './mcp-method-metadata.js';
+import type { ToolSchema } from './tool-schemas.js';
 
 /** What `@McpTool()` declares about a method. */
 export interface McpToolOptions {
@@ -11,7 +11,14 @@ export interface McpToolOptions {
   /** What the tool does, for the model. */
   description?: string;
   /** The arguments, as a zod shape (`{ id: z.number() }`) or a `z.object(...)`. Default: no arguments. */
-  input?: ZodRawShape | ZodObject;
+  input?: ToolSchema;
+  /**
+   * The result, as a zod shape or a `z.object(...)`: published as the tool's `outputSchema`
+   * (JSON Schema 2020-12). The method's return value is checked against it and sent as
+   * `structuredContent`, with its JSON as a text block; a value that does not match is
+   * answered as a tool error (`isError: true`) naming the mismatch. Default: no declared result.
+   */
+  output?: ToolSchema;
   /** A display title. */
   title?: string;
   /** MCP tool annotations (`readOnlyHint`, `destructiveHint`, ...). */
@@ -26,7 +33,12 @@ export interface McpToolOptions {
  *
  * @example
  * ```ts
- * @McpTool({ name: 'delete_product', description: 'Delete a product', input: { id: z.number() } })
+ * @McpTool({
+ *   name: 'delete_product',
+ *   description: 'Delete a product',
+ *   input: { id: z.number() },
+ *   output: { id: z.number(), name: z.string() },
+ * })
  * @RequireScopes('Admin.Write')
  * deleteProduct({ id }: { id: number }, { principal }: McpToolContext) { ... }
  * ```

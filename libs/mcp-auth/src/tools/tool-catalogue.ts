@@ -1,13 +1,21 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
-import type { ZodObject, ZodRawShape } from 'zod';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { ZodObject } from 'zod';
+import { withRequiredScopes } from '../authorization/listing.js';
 import { declaredScopeRequirements } from '../authorization/require-scopes.decorator.js';
+import { ScopePolicy } from '../authorization/scope-policy.js';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
 import { scopesMentioned } from '../authorization/scope-requirement.js';
 import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
-import { MCP_PROMPT_METADATA, MCP_RESOURCE_METADATA, MCP_TOOL_METADATA, MCP_TOOL_PROVIDER_METADATA } from '../mcp-auth.constants.js';
+import {
+  MCP_AUTH_RESOLVED_OPTIONS,
+  MCP_PROMPT_METADATA,
+  MCP_RESOURCE_METADATA,
+  MCP_TOOL_METADATA,
+  MCP_TOOL_PROVIDER_METADATA,
+} from '../mcp-auth.constants.js';
+import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import type { Variables } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import { cataloguePrompt } from '../prompts/catalogue-prompt.js';
 import type { CataloguePrompt } from '../prompts/catalogue-prompt.js';
@@ -18,6 +26,8 @@ import type { McpResourceOptions } from '../resources/mcp-resource.decorator.js'
 import { listingFields } from './mcp-method-metadata.js';
 import type { McpToolContext } from './mcp-tool-context.js';
 import type { McpToolOptions } from './mcp-tool.decorator.js';
+import { toCallToolResult, toStructuredToolResult } from './tool-result.js';
+import { toZodObject, toolJsonSchema } from './tool-schemas.js';
 
 /** One tool, prepared once at startup. */
 export interface CatalogueTool {
@@ -27,7 +37,11 @@ export interface CatalogueTool {
   /** Class requirements followed by method requirements; all must hold. */
   readonly requirements: readonly ScopeRequirement[];
   readonly input: ZodObject;
+  /** The declared result (`@McpTool({ output })`), if any. */
+  readonly output?: ZodObject;
   invoke(args: unknown, context: McpToolContext): Promise<unknown>;
+  /** What the method returned, as the `tools/call` result (checked against `output` when declared). */
+  toResult(value: unknown): CallToolResult;
 }
 
 /** An operation a JSON-RPC request asks for, with what it requires: what pre-dispatch checks. */
@@ -61,6 +75,8 @@ export class ToolCatalogue implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
+    @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: Pick<ResolvedMcpAuthOptions, 'listing'>,
+    private readonly policy: ScopePolicy,
   ) {}
 
   onModuleInit(): void {
@@ -162,19 +178,26 @@ export class ToolCatalogue implements OnModuleInit {
       const invoke: Invoke = async (...args) => (method as (...a: unknown[]) => unknown).apply(instance, args);
 
       const tool: McpToolOptions | undefined = Reflect.getMetadata(MCP_TOOL_METADATA, method);
-      if (tool) addUnique(this.tools, tool.name, catalogueTool(tool, requirements, invoke), '@McpTool', where);
+      if (tool) addUnique(this.tools, tool.name, this.listed(catalogueTool(tool, requirements, invoke)), '@McpTool', where);
 
       const resource: McpResourceOptions | undefined = Reflect.getMetadata(MCP_RESOURCE_METADATA, method);
       if (resource) {
         addUnique(this.resourceNames, resource.name, undefined, '@McpResource', where);
-        const entry = catalogueResource(resource, requirements, invoke);
+        const entry = this.listed(catalogueResource(resource, requirements, invoke));
         if (entry.uri !== undefined) addUnique(this.staticResources, entry.uri, entry, '@McpResource uri', where);
         else this.templates.push(entry);
       }
 
       const prompt: McpPromptOptions | undefined = Reflect.getMetadata(MCP_PROMPT_METADATA, method);
-      if (prompt) addUnique(this.promptsByName, prompt.name, cataloguePrompt(prompt, requirements, invoke), '@McpPrompt', where);
+      if (prompt)
+        addUnique(this.promptsByName, prompt.name, this.listed(cataloguePrompt(prompt, requirements, invoke)), '@McpPrompt', where);
     }
+  }
+
+  /** With `listing: 'all'`, the entry's definition names the scopes it needs (`_meta`), so a client can step up. */
+  private listed<T extends { definition: { _meta?: Record<string, unknown> }; requirements: readonly ScopeRequirement[] }>(entry: T): T {
+    if (this.options.listing !== 'all') return entry;
+    return { ...entry, definition: withRequiredScopes(entry.definition, this.policy.requiredScopes(entry.requirements)) };
   }
 }
 
@@ -187,26 +210,19 @@ function addUnique<T>(into: Map<string, T> | Set<string>, key: string, value: T,
 
 function catalogueTool(options: McpToolOptions, requirements: readonly ScopeRequirement[], invoke: Invoke): CatalogueTool {
   const input = toZodObject(options.input);
+  const output = options.output === undefined ? undefined : toZodObject(options.output);
   return {
     name: options.name,
     definition: {
       ...listingFields(options),
-      inputSchema: inputJsonSchema(input),
+      inputSchema: toolJsonSchema(input, 'input'),
+      ...(output ? { outputSchema: toolJsonSchema(output, 'output') } : {}),
       ...(options.annotations ? { annotations: options.annotations } : {}),
     },
     requirements,
     input,
+    output,
     invoke: (args, context) => invoke(args, context),
+    toResult: output ? (value) => toStructuredToolResult(value, output, options.name) : toCallToolResult,
   };
-}
-
-function toZodObject(input: ZodRawShape | ZodObject | undefined): ZodObject {
-  if (input === undefined) return z.object({});
-  if (input instanceof z.ZodObject) return input;
-  return z.object(input);
-}
-
-function inputJsonSchema(input: ZodObject): Tool['inputSchema'] {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  return { ...schema, type: 'object' } as Tool['inputSchema'];
 }

@@ -1,4 +1,9 @@
+import { Logger } from '@nestjs/common';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ZodObject } from 'zod';
+import { describeIssues } from '../server/handler-authorization.js';
+
+const logger = new Logger('McpAuth');
 
 /**
  * Turns what a tool method returned into a `CallToolResult`: a result object passes
@@ -14,6 +19,28 @@ export function toCallToolResult(value: unknown): CallToolResult {
     return { content: [{ type: 'text', text }], structuredContent: value as Record<string, unknown> };
   }
   return { content: [{ type: 'text', text }] };
+}
+
+/**
+ * The result of a tool that declares an `output` schema. The returned value (or the
+ * `structuredContent` of a full `CallToolResult`) is checked against the schema and sent
+ * as `structuredContent`, with its JSON in a text block for clients that read only
+ * `content` (the specification's advice for backwards compatibility). A value that does
+ * not match is a tool error result naming the mismatch: the client's own check against
+ * `outputSchema` would otherwise reject the whole call. A result with `isError` passes through.
+ */
+export function toStructuredToolResult(value: unknown, output: ZodObject, tool: string): CallToolResult {
+  if (isCallToolResult(value) && value.isError) return value;
+  const structured = isCallToolResult(value) ? value.structuredContent : value;
+  const checked = output.safeParse(structured);
+  if (!checked.success) {
+    const message = `Tool ${tool} returned a result that does not match its output schema: ${describeIssues(checked.error)}`;
+    logger.warn(message);
+    return toolErrorResult(message);
+  }
+  const structuredContent = checked.data as Record<string, unknown>;
+  if (isCallToolResult(value)) return { ...value, structuredContent };
+  return { content: [{ type: 'text', text: JSON.stringify(structuredContent) }], structuredContent };
 }
 
 /** A failed tool execution, reported to the model rather than as a protocol error (MCP: tool errors are results). */

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { JSON_SCHEMA_2020_12, toZodObject, toolJsonSchema } from './tool-schemas.js';
+
+describe('tool schemas', () => {
+  it('accepts a zod shape or a z.object, and no declaration as an object without properties', () => {
+    const shape = { id: z.number() };
+    expect(toZodObject(shape).safeParse({ id: 1 }).success).toBe(true);
+    const object = z.object(shape);
+    expect(toZodObject(object)).toBe(object);
+    expect(toolJsonSchema(toZodObject(undefined), 'input')).toEqual({ $schema: JSON_SCHEMA_2020_12, type: 'object', properties: {} });
+  });
+
+  it('publishes JSON Schema 2020-12: the dialect named, tuples as prefixItems (not draft-07 items arrays)', () => {
+    const schema = toolJsonSchema(z.object({ pair: z.tuple([z.string(), z.number()]) }), 'output');
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.properties).toEqual({
+      pair: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false, minItems: 2, maxItems: 2 },
+    });
+    expect(JSON.stringify(schema)).not.toContain('additionalItems');
+  });
+
+  it('describes what the method accepts (input) and what it returns (output)', () => {
+    const withDefault = z.object({ limit: z.number().default(10) });
+    expect(toolJsonSchema(withDefault, 'input').required).toBeUndefined();
+    expect(toolJsonSchema(withDefault, 'output').required).toEqual(['limit']);
+  });
+
+  it('turns what JSON Schema cannot express into an unconstrained schema instead of failing at startup', () => {
+    const schema = toolJsonSchema(z.object({ when: z.date() }), 'output');
+    expect(schema.properties).toEqual({ when: {} });
+  });
+});

@@ -1,0 +1,116 @@
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { connectMcpClient } from 'nestjs-mcp-auth/testing';
+import { McpTool, McpToolProvider } from 'nestjs-mcp-auth';
+import { z } from 'zod';
+import { startLibraryApp } from './support/library-app.js';
+import type { LibraryApp } from './support/library-app.js';
+
+const TWENTY_TWENTY = 'https://json-schema.org/draft/2020-12/schema';
+
+/** A tool whose method breaks its own promise: it declares a numeric price and returns a string. */
+@McpToolProvider()
+class BrokenPromiseTools {
+  @McpTool({ name: 'broken_price', description: 'Declares a number, returns a string', output: { price: z.number() } })
+  brokenPrice() {
+    return { price: 'free' };
+  }
+}
+
+/** `@McpTool({ output })`: outputSchema in tools/list, structuredContent in tools/call, checked, with real SDK clients. */
+describe.each([
+  { mode: 'session', stateless: false },
+  { mode: 'stateless', stateless: true },
+])('structured output ($mode mode)', ({ stateless }) => {
+  let app: LibraryApp;
+  const closers: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    app = await startLibraryApp({ stateless }, [BrokenPromiseTools]);
+  });
+  afterAll(async () => {
+    await Promise.all(closers.map((close) => close()));
+    await app?.close();
+  });
+
+  async function v1Client(): Promise<Client> {
+    const client = await connectMcpClient(app.resourceUrl, await app.token('demo-writer'));
+    closers.push(() => client.close());
+    return client;
+  }
+
+  it('lists the output schema, and both schemas, in JSON Schema 2020-12', async () => {
+    const { tools } = await (await v1Client()).listTools();
+    const list = tools.find((tool) => tool.name === 'list_products')!;
+    expect(list.outputSchema).toEqual({
+      $schema: TWENTY_TWENTY,
+      type: 'object',
+      properties: {
+        products: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'integer', minimum: expect.any(Number), maximum: expect.any(Number) },
+              name: { type: 'string' },
+              price: { type: 'number' },
+            },
+            required: ['id', 'name', 'price'],
+            additionalProperties: false,
+          },
+        },
+      },
+      required: ['products'],
+      additionalProperties: false,
+    });
+    expect(list.inputSchema).toEqual({ $schema: TWENTY_TWENTY, type: 'object', properties: {} });
+    const create = tools.find((tool) => tool.name === 'create_product')!;
+    expect(create.inputSchema).toMatchObject({ $schema: TWENTY_TWENTY, required: ['name', 'price'] });
+    expect(create.outputSchema).toMatchObject({ $schema: TWENTY_TWENTY, required: ['id', 'name', 'price'] });
+    // A tool without `output` publishes no outputSchema (its clients expect no structuredContent).
+    expect(tools.find((tool) => tool.name === 'whoami')!.outputSchema).toBeUndefined();
+  });
+
+  it('sends the result as structuredContent and as its JSON text (the 2025 SDK client validates it)', async () => {
+    const client = await v1Client();
+    await client.listTools();
+    const created = await client.callTool({ name: 'create_product', arguments: { name: 'Structured tea', price: 4.5 } });
+    expect(created.isError).toBeFalsy();
+    expect(created.structuredContent).toEqual({ id: expect.any(Number), name: 'Structured tea', price: 4.5 });
+    expect(created.content).toEqual([{ type: 'text', text: JSON.stringify(created.structuredContent) }]);
+    const listed = await client.callTool({ name: 'list_products', arguments: {} });
+    expect((listed.structuredContent as { products: Array<{ name: string }> }).products).toContainEqual(
+      expect.objectContaining({ name: 'Structured tea' }),
+    );
+  });
+
+  it('answers a result that does not match its output schema with a tool error, not a crash', async () => {
+    const client = await v1Client();
+    await client.listTools();
+    const result = await client.callTool({ name: 'broken_price', arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(result.structuredContent).toBeUndefined();
+    expect(result.content).toEqual([
+      {
+        type: 'text',
+        text: 'Tool broken_price returned a result that does not match its output schema: price: Invalid input: expected number, received string',
+      },
+    ]);
+    // The server is unharmed: the next call works.
+    expect((await client.callTool({ name: 'list_products', arguments: {} })).isError).toBeFalsy();
+  });
+
+  it('is accepted by the SDK v2 client, which compiles the 2020-12 schemas and checks structuredContent', async () => {
+    const token = await app.token('demo-writer');
+    const client = new ClientV2({ name: 'e2e-v2', version: '1.0.0' });
+    await client.connect(new TransportV2(new URL(app.resourceUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    closers.push(() => client.close());
+    const { tools } = await client.listTools();
+    expect(tools.find((tool) => tool.name === 'list_products')?.outputSchema).toMatchObject({ $schema: TWENTY_TWENTY });
+    const listed = await client.callTool({ name: 'list_products', arguments: {} });
+    expect(listed.isError).toBeFalsy();
+    expect((listed.structuredContent as { products: unknown[] }).products.length).toBeGreaterThanOrEqual(1);
+    const broken = await client.callTool({ name: 'broken_price', arguments: {} });
+    expect(broken.isError).toBe(true);
+  });
+});
