@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: throughput of (a) the SDK's documented stateless server without auth,
- * (b) the example server stateless with an RS256 token, (c) the example with sessions,
- * in alternating rounds; then token verification cost, tools-count scaling, memory per
- * idle session and JWKS fetches. Loopback only; every phase is bounded in time.
+ * `npm run bench`: `tools/call` throughput of (a) the SDK v2's documented server without
+ * auth (`createMcpHandler`, JSON responses) driven with 2026-07-28 requests, (b) the example
+ * server answering 2026-07-28 requests with an RS256 token, (c) the example answering 2025
+ * (legacy) requests statelessly and (d) on legacy sessions, in alternating rounds; then
+ * token verification cost, tools-count scaling, memory per idle legacy session and JWKS
+ * fetches. Every answer is checked; loopback only; every phase is bounded in time.
  *
  * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per measurement (default 8),
  * BENCH_CONNECTIONS (default 10), BENCH_SESSIONS (default "1000,10000").
@@ -11,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { startJwksServer, newSigningKey, signToken } from '../test/support/jwks-server.js';
 import type { JwksServer, TestSigningKey } from '../test/support/jwks-server.js';
 import type { LoadResult } from './support/load.js';
-import { mcpHeaders, post, runLoad, toolCall } from './support/load.js';
+import { isModernResult, mcpHeaders, modernToolCall, modernToolCallHeaders, post, runLoad, toolCall } from './support/load.js';
 import type { BenchServer } from './support/processes.js';
 import { canPin, freePort, pinRunner, runMeasurement, startServer } from './support/processes.js';
 import { UNCACHED_LABEL } from './support/verification-labels.js';
@@ -29,8 +31,22 @@ const ISSUER = 'https://idp.bench.invalid/realms/bench';
 const jwksEndpoints: JwksServer[] = [];
 /** The figures the targets are read from, filled in as the phases run. */
 const figures: Partial<
-  Record<'stateless' | 'statelessP99' | 'sessions' | 'tools500' | 'sessionKb' | 'uncachedMicros' | 'fetchesPerKey', number>
+  Record<
+    | 'modern'
+    | 'modernP99'
+    | 'stateless'
+    | 'statelessP99'
+    | 'sessions'
+    | 'sessionsP99'
+    | 'tools500'
+    | 'sessionKb'
+    | 'uncachedMicros'
+    | 'fetchesPerKey',
+    number
+  >
 > = {};
+/** Answers that were not the right one (status, body or headers), over every measured load of the run. */
+let wrongAnswers = 0;
 
 /** One server under test: how to load it, and how to tell a right answer. */
 interface Target {
@@ -40,7 +56,7 @@ interface Target {
   readonly headers: Record<string, string>;
   readonly body: string;
   readonly perConnectionHeaders?: (index: number) => Record<string, string>;
-  readonly check: (body: string) => boolean;
+  readonly check: (body: string, headers: Record<string, string>) => boolean;
 }
 
 async function main(): Promise<void> {
@@ -52,7 +68,12 @@ async function main(): Promise<void> {
       `servers ${canPin ? 'pinned to core 1 (taskset), load on core 0' : 'NOT pinned (no taskset)'}`,
   );
 
-  const targets = [await baselineTarget(), await exampleTarget(key, 'stateless'), await exampleTarget(key, 'sessions')];
+  const targets = [
+    await baselineTarget(),
+    await exampleModernTarget(key),
+    await exampleLegacyTarget(key, 'stateless'),
+    await exampleLegacyTarget(key, 'sessions'),
+  ];
   try {
     for (const target of targets) await warmUp(target);
     const rounds: LoadResult[][] = [];
@@ -63,9 +84,9 @@ async function main(): Promise<void> {
       printRound(round, targets, results);
     }
     const summary = printSummary(targets, rounds);
-    figures.stateless = summary[1].ratio;
-    figures.statelessP99 = summary[1].p99;
-    figures.sessions = summary[2].ratio;
+    [figures.modern, figures.modernP99] = [summary[1].ratio, summary[1].p99];
+    [figures.stateless, figures.statelessP99] = [summary[2].ratio, summary[2].p99];
+    [figures.sessions, figures.sessionsP99] = [summary[3].ratio, summary[3].p99];
     for (const target of targets.slice(1)) {
       console.log(`JWKS fetches by ${target.label}: ${target.jwks!.requests} (one signing key)`);
     }
@@ -96,29 +117,50 @@ async function baselineTarget(): Promise<Target> {
   const server = await startServer('sdk-baseline', {});
   const message = `hello-${randomUUID()}`;
   return {
-    label: '(a) SDK stateless, no auth',
+    label: '(a) SDK v2 createMcpHandler, no auth',
     server,
-    headers: mcpHeaders(),
-    body: toolCall('echo', { message }),
-    check: (body) => body.includes(`"text":"${message}"`) && !body.includes('"isError":true'),
+    headers: modernToolCallHeaders('echo'),
+    body: modernToolCall('echo', { message }),
+    check: (body) => body.includes(`"text":"${message}"`) && isModernResult(body),
   };
 }
 
-async function exampleTarget(key: TestSigningKey, mode: 'stateless' | 'sessions'): Promise<Target> {
+/** The example as shipped (dual era, legacy sessions on) answering 2026-07-28 requests: stateless by nature. */
+async function exampleModernTarget(key: TestSigningKey): Promise<Target> {
+  const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, {});
+  const subject = 'bench-modern';
+  const token = await benchToken(key, resourceUrl, subject);
+  return {
+    label: '(b) example modern, RS256 token',
+    server,
+    jwks,
+    headers: modernToolCallHeaders('whoami', token),
+    body: modernToolCall('whoami', {}),
+    // A modern answer never carries a session id.
+    check: (body, headers) => isWhoami(body, subject) && isModernResult(body) && !('mcp-session-id' in headers),
+  };
+}
+
+async function exampleLegacyTarget(key: TestSigningKey, mode: 'stateless' | 'sessions'): Promise<Target> {
   const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, { MCP_STATELESS: String(mode === 'stateless') });
   const subject = `bench-${mode}`;
   const token = await benchToken(key, resourceUrl, subject);
   const headers = mcpHeaders(token);
   const sessions = mode === 'sessions' ? await openSessions(server.url, [token], CONNECTIONS) : [];
   return {
-    label: mode === 'stateless' ? '(b) example stateless, RS256 token' : '(c) example sessions, RS256 token',
+    label: mode === 'stateless' ? '(c) example legacy stateless, RS256' : '(d) example legacy sessions, RS256',
     server,
     jwks,
     headers,
     body: toolCall('whoami', {}),
     perConnectionHeaders: mode === 'sessions' ? (index) => ({ 'mcp-session-id': sessions[index % sessions.length] }) : undefined,
-    check: (body) => body.includes(`\\"sub\\":\\"${subject}\\"`) && !body.includes('"isError":true'),
+    check: (body) => isWhoami(body, subject) && body.includes('"id":1') && !body.includes('"resultType"'),
   };
+}
+
+/** Whether a body is `whoami`'s answer for `subject` (its JSON, escaped inside the text block), not a tool error. */
+function isWhoami(body: string, subject: string): boolean {
+  return body.includes(`\\"sub\\":\\"${subject}\\"`) && !body.includes('"isError":true');
 }
 
 /** Starts a server that trusts a fresh loopback JWKS server (so its fetches can be counted). */
@@ -176,8 +218,8 @@ async function warmUp(target: Target): Promise<void> {
   }
 }
 
-function load(target: Target, seconds: number): Promise<LoadResult> {
-  return runLoad({
+async function load(target: Target, seconds: number): Promise<LoadResult> {
+  const result = await runLoad({
     url: target.server.url,
     durationSeconds: seconds,
     connections: CONNECTIONS,
@@ -186,6 +228,8 @@ function load(target: Target, seconds: number): Promise<LoadResult> {
     perConnectionHeaders: target.perConnectionHeaders,
     check: target.check,
   });
+  wrongAnswers += result.failures;
+  return result;
 }
 
 function printRound(round: number, targets: Target[], results: LoadResult[]): void {
@@ -224,13 +268,22 @@ function printSummary(targets: Target[], rounds: LoadResult[][]): Array<{ ratio:
  */
 function printTargets(): void {
   const rows: Array<[string, number | undefined, (value: number) => string, (value: number) => boolean]> = [
-    ['stateless authenticated tools/call vs (a), >= 1.5x', figures.stateless, (v) => `x${v.toFixed(2)}`, (v) => v >= 1.5],
-    ['stateless p99 vs (a), no worse (<= 1x)', figures.statelessP99, (v) => `x${v.toFixed(2)}`, (v) => v <= 1],
-    ['sessions authenticated tools/call vs (a), >= 1.5x', figures.sessions, (v) => `x${v.toFixed(2)}`, (v) => v >= 1.5],
-    ['500 tools vs 1 tool, >= 0.9x', figures.tools500, (v) => `x${v.toFixed(2)}`, (v) => v >= 0.9],
+    ['modern authenticated tools/call vs (a), >= 1.5x', figures.modern, (v) => `x${v.toFixed(2)}`, (v) => v >= 1.5],
+    ['modern p99 vs (a), no worse (<= 1x)', figures.modernP99, (v) => `x${v.toFixed(2)}`, (v) => v <= 1],
+    ['legacy stateless tools/call vs (a), >= 1.5x', figures.stateless, (v) => `x${v.toFixed(2)}`, (v) => v >= 1.5],
+    ['legacy stateless p99 vs (a), no worse (<= 1x)', figures.statelessP99, (v) => `x${v.toFixed(2)}`, (v) => v <= 1],
+    ['legacy sessions tools/call vs (a), >= 1.5x', figures.sessions, (v) => `x${v.toFixed(2)}`, (v) => v >= 1.5],
+    ['legacy sessions p99 vs (a), no worse (<= 1x)', figures.sessionsP99, (v) => `x${v.toFixed(2)}`, (v) => v <= 1],
+    ['500 tools vs 1 tool (modern), >= 0.9x', figures.tools500, (v) => `x${v.toFixed(2)}`, (v) => v >= 0.9],
     ['token verification uncached, median <= 40 µs', figures.uncachedMicros, (v) => `${v.toFixed(1)} µs`, (v) => v <= 40],
-    ['idle session at the largest count, <= 100 KB', figures.sessionKb, (v) => `${v.toFixed(1)} KB heap`, (v) => v <= 100],
+    [
+      `idle legacy session at ${Math.max(...SESSION_COUNTS)} sessions, <= 100 KB`,
+      figures.sessionKb,
+      (v) => `${v.toFixed(1)} KB heap`,
+      (v) => v <= 100,
+    ],
     ['JWKS fetches, one per key for the whole run', figures.fetchesPerKey, (v) => `${v.toFixed(2)} per key`, (v) => v <= 1],
+    ['wrong answers over every measured request, 0', wrongAnswers, (v) => String(v), (v) => v === 0],
   ];
   console.log('\nTargets (this run; figures, not assertions)');
   for (const [label, value, format, met] of rows) {
@@ -240,7 +293,7 @@ function printTargets(): void {
   }
 }
 
-/** Stateless `tools/call` throughput with 1, 50 and 500 registered tools, in alternating rounds. */
+/** Modern (2026-07-28) `tools/call` throughput with 1, 50 and 500 registered tools, in alternating rounds. */
 async function toolScaling(key: TestSigningKey): Promise<void> {
   const variants = [
     { count: 1, label: '1 tool' },
@@ -256,9 +309,9 @@ async function toolScaling(key: TestSigningKey): Promise<void> {
       label,
       server,
       jwks,
-      headers: mcpHeaders(await benchToken(key, resourceUrl, 'bench-tools')),
-      body: toolCall('echo', { message }),
-      check: (body) => body.includes(`"text":"${message}"`) && !body.includes('"isError":true'),
+      headers: modernToolCallHeaders('echo', await benchToken(key, resourceUrl, 'bench-tools')),
+      body: modernToolCall('echo', { message }),
+      check: (body) => body.includes(`"text":"${message}"`) && isModernResult(body),
     });
   }
   try {
@@ -272,7 +325,7 @@ async function toolScaling(key: TestSigningKey): Promise<void> {
       for (const [i, target] of targets.entries()) rows[i].push(await load(target, seconds));
     }
     console.log(
-      `\nStateless tools/call of "echo" by tool count, and without the verified-token cache (same token throughout, ${rounds} alternating rounds x ${seconds} s; median of the per-round ratios)`,
+      `\nModern tools/call of "echo" by tool count, and without the verified-token cache (same token throughout, ${rounds} alternating rounds x ${seconds} s; median of the per-round ratios)`,
     );
     targets.forEach((target, i) => {
       const rps = median(rows[i].map((r) => r.requestsPerSecond));
@@ -305,7 +358,7 @@ async function sessionMemory(key: TestSigningKey): Promise<void> {
     const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => benchToken(key, resourceUrl, `bench-session-${i}`)));
     await openSessions(server.url, tokens, 50); // warm the code paths before the baseline
     const before = await server.memory();
-    console.log('\nMemory per idle session (example server, session mode; heap after full GC)');
+    console.log('\nMemory per idle legacy session (example server, session mode; heap after full GC)');
     let open = 50;
     for (const target of SESSION_COUNTS) {
       await openSessions(server.url, tokens, target - open + 50);

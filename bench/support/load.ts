@@ -17,8 +17,8 @@ export interface LoadOptions {
   readonly body: string;
   /** Headers for each connection (e.g. its own session), by connection index. */
   readonly perConnectionHeaders?: (index: number) => Record<string, string>;
-  /** Whether a response body is the right answer. */
-  readonly check: (body: string) => boolean;
+  /** Whether a response (body, and headers with lower-case names) is the right answer. */
+  readonly check: (body: string, headers: Record<string, string>) => boolean;
 }
 
 /** Runs autocannon against one server for a bounded time and checks every response. */
@@ -40,8 +40,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     requests: [
       {
         method: 'POST',
-        onResponse: (status, body) => {
-          if (status === 200 && options.check(body)) ok++;
+        onResponse: (status, body, _context, headers) => {
+          if (status === 200 && options.check(body, lowerCaseNames(headers))) ok++;
           else wrong++;
         },
       },
@@ -57,7 +57,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
-/** The headers an MCP client sends with a JSON-RPC POST. */
+function lowerCaseNames(headers: Record<string, unknown> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
+}
+
+/** The revision modern requests speak. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** The headers a 2025-era (legacy) MCP client sends with a JSON-RPC POST. */
 export function mcpHeaders(token?: string): Record<string, string> {
   return {
     'content-type': 'application/json',
@@ -70,6 +77,34 @@ export function mcpHeaders(token?: string): Record<string, string> {
 /** A JSON-RPC `tools/call`. */
 export function toolCall(name: string, args: Record<string, unknown>, id = 1): string {
   return JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+}
+
+/** The headers a 2026-07-28 client sends with a `tools/call` of `name`: the revision, the method and the tool. */
+export function modernToolCallHeaders(name: string, token?: string): Record<string, string> {
+  return {
+    ...mcpHeaders(token),
+    'mcp-protocol-version': MODERN_PROTOCOL_VERSION,
+    'mcp-method': 'tools/call',
+    'mcp-name': name,
+  };
+}
+
+/** A 2026-07-28 `tools/call`: the revision and the client's capabilities in the request's `_meta` envelope. */
+export function modernToolCall(name: string, args: Record<string, unknown>, id = 1): string {
+  const _meta = {
+    'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
+    'io.modelcontextprotocol/clientCapabilities': {},
+    'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1.0.0' },
+  };
+  return JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta } });
+}
+
+/**
+ * Whether a body is the complete (modern) result of request `id`: the `resultType` only a
+ * 2026-07-28 answer carries, the request's id, and no tool error.
+ */
+export function isModernResult(body: string, id = 1): boolean {
+  return body.includes('"resultType":"complete"') && body.includes(`"id":${id}`) && !body.includes('"isError":true');
 }
 
 /** Sends one POST and returns status, headers and body. */
