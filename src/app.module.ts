@@ -80,6 +80,7 @@ export class AppModule {
             scopeHierarchy: config.scopeHierarchy,
             resourceUrl: config.resourceUrl,
             stateless: config.stateless,
+            protocol: config.protocol,
             allowedOrigins: config.allowedOrigins,
             sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
             ...(config.requireKnownUsers ? { validateUser: (principal: McpPrincipal) => users.isKnown(principal) } : {}),
