@@ -80,6 +80,7 @@ export class AppModule {
             scopeHierarchy: config.scopeHierarchy,
             resourceUrl: config.resourceUrl,
             stateless: config.stateless,
+            protocol: config.protocol,
             ...(config.listing ? { listing: config.listing } : {}),
             allowedOrigins: config.allowedOrigins,
             sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,

@@ -86,6 +86,15 @@ describe('example configuration: MCP_AUTH_REQUIRE_AT_JWT', () => {
   });
 });
 
+describe('example configuration: MCP_PROTOCOL', () => {
+  it('is dual unless set, takes modern or legacy, and refuses anything else naming the variable', () => {
+    expect(loadExampleConfig({}).protocol).toBe('dual');
+    expect(loadExampleConfig({ MCP_PROTOCOL: 'modern' }).protocol).toBe('modern');
+    expect(loadExampleConfig({ MCP_PROTOCOL: ' legacy ' }).protocol).toBe('legacy');
+    expect(() => loadExampleConfig({ MCP_PROTOCOL: '2026-07-28' })).toThrow(/MCP_PROTOCOL must be dual, modern or legacy/);
+  });
+});
+
 describe('example configuration: limits', () => {
   it('reads each limit variable, leaving unset ones to the library defaults', () => {
     expect(loadExampleConfig({}).limits).toEqual({

@@ -20,6 +20,8 @@ export interface ExampleConfig {
   /** The path the endpoint is served at (MCP_PATH). Default: the path of the resource URL. */
   readonly path: string;
   readonly stateless: boolean;
+  /** Which MCP eras the endpoint serves (MCP_PROTOCOL: dual, modern or legacy). Default dual. */
+  readonly protocol: ExampleProtocol;
   /** What lists show a caller (MCP_LISTING): `granted` (default) or `all`, each entry naming its scopes. */
   readonly listing?: McpAuthOptions['listing'];
   readonly allowedOrigins?: string[];
@@ -89,6 +91,9 @@ export interface EntraSettings {
 export type AuthMode = 'jwks' | 'hs256' | 'introspection' | 'api-keys';
 const AUTH_MODES: readonly AuthMode[] = ['jwks', 'hs256', 'introspection', 'api-keys'];
 
+/** The values of MCP_PROTOCOL, as the library's `protocol` option takes them. */
+export type ExampleProtocol = 'dual' | 'modern' | 'legacy';
+
 /** A configuration mistake: one line saying which variable and why. */
 export class ExampleConfigError extends Error {
   override readonly name = 'ExampleConfigError';
@@ -96,7 +101,7 @@ export class ExampleConfigError extends Error {
 
 /**
  * Reads `PORT`, `HOST`, `MCP_AUTH_ISSUER`, `MCP_AUTH_AUDIENCE`, `MCP_AUTH_JWKS_URI`,
- * `MCP_AUTH_IDP`, `MCP_RESOURCE_URL`, `MCP_STATELESS`, `MCP_LISTING`, `MCP_ALLOWED_ORIGINS` and
+ * `MCP_AUTH_IDP`, `MCP_RESOURCE_URL`, `MCP_STATELESS`, `MCP_PROTOCOL`, `MCP_LISTING`, `MCP_ALLOWED_ORIGINS` and
  * `MCP_SESSION_IDLE_TIMEOUT_MS`, `LOG_LEVEL` and the limits of {@link loadLimits}; with `MCP_AUTH_IDP=keycloak` also the
  * `MCP_AUTH_KEYCLOAK_*` variables, with `MCP_AUTH_IDP=entra` the `MCP_AUTH_ENTRA_*` ones;
  * the rung from `MCP_AUTH_MODE` with `MCP_AUTH_HS256_SECRET`, `MCP_AUTH_INTROSPECTION_ENDPOINT`,
@@ -170,6 +175,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     resourceUrl,
     path: parsePath(env.MCP_PATH) ?? (new URL(resourceUrl).pathname.replace(/\/+$/, '') || '/'),
     stateless: parseBoolean('MCP_STATELESS', env.MCP_STATELESS),
+    protocol: parseProtocol(env.MCP_PROTOCOL),
     listing: parseListing(env.MCP_LISTING),
     allowedOrigins: list(env.MCP_ALLOWED_ORIGINS),
     sessionIdleTimeoutMs: optionalPositiveInteger('MCP_SESSION_IDLE_TIMEOUT_MS', env.MCP_SESSION_IDLE_TIMEOUT_MS),
@@ -271,6 +277,14 @@ function optionalUrl(name: string, value: string | undefined): string | undefine
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new ExampleConfigError(`${name} must be an http(s) URL (got "${value}")`);
   return trimmed;
+}
+
+function parseProtocol(value: string | undefined): ExampleProtocol {
+  const protocol = value?.trim() || 'dual';
+  if (protocol !== 'dual' && protocol !== 'modern' && protocol !== 'legacy') {
+    throw new ExampleConfigError(`MCP_PROTOCOL must be dual, modern or legacy (got "${value}")`);
+  }
+  return protocol;
 }
 
 function parseBoolean(name: string, value: string | undefined): boolean {

@@ -9,6 +9,7 @@ import type { McpRateLimitOptions, RateLimitWindow } from './limits/rate-limit.o
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ApiKeysOptions } from './authentication/api-keys/api-keys.options.js';
 import type { IntrospectionOptions } from './authentication/introspection/introspection.options.js';
+import type { McpProtocol } from './transport/protocol-era.js';
 
 /** Signature algorithms a JWT may be verified with (asymmetric only). */
 export type JwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
@@ -57,6 +58,14 @@ export interface McpAuthOptions {
   resourceUrl: string;
   /** One session per client conversation (default) or every request on its own (`true`). */
   stateless?: boolean;
+  /**
+   * Which MCP eras the endpoint serves: `'dual'` (default) serves revision 2026-07-28
+   * (per-request envelope, no sessions) and the 2025 revisions (`initialize`, sessions
+   * unless `stateless`) at the same path, each request classified by its body;
+   * `'modern'` serves 2026-07-28 only (a 2025 `initialize` gets 400, -32022, naming the
+   * supported revisions); `'legacy'` serves the 2025 revisions only, as before.
+   */
+  protocol?: McpProtocol;
   /** Browser origins allowed to call the endpoint. Default: the origin of `resourceUrl`. */
   allowedOrigins?: string[];
   /** Name and version the MCP server announces. */
@@ -150,6 +159,7 @@ export interface ResolvedMcpAuthOptions {
   readonly path: string;
   readonly resourceMetadataUrl: string;
   readonly stateless: boolean;
+  readonly protocol: McpProtocol;
   readonly allowedOrigins: readonly string[];
   readonly server: { name: string; version: string };
   readonly resourceName: string;

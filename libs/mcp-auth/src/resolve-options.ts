@@ -8,6 +8,8 @@ import { resolveLimits } from './limits/resolve-limits.js';
 import { checkApiKeys } from './resolve-credentials.js';
 import type { JwksCacheOptions, JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { positiveInteger, requireUrl } from './option-validation.js';
+import { MCP_PROTOCOLS } from './transport/protocol-era.js';
+import type { McpProtocol } from './transport/protocol-era.js';
 
 const ASYMMETRIC_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 const MAX_CLOCK_TOLERANCE_SECONDS = 60;
@@ -78,6 +80,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     path,
     resourceMetadataUrl: protectedResourceMetadataUrl(resourceUrl),
     stateless: options.stateless ?? false,
+    protocol: resolveProtocol(options.protocol),
     allowedOrigins,
     server,
     resourceName: options.resourceName ?? server.name,
@@ -105,6 +108,14 @@ export function protectedResourceMetadataUrl(resourceUrl: string): string {
   const url = new URL(resourceUrl);
   const path = url.pathname === '/' ? '' : url.pathname;
   return `${url.origin}/.well-known/oauth-protected-resource${path}`;
+}
+
+function resolveProtocol(protocol: McpProtocol | undefined): McpProtocol {
+  if (protocol === undefined) return 'dual';
+  if (!MCP_PROTOCOLS.includes(protocol)) {
+    throw new McpAuthConfigurationError('protocol', `must be one of ${MCP_PROTOCOLS.join(', ')} (got ${JSON.stringify(protocol)})`);
+  }
+  return protocol;
 }
 
 function checkPath(path: string): void {

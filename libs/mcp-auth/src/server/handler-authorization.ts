@@ -1,15 +1,11 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { AuthInfo, ServerContext } from '@modelcontextprotocol/server';
 import type { ZodError } from 'zod';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { McpAuditAction } from '../audit/audit-event.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import type { ScopePolicy } from '../authorization/scope-policy.js';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
-
-export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /** JSON-RPC error code for "authenticated, but not allowed" inside a response (defence in depth). */
 export const FORBIDDEN_ERROR_CODE = -32003;
@@ -44,7 +40,7 @@ export class HandlerAuthorization {
     requirements: readonly ScopeRequirement[],
     action: McpAuditAction,
     target: OperationTarget,
-    extra: Extra,
+    ctx: ServerContext,
   ): void {
     const decision = this.policy.decide(principal, requirements);
     if (decision.allowed) return;
@@ -52,27 +48,35 @@ export class HandlerAuthorization {
       reason: 'insufficient_scope',
       ...target,
       missingScopes: this.policy.missing(principal, decision.scopesToRequest),
-      ...sessionField(extra),
+      ...sessionField(ctx),
     });
-    throw new McpError(FORBIDDEN_ERROR_CODE, `Insufficient scope for ${describe(target)}`, { requiredScopes: decision.scopesToRequest });
+    throw new ProtocolError(FORBIDDEN_ERROR_CODE, `Insufficient scope for ${describe(target)}`, {
+      requiredScopes: decision.scopesToRequest,
+    });
   }
 
   /** Records an operation that passed every check. */
-  allowed(principal: McpPrincipal, action: McpAuditAction, target: OperationTarget, extra: Extra): void {
-    this.audit.decided(action, 'allowed', principal, { ...target, ...sessionField(extra) });
+  allowed(principal: McpPrincipal, action: McpAuditAction, target: OperationTarget, ctx: ServerContext): void {
+    this.audit.decided(action, 'allowed', principal, { ...target, ...sessionField(ctx) });
+  }
+
+  /** Records a call of something the catalogue does not have (a probe, or a stale client), before the error answers it. */
+  unknown(principal: McpPrincipal, action: McpAuditAction, target: OperationTarget, ctx: ServerContext): void {
+    const reason = 'tool' in target ? 'unknown_tool' : 'resource' in target ? 'unknown_resource' : 'unknown_prompt';
+    this.audit.decided(action, 'denied', principal, { reason, ...target, ...sessionField(ctx) });
   }
 }
 
 /** The principal the endpoint attached to the SDK's `authInfo`. */
 export function principalOf(authInfo: AuthInfo | undefined): McpPrincipal {
   const principal = authInfo?.extra?.principal as McpPrincipal | undefined;
-  if (!principal) throw new McpError(ErrorCode.InvalidRequest, 'Unauthenticated request');
+  if (!principal) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, 'Unauthenticated request');
   return principal;
 }
 
-/** The session field of an audit event, when the request named one. */
-export function sessionField(extra: Extra): { sessionId?: string } {
-  return extra.sessionId ? { sessionId: extra.sessionId } : {};
+/** The session field of an audit event, when the request was served on a legacy session. */
+export function sessionField(ctx: ServerContext): { sessionId?: string } {
+  return ctx.sessionId ? { sessionId: ctx.sessionId } : {};
 }
 
 /** Zod's issues as one line: `price: Expected number; (root): ...`. */

@@ -1,18 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import {
-  ErrorCode,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListResourcesRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolRequest, CallToolResult, ListToolsResult, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import type {
+  AuthInfo,
+  CacheHint,
+  CallToolRequest,
+  CallToolResult,
+  ListToolsResult,
+  ServerCapabilities,
+  ServerContext,
+} from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { AuditTrail } from '../audit/audit-trail.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { DeadlineExceeded, withDeadline } from '../limits/with-deadline.js';
@@ -22,53 +19,37 @@ import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { toolErrorResult } from '../tools/tool-result.js';
 import { HandlerAuthorization, describeIssues, principalOf, sessionField } from './handler-authorization.js';
-import type { Extra } from './handler-authorization.js';
-import { anyParams, validParams } from './request-params.js';
 import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
 
 export { FORBIDDEN_ERROR_CODE, principalOf } from './handler-authorization.js';
 
-/** The request schemas handlers are registered with, built once (a stateless server is built per request). */
-const ANY_PARAMS = {
-  'tools/list': anyParams('tools/list'),
-  'tools/call': anyParams('tools/call'),
-  'resources/list': anyParams('resources/list'),
-  'resources/templates/list': anyParams('resources/templates/list'),
-  'resources/read': anyParams('resources/read'),
-  'prompts/list': anyParams('prompts/list'),
-  'prompts/get': anyParams('prompts/get'),
-};
+/**
+ * Lists are filtered by the caller's scopes, so no cache may share them between callers
+ * (2026-07-28 caching hints; ignored on the 2025 revisions).
+ */
+const PER_CALLER: CacheHint = { ttlMs: 0, cacheScope: 'private' };
+const CACHE_HINTS = {
+  'tools/list': PER_CALLER,
+  'resources/list': PER_CALLER,
+  'resources/templates/list': PER_CALLER,
+  'resources/read': PER_CALLER,
+  'prompts/list': PER_CALLER,
+} as const;
 
 /**
- * Builds MCP protocol servers wired to the catalogue (tools, resources, prompts). Handlers and the JSON
- * Schema validator are created once and shared by every server (one per session,
- * or one per request when stateless).
+ * Builds the MCP protocol servers (the SDK v2's low-level `Server`) wired to the
+ * catalogue: tools, resources and prompts. A server serves one legacy session, or one
+ * request (modern, or legacy without sessions), so one is built per request on the hot
+ * path: everything that does not depend on the request (handlers, capabilities, the
+ * JSON Schema validator, cache hints) is built once here and only attached in {@link create}.
  */
 @Injectable()
 export class McpServerFactory {
   private readonly logger = new Logger('McpAuth');
   private readonly validator = new AjvJsonSchemaValidator();
-  // Handlers are registered with anyParams() so that invalid params are a -32602, not the SDK's -32603.
-  private readonly listTools = (request: unknown, extra: Extra): ListToolsResult => {
-    validParams(ListToolsRequestSchema, request);
-    return this.onListTools(extra);
-  };
-  private readonly callTool = (request: unknown, extra: Extra) => {
-    const { params } = request as CallToolRequest;
-    return this.onCallTool(params.name, params.arguments, extra);
-  };
-  private readonly listResources = (request: unknown, extra: Extra) =>
-    this.resourcesAndPrompts.listResources(validParams(ListResourcesRequestSchema, request), extra);
-  private readonly listResourceTemplates = (request: unknown, extra: Extra) =>
-    this.resourcesAndPrompts.listResourceTemplates(validParams(ListResourceTemplatesRequestSchema, request), extra);
-  private readonly readResource = (request: unknown, extra: Extra) =>
-    this.resourcesAndPrompts.readResource(validParams(ReadResourceRequestSchema, request), extra);
-  private readonly listPrompts = (request: unknown, extra: Extra) =>
-    this.resourcesAndPrompts.listPrompts(validParams(ListPromptsRequestSchema, request), extra);
-  private readonly getPrompt = (request: unknown, extra: Extra) =>
-    this.resourcesAndPrompts.getPrompt(validParams(GetPromptRequestSchema, request), extra);
   private readonly resourcesAndPrompts: ResourcePromptHandlers;
   private readonly authorization: HandlerAuthorization;
+  private readonly listTools = (_request: unknown, ctx: ServerContext): ListToolsResult => this.onListTools(ctx);
   /** Fixed once the catalogue is built; computed on the first server. */
   private capabilities?: ServerCapabilities;
 
@@ -82,66 +63,76 @@ export class McpServerFactory {
     this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization);
   }
 
-  create(): Server {
-    const extras = this.resourcesAndPrompts;
-    const capabilities = (this.capabilities ??= { tools: { listChanged: false }, ...extras.capabilities() });
-    const server = new Server(this.options.server, { capabilities, jsonSchemaValidator: this.validator });
-    server.setRequestHandler(ANY_PARAMS['tools/list'], this.listTools);
-    // The SDK's own tools/call wrapper checks the params against CallToolRequestSchema (-32602).
-    server.setRequestHandler(ANY_PARAMS['tools/call'], this.callTool);
+  /** A fresh protocol server: what the SDK's per-request factory must return (one that is serving cannot be reused). */
+  readonly create = (): Server => {
+    const handlers = this.resourcesAndPrompts;
+    const capabilities = (this.capabilities ??= { tools: { listChanged: false }, ...handlers.capabilities() });
+    const server = new Server(this.options.server, { capabilities, jsonSchemaValidator: this.validator, cacheHints: CACHE_HINTS });
+    server.setRequestHandler('tools/list', this.listTools);
+    // Bound to its server: a tool's result is projected through the server's era codec.
+    server.setRequestHandler('tools/call', (request, ctx) => this.onCallTool(server, request, ctx));
     if (capabilities.resources) {
-      server.setRequestHandler(ANY_PARAMS['resources/list'], this.listResources);
-      server.setRequestHandler(ANY_PARAMS['resources/templates/list'], this.listResourceTemplates);
-      server.setRequestHandler(ANY_PARAMS['resources/read'], this.readResource);
+      server.setRequestHandler('resources/list', handlers.listResources);
+      server.setRequestHandler('resources/templates/list', handlers.listResourceTemplates);
+      server.setRequestHandler('resources/read', handlers.readResource);
     }
     if (capabilities.prompts) {
-      server.setRequestHandler(ANY_PARAMS['prompts/list'], this.listPrompts);
-      server.setRequestHandler(ANY_PARAMS['prompts/get'], this.getPrompt);
+      server.setRequestHandler('prompts/list', handlers.listPrompts);
+      server.setRequestHandler('prompts/get', handlers.getPrompt);
     }
     return server;
-  }
+  };
 
-  private onListTools(extra: Extra): ListToolsResult {
-    const principal = principalOf(extra.authInfo);
+  private onListTools(ctx: ServerContext): ListToolsResult {
+    const principal = principalOf(ctx.http?.authInfo);
     const tools = this.authorization.permitted(principal, this.catalogue.all()).map((tool) => tool.definition);
-    this.audit.decided('tools/list', 'allowed', principal, { tools: tools.map((tool) => tool.name), ...sessionField(extra) });
-    return { tools };
+    this.audit.decided('tools/list', 'allowed', principal, { tools: tools.map((tool) => tool.name), ...sessionField(ctx) });
+    return { tools } as ListToolsResult;
   }
 
-  private async onCallTool(name: string, args: Record<string, unknown> | undefined, extra: Extra): Promise<CallToolResult> {
-    const principal = principalOf(extra.authInfo);
+  private async onCallTool(server: Server, request: CallToolRequest, ctx: ServerContext): Promise<CallToolResult> {
+    const principal = principalOf(ctx.http?.authInfo);
+    const { name, arguments: args } = request.params;
     const tool = this.catalogue.get(name);
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    if (!tool) {
+      this.authorization.unknown(principal, 'tools/call', { tool: name }, ctx);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    }
     // The endpoint already refused this before dispatch; checking again here keeps a
     // tool safe if it is ever reached another way (a batch, a custom transport).
-    this.authorization.refuseIfForbidden(principal, tool.requirements, 'tools/call', { tool: name }, extra);
+    this.authorization.refuseIfForbidden(principal, tool.requirements, 'tools/call', { tool: name }, ctx);
     const parsed = tool.input.safeParse(args ?? {});
     if (!parsed.success) return toolErrorResult(`Invalid arguments for tool ${name}: ${describeIssues(parsed.error)}`);
-    this.authorization.allowed(principal, 'tools/call', { tool: name }, extra);
+    this.authorization.allowed(principal, 'tools/call', { tool: name }, ctx);
+    const signal = ctx.mcpReq.signal;
     try {
-      const value = await withDeadline(this.options.requestTimeoutMs, extra.signal, (deadline) =>
+      const value = await withDeadline(this.options.requestTimeoutMs, signal, (deadline) =>
         tool.invoke(parsed.data, {
           principal,
-          authInfo: extra.authInfo!,
-          sessionId: extra.sessionId,
+          authInfo: ctx.http!.authInfo!,
+          sessionId: ctx.sessionId,
+          // Read lazily: the deadline's controller is only created when a tool asks for it.
           get signal() {
             return deadline.signal;
           },
         }),
       );
-      return tool.toResult(value);
+      return server.projectCallToolResult(tool.toResult(value), tool.definition.outputSchema);
     } catch (error) {
-      if (error instanceof McpError) throw error;
+      if (error instanceof ProtocolError) throw error;
       // Cancelled by the client, or its session closed: nobody is waiting for an answer.
-      if (extra.signal.aborted) throw error;
+      if (signal.aborted) throw error;
       if (error instanceof DeadlineExceeded) {
-        throw new McpError(ErrorCode.RequestTimeout, `Tool ${name} did not finish within ${this.options.requestTimeoutMs} ms`);
+        throw new ProtocolError(RequestTimeout, `Tool ${name} did not finish within ${this.options.requestTimeoutMs} ms`);
       }
       this.logger.warn(`Tool ${name} failed: ${(error as Error)?.message ?? String(error)}`);
       return toolErrorResult(error instanceof Error ? error.message : 'Tool failed');
     }
   }
 }
+
+/** JSON-RPC error code of a request that ran out of time (the MCP SDKs' `RequestTimeout`). */
+const RequestTimeout = -32001;
 
 /** The SDK's view of the caller, carrying our principal in `extra`. */
 export function toAuthInfo(principal: McpPrincipal, token: string, resource: URL): AuthInfo {

@@ -1,22 +1,27 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelcontextprotocol/server';
 import type {
+  GetPromptRequest,
   GetPromptResult,
   ListPromptsResult,
   ListResourcesResult,
   ListResourceTemplatesResult,
+  ReadResourceRequest,
   ReadResourceResult,
   ServerCapabilities,
-} from '@modelcontextprotocol/sdk/types.js';
+  ServerContext,
+} from '@modelcontextprotocol/server';
 import type { McpPrincipal } from '../authentication/principal.js';
 import type { ToolCatalogue } from '../tools/tool-catalogue.js';
 import type { McpToolContext } from '../tools/mcp-tool-context.js';
 import { describeIssues, principalOf } from './handler-authorization.js';
-import type { Extra, HandlerAuthorization } from './handler-authorization.js';
+import type { HandlerAuthorization } from './handler-authorization.js';
 
 /**
  * The MCP handlers for resources and prompts. Lists show only what the caller may
  * use; `resources/read` and `prompts/get` were refused before dispatch when scopes
  * are missing, and are checked again here for messages that reach them another way.
+ * An unknown resource or prompt is a -32602 on both eras (the SDK maps its
+ * resource-not-found error to the code each revision prescribes).
  */
 export class ResourcePromptHandlers {
   constructor(
@@ -34,8 +39,8 @@ export class ResourcePromptHandlers {
     };
   }
 
-  readonly listResources = (_request: unknown, extra: Extra): ListResourcesResult => {
-    const principal = principalOf(extra.authInfo);
+  readonly listResources = (_request: unknown, ctx: ServerContext): ListResourcesResult => {
+    const principal = principalOf(ctx.http?.authInfo);
     return {
       resources: this.authorization
         .permitted(principal, this.catalogue.resources())
@@ -43,8 +48,8 @@ export class ResourcePromptHandlers {
     };
   };
 
-  readonly listResourceTemplates = (_request: unknown, extra: Extra): ListResourceTemplatesResult => {
-    const principal = principalOf(extra.authInfo);
+  readonly listResourceTemplates = (_request: unknown, ctx: ServerContext): ListResourceTemplatesResult => {
+    const principal = principalOf(ctx.http?.authInfo);
     return {
       resourceTemplates: this.authorization
         .permitted(principal, this.catalogue.resourceTemplates())
@@ -52,38 +57,46 @@ export class ResourcePromptHandlers {
     };
   };
 
-  readonly readResource = async (request: { params: { uri: string } }, extra: Extra): Promise<ReadResourceResult> => {
-    const principal = principalOf(extra.authInfo);
+  readonly readResource = async (request: ReadResourceRequest, ctx: ServerContext): Promise<ReadResourceResult> => {
+    const principal = principalOf(ctx.http?.authInfo);
     const { uri } = request.params;
     const found = this.catalogue.resource(uri);
-    if (!found) throw new McpError(ErrorCode.InvalidParams, `Unknown resource: ${uri}`);
-    this.authorization.refuseIfForbidden(principal, found.resource.requirements, 'resources/read', { resource: uri }, extra);
-    this.authorization.allowed(principal, 'resources/read', { resource: uri }, extra);
-    return found.resource.read(uri, found.variables, contextOf(principal, extra));
+    if (!found) {
+      this.authorization.unknown(principal, 'resources/read', { resource: uri }, ctx);
+      throw new ResourceNotFoundError(uri);
+    }
+    this.authorization.refuseIfForbidden(principal, found.resource.requirements, 'resources/read', { resource: uri }, ctx);
+    this.authorization.allowed(principal, 'resources/read', { resource: uri }, ctx);
+    return (await found.resource.read(uri, found.variables, contextOf(principal, ctx))) as ReadResourceResult;
   };
 
-  readonly listPrompts = (_request: unknown, extra: Extra): ListPromptsResult => {
-    const principal = principalOf(extra.authInfo);
-    return { prompts: this.authorization.permitted(principal, this.catalogue.prompts()).map((prompt) => prompt.definition) };
+  readonly listPrompts = (_request: unknown, ctx: ServerContext): ListPromptsResult => {
+    const principal = principalOf(ctx.http?.authInfo);
+    return {
+      prompts: this.authorization
+        .permitted(principal, this.catalogue.prompts())
+        .map((prompt) => prompt.definition as ListPromptsResult['prompts'][number]),
+    };
   };
 
-  readonly getPrompt = async (
-    request: { params: { name: string; arguments?: Record<string, string> } },
-    extra: Extra,
-  ): Promise<GetPromptResult> => {
-    const principal = principalOf(extra.authInfo);
+  readonly getPrompt = async (request: GetPromptRequest, ctx: ServerContext): Promise<GetPromptResult> => {
+    const principal = principalOf(ctx.http?.authInfo);
     const { name } = request.params;
     const prompt = this.catalogue.prompt(name);
-    if (!prompt) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
-    this.authorization.refuseIfForbidden(principal, prompt.requirements, 'prompts/get', { prompt: name }, extra);
-    this.authorization.allowed(principal, 'prompts/get', { prompt: name }, extra);
+    if (!prompt) {
+      this.authorization.unknown(principal, 'prompts/get', { prompt: name }, ctx);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+    }
+    this.authorization.refuseIfForbidden(principal, prompt.requirements, 'prompts/get', { prompt: name }, ctx);
+    this.authorization.allowed(principal, 'prompts/get', { prompt: name }, ctx);
     const parsed = prompt.args.safeParse(request.params.arguments ?? {});
     if (!parsed.success)
-      throw new McpError(ErrorCode.InvalidParams, `Invalid arguments for prompt ${name}: ${describeIssues(parsed.error)}`);
-    return prompt.get(parsed.data, contextOf(principal, extra));
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid arguments for prompt ${name}: ${describeIssues(parsed.error)}`);
+    return (await prompt.get(parsed.data, contextOf(principal, ctx))) as GetPromptResult;
   };
 }
 
-function contextOf(principal: McpPrincipal, extra: Extra): McpToolContext {
-  return { principal, authInfo: extra.authInfo!, signal: extra.signal, sessionId: extra.sessionId };
+/** What a resource or prompt method receives as its second argument. */
+function contextOf(principal: McpPrincipal, ctx: ServerContext): McpToolContext {
+  return { principal, authInfo: ctx.http!.authInfo!, signal: ctx.mcpReq.signal, sessionId: ctx.sessionId };
 }

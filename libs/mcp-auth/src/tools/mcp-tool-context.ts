@@ -1,4 +1,4 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { McpPrincipal } from '../authentication/principal.js';
 
 /** The second argument of every `@McpTool()` method. */

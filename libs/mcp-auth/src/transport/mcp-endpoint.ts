@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { WebStandardStreamableHTTPServerTransport, createMcpHandler, isInitializeRequest } from '@modelcontextprotocol/server';
+import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AuditTrail } from '../audit/audit-trail.js';
+import { AuditTrail, sessionOf } from '../audit/audit-trail.js';
 import { bearerCredentialsOf } from '../authentication/bearer-credentials.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { ownerKeyOf } from '../authentication/principal.js';
@@ -10,25 +10,35 @@ import { MCP_AUTH_RESOLVED_OPTIONS, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-au
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { McpServerFactory, toAuthInfo } from '../server/mcp-server.factory.js';
 import { clientAddressOf } from './client-address.js';
-import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-response.js';
-import { McpHttpTransport } from './mcp-http-transport.js';
+import { InFlightRequests } from './in-flight-requests.js';
+import { oversizedInitialize } from './initialize-size.js';
+import { JsonRpcErrorCode, requestIdOf, writeJsonRpcError } from './json-rpc-response.js';
 import { PreDispatchAuthorization } from './pre-dispatch-authorization.js';
+import { eraOf } from './protocol-era.js';
 import { isJsonContentType, readJsonBody } from './request-body.js';
 import type { McpSession } from './session-registry.js';
 import { SessionRegistry } from './session-registry.js';
+import { serveWithWebHandler } from './web-exchange.js';
 
-type AuthenticatedRequest = IncomingMessage & { [PRINCIPAL_REQUEST_PROPERTY]?: McpPrincipal; auth?: AuthInfo };
+type AuthenticatedRequest = IncomingMessage & { [PRINCIPAL_REQUEST_PROPERTY]?: McpPrincipal };
 
 /**
- * The Streamable HTTP endpoint behind the controller. Requests arrive here
- * authenticated (the guard ran); this decides scope refusals before dispatch,
- * enforces session ownership, and hands the request to the transport
- * ({@link McpHttpTransport}: the SDK's, with a direct path for JSON answers).
+ * The Streamable HTTP endpoint behind the controller, for both MCP eras. Requests
+ * arrive here authenticated (the guards ran before any body was read). A POST is read
+ * once, classified by era, refused before dispatch when it lacks scopes (the 403
+ * step-up challenge), and handed with the caller's `authInfo` to the SDK: its modern
+ * handler (`createMcpHandler`, which owns the 2026-07-28 validation ladder) or, for the
+ * 2025 revisions, its Streamable HTTP transport, on the caller's session or on a
+ * transport of its own when the endpoint is stateless. Everything protocol-level is the
+ * SDK's; what is done here is what only this library knows: who the caller is, what it
+ * may do, and which sessions are its own.
  */
 @Injectable()
-export class McpEndpoint {
+export class McpEndpoint implements OnModuleDestroy {
   private readonly logger = new Logger('McpAuth');
   private readonly resource: URL;
+  /** The SDK's modern handler: a fresh server per request, 2025 traffic refused (legacy is served below). */
+  private readonly modern: McpHttpHandler;
 
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
@@ -36,8 +46,14 @@ export class McpEndpoint {
     private readonly servers: McpServerFactory,
     private readonly preDispatch: PreDispatchAuthorization,
     private readonly audit: AuditTrail,
+    private readonly inFlight: InFlightRequests,
   ) {
     this.resource = new URL(options.resourceUrl);
+    this.modern = createMcpHandler(servers.create, {
+      legacy: 'reject',
+      ...(options.jsonResponse ? {} : { responseMode: 'sse' as const }),
+      maxRequestBodySize: options.maxRequestBodyBytes,
+    });
   }
 
   async post(req: AuthenticatedRequest, res: ServerResponse): Promise<void> {
@@ -74,36 +90,72 @@ export class McpEndpoint {
     if (body.kind === 'invalid') {
       return writeJsonRpcError(res, 400, JsonRpcErrorCode.ParseError, 'Parse error: Invalid JSON');
     }
-    const refusal = this.preDispatch.check(body.value, principal);
+    const message = body.value;
+    const era = eraOf(req, message, this.options.protocol);
+    // A modern request names no session: one it carries anyway is ignored, here as by the SDK.
+    const sessionId = era === 'legacy' ? sessionIdOf(req) : undefined;
+    const refusal = this.preDispatch.check(message, principal, {
+      ...(sessionId === undefined ? {} : sessionOf(req)),
+      ip: clientAddressOf(req),
+    });
     if (refusal) throw refusal;
+    const authInfo = this.authInfoOf(req, principal);
 
-    if (this.options.stateless) return this.dispatchStateless(req, res, body.value);
+    if (era === 'modern') return this.serve(req, res, (request) => this.modern.fetch(request, { authInfo, parsedBody: message }));
 
-    const sessionId = sessionIdOf(req);
+    const tooLarge = oversizedInitialize(message);
+    if (tooLarge) return writeJsonRpcError(res, 400, JsonRpcErrorCode.InvalidParams, tooLarge, {}, requestIdOf(message));
+    if (this.options.stateless) return this.serveStateless(req, res, message, authInfo);
     if (sessionId !== undefined) {
-      const session = this.ownedSession(sessionId, principal, res);
-      if (session) await this.dispatch(session.transport, req, res, body.value);
+      const session = this.ownedSession(sessionId, principal, req, res);
+      if (session) await this.serve(req, res, (request) => session.transport.handleRequest(request, { authInfo, parsedBody: message }));
       return;
     }
-    if (!isInitializeRequest(body.value)) {
+    if (!isInitializeRequest(message)) {
       return writeJsonRpcError(res, 400, JsonRpcErrorCode.ConnectionClosed, 'Bad Request: Mcp-Session-Id header is required');
     }
     const transport = await this.sessions.prepare(ownerKeyOf(principal));
-    await this.dispatch(transport, req, res, body.value);
+    await this.serve(req, res, (request) => transport.handleRequest(request, { authInfo, parsedBody: message }));
+    // An initialize the SDK refused opened no session: give its place back.
     if (transport.sessionId === undefined) await transport.close();
   }
 
+  /** GET: a legacy session's server-to-client stream, closed when the token that opened it expires. */
   async get(req: AuthenticatedRequest, res: ServerResponse): Promise<void> {
-    await this.withSession(req, res);
-  }
-
-  async delete(req: AuthenticatedRequest, res: ServerResponse): Promise<void> {
-    await this.withSession(req, res);
-  }
-
-  /** GET (the server-to-client stream) and DELETE act on an existing session only. */
-  private async withSession(req: AuthenticatedRequest, res: ServerResponse): Promise<void> {
     const principal = this.authenticated(req);
+    const expiresAt = principal.expiresAt;
+    if (expiresAt !== undefined) {
+      const timer = setTimeout(() => res.end(), Math.max(0, expiresAt * 1000 - Date.now()));
+      res.once('close', () => clearTimeout(timer));
+    }
+    await this.withSession(req, res, principal);
+  }
+
+  /** DELETE: ends a legacy session. */
+  async delete(req: AuthenticatedRequest, res: ServerResponse): Promise<void> {
+    await this.withSession(req, res, this.authenticated(req));
+  }
+
+  /**
+   * Shutdown: let in-flight requests finish (bounded by `shutdownTimeoutMs`), then
+   * close every session and the modern handler's exchanges, which aborts their running
+   * handlers and ends their streams, then answer whatever is still open with 503.
+   */
+  async onModuleDestroy(): Promise<void> {
+    const drained = await this.inFlight.drain(this.options.shutdownTimeoutMs);
+    if (!drained) {
+      this.logger.warn(
+        `Shutdown: ${this.inFlight.size} request(s) still running after ${this.options.shutdownTimeoutMs} ms; closing sessions anyway`,
+      );
+    }
+    await Promise.all([this.sessions.closeAll(), this.modern.close()]);
+    // Requests still open here would keep the HTTP server from closing.
+    this.inFlight.abandon();
+  }
+
+  /** GET and DELETE act on an existing legacy session only; the modern era has neither. */
+  private async withSession(req: AuthenticatedRequest, res: ServerResponse, principal: McpPrincipal): Promise<void> {
+    if (this.options.protocol === 'modern') return this.serve(req, res, (request) => this.modern.fetch(request));
     if (this.options.stateless) {
       return writeJsonRpcError(res, 405, JsonRpcErrorCode.ConnectionClosed, 'Method not allowed: this endpoint is stateless', {
         Allow: 'POST',
@@ -113,8 +165,10 @@ export class McpEndpoint {
     if (sessionId === undefined) {
       return writeJsonRpcError(res, 400, JsonRpcErrorCode.ConnectionClosed, 'Bad Request: Mcp-Session-Id header is required');
     }
-    const session = this.ownedSession(sessionId, principal, res);
-    if (session) await this.dispatch(session.transport, req, res, undefined);
+    const session = this.ownedSession(sessionId, principal, req, res);
+    if (!session) return;
+    const authInfo = this.authInfoOf(req, principal);
+    await this.serve(req, res, (request) => session.transport.handleRequest(request, { authInfo }));
   }
 
   /**
@@ -122,10 +176,10 @@ export class McpEndpoint {
    * subject is answered exactly like an unknown one (404), so ids cannot be probed,
    * and its owner keeps it.
    */
-  private ownedSession(id: string, principal: McpPrincipal, res: ServerResponse): McpSession | undefined {
+  private ownedSession(id: string, principal: McpPrincipal, req: IncomingMessage, res: ServerResponse): McpSession | undefined {
     const session = this.sessions.find(id);
     if (session && session.owner !== ownerKeyOf(principal)) {
-      this.audit.decided('session', 'denied', principal, { reason: 'session_not_owned', sessionId: id, ip: clientAddressOf(res.req) });
+      this.audit.decided('session', 'denied', principal, { reason: 'session_not_owned', ...sessionOf(req), ip: clientAddressOf(req) });
     }
     if (!session || session.owner !== ownerKeyOf(principal)) {
       writeJsonRpcError(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found');
@@ -135,29 +189,34 @@ export class McpEndpoint {
     return session;
   }
 
-  private async dispatchStateless(req: AuthenticatedRequest, res: ServerResponse, body: unknown): Promise<void> {
+  /** A legacy request on an endpoint without sessions: a transport and a server of its own, garbage once answered. */
+  private async serveStateless(req: IncomingMessage, res: ServerResponse, message: unknown, authInfo: AuthInfo): Promise<void> {
     const server = this.servers.create();
-    const transport = new McpHttpTransport({ sessionIdGenerator: undefined, enableJsonResponse: this.options.jsonResponse });
-    // Both are garbage once the response is sent. Closing them is only needed to abort a
-    // tool whose client went away, and costs the SDK an error object per request otherwise.
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: this.options.jsonResponse,
+    });
+    // Closing them is only needed to abort a tool whose client went away.
     res.once('close', () => {
-      if (res.writableFinished) return;
-      void transport.close();
-      void server.close();
+      if (!res.writableFinished) void server.close();
     });
     await server.connect(transport);
-    await this.dispatch(transport, req, res, body);
+    await this.serve(req, res, (request) => transport.handleRequest(request, { authInfo, parsedBody: message }));
   }
 
-  private async dispatch(transport: McpHttpTransport, req: AuthenticatedRequest, res: ServerResponse, body: unknown): Promise<void> {
-    const credentials = bearerCredentialsOf(req);
-    req.auth = toAuthInfo(this.authenticated(req), credentials.kind === 'bearer' ? credentials.token : '', this.resource);
+  private async serve(req: IncomingMessage, res: ServerResponse, handle: (request: Request) => Promise<Response>): Promise<void> {
     try {
-      await transport.handleRequest(req, res, body);
+      await serveWithWebHandler(req, res, this.options.resourceUrl, handle);
     } catch (error) {
       this.logger.error(`MCP transport failed: ${(error as Error)?.message ?? String(error)}`);
       writeJsonRpcError(res, 500, -32603, 'Internal error');
     }
+  }
+
+  /** The SDK's view of the caller (its `authInfo`), carrying our principal. */
+  private authInfoOf(req: IncomingMessage, principal: McpPrincipal): AuthInfo {
+    const credentials = bearerCredentialsOf(req);
+    return toAuthInfo(principal, credentials.kind === 'bearer' ? credentials.token : '', this.resource);
   }
 
   private authenticated(req: AuthenticatedRequest): McpPrincipal {
@@ -171,3 +230,4 @@ function sessionIdOf(req: IncomingMessage): string | undefined {
   const value = req.headers['mcp-session-id'];
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
+

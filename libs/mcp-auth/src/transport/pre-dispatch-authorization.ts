@@ -6,10 +6,17 @@ import type { BearerChallengeException } from '../authentication/bearer-challeng
 import { ScopePolicy } from '../authorization/scope-policy.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
 
+/** Where a request came from, for the audit trail: the legacy session it named, the caller's address. */
+export interface RequestOrigin {
+  readonly sessionId?: string;
+  readonly ip: string;
+}
+
 /**
  * Decides scope refusals before a JSON-RPC message is dispatched: only then can the
  * answer still be an HTTP 403 with an `insufficient_scope` challenge (step-up). Covers
- * `tools/call`, `resources/read` and `prompts/get`.
+ * `tools/call`, `resources/read` and `prompts/get`, on both protocol eras (a modern
+ * request carries the same method and params, its envelope aside).
  * A batch is left to the handlers, so that one forbidden call does not fail the
  * permitted calls beside it; each forbidden call gets its own JSON-RPC error.
  */
@@ -23,7 +30,7 @@ export class PreDispatchAuthorization {
   ) {}
 
   /** The refusal for this message, or undefined when it may go ahead. */
-  check(message: unknown, principal: McpPrincipal): BearerChallengeException | undefined {
+  check(message: unknown, principal: McpPrincipal, origin: RequestOrigin): BearerChallengeException | undefined {
     if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
     const { method, params } = message as { method?: unknown; params?: { name?: unknown; uri?: unknown } };
     const operation = this.catalogue.operationOf(method, params);
@@ -34,6 +41,8 @@ export class PreDispatchAuthorization {
       reason: 'insufficient_scope',
       ...operation.target,
       missingScopes: this.policy.missing(principal, decision.scopesToRequest),
+      ...(origin.sessionId === undefined ? {} : { sessionId: origin.sessionId }),
+      ip: origin.ip,
     });
     return this.challenges.insufficientScope(decision.scopesToRequest, operation.label, principal);
   }

@@ -1,19 +1,18 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import type { Server } from '@modelcontextprotocol/server';
 import { randomUUID } from 'node:crypto';
 import { LimitExceededException } from '../limits/limit-exceeded.exception.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { McpServerFactory } from '../server/mcp-server.factory.js';
-import { InFlightRequests } from './in-flight-requests.js';
-import { McpHttpTransport } from './mcp-http-transport.js';
 
-/** An open MCP session: its protocol server, its transport, and the subject that owns it. */
+/** An open legacy (2025-revision) MCP session: its protocol server, its transport, and the subject that owns it. */
 export interface McpSession {
   readonly id: string;
   /** Issuer and id (`sub`, or Entra's `tid/oid`) of the principal that opened it; only that subject may use it. */
   readonly owner: string;
-  readonly transport: McpHttpTransport;
+  readonly transport: WebStandardStreamableHTTPServerTransport;
   readonly server: Server;
   readonly createdAt: number;
   lastActivity: number;
@@ -25,7 +24,9 @@ export interface McpSession {
 const SESSION_LIMIT_RETRY_AFTER_SECONDS = 30;
 
 /**
- * The open sessions of the endpoint. Session ids are random UUIDs (122 random bits);
+ * The open sessions of the endpoint (the 2025 revisions only: revision 2026-07-28 has
+ * no sessions). Each is the SDK's Streamable HTTP transport with a session id
+ * generator, connected to its own protocol server. Session ids are random UUIDs (122 random bits);
  * a session is closed and forgotten on DELETE, when its transport closes, after
  * `sessionIdleTimeoutMs` without requests, `sessionMaxLifetimeMs` after it opened,
  * and at shutdown. `maxSessions` and `maxSessionsPerSubject` bound how many exist,
@@ -33,7 +34,6 @@ const SESSION_LIMIT_RETRY_AFTER_SECONDS = 30;
  */
 @Injectable()
 export class SessionRegistry implements OnModuleDestroy {
-  private readonly logger = new Logger('McpAuth');
   private readonly sessions = new Map<string, McpSession>();
   /** Sessions per owner, including those whose `initialize` is still running. */
   private readonly perOwner = new Map<string, number>();
@@ -43,7 +43,6 @@ export class SessionRegistry implements OnModuleDestroy {
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
     private readonly servers: McpServerFactory,
-    private readonly inFlight: InFlightRequests,
   ) {
     const shortest = Math.min(options.sessionIdleTimeoutMs, options.sessionMaxLifetimeMs);
     const every = Math.max(1_000, Math.min(60_000, Math.floor(shortest / 4)));
@@ -65,10 +64,10 @@ export class SessionRegistry implements OnModuleDestroy {
    *
    * @throws LimitExceededException 503 when `maxSessions` are open, 429 when this owner has `maxSessionsPerSubject`.
    */
-  async prepare(owner: string): Promise<McpHttpTransport> {
+  async prepare(owner: string): Promise<WebStandardStreamableHTTPServerTransport> {
     const release = this.reserve(owner);
     const server = this.servers.create();
-    const transport: McpHttpTransport = new McpHttpTransport({
+    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       enableJsonResponse: this.options.jsonResponse,
       onsessioninitialized: (id) => {
@@ -140,20 +139,12 @@ export class SessionRegistry implements OnModuleDestroy {
     }
   }
 
-  /**
-   * Shutdown: let in-flight requests finish (bounded by `shutdownTimeoutMs`), then close
-   * every session, which aborts its running handlers and ends its streams, then answer
-   * whatever is still open with 503.
-   */
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.sweeper);
-    const drained = await this.inFlight.drain(this.options.shutdownTimeoutMs);
-    if (!drained)
-      this.logger.warn(
-        `Shutdown: ${this.inFlight.size} request(s) still running after ${this.options.shutdownTimeoutMs} ms; closing sessions anyway`,
-      );
+  /** Closes every session: aborts its running handlers and ends its streams (shutdown). */
+  async closeAll(): Promise<void> {
     await Promise.all([...this.sessions.keys()].map((id) => this.close(id)));
-    // Requests still open here would keep the HTTP server from closing.
-    this.inFlight.abandon();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
   }
 }

@@ -124,6 +124,8 @@ export class IssuerRegistry {
    * (Entra: `api://<app>/<scope>`); without one, every issuer's form.
    */
   advertised(scopes: readonly string[], principal?: McpPrincipal): string[] {
+    // A refresh-token scope is the client's business, never something a challenge asks for.
+    scopes = scopes.filter((scope) => scope !== 'offline_access');
     const issuer = principal ? this.byIssuer.get(principal.issuer) : undefined;
     // An API-key caller (no issuer) and a server without issuers use the short names.
     if ((principal && !issuer) || this.options.issuers.length === 0) return [...scopes];

@@ -1,0 +1,80 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * The web `Request` the SDK's HTTP handlers take, for a Node request whose body the
+ * endpoint has already read and parsed (the handlers get it as `parsedBody`, so the
+ * request carries headers only: nothing is serialized again). Its URL is the
+ * endpoint's configured one, not one built from the caller's `Host` header. The
+ * returned controller aborts the request's signal when the client goes away, which
+ * is how the SDK learns to abort the running handler.
+ */
+export function webRequestOf(req: IncomingMessage, url: string): { request: Request; abort: AbortController } {
+  const headers = new Headers();
+  const raw = req.headers;
+  for (const name in raw) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') headers.set(name, value);
+    else for (const each of value) headers.append(name, each);
+  }
+  const abort = new AbortController();
+  return { request: new Request(url, { method: req.method, headers, signal: abort.signal }), abort };
+}
+
+/**
+ * Writes the SDK's web `Response` to the Node response: a JSON (or empty) answer in
+ * one write, a server-sent-event stream chunk by chunk until it ends or the client
+ * leaves. Headers already set on `res` (CORS) are kept.
+ */
+export async function writeWebResponse(res: ServerResponse, response: Response): Promise<void> {
+  if (res.headersSent || res.destroyed) return void response.body?.cancel().catch(() => undefined);
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  const body = response.body;
+  if (body === null) {
+    res.writeHead(response.status, headers).end();
+    return;
+  }
+  if (!headers['content-type']?.startsWith('text/event-stream')) {
+    const bytes = Buffer.from(await response.arrayBuffer());
+    headers['content-length'] = String(bytes.length);
+    res.writeHead(response.status, headers).end(bytes);
+    return;
+  }
+  res.writeHead(response.status, headers);
+  res.flushHeaders();
+  const reader = body.getReader();
+  const stop = () => void reader.cancel().catch(() => undefined);
+  res.once('close', stop);
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      if (!res.write(chunk.value)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+      if (res.destroyed) break;
+    }
+  } catch {
+    // The stream was cancelled (client gone, session closed): nothing more to send.
+  } finally {
+    res.off('close', stop);
+    if (!res.writableEnded) res.end();
+  }
+}
+
+/**
+ * Serves one Node request with a web-standard MCP handler (the SDK's modern handler or
+ * one of its Streamable HTTP transports): builds the request, aborts it when the client
+ * leaves before its answer, and writes the answer back.
+ */
+export async function serveWithWebHandler(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: string,
+  handle: (request: Request) => Promise<Response>,
+): Promise<void> {
+  const { request, abort } = webRequestOf(req, url);
+  res.once('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  await writeWebResponse(res, await handle(request));
+}
