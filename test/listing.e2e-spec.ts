@@ -1,9 +1,27 @@
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectMcpClient } from 'nestjs-mcp-auth/testing';
 import { EXAMPLE_SCOPE_HIERARCHY, parseChallenge, postInMode, rpc, startHarness, toolNames } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 
 const REQUIRED_SCOPES = 'io.github.nestjs-mcp-auth/requiredScopes';
+
+/** A 2026-07-28 request by hand: the revision and capabilities in `_meta`, and the standard headers. */
+function postModern(url: string, token: string, method: string, name: string, params: Record<string, unknown>): Promise<Response> {
+  const _meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${token}`,
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': method,
+      'mcp-name': name,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 9, method, params: { ...params, _meta } }),
+  });
+}
 
 /** `listing` (MCP_LISTING): what lists show a caller, and the step-up a listed-but-forbidden call meets. */
 describe.each([
@@ -69,6 +87,31 @@ describe.each([
       expect(parseChallenge(response.headers.get('www-authenticate')).params).toMatchObject({
         error: 'insufficient_scope',
         scope: 'User.Write',
+      });
+      await response.text();
+    });
+
+    it('does the same for a 2026-07-28 client: everything listed with its scopes, a forbidden call challenged', async () => {
+      const token = await h.token('demo-reader');
+      const client = new ClientV2({ name: 'e2e-v2', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      await client.connect(new TransportV2(new URL(h.resourceUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      try {
+        expect(client.getProtocolEra()).toBe('modern');
+        const { tools } = await client.listTools();
+        expect(tools.find((tool) => tool.name === 'delete_product')?._meta?.[REQUIRED_SCOPES]).toEqual(['Admin.Write']);
+        const { prompts } = await client.listPrompts();
+        expect(prompts.find((prompt) => prompt.name === 'product_description')?._meta?.[REQUIRED_SCOPES]).toEqual(['User.Write']);
+      } finally {
+        await client.close();
+      }
+      const response = await postModern(h.resourceUrl, token, 'tools/call', 'delete_product', {
+        name: 'delete_product',
+        arguments: { id: 1 },
+      });
+      expect(response.status).toBe(403);
+      expect(parseChallenge(response.headers.get('www-authenticate')).params).toMatchObject({
+        error: 'insufficient_scope',
+        scope: 'Admin.Write',
       });
       await response.text();
     });

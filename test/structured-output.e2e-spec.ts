@@ -100,17 +100,24 @@ describe.each([
     expect((await client.callTool({ name: 'list_products', arguments: {} })).isError).toBeFalsy();
   });
 
-  it('is accepted by the SDK v2 client, which compiles the 2020-12 schemas and checks structuredContent', async () => {
-    const token = await app.token('demo-writer');
-    const client = new ClientV2({ name: 'e2e-v2', version: '1.0.0' });
-    await client.connect(new TransportV2(new URL(app.resourceUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
-    closers.push(() => client.close());
-    const { tools } = await client.listTools();
-    expect(tools.find((tool) => tool.name === 'list_products')?.outputSchema).toMatchObject({ $schema: TWENTY_TWENTY });
-    const listed = await client.callTool({ name: 'list_products', arguments: {} });
-    expect(listed.isError).toBeFalsy();
-    expect((listed.structuredContent as { products: unknown[] }).products.length).toBeGreaterThanOrEqual(1);
-    const broken = await client.callTool({ name: 'broken_price', arguments: {} });
-    expect(broken.isError).toBe(true);
-  });
+  it.each([
+    { era: 'legacy', expected: 'legacy', versionNegotiation: { mode: 'legacy' as const } },
+    { era: 'modern (pinned to 2026-07-28)', expected: 'modern', versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  ])(
+    'is accepted by the SDK v2 client, $era, which compiles the 2020-12 schemas and checks structuredContent',
+    async ({ expected, versionNegotiation }) => {
+      const token = await app.token('demo-writer');
+      const client = new ClientV2({ name: 'e2e-v2', version: '1.0.0' }, { versionNegotiation });
+      await client.connect(new TransportV2(new URL(app.resourceUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      closers.push(() => client.close());
+      expect(client.getProtocolEra()).toBe(expected);
+      const { tools } = await client.listTools();
+      expect(tools.find((tool) => tool.name === 'list_products')?.outputSchema).toMatchObject({ $schema: TWENTY_TWENTY });
+      const listed = await client.callTool({ name: 'list_products', arguments: {} });
+      expect(listed.isError).toBeFalsy();
+      expect((listed.structuredContent as { products: unknown[] }).products.length).toBeGreaterThanOrEqual(1);
+      const broken = await client.callTool({ name: 'broken_price', arguments: {} });
+      expect(broken.isError).toBe(true);
+    },
+  );
 });
