@@ -275,7 +275,9 @@ describe('fuzzing hostile input against the example server', () => {
           if (response.status === 403) return expect(JSON.parse(answer)).toEqual(expect.objectContaining({ error: 'insufficient_scope' }));
           // A refusal about one request echoes its id (the 2026-07-28 ladder does); any other has none.
           const refusal = JSON.parse(answer);
-          expect(refusal).toEqual(expect.objectContaining({ jsonrpc: '2.0', error: expect.objectContaining({ code: expect.any(Number) }) }));
+          expect(refusal).toEqual(
+            expect.objectContaining({ jsonrpc: '2.0', error: expect.objectContaining({ code: expect.any(Number) }) }),
+          );
           return expect([null, echoableId(text)]).toContainEqual(refusal.id);
         }
         expect(response.status).toBe(200);
