@@ -91,6 +91,11 @@ describe.each([
     expect(bare.body).toMatchObject({ id: 17, error: { code: -32602 } });
   });
 
+  it('-32602 in the answer for params of the wrong shape, as on the 2025 revisions', async () => {
+    const { response, body } = await send(modern('resources/read', {}, 26), modernHeaders('resources/read', 'x'));
+    expect([response.status, body.id, body.error?.code]).toEqual([200, 26, -32602]);
+  });
+
   it('404 -32601 for an unknown or removed method, echoing the id', async () => {
     const unknown = await send(modern('tools/frobnicate', {}, 18), modernHeaders('tools/frobnicate'));
     expect(unknown.response.status).toBe(404);
