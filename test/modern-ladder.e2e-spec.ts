@@ -1,5 +1,5 @@
 import { envelope, modernCall, modernHeaders } from './support/modern.js';
-import { parseChallenge, post, rpc, startHarness } from './support/harness.js';
+import { parseChallenge, post, postInMode, rpc, startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 
 type JsonRpcAnswer = { jsonrpc: string; id: unknown; result?: any; error?: { code: number; message: string; data?: any } };
@@ -16,7 +16,7 @@ function modern(method: string, params: Record<string, unknown> = {}, id: number
 describe.each([
   { mode: 'session', stateless: 'false' },
   { mode: 'stateless', stateless: 'true' },
-])('the 2026-07-28 request ladder ($mode mode)', ({ stateless }) => {
+])('the 2026-07-28 request ladder ($mode mode)', ({ mode, stateless }) => {
   let h: Harness;
   let reader: string;
 
@@ -103,6 +103,17 @@ describe.each([
     const removed = await send(modern('ping', {}, 19), modernHeaders('ping'));
     expect(removed.response.status).toBe(404);
     expect(removed.body).toMatchObject({ id: 19, error: { code: -32601 } });
+  });
+
+  it('unlike the 2025 revisions, which answer an unknown method in-band (200, -32601)', async () => {
+    const response = await postInMode(mode === 'session' ? 'session' : 'stateless', h.resourceUrl, reader, {
+      jsonrpc: '2.0',
+      id: 27,
+      method: 'tools/frobnicate',
+      params: {},
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ id: 27, error: { code: -32601 } });
   });
 
   it('answers an unknown tool, resource or prompt with -32602 naming it, as revision 2026-07-28 says', async () => {
