@@ -119,6 +119,8 @@ describe('audit trail', () => {
         client: 'demo-reader',
         tool: 'delete_product',
         missingScopes: ['Admin.Write'],
+        sessionId,
+        ip: '127.0.0.1',
       },
     ]);
   });

@@ -242,7 +242,7 @@ describe.each([{ mode: 'session', stateless: 'false' } as const, { mode: 'statel
         expect(byId[10].result?.content).toHaveLength(1);
         expect(byId[11].error).toEqual({
           code: -32003,
-          message: 'MCP error -32003: Insufficient scope for tool delete_product',
+          message: 'Insufficient scope for tool delete_product',
           data: { requiredScopes: ['Admin.Write'] },
         });
       });

@@ -132,7 +132,7 @@ describe('per-request timeout (library options)', () => {
     expect(await response.json()).toEqual({
       jsonrpc: '2.0',
       id: 7,
-      error: { code: -32001, message: 'MCP error -32001: Tool gated did not finish within 300 ms' },
+      error: { code: -32001, message: 'Tool gated did not finish within 300 ms' },
     });
     expect(tools.aborted).toEqual(['DeadlineExceeded']);
   });

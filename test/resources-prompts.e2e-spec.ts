@@ -108,10 +108,12 @@ describe.each([{ mode: 'stateless', stateless: 'true' } as const, { mode: 'sessi
       await expectStepUp(adminOnly, rpc.readResource('products://items/1'), 'User.Read', /^Resource products:\/\/items\/1 requires scope/);
     });
 
-    it('answers an unknown resource with a JSON-RPC error, not a 5xx', async () => {
+    it('answers an unknown resource with a JSON-RPC error, not a 5xx (-32602 with the uri, as the SDK answers on every revision)', async () => {
       const response = await send(await h.token('demo-reader'), rpc.readResource('products://nothing-here'));
       expect(response.status).toBe(200);
-      expect(await response.json()).toMatchObject({ error: { message: expect.stringMatching(/Unknown resource/) } });
+      expect(await response.json()).toMatchObject({
+        error: { code: -32602, message: expect.stringMatching(/Resource not found/), data: { uri: 'products://nothing-here' } },
+      });
     });
 
     it('refuses, in a batch, only the forbidden read and serves its permitted sibling', async () => {

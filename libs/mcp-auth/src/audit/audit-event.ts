@@ -13,7 +13,8 @@ export interface McpAuditEvent {
   /**
    * Why it was denied: a token rejection code (`expired`, `wrong_audience`, ...,
    * see `TokenRejectionCode`), `missing_token`, `invalid_request`, `unknown_user`,
-   * `insufficient_scope`, `session_not_owned`, `rate_limited`.
+   * `insufficient_scope`, `session_not_owned`, `rate_limited`, and `unknown_tool`,
+   * `unknown_resource`, `unknown_prompt` for a call of something the server does not have.
    */
   readonly reason?: string;
   /** The token's issuer (`iss`), once the token is validated. */
@@ -32,7 +33,7 @@ export interface McpAuditEvent {
   readonly tools?: readonly string[];
   /** Scopes the tool, resource or prompt needs that the caller lacks (`insufficient_scope`). */
   readonly missingScopes?: readonly string[];
-  /** The MCP session the request named, if any. */
+  /** The legacy MCP session the request named, if any (a 2026-07-28 request has none), at most 64 characters. */
   readonly sessionId?: string;
   /** The caller's address as the HTTP server saw it. */
   readonly ip?: string;

@@ -1,4 +1,4 @@
-import type { GetPromptResult, Prompt, PromptArgument } from '@modelcontextprotocol/sdk/types.js';
+import type { GetPromptResult, Prompt, PromptArgument } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { ZodObject } from 'zod';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';

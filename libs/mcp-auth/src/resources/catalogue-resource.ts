@@ -1,6 +1,5 @@
-import type { ReadResourceResult, Resource, ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
-import type { Variables } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { UriTemplate } from '@modelcontextprotocol/server';
+import type { ReadResourceResult, Resource, ResourceTemplateType as ResourceTemplate, Variables } from '@modelcontextprotocol/server';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
 import { listingFields } from '../tools/mcp-method-metadata.js';
 import type { McpToolContext } from '../tools/mcp-tool-context.js';

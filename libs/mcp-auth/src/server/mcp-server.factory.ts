@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { Server } from '@modelcontextprotocol/server';
 import type {
   AuthInfo,
   CacheHint,
@@ -19,6 +20,7 @@ import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { toolErrorResult } from '../tools/tool-result.js';
 import { HandlerAuthorization, describeIssues, principalOf, sessionField } from './handler-authorization.js';
+import { CatalogueServer, reachable } from './catalogue-server.js';
 import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
 
 export { FORBIDDEN_ERROR_CODE, principalOf } from './handler-authorization.js';
@@ -49,7 +51,7 @@ export class McpServerFactory {
   private readonly validator = new AjvJsonSchemaValidator();
   private readonly resourcesAndPrompts: ResourcePromptHandlers;
   private readonly authorization: HandlerAuthorization;
-  private readonly listTools = (_request: unknown, ctx: ServerContext): ListToolsResult => this.onListTools(ctx);
+  private readonly listTools = reachable((_request: unknown, ctx: ServerContext): ListToolsResult => this.onListTools(ctx));
   /** Fixed once the catalogue is built; computed on the first server. */
   private capabilities?: ServerCapabilities;
 
@@ -67,10 +69,13 @@ export class McpServerFactory {
   readonly create = (): Server => {
     const handlers = this.resourcesAndPrompts;
     const capabilities = (this.capabilities ??= { tools: { listChanged: false }, ...handlers.capabilities() });
-    const server = new Server(this.options.server, { capabilities, jsonSchemaValidator: this.validator, cacheHints: CACHE_HINTS });
+    const server = new CatalogueServer(this.options.server, { capabilities, jsonSchemaValidator: this.validator, cacheHints: CACHE_HINTS });
     server.setRequestHandler('tools/list', this.listTools);
     // Bound to its server: a tool's result is projected through the server's era codec.
-    server.setRequestHandler('tools/call', (request, ctx) => this.onCallTool(server, request, ctx));
+    server.setRequestHandler(
+      'tools/call',
+      reachable((request: CallToolRequest, ctx) => this.onCallTool(server, request, ctx)),
+    );
     if (capabilities.resources) {
       server.setRequestHandler('resources/list', handlers.listResources);
       server.setRequestHandler('resources/templates/list', handlers.listResourceTemplates);

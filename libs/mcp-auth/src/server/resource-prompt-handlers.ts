@@ -13,6 +13,7 @@ import type {
 import type { McpPrincipal } from '../authentication/principal.js';
 import type { ToolCatalogue } from '../tools/tool-catalogue.js';
 import type { McpToolContext } from '../tools/mcp-tool-context.js';
+import { reachable } from './catalogue-server.js';
 import { describeIssues, principalOf } from './handler-authorization.js';
 import type { HandlerAuthorization } from './handler-authorization.js';
 
@@ -39,25 +40,25 @@ export class ResourcePromptHandlers {
     };
   }
 
-  readonly listResources = (_request: unknown, ctx: ServerContext): ListResourcesResult => {
+  readonly listResources = reachable((_request: unknown, ctx: ServerContext): ListResourcesResult => {
     const principal = principalOf(ctx.http?.authInfo);
     return {
       resources: this.authorization
         .permitted(principal, this.catalogue.resources())
         .map((resource) => resource.definition as ListResourcesResult['resources'][number]),
     };
-  };
+  });
 
-  readonly listResourceTemplates = (_request: unknown, ctx: ServerContext): ListResourceTemplatesResult => {
+  readonly listResourceTemplates = reachable((_request: unknown, ctx: ServerContext): ListResourceTemplatesResult => {
     const principal = principalOf(ctx.http?.authInfo);
     return {
       resourceTemplates: this.authorization
         .permitted(principal, this.catalogue.resourceTemplates())
         .map((resource) => resource.definition as ListResourceTemplatesResult['resourceTemplates'][number]),
     };
-  };
+  });
 
-  readonly readResource = async (request: ReadResourceRequest, ctx: ServerContext): Promise<ReadResourceResult> => {
+  readonly readResource = reachable(async (request: ReadResourceRequest, ctx: ServerContext): Promise<ReadResourceResult> => {
     const principal = principalOf(ctx.http?.authInfo);
     const { uri } = request.params;
     const found = this.catalogue.resource(uri);
@@ -68,18 +69,18 @@ export class ResourcePromptHandlers {
     this.authorization.refuseIfForbidden(principal, found.resource.requirements, 'resources/read', { resource: uri }, ctx);
     this.authorization.allowed(principal, 'resources/read', { resource: uri }, ctx);
     return (await found.resource.read(uri, found.variables, contextOf(principal, ctx))) as ReadResourceResult;
-  };
+  });
 
-  readonly listPrompts = (_request: unknown, ctx: ServerContext): ListPromptsResult => {
+  readonly listPrompts = reachable((_request: unknown, ctx: ServerContext): ListPromptsResult => {
     const principal = principalOf(ctx.http?.authInfo);
     return {
       prompts: this.authorization
         .permitted(principal, this.catalogue.prompts())
         .map((prompt) => prompt.definition as ListPromptsResult['prompts'][number]),
     };
-  };
+  });
 
-  readonly getPrompt = async (request: GetPromptRequest, ctx: ServerContext): Promise<GetPromptResult> => {
+  readonly getPrompt = reachable(async (request: GetPromptRequest, ctx: ServerContext): Promise<GetPromptResult> => {
     const principal = principalOf(ctx.http?.authInfo);
     const { name } = request.params;
     const prompt = this.catalogue.prompt(name);
@@ -93,7 +94,7 @@ export class ResourcePromptHandlers {
     if (!parsed.success)
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid arguments for prompt ${name}: ${describeIssues(parsed.error)}`);
     return (await prompt.get(parsed.data, contextOf(principal, ctx))) as GetPromptResult;
-  };
+  });
 }
 
 /** What a resource or prompt method receives as its second argument. */

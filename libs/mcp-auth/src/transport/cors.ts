@@ -6,7 +6,8 @@ export const EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-V
  * Headers a browser client may send to the MCP endpoint: the 2025 revisions' and the
  * 2026-07-28 standard headers (`Mcp-Method`, `Mcp-Name`; `Mcp-Param-*` are echoed per preflight).
  */
-export const ALLOWED_REQUEST_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name';
+export const ALLOWED_REQUEST_HEADERS =
+  'Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name';
 
 /** A header name a tool may declare for its parameters (2026-07-28 `Mcp-Param-<name>`), as a preflight lists it. */
 const PARAM_HEADER = /^mcp-param-[!#$%&'*+.^_`|~0-9a-z-]+$/;

@@ -230,4 +230,3 @@ function sessionIdOf(req: IncomingMessage): string | undefined {
   const value = req.headers['mcp-session-id'];
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
-

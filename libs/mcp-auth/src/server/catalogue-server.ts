@@ -1,0 +1,40 @@
+import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import type { JSONRPCRequest, Result, ServerContext } from '@modelcontextprotocol/server';
+
+/** The handler contexts whose handler was reached: the SDK found their params valid. */
+const reached = new WeakSet<ServerContext>();
+
+/** `handler`, noting for {@link CatalogueServer} that the SDK dispatched to it. */
+export function reachable<Request, Answer>(
+  handler: (request: Request, ctx: ServerContext) => Answer,
+): (request: Request, ctx: ServerContext) => Answer {
+  return (request, ctx) => {
+    reached.add(ctx);
+    return handler(request, ctx);
+  };
+}
+
+/**
+ * The SDK's low-level `Server`, answering a request whose params do not fit its method's
+ * schema with JSON-RPC -32602 Invalid params, as JSON-RPC prescribes. SDK 2.4 throws that
+ * parse failure as a plain error before the handler runs, which becomes -32603 Internal
+ * error (typescript-sdk issue #2284, fix proposed in #2492): a plain error from a request
+ * that never reached its handler (see {@link reachable}) is that failure. Errors from the
+ * handlers themselves keep their codes.
+ */
+export class CatalogueServer extends Server {
+  protected override _wrapHandler(
+    method: string,
+    handler: (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>,
+  ): (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result> {
+    const wrapped = super._wrapHandler(method, handler);
+    return async (request, ctx) => {
+      try {
+        return await wrapped(request, ctx);
+      } catch (error) {
+        if (error instanceof ProtocolError || reached.has(ctx) || !(error instanceof Error)) throw error;
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid params for ${method}: ${error.message}`);
+      }
+    };
+  }
+}
