@@ -1,27 +1,11 @@
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectMcpClient } from 'nestjs-mcp-auth/testing';
-import { EXAMPLE_SCOPE_HIERARCHY, parseChallenge, postInMode, rpc, startHarness, toolNames } from './support/harness.js';
+import { EXAMPLE_SCOPE_HIERARCHY, parseChallenge, post, postInMode, rpc, startHarness, toolNames } from './support/harness.js';
 import type { Harness } from './support/harness.js';
+import { modernCall, modernHeaders } from './support/modern.js';
 
 const REQUIRED_SCOPES = 'io.github.nestjs-mcp-auth/requiredScopes';
-
-/** A 2026-07-28 request by hand: the revision and capabilities in `_meta`, and the standard headers. */
-function postModern(url: string, token: string, method: string, name: string, params: Record<string, unknown>): Promise<Response> {
-  const _meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      authorization: `Bearer ${token}`,
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': method,
-      'mcp-name': name,
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 9, method, params: { ...params, _meta } }),
-  });
-}
 
 /** `listing` (MCP_LISTING): what lists show a caller, and the step-up a listed-but-forbidden call meets. */
 describe.each([
@@ -104,9 +88,9 @@ describe.each([
       } finally {
         await client.close();
       }
-      const response = await postModern(h.resourceUrl, token, 'tools/call', 'delete_product', {
-        name: 'delete_product',
-        arguments: { id: 1 },
+      const response = await post(h.resourceUrl, modernCall('delete_product', 9, { id: 1 }), {
+        token,
+        headers: modernHeaders('tools/call', 'delete_product'),
       });
       expect(response.status).toBe(403);
       expect(parseChallenge(response.headers.get('www-authenticate')).params).toMatchObject({
