@@ -7,6 +7,9 @@ import { IssuerRegistry } from './identity-providers/issuer-registry.js';
 import type { McpPrincipal } from './principal.js';
 import type { TokenRejection } from './token-rejection.js';
 
+/** `Tool <name>`, `Resource <name>` or `Prompt <name>`, with a registered MCP name (never caller text). */
+const REGISTERED_LABEL = /^(Tool|Resource|Prompt) [A-Za-z0-9_.-]{1,128}$/;
+
 /**
  * The refusals the MCP endpoint can give, each with the challenge the MCP
  * authorization specification and RFC 6750 prescribe for it.
@@ -48,11 +51,13 @@ export class Challenges {
   /**
    * A valid token without the scopes an operation needs: 403 `insufficient_scope`, starting
    * step-up. The `scope` parameter names them as the caller's issuer wants them requested.
+   * `operation` is the registered label (`Tool delete_product`, `Resource product`): anything
+   * else (a URI the caller sent) is never echoed, the description then says "This operation".
    */
   insufficientScope(scopes: readonly string[], operation: string, principal?: McpPrincipal): BearerChallengeException {
     return new BearerChallengeException(403, {
       error: 'insufficient_scope',
-      errorDescription: `${operation} requires scope: ${scopes.join(' ')}`,
+      errorDescription: `${REGISTERED_LABEL.test(operation) ? operation : 'This operation'} requires scope: ${scopes.join(' ')}`,
       scope: this.issuers.advertised(scopes, principal),
       resourceMetadata: this.options.resourceMetadataUrl,
     });

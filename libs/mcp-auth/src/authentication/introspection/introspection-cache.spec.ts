@@ -30,6 +30,16 @@ describe('IntrospectionCache', () => {
     expect(cache.get('token')).toBeUndefined();
   });
 
+  it('keeps an answer without exp no longer than the configured maximum', () => {
+    const cache = new IntrospectionCache(30, 10, clock);
+    const kept = principal(undefined);
+    cache.set('token', kept);
+    now += 29_999;
+    expect(cache.get('token')).toBe(kept);
+    now += 1;
+    expect(cache.get('token')).toBeUndefined();
+  });
+
   it('does not keep an already expired token, and keeps nothing with maxSeconds 0', () => {
     const cache = new IntrospectionCache(60, 10, clock);
     cache.set('token', principal(now / 1000 - 1));
