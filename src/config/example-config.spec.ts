@@ -134,3 +134,11 @@ describe('example configuration: limits', () => {
     );
   });
 });
+
+describe('example configuration: MCP_BASELINE_SCOPES', () => {
+  it('L6 defaults to User.Read, and takes a comma- or space-separated list', () => {
+    expect(loadExampleConfig({}).baselineScopes).toEqual(['User.Read']);
+    expect(loadExampleConfig({ MCP_BASELINE_SCOPES: 'User.Read, User.Write' }).baselineScopes).toEqual(['User.Read', 'User.Write']);
+    expect(loadExampleConfig({ MCP_BASELINE_SCOPES: 'User.Read User.Write' }).baselineScopes).toEqual(['User.Read', 'User.Write']);
+  });
+});

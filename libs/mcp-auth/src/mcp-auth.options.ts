@@ -72,7 +72,16 @@ export interface McpAuthOptions {
    * exists (or is disabled) in your system, and the request is refused with 403.
    */
   validateUser?: (principal: McpPrincipal) => boolean | Promise<boolean>;
-  /** Scopes named in the 401 challenge's `scope` hint. Default: every scope the tools declare. */
+  /**
+   * The minimal scopes a client should ask for on first use: advertised in the first 401
+   * challenge's `scope` and in the metadata's `scopes_supported`. A call that needs more gets
+   * the 403 step-up challenge naming exactly what is missing, so broad scopes (`Admin.Write`)
+   * are requested only when used, with the user's consent. Default: the narrowest declared
+   * scopes, those that imply no other declared scope through `scopeHierarchy` (without a
+   * hierarchy, every declared scope: set this to advertise less).
+   */
+  baselineScopes?: string[];
+  /** Scopes named in the 401 challenge's `scope` hint. Default: {@link baselineScopes}. */
   challengeScopes?: string[];
   /** A session unused for this long is closed, in milliseconds. Default 30 minutes. */
   sessionIdleTimeoutMs?: number;
@@ -148,6 +157,8 @@ export interface ResolvedMcpAuthOptions {
   readonly claimsToScopes: ClaimsToScopes;
   readonly validateUser?: (principal: McpPrincipal) => boolean | Promise<boolean>;
   readonly challengeScopes?: readonly string[];
+  /** The configured baseline; undefined for the default (see {@link ScopePolicy.baselineScopes}). */
+  readonly baselineScopes?: readonly string[];
   readonly sessionIdleTimeoutMs: number;
   readonly maxRequestBodyBytes: number;
   readonly jsonResponse: boolean;

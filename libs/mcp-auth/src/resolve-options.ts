@@ -83,6 +83,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     claimsToScopes,
     validateUser: options.validateUser,
     challengeScopes: options.challengeScopes,
+    baselineScopes: scopeList('baselineScopes', options.baselineScopes),
     sessionIdleTimeoutMs: positiveInteger('sessionIdleTimeoutMs', options.sessionIdleTimeoutMs, 30 * 60_000),
     maxRequestBodyBytes: positiveInteger('maxRequestBodyBytes', options.maxRequestBodyBytes, 1024 * 1024),
     jsonResponse: options.jsonResponse ?? true,
@@ -103,6 +104,17 @@ export function protectedResourceMetadataUrl(resourceUrl: string): string {
   const url = new URL(resourceUrl);
   const path = url.pathname === '/' ? '' : url.pathname;
   return `${url.origin}/.well-known/oauth-protected-resource${path}`;
+}
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** An optional list of OAuth scopes (RFC 6749 §3.3 scope-tokens). */
+function scopeList(option: string, value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((scope) => typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))) {
+    throw new McpAuthConfigurationError(option, `must be a list of OAuth scopes, e.g. ['User.Read'] (got ${JSON.stringify(value)})`);
+  }
+  return [...new Set(value as string[])];
 }
 
 function checkPath(path: string): void {

@@ -1,6 +1,7 @@
 import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
+import { ScopePolicy } from '../authorization/scope-policy.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { BearerChallengeException } from './bearer-challenge.exception.js';
 import { IssuerRegistry } from './identity-providers/issuer-registry.js';
@@ -20,13 +21,14 @@ export class Challenges {
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
     private readonly catalogue: ToolCatalogue,
     private readonly issuers: IssuerRegistry,
+    private readonly policy: ScopePolicy,
   ) {}
 
-  /** No credentials at all: 401 without an `error`, pointing at the metadata, with a scope hint. */
+  /** No credentials at all: 401 without an `error`, pointing at the metadata, with the baseline scopes as hint. */
   missingToken(): BearerChallengeException {
     return new BearerChallengeException(401, {
       resourceMetadata: this.options.resourceMetadataUrl,
-      scope: this.issuers.advertised(this.options.challengeScopes ?? this.catalogue.scopesSupported),
+      scope: this.issuers.advertised(this.options.challengeScopes ?? this.policy.baselineScopes(this.catalogue.scopesSupported)),
     });
   }
 
