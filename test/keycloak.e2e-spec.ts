@@ -49,7 +49,8 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
       resource: app.resourceUrl,
       authorization_servers: [`${idp.url}/realms/acme`],
       bearer_methods_supported: ['header'],
-      scopes_supported: ['User.Read', 'User.Write', 'Admin.Write'],
+      // The example's baseline (MCP_BASELINE_SCOPES, default User.Read); step-up asks for the rest.
+      scopes_supported: ['User.Read'],
       resource_name: 'Product catalogue (example)',
     });
   });

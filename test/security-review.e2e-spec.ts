@@ -161,7 +161,10 @@ describe('security review findings on the example server', () => {
       const token = await h.forgeRaw(JSON.stringify(h.claims()), { crit: ['b64'], b64: true });
       expect(await challengeOf(token)).toEqual({
         status: 401,
-        params: expect.objectContaining({ error: 'invalid_token', error_description: expect.stringMatching(/critical header parameters \(crit\)/) }),
+        params: expect.objectContaining({
+          error: 'invalid_token',
+          error_description: expect.stringMatching(/critical header parameters \(crit\)/),
+        }),
       });
     });
 
@@ -241,12 +244,22 @@ describe('security review findings on the library (test application)', () => {
         issuer: undefined,
         stateless: true,
         issuers: [
-          { issuer: 'https://partner.example', introspection: { endpoint: partnerUrl, clientId: 'rs', clientSecret: 's', tokenPrefix: 'pt_' } },
+          {
+            issuer: 'https://partner.example',
+            introspection: { endpoint: partnerUrl, clientId: 'rs', clientSecret: 's', tokenPrefix: 'pt_' },
+          },
           { issuer: 'https://ours.example', introspection: { endpoint: ourUrl, clientId: 'rs', clientSecret: 's', tokenPrefix: 'ours_' } },
         ],
       });
       const exp = Math.floor(Date.now() / 1000) + 300;
-      ours.answers.set('ours_live-token-of-alice', { active: true, iss: 'https://ours.example', aud: lib.resourceUrl, sub: 'alice', exp, scope: 'User.Read' });
+      ours.answers.set('ours_live-token-of-alice', {
+        active: true,
+        iss: 'https://ours.example',
+        aud: lib.resourceUrl,
+        sub: 'alice',
+        exp,
+        scope: 'User.Read',
+      });
     });
     afterAll(async () => {
       await lib?.close();
@@ -277,9 +290,22 @@ describe('security review findings on the library (test application)', () => {
       lib = await startLibraryApp({
         issuer: undefined,
         stateless: true,
-        issuers: [{ ...keycloak({ url: 'https://sso.example', realm: 'acme' }), introspection: { endpoint: url, clientId: 'rs', clientSecret: 's' } }],
+        issuers: [
+          {
+            ...keycloak({ url: 'https://sso.example', realm: 'acme' }),
+            introspection: { endpoint: url, clientId: 'rs', clientSecret: 's' },
+          },
+        ],
       });
-      const active = { active: true, iss: realm, aud: lib.resourceUrl, sub: 'u-1', azp: 'app', exp: Math.floor(Date.now() / 1000) + 300, scope: 'User.Read' };
+      const active = {
+        active: true,
+        iss: realm,
+        aud: lib.resourceUrl,
+        sub: 'u-1',
+        azp: 'app',
+        exp: Math.floor(Date.now() / 1000) + 300,
+        scope: 'User.Read',
+      };
       endpoint.answers.set('access', { ...active, typ: 'Bearer', token_type: 'Bearer' });
       endpoint.answers.set('refresh', { ...active, typ: 'Refresh' });
       endpoint.answers.set('id', { ...active, typ: 'ID' });

@@ -101,7 +101,10 @@ export function resolveIntrospection(
 function recogniserOf(introspection: IntrospectionOptions, name: (field: string) => string): ((token: string) => boolean) | undefined {
   const { tokenPrefix, recognizes } = introspection;
   if (tokenPrefix !== undefined && (typeof tokenPrefix !== 'string' || tokenPrefix === '')) {
-    throw new McpAuthConfigurationError(name('tokenPrefix'), 'must be a non-empty string: the prefix every opaque token of this issuer starts with');
+    throw new McpAuthConfigurationError(
+      name('tokenPrefix'),
+      'must be a non-empty string: the prefix every opaque token of this issuer starts with',
+    );
   }
   if (recognizes !== undefined && typeof recognizes !== 'function') {
     throw new McpAuthConfigurationError(name('recognizes'), "must be a function (token) => boolean telling this issuer's tokens apart");

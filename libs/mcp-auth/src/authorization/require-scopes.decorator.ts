@@ -63,6 +63,8 @@ function checkScopes(scopes: readonly unknown[]): string[] {
  */
 export function declaredScopeRequirements(target: object, propertyKey?: string | symbol): ScopeRequirement[] {
   const declared: ScopeRequirement[] | undefined =
-    propertyKey === undefined ? Reflect.getMetadata(MCP_SCOPES_METADATA, target) : Reflect.getMetadata(MCP_SCOPES_METADATA, target, propertyKey);
+    propertyKey === undefined
+      ? Reflect.getMetadata(MCP_SCOPES_METADATA, target)
+      : Reflect.getMetadata(MCP_SCOPES_METADATA, target, propertyKey);
   return declared ?? [];
 }

@@ -24,7 +24,9 @@ export class ScopePolicy {
 
   private readonly baseline?: readonly string[];
 
-  constructor(@Inject(MCP_AUTH_RESOLVED_OPTIONS) options: Pick<ResolvedMcpAuthOptions, 'scopeHierarchy'> & { baselineScopes?: readonly string[] }) {
+  constructor(
+    @Inject(MCP_AUTH_RESOLVED_OPTIONS) options: Pick<ResolvedMcpAuthOptions, 'scopeHierarchy'> & { baselineScopes?: readonly string[] },
+  ) {
     this.hierarchy = options.scopeHierarchy ?? FLAT_SCOPE_HIERARCHY;
     this.baseline = options.baselineScopes;
   }

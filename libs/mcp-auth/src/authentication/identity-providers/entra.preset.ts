@@ -123,7 +123,9 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
     jwksUri: `${authority}/${tenantId}/discovery/v2.0/keys`,
     authorizationServers: tenants.map((tenant) => v2Issuers(tenant)[0]),
     claimsToScopes:
-      rolesAsScopesOption('entra({ rolesAsScopes })', options.rolesAsScopes) === 'always' ? entraClaimsToScopesWithUserRoles : entraClaimsToScopes,
+      rolesAsScopesOption('entra({ rolesAsScopes })', options.rolesAsScopes) === 'always'
+        ? entraClaimsToScopesWithUserRoles
+        : entraClaimsToScopes,
     screen: (claims) => {
       // Graph tokens are v1 tokens: name the real mistake (wrong audience) before the version.
       if (audiencesOf(claims.aud).some((aud) => GRAPH_AUDIENCES.includes(aud))) {

@@ -22,7 +22,11 @@ describe('keycloak()', () => {
       ['Admin.Write'],
     ],
     ['roles of an app-only token', { realm_access: { roles: ['b'] }, resource_access: { 'mcp-api': { roles: ['c'] } } }, ['b', 'c']],
-    ['M3 a delegated token: its scopes, not the roles', { scope: 'a', realm_access: { roles: ['b'] }, resource_access: { 'mcp-api': { roles: ['c'] } } }, ['a']],
+    [
+      'M3 a delegated token: its scopes, not the roles',
+      { scope: 'a', realm_access: { roles: ['b'] }, resource_access: { 'mcp-api': { roles: ['c'] } } },
+      ['a'],
+    ],
     ['malformed role claims', { realm_access: ['x'], resource_access: { 'mcp-api': 'y' } }, []],
   ])('maps %s', (_case, claims, scopes) => {
     expect(preset.claimsToScopes!(claims)).toEqual(scopes);

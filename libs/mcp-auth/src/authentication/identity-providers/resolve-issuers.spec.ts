@@ -98,7 +98,9 @@ describe('resolving issuers', () => {
         },
         '/mcp',
       );
-      const tests = resolved.issuers.map((issuer) => (issuer.verification.kind === 'introspection' ? issuer.verification.introspection.recognizes : undefined));
+      const tests = resolved.issuers.map((issuer) =>
+        issuer.verification.kind === 'introspection' ? issuer.verification.introspection.recognizes : undefined,
+      );
       expect(tests.map((test) => [test!('p_x'), test!('o_x')])).toEqual([
         [true, false],
         [false, true],
@@ -132,7 +134,7 @@ describe('resolving issuers', () => {
       for (const typ of ['JWT', 'jwt', 'at+jwt+x', undefined]) {
         expect(generic.screen!({}, { ...at, typ })).toMatchObject({
           code: 'invalid_claim',
-          description: expect.stringContaining('typ "at+jwt"'),
+          description: expect.stringContaining("typ 'at+jwt'"),
         });
       }
       // The Entra screen (Graph tokens) still runs after the type check passed.

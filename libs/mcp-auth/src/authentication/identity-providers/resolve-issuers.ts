@@ -126,7 +126,7 @@ const AT_JWT_TYPES = ['at+jwt', 'application/at+jwt'];
 function requiringAtJwt(screen: McpIssuerOptions['screen']): NonNullable<McpIssuerOptions['screen']> {
   return (claims, header) => {
     if (typeof header.typ !== 'string' || !AT_JWT_TYPES.includes(header.typ.toLowerCase())) {
-      return new TokenRejection('invalid_claim', 'The token is not a JWT access token: its header must say typ "at+jwt" (RFC 9068)');
+      return new TokenRejection('invalid_claim', "The token is not a JWT access token: its header must say typ 'at+jwt' (RFC 9068)");
     }
     return screen?.(claims, header);
   };

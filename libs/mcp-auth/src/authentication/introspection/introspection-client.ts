@@ -56,7 +56,8 @@ export async function introspectToken(config: ResolvedIntrospection, token: stri
     json = JSON.parse(await readBoundedText(response, MAX_INTROSPECTION_RESPONSE_BYTES));
   } catch (error) {
     if (error instanceof ResponseTooLargeError) throw new IntrospectionUnavailableError(`introspection response is ${error.message}`);
-    if ((error as Error).name === 'TimeoutError') throw new IntrospectionUnavailableError(`introspection request failed: no answer within ${config.timeoutMs} ms`);
+    if ((error as Error).name === 'TimeoutError')
+      throw new IntrospectionUnavailableError(`introspection request failed: no answer within ${config.timeoutMs} ms`);
     throw new IntrospectionUnavailableError('introspection endpoint did not return JSON');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json))

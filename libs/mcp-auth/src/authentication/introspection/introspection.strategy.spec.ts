@@ -166,7 +166,11 @@ describe('IntrospectionStrategy against a loopback endpoint', () => {
       [
         {
           ...rules,
-          introspection: { ...config, endpoint: config.endpoint.replace('/introspect', '/partner'), recognizes: (t) => t.startsWith('partner_') },
+          introspection: {
+            ...config,
+            endpoint: config.endpoint.replace('/introspect', '/partner'),
+            recognizes: (t) => t.startsWith('partner_'),
+          },
         },
         { ...rules, introspection: { ...config, recognizes: (t) => t.startsWith('ours_') } },
       ],

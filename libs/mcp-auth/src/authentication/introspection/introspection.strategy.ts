@@ -62,7 +62,9 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
   protected async verify(token: string): Promise<BearerVerdict> {
     const jwt = decodeUnverifiedJwt(token);
     const named =
-      jwt && typeof jwt.claims.iss === 'string' ? this.issuers.find((issuer) => issuer.issuers.includes(jwt.claims.iss as string)) : undefined;
+      jwt && typeof jwt.claims.iss === 'string'
+        ? this.issuers.find((issuer) => issuer.issuers.includes(jwt.claims.iss as string))
+        : undefined;
     if (jwt && !named && this.options.verifiesJwtsLocally) return NOT_MINE;
     const issuer = named ?? this.recogniserOf(token);
     if (!issuer) return new TokenRejection('wrong_issuer', 'The access token was not issued by an issuer this server introspects');
