@@ -132,6 +132,11 @@ export interface JwksCacheOptions {
   cooldownMs?: number;
   /** A JWKS fetch that takes longer fails (and the token is refused with 401). Default 5 s. */
   timeoutMs?: number;
+  /**
+   * While the JWKS cannot be read, the keys held keep working for at most this long past
+   * `cacheMaxAgeMs`; then tokens are refused (401) until the JWKS is read again. Default 24 hours.
+   */
+  maxStaleMs?: number;
 }
 
 /** Options after validation and discovery: every default filled in. */

@@ -128,6 +128,7 @@ function resolveJwksCache(jwks: JwksCacheOptions | undefined): Required<JwksCach
     cacheMaxAgeMs: positiveInteger('jwks.cacheMaxAgeMs', jwks?.cacheMaxAgeMs, JWKS_DEFAULTS.cacheMaxAgeMs),
     cooldownMs: positiveInteger('jwks.cooldownMs', jwks?.cooldownMs, JWKS_DEFAULTS.cooldownMs),
     timeoutMs: positiveInteger('jwks.timeoutMs', jwks?.timeoutMs, JWKS_DEFAULTS.timeoutMs),
+    maxStaleMs: positiveInteger('jwks.maxStaleMs', jwks?.maxStaleMs, JWKS_DEFAULTS.maxStaleMs),
   };
   if (resolved.cooldownMs > JWKS_DEFAULTS.cooldownMs) {
     throw new McpAuthConfigurationError(

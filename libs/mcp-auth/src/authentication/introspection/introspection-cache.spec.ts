@@ -59,6 +59,16 @@ describe('IntrospectionCache', () => {
     expect(cache.get('c')).toBe(entries[2][1]);
   });
 
+  it('a flood of refused junk tokens never evicts an accepted result (no cache flushing)', () => {
+    const cache = new IntrospectionCache(60, 3, clock);
+    const live = principal();
+    cache.set('live-token', live);
+    for (let i = 0; i < 100; i++) cache.setRefusal(`junk-${i}`, new TokenRejection('inactive'));
+    expect(cache.get('live-token')).toBe(live);
+    expect(cache.get('junk-99')).toBeInstanceOf(TokenRejection);
+    expect(cache.get('junk-0')).toBeUndefined();
+  });
+
   it('remembers a refusal for 10 s at most, and never longer than maxSeconds', () => {
     expect(REFUSAL_CACHE_SECONDS).toBe(10);
     const cache = new IntrospectionCache(60, 10, clock);
