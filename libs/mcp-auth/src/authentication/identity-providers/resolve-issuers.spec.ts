@@ -65,6 +65,8 @@ describe('resolving issuers', () => {
       'scopeHierarchy',
       /has a cycle: A → B → A/,
     ],
+    [{ resourceUrl, issuer: 'https://a', jwksUri: 'https://k', baselineScopes: ['has space'] }, 'baselineScopes', /list of OAuth scopes/],
+    [{ resourceUrl, issuer: 'https://a', jwksUri: 'https://k', baselineScopes: 'User.Read' }, 'baselineScopes', /list of OAuth scopes/],
   ])('refuses %j at startup, naming %s', async (options, option, problem) => {
     const attempt = resolveOptions(options as never, '/mcp');
     await expect(attempt).rejects.toBeInstanceOf(McpAuthConfigurationError);
