@@ -78,6 +78,7 @@ export class AppModule {
             issuers,
             ...(config.apiKeysFile ? { apiKeys: { file: config.apiKeysFile } } : {}),
             scopeHierarchy: config.scopeHierarchy,
+            baselineScopes: config.baselineScopes,
             resourceUrl: config.resourceUrl,
             stateless: config.stateless,
             protocol: config.protocol,

@@ -31,6 +31,7 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
       logger: false,
     });
     app.enableShutdownHooks();
+    (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by'); // no framework banner on any answer
     await app.listen(config.port, config.host);
     // Colours only on a terminal: escape codes do not belong in log files, and colouring
     // costs ConsoleLogger about 5 µs per line (every allowed call writes an audit line).

@@ -35,7 +35,7 @@ describe.each<{ required: boolean; env: Record<string, string> }>([
       expect(answer.status).toBe(401);
       expect(answer.challenge).toMatchObject({
         error: 'invalid_token',
-        error_description: expect.stringContaining('typ "at+jwt"'),
+        error_description: expect.stringContaining("typ 'at+jwt'"),
         resource_metadata: h.metadataUrl,
       });
     }

@@ -241,7 +241,9 @@ describe('audit trail of rate limits', () => {
       ip: '127.0.0.1',
     });
 
+    // Requests without a credential spend no budget (L3); one refused token uses up this budget of 1.
     for (let i = 0; i < 2; i++) expect((await post(h.resourceUrl, rpc.listTools())).status).toBe(401);
+    expect((await post(h.resourceUrl, rpc.listTools(), { token: 'not.a.token' })).status).toBe(401);
     const before = events.length;
     expect((await post(h.resourceUrl, rpc.listTools(), { token: reader })).status).toBe(429);
     expect(events.slice(before)).toEqual([

@@ -76,7 +76,8 @@ describe('Entra ID preset (example app, MCP_AUTH_IDP=entra)', () => {
       resource: app.resourceUrl,
       authorization_servers: [`${idp.url}/${HOME_TENANT}/v2.0`],
       bearer_methods_supported: ['header'],
-      scopes_supported: [`api://${API_CLIENT_ID}/User.Read`, `api://${API_CLIENT_ID}/User.Write`, `api://${API_CLIENT_ID}/Admin.Write`],
+      // The example's baseline (MCP_BASELINE_SCOPES, default User.Read); step-up asks for the rest.
+      scopes_supported: [`api://${API_CLIENT_ID}/User.Read`],
       resource_name: 'Product catalogue (example)',
     });
   });

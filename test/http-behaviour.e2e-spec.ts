@@ -40,7 +40,8 @@ describe.each([{ mode: 'session', stateless: 'false' } as const, { mode: 'statel
             resource: h.resourceUrl,
             authorization_servers: [h.idp.issuer],
             bearer_methods_supported: ['header'],
-            scopes_supported: ['User.Read', 'User.Write', 'Admin.Write'],
+            // The example's baseline (MCP_BASELINE_SCOPES, default User.Read); step-up asks for the rest.
+            scopes_supported: ['User.Read'],
             resource_name: 'Product catalogue (example)',
           });
         },
@@ -58,7 +59,7 @@ describe.each([{ mode: 'session', stateless: 'false' } as const, { mode: 'statel
         const challenge = parseChallenge(response.headers.get('www-authenticate'));
         expect(challenge.scheme).toBe('Bearer');
         expect(challenge.params.resource_metadata).toBe(h.metadataUrl);
-        expect(challenge.params.scope).toBe('User.Read User.Write Admin.Write');
+        expect(challenge.params.scope).toBe('User.Read');
         expect(challenge.params).not.toHaveProperty('error');
       });
     });

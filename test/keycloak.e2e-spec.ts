@@ -49,7 +49,8 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
       resource: app.resourceUrl,
       authorization_servers: [`${idp.url}/realms/acme`],
       bearer_methods_supported: ['header'],
-      scopes_supported: ['User.Read', 'User.Write', 'Admin.Write'],
+      // The example's baseline (MCP_BASELINE_SCOPES, default User.Read); step-up asks for the rest.
+      scopes_supported: ['User.Read'],
       resource_name: 'Product catalogue (example)',
     });
   });
@@ -65,21 +66,40 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
     expect((await reader.callTool({ name: 'list_products', arguments: {} })).isError).toBeFalsy();
   });
 
-  it('realm role: User.Write in realm_access grants writing and, through the hierarchy, reading', async () => {
-    const writer = await client({ realm_access: { roles: ['offline_access', 'uma_authorization', 'User.Write'] } });
+  it('realm role of an app-only token (no scope claim): User.Write grants writing and, through the hierarchy, reading', async () => {
+    const writer = await client({ scope: undefined, realm_access: { roles: ['offline_access', 'uma_authorization', 'User.Write'] } });
     expect(await toolNames(writer)).toEqual(['create_product', 'list_products', 'whoami']);
     const created = toolJson(await writer.callTool({ name: 'create_product', arguments: { name: 'Shelf', price: 45 } }));
     expect(created).toMatchObject({ name: 'Shelf', price: 45 });
   });
 
-  it("client role: Admin.Write of the configured client grants everything; another client's roles grant nothing", async () => {
-    const admin = await client({ resource_access: { 'mcp-api': { roles: ['Admin.Write'] }, account: { roles: ['manage-account'] } } });
+  it("client role of an app-only token: Admin.Write of the configured client grants everything; another client's roles grant nothing", async () => {
+    const admin = await client({
+      scope: undefined,
+      resource_access: { 'mcp-api': { roles: ['Admin.Write'] }, account: { roles: ['manage-account'] } },
+    });
     expect(await toolNames(admin)).toEqual(['create_product', 'delete_product', 'list_products', 'whoami']);
     const { id } = toolJson(await admin.callTool({ name: 'create_product', arguments: { name: 'Stool', price: 20 } }));
     expect(toolJson(await admin.callTool({ name: 'delete_product', arguments: { id } }))).toEqual({ id, name: 'Stool', price: 20 });
 
-    const outsider = await client({ resource_access: { 'other-app': { roles: ['Admin.Write'] } } });
+    const outsider = await client({ scope: undefined, resource_access: { 'other-app': { roles: ['Admin.Write'] } } });
     expect(await toolNames(outsider)).toEqual(['whoami']);
+  });
+
+  it("M3 a delegated token is limited to its granted scopes: the user's realm and client roles do not widen it", async () => {
+    const consentedToRead = await client({
+      scope: 'openid User.Read',
+      realm_access: { roles: ['Admin.Write'] },
+      resource_access: { 'mcp-api': { roles: ['Admin.Write'] } },
+    });
+    expect(await toolNames(consentedToRead)).toEqual(['list_products', 'whoami']);
+    const reader = await token({ scope: 'openid User.Read', realm_access: { roles: ['Admin.Write'] } });
+    const sessionId = await openSession(app.resourceUrl, reader);
+    const response = await post(app.resourceUrl, rpc.callTool('delete_product', { id: 1 }), {
+      token: reader,
+      headers: { 'mcp-session-id': sessionId },
+    });
+    expect(response.status).toBe(403);
   });
 
   it('refuses a call beyond the scopes with the exact step-up challenge', async () => {
@@ -99,14 +119,14 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
     [
       "only Keycloak's default audience",
       { aud: 'account' },
-      "The access token's only audience is Keycloak's default \\\"account\\\", not this server: in Keycloak, add an Audience mapper (Included Custom Audience = this server's resource URL) to a client scope of the calling client",
+      "The access token's only audience is Keycloak's default 'account', not this server: in Keycloak, add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client",
     ],
     [
       'no audience at all',
       { aud: undefined },
-      "The access token has no audience: in Keycloak, add an Audience mapper (Included Custom Audience = this server's resource URL) to a client scope of the calling client",
+      "The access token has no audience: in Keycloak, add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client",
     ],
-    ['an ID token', { typ: 'ID' }, 'The token is a Keycloak \\"ID\\" token, not an access token'],
+    ['an ID token', { typ: 'ID' }, 'The token is a Keycloak ID or refresh token (typ), not an access token'],
     [
       'a token of another realm',
       { iss: 'https://sso.example.com/realms/other' },

@@ -80,25 +80,19 @@ describe('several issuers in one application', () => {
     expect([kc.jwksRequests, en.jwksRequests, stranger.jwksRequests]).toEqual([0, 0, 0]);
   });
 
-  it('lists every issuer, and every scope in the form each issuer wants it requested', async () => {
+  it('lists every issuer, and the baseline scope (the narrowest of the hierarchy) in the form each issuer wants it requested', async () => {
     const metadata = await (await fetch(metadataUrl)).json();
     expect(metadata).toEqual({
       resource: resourceUrl,
       authorization_servers: [`${kc.url}/realms/staff`, `${en.url}/${TENANT}/v2.0`],
       bearer_methods_supported: ['header'],
-      scopes_supported: [
-        'Notes.Read',
-        `api://${API}/Notes.Read`,
-        'Notes.Write',
-        `api://${API}/Notes.Write`,
-        'Notes.Admin',
-        `api://${API}/Notes.Admin`,
-      ],
+      // No baselineScopes configured: the scopes that imply no other (L6); step-up asks for Notes.Write or Notes.Admin.
+      scopes_supported: ['Notes.Read', `api://${API}/Notes.Read`],
       resource_name: 'mcp-server',
     });
     const anonymous = await post(resourceUrl, rpc.initialize());
     expect(anonymous.headers.get('www-authenticate')).toBe(
-      `Bearer scope="Notes.Read api://${API}/Notes.Read Notes.Write api://${API}/Notes.Write", resource_metadata="${metadataUrl}"`,
+      `Bearer scope="Notes.Read api://${API}/Notes.Read", resource_metadata="${metadataUrl}"`,
     );
   });
 

@@ -155,3 +155,11 @@ describe('example configuration: MCP_LISTING', () => {
     expect(() => loadExampleConfig({ MCP_LISTING: 'everything' })).toThrow(/MCP_LISTING must be granted or all \(got "everything"\)/);
   });
 });
+
+describe('example configuration: MCP_BASELINE_SCOPES', () => {
+  it('L6 defaults to User.Read, and takes a comma- or space-separated list', () => {
+    expect(loadExampleConfig({}).baselineScopes).toEqual(['User.Read']);
+    expect(loadExampleConfig({ MCP_BASELINE_SCOPES: 'User.Read, User.Write' }).baselineScopes).toEqual(['User.Read', 'User.Write']);
+    expect(loadExampleConfig({ MCP_BASELINE_SCOPES: 'User.Read User.Write' }).baselineScopes).toEqual(['User.Read', 'User.Write']);
+  });
+});

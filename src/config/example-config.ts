@@ -28,6 +28,8 @@ export interface ExampleConfig {
   readonly sessionIdleTimeoutMs?: number;
   /** Broader scopes implying narrower ones, from MCP_SCOPE_HIERARCHY (JSON). Off by default. */
   readonly scopeHierarchy?: Record<string, string[]>;
+  /** What clients ask for on first use (MCP_BASELINE_SCOPES, comma- or space-separated). Default `User.Read`. */
+  readonly baselineScopes: string[];
   /** How callers authenticate: the rung of the ladder (MCP_AUTH_MODE). */
   readonly mode: AuthMode;
   /** HS256 secret (MCP_AUTH_HS256_SECRET), for mode hs256. */
@@ -180,6 +182,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     allowedOrigins: list(env.MCP_ALLOWED_ORIGINS),
     sessionIdleTimeoutMs: optionalPositiveInteger('MCP_SESSION_IDLE_TIMEOUT_MS', env.MCP_SESSION_IDLE_TIMEOUT_MS),
     scopeHierarchy: parseScopeHierarchy(env.MCP_SCOPE_HIERARCHY),
+    baselineScopes: list(env.MCP_BASELINE_SCOPES?.replace(/\s+/g, ',')) ?? ['User.Read'],
     logLevels: parseLogLevel(env.LOG_LEVEL),
     limits: loadLimits(env),
   };

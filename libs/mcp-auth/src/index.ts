@@ -9,7 +9,7 @@ export type { McpProtocol } from './transport/protocol-era.js';
 
 export type { JwtClaims, McpPrincipal } from './authentication/principal.js';
 export { clientIdOf } from './authentication/principal.js';
-export type { ClaimsToScopes, KeycloakClaimsOptions } from './authentication/claims-to-scopes.js';
+export type { ClaimsToScopes, KeycloakClaimsOptions, RolesAsScopes } from './authentication/claims-to-scopes.js';
 export { defaultClaimsToScopes, entraClaimsToScopes, keycloakClaimsToScopes } from './authentication/claims-to-scopes.js';
 export { McpAuthGuard } from './authentication/mcp-auth.guard.js';
 export { McpJwtStrategy } from './authentication/jwt.strategy.js';

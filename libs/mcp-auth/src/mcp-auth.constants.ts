@@ -4,6 +4,9 @@ export const MCP_AUTH_RESOLVED_OPTIONS = Symbol('mcp-auth:resolved-options');
 /** Injection token for the name this module's Passport strategy is registered under. */
 export const MCP_AUTH_STRATEGY_NAME = Symbol('mcp-auth:strategy-name');
 
+/** Injection token for the controllers of one module instance (the endpoint and the metadata), for its middleware. */
+export const MCP_AUTH_CONTROLLERS = Symbol('mcp-auth:controllers');
+
 /** Injection token for the HTTP path of the MCP endpoint (fixed when the module is imported). */
 export const MCP_AUTH_ENDPOINT_PATH = Symbol('mcp-auth:endpoint-path');
 

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_STRATEGY_NAME } from './mcp-auth.constants.js';
+import { MCP_AUTH_CONTROLLERS, MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_STRATEGY_NAME } from './mcp-auth.constants.js';
 import type { McpAuthOptions } from './mcp-auth.options.js';
 import { createProtectedResourceMetadataController } from './metadata/protected-resource-metadata.controller.js';
 import { createMcpEndpointController } from './transport/mcp-endpoint.controller.js';
@@ -19,13 +19,17 @@ export const {
   ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<McpAuthOptions>({ moduleName: 'McpAuth' })
   .setClassMethodName('forRoot')
-  .setExtras<McpAuthModuleExtras>({ path: '/mcp' }, (definition, extras) => ({
-    ...definition,
-    controllers: [createMcpEndpointController(extras.path), createProtectedResourceMetadataController(extras.path)],
-    providers: [
-      ...(definition.providers ?? []),
-      { provide: MCP_AUTH_ENDPOINT_PATH, useValue: extras.path },
-      { provide: MCP_AUTH_STRATEGY_NAME, useValue: `mcp-auth-jwt-${++instances}` },
-    ],
-  }))
+  .setExtras<McpAuthModuleExtras>({ path: '/mcp' }, (definition, extras) => {
+    const controllers = [createMcpEndpointController(extras.path), createProtectedResourceMetadataController(extras.path)];
+    return {
+      ...definition,
+      controllers,
+      providers: [
+        ...(definition.providers ?? []),
+        { provide: MCP_AUTH_CONTROLLERS, useValue: controllers },
+        { provide: MCP_AUTH_ENDPOINT_PATH, useValue: extras.path },
+        { provide: MCP_AUTH_STRATEGY_NAME, useValue: `mcp-auth-jwt-${++instances}` },
+      ],
+    };
+  })
   .build();

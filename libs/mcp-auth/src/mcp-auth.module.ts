@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module } from '@nestjs/common';
+import type { MiddlewareConsumer, NestModule, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuthModuleOptions } from '@nestjs/passport';
 import { AuditTrail } from './audit/audit-trail.js';
@@ -9,7 +10,8 @@ import { IssuerRegistry } from './authentication/identity-providers/issuer-regis
 import { credentialStrategyProviders } from './authentication/credential-strategies.js';
 import { ScopePolicy } from './authorization/scope-policy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
-import { MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAMES } from './mcp-auth.constants.js';
+import { MCP_AUTH_CONTROLLERS, MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAMES } from './mcp-auth.constants.js';
+import { withoutPoweredBy } from './http/without-powered-by.middleware.js';
 import { ConfigurableModuleClass, MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
 import type { McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { ProtectedResourceMetadataService } from './metadata/protected-resource-metadata.js';
@@ -88,4 +90,13 @@ import { SessionRegistry } from './transport/session-registry.js';
   ],
   exports: [MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_AUDIT_SINK, ToolCatalogue, ScopePolicy, SessionRegistry],
 })
-export class McpAuthModule extends ConfigurableModuleClass {}
+export class McpAuthModule extends ConfigurableModuleClass implements NestModule {
+  constructor(@Inject(MCP_AUTH_CONTROLLERS) private readonly controllers: Type<unknown>[]) {
+    super();
+  }
+
+  /** The module's own routes answer without `X-Powered-By`. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(withoutPoweredBy).forRoutes(...this.controllers);
+  }
+}

@@ -82,7 +82,16 @@ export interface McpAuthOptions {
    * exists (or is disabled) in your system, and the request is refused with 403.
    */
   validateUser?: (principal: McpPrincipal) => boolean | Promise<boolean>;
-  /** Scopes named in the 401 challenge's `scope` hint. Default: every scope the tools declare. */
+  /**
+   * The minimal scopes a client should ask for on first use: advertised in the first 401
+   * challenge's `scope` and in the metadata's `scopes_supported`. A call that needs more gets
+   * the 403 step-up challenge naming exactly what is missing, so broad scopes (`Admin.Write`)
+   * are requested only when used, with the user's consent. Default: the narrowest declared
+   * scopes, those that imply no other declared scope through `scopeHierarchy` (without a
+   * hierarchy, every declared scope: set this to advertise less).
+   */
+  baselineScopes?: string[];
+  /** Scopes named in the 401 challenge's `scope` hint. Default: {@link baselineScopes}. */
   challengeScopes?: string[];
   /**
    * What lists show a caller: `'granted'` (default) only the tools, resources and prompts its
@@ -140,6 +149,11 @@ export interface JwksCacheOptions {
   cooldownMs?: number;
   /** A JWKS fetch that takes longer fails (and the token is refused with 401). Default 5 s. */
   timeoutMs?: number;
+  /**
+   * While the JWKS cannot be read, the keys held keep working for at most this long past
+   * `cacheMaxAgeMs`; then tokens are refused (401) until the JWKS is read again. Default 24 hours.
+   */
+  maxStaleMs?: number;
 }
 
 /** Options after validation and discovery: every default filled in. */
@@ -167,6 +181,8 @@ export interface ResolvedMcpAuthOptions {
   readonly validateUser?: (principal: McpPrincipal) => boolean | Promise<boolean>;
   readonly challengeScopes?: readonly string[];
   readonly listing: McpListing;
+  /** The configured baseline; undefined for the default (see {@link ScopePolicy.baselineScopes}). */
+  readonly baselineScopes?: readonly string[];
   readonly sessionIdleTimeoutMs: number;
   readonly maxRequestBodyBytes: number;
   readonly jsonResponse: boolean;

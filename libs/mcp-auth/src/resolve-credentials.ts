@@ -93,7 +93,43 @@ export function resolveIntrospection(
     cacheMaxSeconds: nonNegative(name('cacheMaxSeconds'), introspection.cacheMaxSeconds, 60),
     cacheMaxEntries: nonNegative(name('cacheMaxEntries'), introspection.cacheMaxEntries, 10_000) || 1,
     timeoutMs: nonNegative(name('timeoutMs'), introspection.timeoutMs, 5_000) || 5_000,
+    recognizes: recogniserOf(introspection, name),
   };
+}
+
+/** `tokenPrefix` and/or `recognizes` as one test; both given, both must hold. */
+function recogniserOf(introspection: IntrospectionOptions, name: (field: string) => string): ((token: string) => boolean) | undefined {
+  const { tokenPrefix, recognizes } = introspection;
+  if (tokenPrefix !== undefined && (typeof tokenPrefix !== 'string' || tokenPrefix === '')) {
+    throw new McpAuthConfigurationError(
+      name('tokenPrefix'),
+      'must be a non-empty string: the prefix every opaque token of this issuer starts with',
+    );
+  }
+  if (recognizes !== undefined && typeof recognizes !== 'function') {
+    throw new McpAuthConfigurationError(name('recognizes'), "must be a function (token) => boolean telling this issuer's tokens apart");
+  }
+  if (tokenPrefix === undefined) return recognizes;
+  return (token) => token.startsWith(tokenPrefix) && (recognizes?.(token) ?? true);
+}
+
+/**
+ * Several introspected issuers only when each can tell its own tokens (M2): an opaque
+ * token says nothing of who issued it, and asking each issuer in turn would hand every
+ * user's live token to the other issuers.
+ */
+export function checkIntrospectedIssuersAreTellable(issuers: ReadonlyArray<{ option: string; config: McpIssuerOptions }>): void {
+  const introspected = issuers.filter(({ config }) => config?.introspection !== undefined);
+  if (introspected.length < 2) return;
+  const untellable = introspected.find(
+    ({ config }) => config.introspection!.tokenPrefix === undefined && config.introspection!.recognizes === undefined,
+  );
+  if (untellable) {
+    throw new McpAuthConfigurationError(
+      `${untellable.option === 'issuer' ? '' : `${untellable.option}.`}introspection.tokenPrefix`,
+      `is required when several issuers are introspected (${introspected.map((issuer) => issuer.option).join(', ')}): an opaque token does not say who issued it, and it must only ever be sent to the issuer that can have issued it, never to each in turn. Give each introspected issuer its tokenPrefix or a recognizes(token) function`,
+    );
+  }
 }
 
 /** Checks the `apiKeys` option (entries are parsed again by the key store). */

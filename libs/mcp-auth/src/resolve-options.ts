@@ -88,6 +88,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     validateUser: options.validateUser,
     challengeScopes: options.challengeScopes,
     listing: resolveListing(options.listing),
+    baselineScopes: scopeList('baselineScopes', options.baselineScopes),
     sessionIdleTimeoutMs: positiveInteger('sessionIdleTimeoutMs', options.sessionIdleTimeoutMs, 30 * 60_000),
     maxRequestBodyBytes: positiveInteger('maxRequestBodyBytes', options.maxRequestBodyBytes, 1024 * 1024),
     jsonResponse: options.jsonResponse ?? true,
@@ -118,6 +119,17 @@ function resolveProtocol(protocol: McpProtocol | undefined): McpProtocol {
   return protocol;
 }
 
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** An optional list of OAuth scopes (RFC 6749 §3.3 scope-tokens). */
+function scopeList(option: string, value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((scope) => typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))) {
+    throw new McpAuthConfigurationError(option, `must be a list of OAuth scopes, e.g. ['User.Read'] (got ${JSON.stringify(value)})`);
+  }
+  return [...new Set(value as string[])];
+}
+
 function checkPath(path: string): void {
   if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(path) || (path.length > 1 && path.endsWith('/'))) {
     throw new McpAuthConfigurationError('path', `must be an absolute path like /mcp without trailing slash (got ${JSON.stringify(path)})`);
@@ -140,6 +152,7 @@ function resolveJwksCache(jwks: JwksCacheOptions | undefined): Required<JwksCach
     cacheMaxAgeMs: positiveInteger('jwks.cacheMaxAgeMs', jwks?.cacheMaxAgeMs, JWKS_DEFAULTS.cacheMaxAgeMs),
     cooldownMs: positiveInteger('jwks.cooldownMs', jwks?.cooldownMs, JWKS_DEFAULTS.cooldownMs),
     timeoutMs: positiveInteger('jwks.timeoutMs', jwks?.timeoutMs, JWKS_DEFAULTS.timeoutMs),
+    maxStaleMs: positiveInteger('jwks.maxStaleMs', jwks?.maxStaleMs, JWKS_DEFAULTS.maxStaleMs),
   };
   if (resolved.cooldownMs > JWKS_DEFAULTS.cooldownMs) {
     throw new McpAuthConfigurationError(

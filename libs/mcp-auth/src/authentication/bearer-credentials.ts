@@ -35,7 +35,7 @@ function parse(req: IncomingMessage): BearerCredentials {
   if (header.length > MAX_TOKEN_LENGTH) return { kind: 'malformed', reason: 'The Authorization header is too long' };
   const match = BEARER.exec(header);
   if (!match) {
-    return { kind: 'malformed', reason: 'The Authorization header must be "Bearer <access token>"' };
+    return { kind: 'malformed', reason: "The Authorization header must be 'Bearer <access token>'" };
   }
   return { kind: 'bearer', token: match[1] };
 }

@@ -2,35 +2,42 @@ import { defaultClaimsToScopes, entraClaimsToScopes, keycloakClaimsToScopes } fr
 import { clientIdOf, principalFromClaims } from './principal.js';
 
 describe('claims to scopes', () => {
-  it('default: scope string, scp string or list, roles, realm roles; ignores wrong types', () => {
-    expect(defaultClaimsToScopes({ scope: 'a  b', scp: ['c', 7], roles: ['d'], realm_access: { roles: ['e'] } })).toEqual([
-      'a',
-      'b',
-      'c',
-      'd',
-      'e',
-    ]);
-    expect(defaultClaimsToScopes({ scope: 42, scp: { x: 1 }, roles: 'f g', realm_access: 'nope' })).toEqual(['f', 'g']);
+  it('default: scope string, scp string or list; ignores wrong types', () => {
+    expect(defaultClaimsToScopes({ scope: 'a  b', scp: ['c', 7] })).toEqual(['a', 'b', 'c']);
+    expect(defaultClaimsToScopes({ scope: 42, scp: { x: 1 } })).toEqual([]);
   });
 
-  it('keycloak: scope, realm roles, and the named client roles only', () => {
+  it('M3 default: a delegated token is limited to its granted scopes; roles count for app-only tokens only', () => {
+    const roles = { roles: ['Admin.Write'], realm_access: { roles: ['Reports.All'] } };
+    expect(defaultClaimsToScopes({ scope: 'User.Read', ...roles })).toEqual(['User.Read']);
+    expect(defaultClaimsToScopes({ scp: 'User.Read', ...roles })).toEqual(['User.Read']);
+    expect(defaultClaimsToScopes({ scope: '', ...roles })).toEqual([]);
+    expect(defaultClaimsToScopes(roles)).toEqual(['Admin.Write', 'Reports.All']);
+    expect(defaultClaimsToScopes({ roles: 'f g', realm_access: 'nope' })).toEqual(['f', 'g']);
+  });
+
+  it('M3 keycloak: roles widen a token without scope claim only, unless rolesAsScopes is always', () => {
     const claims = {
       scope: 'openid User.Read',
       realm_access: { roles: ['offline_access', 'catalog-admin'] },
       resource_access: { 'mcp-api': { roles: ['Admin.Write'] }, other: { roles: ['Nope'] } },
     };
-    expect(keycloakClaimsToScopes({ clientId: 'mcp-api' })(claims)).toEqual([
+    expect(keycloakClaimsToScopes({ clientId: 'mcp-api' })(claims)).toEqual(['openid', 'User.Read']);
+    const { scope: _delegated, ...appOnly } = claims;
+    expect(keycloakClaimsToScopes({ clientId: 'mcp-api' })(appOnly)).toEqual(['offline_access', 'catalog-admin', 'Admin.Write']);
+    expect(keycloakClaimsToScopes({ clientId: 'mcp-api', rolesAsScopes: 'always' })(claims)).toEqual([
       'openid',
       'User.Read',
       'offline_access',
       'catalog-admin',
       'Admin.Write',
     ]);
-    expect(keycloakClaimsToScopes({ realmRoles: false })(claims)).toEqual(['openid', 'User.Read']);
+    expect(keycloakClaimsToScopes({ realmRoles: false, rolesAsScopes: 'always' })(claims)).toEqual(['openid', 'User.Read']);
   });
 
-  it('entra: delegated scp and application roles', () => {
+  it('M3 entra: delegated scp only; application roles for app-only tokens', () => {
     expect(entraClaimsToScopes({ scp: 'User.Read User.Write' })).toEqual(['User.Read', 'User.Write']);
+    expect(entraClaimsToScopes({ scp: 'User.Read', roles: ['Admin.Write'] })).toEqual(['User.Read']);
     expect(entraClaimsToScopes({ roles: ['Admin.Write'] })).toEqual(['Admin.Write']);
     expect(entraClaimsToScopes({ scope: 'ignored' })).toEqual([]);
   });

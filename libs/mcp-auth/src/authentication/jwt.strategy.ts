@@ -10,6 +10,7 @@ import { Challenges } from './challenges.js';
 import { IssuerRegistry } from './identity-providers/issuer-registry.js';
 import { jwtKeyHeaderOf } from './jwt-header.js';
 import { VerifiedTokenCache } from './keys/verified-token-cache.js';
+import { issuedAtRejection } from './issued-at.js';
 import { admitKnownUser } from './known-user.js';
 import type { JwtClaims, McpPrincipal } from './principal.js';
 import { principalFromClaims } from './principal.js';
@@ -91,10 +92,12 @@ export class McpJwtStrategy extends PassportStrategy(passportJwt.Strategy) {
     return new passport.Passport();
   }
 
-  /** Called by `passport-jwt` once signature, `iss`, `aud`, `exp` and `nbf` have passed. */
+  /** Called by `passport-jwt` once signature, `iss`, `aud`, `exp` and `nbf` have passed; `iat` is held like `nbf` here. */
   validate(req: IncomingMessage, claims: JwtClaims): McpPrincipal | Promise<McpPrincipal> {
     if (typeof claims.exp !== 'number') throw new TokenRejection('missing_expiry');
     if (typeof claims.sub !== 'string' || claims.sub === '') throw new TokenRejection('missing_subject');
+    const issuedAt = issuedAtRejection(claims.iat, this.options.clockToleranceSeconds);
+    if (issuedAt) throw issuedAt;
     const issuer = this.issuers.verified(req, claims);
     const principal = principalFromClaims(claims, issuer.claimsToScopes, issuer.subjectOf);
     this.remember(req, claims, principal);

@@ -38,12 +38,19 @@ export class McpAuthGuard extends AuthGuard() {
   override canActivate(context: ExecutionContext) {
     const req = context.switchToHttp().getRequest<IncomingMessage>();
     const credentials = bearerCredentialsOf(req);
-    // Decide what needs no token work before Passport runs.
-    if (credentials.kind === 'missing') throw this.refused(req, 'missing_token', this.challenges.missingToken());
-    if (credentials.kind === 'malformed') throw this.refused(req, 'invalid_request', this.challenges.invalidRequest(credentials.reason));
+    // Decide what needs no token work before Passport runs. These cost nothing and spend no
+    // per-address budget: any web page can make a browser send them (an image's URL).
+    if (credentials.kind === 'missing') throw this.refusedWithoutTokenWork(req, 'missing_token', this.challenges.missingToken());
+    if (credentials.kind === 'malformed') {
+      throw this.refusedWithoutTokenWork(req, 'invalid_request', this.challenges.invalidRequest(credentials.reason));
+    }
     // A token verified before needs none of Passport's per-request plumbing; handleRequest still decides.
     const remembered = this.strategy?.rememberedPrincipal(credentials.token);
-    if (!remembered) return super.canActivate(context);
+    if (!remembered) {
+      // Token work ahead: counted per address while in flight, so the failure budget bounds it under concurrency too.
+      const release = this.limiter.admitAuthentication(req);
+      return Promise.resolve(super.canActivate(context) as Promise<boolean>).finally(release);
+    }
     const admit = (principal: McpPrincipal) => {
       (req as IncomingMessage & Record<string, unknown>)[PRINCIPAL_REQUEST_PROPERTY] = this.handleRequest(
         null,
@@ -75,10 +82,16 @@ export class McpAuthGuard extends AuthGuard() {
     throw this.refused(req, rejection.code, this.challenges.invalidToken(rejection));
   }
 
-  /** Records a refusal (audit trail, per-IP failure budget) and returns the exception to throw. */
+  /** Records a refusal after token work (audit trail, per-IP failure budget) and returns the exception to throw. */
   protected refused(req: IncomingMessage, reason: string, exception: HttpException): HttpException {
     this.audit.refusedRequest(req, reason);
     this.limiter.authenticationFailed(req);
+    return exception;
+  }
+
+  /** Records a refusal that needed no token work (no credential, a malformed header): audited, not counted. */
+  protected refusedWithoutTokenWork(req: IncomingMessage, reason: string, exception: HttpException): HttpException {
+    this.audit.refusedRequest(req, reason);
     return exception;
   }
 }

@@ -5,6 +5,7 @@
 export type TokenRejectionCode =
   | 'malformed'
   | 'unsupported_algorithm'
+  | 'unsupported_critical_header'
   | 'invalid_signature'
   | 'unknown_signing_key'
   | 'signing_keys_unavailable'
@@ -22,6 +23,7 @@ export type TokenRejectionCode =
 const DESCRIPTIONS: Record<TokenRejectionCode, string> = {
   malformed: 'The access token is not a well-formed JWT',
   unsupported_algorithm: 'The access token is signed with an algorithm this server does not accept',
+  unsupported_critical_header: 'The access token names critical header parameters (crit) this server does not implement',
   invalid_signature: 'The access token signature is invalid',
   unknown_signing_key: 'The access token was signed with an unknown key',
   signing_keys_unavailable: "The issuer's signing keys could not be retrieved",

@@ -26,12 +26,14 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  */
 export function RequireScopes(...scopes: [{ anyOf: string[] }] | [{ allOf: string[] }] | string[]): ClassDecorator & MethodDecorator {
   const requirement = toRequirement(scopes);
-  return (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
-    const holder = descriptor ? descriptor.value : target;
-    // A subclass starts from its base class's requirements so it can never drop them.
+  return (target: object, key?: string | symbol) => {
+    // Keyed by class and property, not by the function object: a decorator that wraps the
+    // method (tracing, caching) replaces the function, and must not take the requirement with it.
+    // A subclass (or an overriding method) starts from its base's requirements, so it can never drop them.
     const existing: ScopeRequirement[] =
-      (descriptor ? Reflect.getOwnMetadata(MCP_SCOPES_METADATA, holder) : Reflect.getMetadata(MCP_SCOPES_METADATA, holder)) ?? [];
-    Reflect.defineMetadata(MCP_SCOPES_METADATA, [...existing, requirement], holder);
+      (key === undefined ? Reflect.getMetadata(MCP_SCOPES_METADATA, target) : Reflect.getMetadata(MCP_SCOPES_METADATA, target, key)) ?? [];
+    if (key === undefined) Reflect.defineMetadata(MCP_SCOPES_METADATA, [...existing, requirement], target);
+    else Reflect.defineMetadata(MCP_SCOPES_METADATA, [...existing, requirement], target, key);
   };
 }
 
@@ -55,7 +57,14 @@ function checkScopes(scopes: readonly unknown[]): string[] {
   return [...(scopes as string[])];
 }
 
-/** Reads the requirements declared on a class (including its base classes) or on a method. */
-export function declaredScopeRequirements(target: object): ScopeRequirement[] {
-  return Reflect.getMetadata(MCP_SCOPES_METADATA, target) ?? [];
+/**
+ * Reads the requirements declared on a class (including its base classes), or with
+ * `propertyKey` on one of its methods (`target` is then the prototype).
+ */
+export function declaredScopeRequirements(target: object, propertyKey?: string | symbol): ScopeRequirement[] {
+  const declared: ScopeRequirement[] | undefined =
+    propertyKey === undefined
+      ? Reflect.getMetadata(MCP_SCOPES_METADATA, target)
+      : Reflect.getMetadata(MCP_SCOPES_METADATA, target, propertyKey);
+  return declared ?? [];
 }

@@ -49,6 +49,19 @@ describe('ScopePolicy with a hierarchy', () => {
     expect(policy.decide(principal(['User.Write']), [{ anyOf: ['User.Read', 'Nope'] }])).toEqual({ allowed: true });
   });
 
+  it('L6 advertises a minimal baseline: the configured one, else the scopes that imply no other', () => {
+    const mentioned = ['User.Read', 'User.Write', 'Admin.Write', 'Reports.Read', 'offline_access'];
+    expect(policy.baselineScopes(mentioned)).toEqual(['User.Read', 'Reports.Read']);
+    expect(new ScopePolicy({ scopeHierarchy: hierarchy, baselineScopes: ['User.Write'] }).baselineScopes(mentioned)).toEqual([
+      'User.Write',
+    ]);
+    // Without a hierarchy the library cannot tell broad from narrow: every declared scope, as before.
+    expect(new ScopePolicy({ scopeHierarchy: undefined as never }).baselineScopes(['User.Read', 'Admin.Write'])).toEqual([
+      'User.Read',
+      'Admin.Write',
+    ]);
+  });
+
   it('never lets a narrower scope satisfy a broader one', () => {
     expect(policy.decide(principal(['User.Read']), [{ allOf: ['User.Write'] }])).toEqual({
       allowed: false,

@@ -24,12 +24,16 @@ export class ScopePolicy {
   private readonly hierarchy: ScopeHierarchy;
   private readonly listing: McpListing;
 
+  private readonly baseline?: readonly string[];
+
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS)
-    options: Pick<ResolvedMcpAuthOptions, 'scopeHierarchy'> & Partial<Pick<ResolvedMcpAuthOptions, 'listing'>>,
+    options: Pick<ResolvedMcpAuthOptions, 'scopeHierarchy'> &
+      Partial<Pick<ResolvedMcpAuthOptions, 'listing'>> & { baselineScopes?: readonly string[] },
   ) {
     this.hierarchy = options.scopeHierarchy ?? FLAT_SCOPE_HIERARCHY;
     this.listing = options.listing ?? 'granted';
+    this.baseline = options.baselineScopes;
   }
 
   /** What the principal holds, implied scopes included, remembered for the life of the principal (one request). */
@@ -71,5 +75,17 @@ export class ScopePolicy {
   /** Every scope worth advertising: those the tools mention and those the hierarchy names. */
   supportedScopes(mentioned: readonly string[]): string[] {
     return [...new Set([...mentioned, ...this.hierarchy.scopes])];
+  }
+
+  /**
+   * What a client should ask for on first use (the 401 hint, `scopes_supported`): the
+   * configured `baselineScopes`, else the narrowest of the supported scopes, those that
+   * imply no other one. Never `offline_access`. Step-up asks for the rest when needed.
+   */
+  baselineScopes(mentioned: readonly string[]): string[] {
+    const supported = this.supportedScopes(mentioned);
+    const baseline =
+      this.baseline ?? supported.filter((scope) => ![...this.hierarchy.implied(scope)].some((implied) => supported.includes(implied)));
+    return baseline.filter((scope) => scope !== 'offline_access');
   }
 }

@@ -11,8 +11,12 @@ export interface McpRateLimitOptions {
   /** Requests per principal (issuer + subject + client id) per window; beyond it 429 with `Retry-After`. */
   perPrincipal?: RateLimitWindow;
   /**
-   * Requests that fail authentication (no token, malformed, refused) per client IP per
-   * window. Beyond it, every request from that IP gets 429 before any token work until the window passes.
+   * Credentials that fail authentication (refused tokens and API keys) per client IP per
+   * window. Beyond it, every request from that IP gets 429 before any token work until the
+   * window passes. Requests without a credential (or with a malformed `Authorization` header)
+   * cost no token work and are not counted. It also bounds concurrency: an address may have
+   * at most its remaining budget of authentications in flight at once (more get 429 with
+   * `Retry-After: 1`), so the identity provider never sees more than `limit` checks from it.
    */
   unauthenticatedPerIp?: RateLimitWindow;
   /**

@@ -14,10 +14,27 @@ import { LimitExceededException } from './limit-exceeded.exception.js';
 /** Addresses remembered as over their budget; past this many, expired entries are swept on insert. */
 const MAX_REMEMBERED_ADDRESSES = 10_000;
 
+const NOTHING_TO_RELEASE: AuthenticationSlot = () => undefined;
+
+/** A release function for an admitted authentication: call it once the token work is over. */
+export type AuthenticationSlot = () => void;
+
+/** Failures of one address as this instance last knew them: its own count, reconciled with the storage's. */
+interface KnownFailures {
+  hits: number;
+  resetAt: number;
+}
+
 /**
  * The endpoint's rate limits, counted in a `@nestjs/throttler` storage (sliding window):
  * per principal after authentication, and per IP for failed authentications. An IP
  * over its budget is refused before any token work until its oldest failure ages out.
+ *
+ * Requests without a credential cost no token work and spend no budget (a web page can
+ * make a browser send those to a local server at will). The budget bounds the identity
+ * provider's load under concurrency too: an address may have at most its remaining budget
+ * of authentications in flight at once ({@link admitAuthentication}), so 200 parallel bad
+ * tokens cause at most `limit` introspection calls, not 200.
  */
 @Injectable()
 export class RateLimiter implements OnApplicationShutdown {
@@ -26,6 +43,10 @@ export class RateLimiter implements OnApplicationShutdown {
   private readonly ownStorage?: ThrottlerStorageService;
   /** IP → time (ms) until which it is refused. */
   private readonly blockedAddresses = new Map<string, number>();
+  /** IP → authentications doing token work right now. */
+  private readonly inFlight = new Map<string, number>();
+  /** IP → failures in the current window, counted here at once (the shared storage answers later). */
+  private readonly failures = new Map<string, KnownFailures>();
 
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
@@ -38,26 +59,62 @@ export class RateLimiter implements OnApplicationShutdown {
 
   /** Before token work: refuses an address that used up its budget of failed authentications. */
   checkAddress(req: IncomingMessage): void {
-    if (this.blockedAddresses.size === 0) return;
+    if (this.blockedAddresses.size === 0 && this.failures.size === 0) return;
     const address = clientAddressOf(req);
-    const until = this.blockedAddresses.get(address);
-    if (until === undefined) return;
     const now = Date.now();
-    if (until <= now) {
+    let until = this.blockedAddresses.get(address);
+    if (until !== undefined && until <= now) {
       this.blockedAddresses.delete(address);
-      return;
+      until = undefined;
     }
+    // The budget used up here already, before the shared storage answered.
+    const known = this.failures.get(address);
+    const window = this.options.rateLimit.unauthenticatedPerIp;
+    if (until === undefined && known && window && known.resetAt > now && known.hits >= window.limit) until = known.resetAt;
+    if (until === undefined) return;
     this.audit.refusedRequest(req, 'rate_limited', 'rate_limit');
     throw new LimitExceededException(429, 'Too Many Requests: too many failed authentications from this address', (until - now) / 1000);
   }
 
-  /** After a failed authentication: counts it against the caller's address. Never throws. */
+  /**
+   * Before token work on a credential: admits it while the address's failures so far plus
+   * its authentications in flight stay under the limit, else 429. Returns the slot to
+   * release when the work is over (success or failure).
+   */
+  admitAuthentication(req: IncomingMessage): AuthenticationSlot {
+    const window = this.options.rateLimit.unauthenticatedPerIp;
+    if (!window) return NOTHING_TO_RELEASE;
+    const address = clientAddressOf(req);
+    const running = this.inFlight.get(address) ?? 0;
+    if (running + this.failuresOf(address) >= window.limit) {
+      this.audit.refusedRequest(req, 'rate_limited', 'rate_limit');
+      throw new LimitExceededException(429, 'Too Many Requests: too many authentications from this address at once', 1);
+    }
+    this.inFlight.set(address, running + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.inFlight.get(address) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(address, left);
+      else this.inFlight.delete(address);
+    };
+  }
+
+  /**
+   * After a credential failed authentication: counts it against the caller's address.
+   * Never called for a request without a credential. Never throws.
+   */
   authenticationFailed(req: IncomingMessage): void {
     const window = this.options.rateLimit.unauthenticatedPerIp;
     if (!window || !this.storage) return;
     const address = clientAddressOf(req);
+    this.countFailure(address, window.ttlMs);
     this.storage.increment(`mcp-auth:ip:${address}`, window.ttlMs, window.limit, 0, 'mcp-auth-unauthenticated').then(
       (record) => {
+        const known = this.failures.get(address);
+        // Other instances sharing the storage count too: take the larger of the two.
+        if (known && record.totalHits > known.hits) known.hits = record.totalHits;
         if (record.isBlocked) this.block(address, Date.now() + Math.max(1, record.timeToBlockExpire) * 1000);
       },
       (error: unknown) => this.logger.error(`Rate limit storage failed: ${(error as Error)?.message ?? String(error)}`),
@@ -77,6 +134,30 @@ export class RateLimiter implements OnApplicationShutdown {
       `Too Many Requests: at most ${window.limit} requests per ${window.ttlMs / 1000} s`,
       record.timeToBlockExpire,
     );
+  }
+
+  private failuresOf(address: string): number {
+    const known = this.failures.get(address);
+    if (!known) return 0;
+    if (known.resetAt <= Date.now()) {
+      this.failures.delete(address);
+      return 0;
+    }
+    return known.hits;
+  }
+
+  private countFailure(address: string, ttlMs: number): void {
+    const now = Date.now();
+    const known = this.failures.get(address);
+    if (known && known.resetAt > now) {
+      known.hits++;
+      return;
+    }
+    if (this.failures.size >= MAX_REMEMBERED_ADDRESSES) {
+      for (const [other, entry] of this.failures) if (entry.resetAt <= now) this.failures.delete(other);
+    }
+    // Past the bound (a flood of addresses), the storage's block still applies; only the early count is skipped.
+    if (this.failures.size < MAX_REMEMBERED_ADDRESSES) this.failures.set(address, { hits: 1, resetAt: now + ttlMs });
   }
 
   private block(address: string, until: number): void {

@@ -47,7 +47,8 @@ export class ProtectedResourceMetadataService {
   }
 
   build(): ProtectedResourceMetadata {
-    const supported = this.policy.supportedScopes(this.catalogue.scopesSupported).filter((scope) => scope !== 'offline_access');
+    // The baseline only: clients request exactly these on first use, and step-up asks for the rest.
+    const supported = this.policy.baselineScopes(this.catalogue.scopesSupported);
     // As clients must request them from their issuer (Entra: api://<app>/<scope>); tools keep the short names.
     const scopes = this.issuers.advertised(supported);
     return {

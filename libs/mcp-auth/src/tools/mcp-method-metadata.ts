@@ -3,11 +3,13 @@ export const MCP_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /**
  * The shared body of `@McpTool()`, `@McpResource()` and `@McpPrompt()`: records the
- * options on the method itself, where the catalogue finds them at startup.
+ * options on the class's property (not on the function object), where the catalogue
+ * finds them at startup: a decorator that wraps the method (tracing, caching) replaces
+ * the function, never the property.
  */
 export function methodMetadata(key: string, options: object): MethodDecorator {
-  return (_target, _key, descriptor) => {
-    Reflect.defineMetadata(key, options, descriptor.value as object);
+  return (target, propertyKey, descriptor) => {
+    Reflect.defineMetadata(key, options, target, propertyKey);
     return descriptor;
   };
 }

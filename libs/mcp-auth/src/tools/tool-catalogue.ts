@@ -148,7 +148,8 @@ export class ToolCatalogue implements OnModuleInit {
         found && {
           action: method,
           target: { resource: params.uri },
-          label: `Resource ${params.uri}`,
+          // The registered name, never the URI the caller sent: the label ends up in a challenge header.
+          label: `Resource ${found.resource.name}`,
           requirements: found.resource.requirements,
         }
       );
@@ -174,13 +175,14 @@ export class ToolCatalogue implements OnModuleInit {
       const method = instance[methodName];
       if (typeof method !== 'function') continue;
       const where = `${metatype.name}.${methodName}`;
-      const requirements = [...classRequirements, ...declaredScopeRequirements(method)];
+      // By class and property (see methodMetadata): what a wrapping decorator did to the function does not matter.
+      const requirements = [...classRequirements, ...declaredScopeRequirements(prototype, methodName)];
       const invoke: Invoke = async (...args) => (method as (...a: unknown[]) => unknown).apply(instance, args);
 
-      const tool: McpToolOptions | undefined = Reflect.getMetadata(MCP_TOOL_METADATA, method);
+      const tool: McpToolOptions | undefined = Reflect.getMetadata(MCP_TOOL_METADATA, prototype, methodName);
       if (tool) addUnique(this.tools, tool.name, this.listed(catalogueTool(tool, requirements, invoke)), '@McpTool', where);
 
-      const resource: McpResourceOptions | undefined = Reflect.getMetadata(MCP_RESOURCE_METADATA, method);
+      const resource: McpResourceOptions | undefined = Reflect.getMetadata(MCP_RESOURCE_METADATA, prototype, methodName);
       if (resource) {
         addUnique(this.resourceNames, resource.name, undefined, '@McpResource', where);
         const entry = this.listed(catalogueResource(resource, requirements, invoke));
@@ -188,9 +190,8 @@ export class ToolCatalogue implements OnModuleInit {
         else this.templates.push(entry);
       }
 
-      const prompt: McpPromptOptions | undefined = Reflect.getMetadata(MCP_PROMPT_METADATA, method);
-      if (prompt)
-        addUnique(this.promptsByName, prompt.name, this.listed(cataloguePrompt(prompt, requirements, invoke)), '@McpPrompt', where);
+      const prompt: McpPromptOptions | undefined = Reflect.getMetadata(MCP_PROMPT_METADATA, prototype, methodName);
+      if (prompt) addUnique(this.promptsByName, prompt.name, this.listed(cataloguePrompt(prompt, requirements, invoke)), '@McpPrompt', where);
     }
   }
 

@@ -66,10 +66,15 @@ describe('entra()', () => {
   it.each([
     ['delegated (scp string)', { scp: 'User.Read User.Write' }, ['User.Read', 'User.Write']],
     ['app-only (roles)', { roles: ['Admin.Write', 'Reports.All'] }, ['Admin.Write', 'Reports.All']],
-    ['delegated with user app roles', { scp: 'User.Read', roles: ['Approver'] }, ['User.Read', 'Approver']],
+    ['M3 delegated with user app roles: the consented scopes only', { scp: 'User.Read', roles: ['Approver'] }, ['User.Read']],
     ['a scope claim Entra never sends', { scope: 'ignored' }, []],
   ])('maps %s', (_case, claims, scopes) => {
     expect(single.claimsToScopes!(claims)).toEqual(scopes);
+  });
+
+  it('M3 counts the user app roles of a delegated token only with rolesAsScopes always', () => {
+    const always = entra({ tenantId: TENANT, clientId: CLIENT, rolesAsScopes: 'always' });
+    expect(always.claimsToScopes!({ scp: 'User.Read', roles: ['Approver'] })).toEqual(['User.Read', 'Approver']);
   });
 
   it('keys the principal by tid and oid', () => {
@@ -131,6 +136,7 @@ describe('entra()', () => {
     [{ tenantId: TENANT, clientId: CLIENT, cloud: 'mars' }, 'entra({ cloud })', /public, usgov, china/],
     [{ tenantId: TENANT, clientId: CLIENT, cloud: 'china', authorityHost: 'https://x' }, 'entra({ authorityHost })', /alternatives/],
     [{ tenantId: TENANT, clientId: CLIENT, appIdUri: 'my-api' }, 'entra({ appIdUri })', /App ID URI/],
+    [{ tenantId: TENANT, clientId: CLIENT, rolesAsScopes: 'yes' }, 'entra({ rolesAsScopes })', /'app-only' or 'always'/],
   ])('refuses %j naming %s', (options, option, problem) => {
     expect(() => entra(options as never)).toThrow(McpAuthConfigurationError);
     expect(() => entra(options as never)).toThrow(`option "${option}"`);

@@ -1,5 +1,6 @@
 import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
-import { entraClaimsToScopes } from '../claims-to-scopes.js';
+import { entraClaimsToScopes, entraClaimsToScopesWithUserRoles, rolesAsScopesOption } from '../claims-to-scopes.js';
+import type { RolesAsScopes } from '../claims-to-scopes.js';
 import { TokenRejection } from '../token-rejection.js';
 import type { McpIssuerOptions } from './issuer-options.js';
 import { audiencesOf, presetUrl } from './preset-validation.js';
@@ -26,6 +27,12 @@ export interface EntraPresetOptions {
   authorityHost?: string;
   /** Tenants whose tokens are accepted (required with `organizations`/`common`); checked against `tid` and the issuer. */
   allowedTenants?: string[];
+  /**
+   * When `roles` count as permissions: `'app-only'` (default) for app-only tokens (no `scp`)
+   * only, so a delegated token is limited to the scopes the user consented to; `'always'`
+   * lets the app roles assigned to a user widen every client's token: opt in knowingly. See docs/entra.md.
+   */
+  rolesAsScopes?: RolesAsScopes;
 }
 
 /**
@@ -57,7 +64,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Microsoft Entra ID: v2 issuer (and v1 when `acceptV1Tokens`), audiences = client id and
- * App ID URI, permissions from `scp` (delegated) and `roles` (app-only), principal keyed by
+ * App ID URI, permissions from `scp` (delegated) or `roles` (app-only tokens), principal keyed by
  * `tid` + `oid` (Entra's `sub` differs per app). Multi-tenant only with `allowedTenants`,
  * checked against `tid` and the issuer. A Microsoft Graph token is refused with a clear
  * reason instead of a baffling signature error. The protected resource metadata and the
@@ -115,7 +122,10 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
     audience: [clientId, appIdUri],
     jwksUri: `${authority}/${tenantId}/discovery/v2.0/keys`,
     authorizationServers: tenants.map((tenant) => v2Issuers(tenant)[0]),
-    claimsToScopes: entraClaimsToScopes,
+    claimsToScopes:
+      rolesAsScopesOption('entra({ rolesAsScopes })', options.rolesAsScopes) === 'always'
+        ? entraClaimsToScopesWithUserRoles
+        : entraClaimsToScopes,
     screen: (claims) => {
       // Graph tokens are v1 tokens: name the real mistake (wrong audience) before the version.
       if (audiencesOf(claims.aud).some((aud) => GRAPH_AUDIENCES.includes(aud))) {

@@ -92,6 +92,9 @@ export class IssuerRegistry {
   readonly keyFor: SigningKeyProvider = (req, rawJwt, done) => {
     const decoded = unverifiedJwtOf(req, rawJwt);
     if (!decoded) return done(null);
+    // RFC 7515 §4.1.11: a `crit` extension the recipient does not implement makes the JWS
+    // invalid. This server implements none, so any `crit` is refused before a key is used.
+    if (decoded.header.crit !== undefined) return done(new TokenRejection('unsupported_critical_header'));
     const issuer = typeof decoded.claims.iss === 'string' ? this.byIssuer.get(decoded.claims.iss) : undefined;
     if (!issuer) return done(new TokenRejection('wrong_issuer'));
     const refusal = issuer.screen?.(decoded.claims, decoded.header);

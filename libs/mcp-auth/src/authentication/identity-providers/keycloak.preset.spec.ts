@@ -15,33 +15,34 @@ describe('keycloak()', () => {
 
   it.each([
     ['scope only', { scope: 'openid User.Read' }, ['openid', 'User.Read']],
-    ['realm roles', { realm_access: { roles: ['User.Write'] } }, ['User.Write']],
+    ['realm roles of an app-only token', { realm_access: { roles: ['User.Write'] } }, ['User.Write']],
     [
       'client roles of the configured client only',
       { resource_access: { 'mcp-api': { roles: ['Admin.Write'] }, other: { roles: ['X'] } } },
       ['Admin.Write'],
     ],
-    ['all three', { scope: 'a', realm_access: { roles: ['b'] }, resource_access: { 'mcp-api': { roles: ['c'] } } }, ['a', 'b', 'c']],
+    ['roles of an app-only token', { realm_access: { roles: ['b'] }, resource_access: { 'mcp-api': { roles: ['c'] } } }, ['b', 'c']],
+    [
+      'M3 a delegated token: its scopes, not the roles',
+      { scope: 'a', realm_access: { roles: ['b'] }, resource_access: { 'mcp-api': { roles: ['c'] } } },
+      ['a'],
+    ],
     ['malformed role claims', { realm_access: ['x'], resource_access: { 'mcp-api': 'y' } }, []],
   ])('maps %s', (_case, claims, scopes) => {
     expect(preset.claimsToScopes!(claims)).toEqual(scopes);
   });
 
-  it('switches realm roles and client roles off separately', () => {
-    const claims = { scope: 'a', realm_access: { roles: ['b'] }, resource_access: { 'mcp-api': { roles: ['c'] } } };
-    expect(keycloak({ url: 'https://sso', realm: 'r', clientId: 'mcp-api', realmRoles: false }).claimsToScopes!(claims)).toEqual([
-      'a',
-      'c',
-    ]);
-    expect(keycloak({ url: 'https://sso', realm: 'r', clientId: 'mcp-api', clientRoles: false }).claimsToScopes!(claims)).toEqual([
-      'a',
-      'b',
-    ]);
+  it('switches realm roles and client roles off separately, and roles on for delegated tokens with rolesAsScopes always', () => {
+    const claims = { realm_access: { roles: ['b'] }, resource_access: { 'mcp-api': { roles: ['c'] } } };
+    expect(keycloak({ url: 'https://sso', realm: 'r', clientId: 'mcp-api', realmRoles: false }).claimsToScopes!(claims)).toEqual(['c']);
+    expect(keycloak({ url: 'https://sso', realm: 'r', clientId: 'mcp-api', clientRoles: false }).claimsToScopes!(claims)).toEqual(['b']);
+    const always = keycloak({ url: 'https://sso', realm: 'r', clientId: 'mcp-api', rolesAsScopes: 'always' });
+    expect(always.claimsToScopes!({ scope: 'a', ...claims })).toEqual(['a', 'b', 'c']);
   });
 
   it.each([
-    [{ aud: 'account' }, /only audience is Keycloak's default "account".*add an Audience mapper/],
-    [{ aud: ['account'] }, /only audience is Keycloak's default "account"/],
+    [{ aud: 'account' }, /only audience is Keycloak's default 'account'.*add an Audience mapper/],
+    [{ aud: ['account'] }, /only audience is Keycloak's default 'account'/],
     [{}, /has no audience: in Keycloak, add an Audience mapper/],
   ])('screens out %j before any key is fetched', (claims, description) => {
     const rejection = preset.screen!(claims, { alg: 'RS256' });
@@ -65,6 +66,7 @@ describe('keycloak()', () => {
     [{ url: 'https://sso', realm: 'a/b' }, 'keycloak({ realm })'],
     [{ url: 'https://sso', realm: 'acme', audience: 'account' }, 'keycloak({ audience })'],
     [{ url: 'https://sso', realm: 'acme', clientId: '' }, 'keycloak({ clientId })'],
+    [{ url: 'https://sso', realm: 'acme', rolesAsScopes: 'yes' }, 'keycloak({ rolesAsScopes })'],
   ])('refuses %j naming %s', (options, option) => {
     expect(() => keycloak(options as never)).toThrow(McpAuthConfigurationError);
     expect(() => keycloak(options as never)).toThrow(`option "${option}"`);

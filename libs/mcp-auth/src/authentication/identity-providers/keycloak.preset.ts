@@ -1,5 +1,6 @@
 import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
-import { keycloakClaimsToScopes } from '../claims-to-scopes.js';
+import { keycloakClaimsToScopes, rolesAsScopesOption } from '../claims-to-scopes.js';
+import type { RolesAsScopes } from '../claims-to-scopes.js';
 import { TokenRejection } from '../token-rejection.js';
 import type { McpIssuerOptions } from './issuer-options.js';
 import { audiencesOf, presetName, presetUrl } from './preset-validation.js';
@@ -12,12 +13,18 @@ export interface KeycloakPresetOptions {
   realm: string;
   /** The audience your Audience mapper puts into tokens. Default: the module's `resourceUrl`. */
   audience?: string | string[];
-  /** The client whose client roles (`resource_access.<clientId>.roles`) count as scopes. */
+  /** The client whose client roles (`resource_access.<clientId>.roles`) count as scopes (as `rolesAsScopes` allows). */
   clientId?: string;
-  /** Grant realm roles (`realm_access.roles`) as scopes. Default true. */
+  /** Count realm roles (`realm_access.roles`) as scopes (as `rolesAsScopes` allows). Default true. */
   realmRoles?: boolean;
-  /** Grant the roles of `clientId` as scopes. Default true when `clientId` is set. */
+  /** Count the roles of `clientId` as scopes (as `rolesAsScopes` allows). Default true when `clientId` is set. */
   clientRoles?: boolean;
+  /**
+   * When roles count: `'app-only'` (default) for tokens without a `scope` claim only, so a
+   * delegated token is limited to the scopes it was granted; `'always'` lets the user's roles
+   * widen every client's token (no consent, no step-up): opt in knowingly. See docs/keycloak.md.
+   */
+  rolesAsScopes?: RolesAsScopes;
   /** Where the realm's keys are. Default: discovered (`<issuer>/protocol/openid-connect/certs`). */
   jwksUri?: string;
 }
@@ -26,8 +33,9 @@ export interface KeycloakPresetOptions {
 const ACCOUNT_AUDIENCE = 'account';
 
 /**
- * Keycloak: issuer `<url>/realms/<realm>`, keys discovered, scopes from `scope`, realm
- * roles and (for `clientId`) client roles as additional permissions. A token whose only
+ * Keycloak: issuer `<url>/realms/<realm>`, keys discovered, scopes from `scope`; realm
+ * roles and (for `clientId`) client roles count for tokens without a `scope` claim
+ * (or for every token with `rolesAsScopes: 'always'`). A token whose only
  * audience is Keycloak's default `account` is refused with a description saying to add
  * an Audience mapper; an ID token sent as an access token is refused too.
  *
@@ -62,6 +70,7 @@ export function keycloak(options: KeycloakPresetOptions): McpIssuerOptions {
     claimsToScopes: keycloakClaimsToScopes({
       realmRoles: options.realmRoles ?? true,
       clientId: (options.clientRoles ?? true) ? clientId : undefined,
+      rolesAsScopes: rolesAsScopesOption('keycloak({ rolesAsScopes })', options.rolesAsScopes),
     }),
     screen: (claims) => {
       const audiences = audiencesOf(claims.aud);
@@ -69,8 +78,8 @@ export function keycloak(options: KeycloakPresetOptions): McpIssuerOptions {
         return new TokenRejection(
           'wrong_audience',
           audiences.length === 0
-            ? "The access token has no audience: in Keycloak, add an Audience mapper (Included Custom Audience = this server's resource URL) to a client scope of the calling client"
-            : "The access token's only audience is Keycloak's default \"account\", not this server: in Keycloak, add an Audience mapper (Included Custom Audience = this server's resource URL) to a client scope of the calling client",
+            ? "The access token has no audience: in Keycloak, add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client"
+            : "The access token's only audience is Keycloak's default 'account', not this server: in Keycloak, add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client",
         );
       }
       return undefined;
@@ -78,7 +87,7 @@ export function keycloak(options: KeycloakPresetOptions): McpIssuerOptions {
     checkClaims: (claims) =>
       // Keycloak marks its tokens: "Bearer" for access tokens, "ID" / "Refresh" for the others.
       claims.typ !== undefined && claims.typ !== 'Bearer'
-        ? new TokenRejection('invalid_claim', `The token is a Keycloak ${JSON.stringify(String(claims.typ))} token, not an access token`)
+        ? new TokenRejection('invalid_claim', 'The token is a Keycloak ID or refresh token (typ), not an access token')
         : undefined,
   };
 }

@@ -65,10 +65,56 @@ describe('resolving issuers', () => {
       'scopeHierarchy',
       /has a cycle: A → B → A/,
     ],
+    [{ resourceUrl, issuer: 'https://a', jwksUri: 'https://k', baselineScopes: ['has space'] }, 'baselineScopes', /list of OAuth scopes/],
+    [{ resourceUrl, issuer: 'https://a', jwksUri: 'https://k', baselineScopes: 'User.Read' }, 'baselineScopes', /list of OAuth scopes/],
   ])('refuses %j at startup, naming %s', async (options, option, problem) => {
     const attempt = resolveOptions(options as never, '/mcp');
     await expect(attempt).rejects.toBeInstanceOf(McpAuthConfigurationError);
     await expect(resolveOptions(options as never, '/mcp')).rejects.toMatchObject({ option, message: expect.stringMatching(problem) });
+  });
+
+  describe('M2 several introspected issuers', () => {
+    const introspected = (issuer: string, extra: Record<string, unknown> = {}) => ({
+      issuer,
+      introspection: { clientId: 'c', clientSecret: 's', endpoint: `${issuer}/introspect`, ...extra },
+    });
+
+    it('are refused at startup unless each can tell its own tokens, saying why', async () => {
+      const attempt = resolveOptions(
+        { resourceUrl, issuers: [introspected('https://partner.example', { tokenPrefix: 'p_' }), introspected('https://ours.example')] },
+        '/mcp',
+      );
+      await expect(attempt).rejects.toBeInstanceOf(McpAuthConfigurationError);
+      await expect(attempt).rejects.toThrow('option "issuers[1].introspection.tokenPrefix"');
+      await expect(attempt).rejects.toThrow(/only ever be sent to the issuer that can have issued it/);
+    });
+
+    it('are accepted with a prefix or a recogniser each; one introspected issuer needs neither', async () => {
+      const resolved = await resolveOptions(
+        {
+          resourceUrl,
+          issuers: [
+            introspected('https://partner.example', { tokenPrefix: 'p_' }),
+            introspected('https://ours.example', { recognizes: (token: string) => token.startsWith('o_') }),
+          ],
+        },
+        '/mcp',
+      );
+      const tests = resolved.issuers.map((issuer) =>
+        issuer.verification.kind === 'introspection' ? issuer.verification.introspection.recognizes : undefined,
+      );
+      expect(tests.map((test) => [test!('p_x'), test!('o_x')])).toEqual([
+        [true, false],
+        [false, true],
+      ]);
+      await expect(resolveOptions({ resourceUrl, issuers: [introspected('https://ours.example')] }, '/mcp')).resolves.toBeDefined();
+    });
+
+    it('refuses an empty tokenPrefix', async () => {
+      await expect(
+        resolveOptions({ resourceUrl, issuers: [introspected('https://ours.example', { tokenPrefix: '' })] }, '/mcp'),
+      ).rejects.toThrow('option "issuers[0].introspection.tokenPrefix"');
+    });
   });
 
   describe('requireAtJwt (RFC 9068 typ)', () => {
@@ -90,7 +136,7 @@ describe('resolving issuers', () => {
       for (const typ of ['JWT', 'jwt', 'at+jwt+x', undefined]) {
         expect(generic.screen!({}, { ...at, typ })).toMatchObject({
           code: 'invalid_claim',
-          description: expect.stringContaining('typ "at+jwt"'),
+          description: expect.stringContaining("typ 'at+jwt'"),
         });
       }
       // The Entra screen (Graph tokens) still runs after the type check passed.

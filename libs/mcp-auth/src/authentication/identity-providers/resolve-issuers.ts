@@ -7,7 +7,7 @@ import type { JwtClaims } from '../principal.js';
 import { subjectClaim } from '../principal.js';
 import { TokenRejection } from '../token-rejection.js';
 import type { McpIssuerOptions } from './issuer-options.js';
-import { chooseVerification, resolveIntrospection } from '../../resolve-credentials.js';
+import { checkIntrospectedIssuersAreTellable, chooseVerification, resolveIntrospection } from '../../resolve-credentials.js';
 import type { IssuerVerification } from '../../resolve-credentials.js';
 
 /** One trusted issuer after validation and discovery: every default filled in. */
@@ -61,6 +61,8 @@ export async function resolveIssuers(
     throw new McpAuthConfigurationError('issuer', 'is required (the identity provider\'s issuer URL), or list providers in "issuers"');
   }
 
+  // Before any discovery: refused at once, whatever else is wrong.
+  checkIntrospectedIssuersAreTellable(entries);
   const seen = new Map<string, string>();
   const resolved: ResolvedIssuer[] = [];
   for (const { option, config } of entries) {
@@ -124,7 +126,7 @@ const AT_JWT_TYPES = ['at+jwt', 'application/at+jwt'];
 function requiringAtJwt(screen: McpIssuerOptions['screen']): NonNullable<McpIssuerOptions['screen']> {
   return (claims, header) => {
     if (typeof header.typ !== 'string' || !AT_JWT_TYPES.includes(header.typ.toLowerCase())) {
-      return new TokenRejection('invalid_claim', 'The token is not a JWT access token: its header must say typ "at+jwt" (RFC 9068)');
+      return new TokenRejection('invalid_claim', "The token is not a JWT access token: its header must say typ 'at+jwt' (RFC 9068)");
     }
     return screen?.(claims, header);
   };

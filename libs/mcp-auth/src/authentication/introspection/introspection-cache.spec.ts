@@ -30,6 +30,16 @@ describe('IntrospectionCache', () => {
     expect(cache.get('token')).toBeUndefined();
   });
 
+  it('keeps an answer without exp no longer than the configured maximum', () => {
+    const cache = new IntrospectionCache(30, 10, clock);
+    const kept = principal(undefined);
+    cache.set('token', kept);
+    now += 29_999;
+    expect(cache.get('token')).toBe(kept);
+    now += 1;
+    expect(cache.get('token')).toBeUndefined();
+  });
+
   it('does not keep an already expired token, and keeps nothing with maxSeconds 0', () => {
     const cache = new IntrospectionCache(60, 10, clock);
     cache.set('token', principal(now / 1000 - 1));
@@ -47,6 +57,16 @@ describe('IntrospectionCache', () => {
     expect(cache.get('a')).toBeUndefined();
     expect(cache.get('b')).toBe(entries[1][1]);
     expect(cache.get('c')).toBe(entries[2][1]);
+  });
+
+  it('a flood of refused junk tokens never evicts an accepted result (no cache flushing)', () => {
+    const cache = new IntrospectionCache(60, 3, clock);
+    const live = principal();
+    cache.set('live-token', live);
+    for (let i = 0; i < 100; i++) cache.setRefusal(`junk-${i}`, new TokenRejection('inactive'));
+    expect(cache.get('live-token')).toBe(live);
+    expect(cache.get('junk-99')).toBeInstanceOf(TokenRejection);
+    expect(cache.get('junk-0')).toBeUndefined();
   });
 
   it('remembers a refusal for 10 s at most, and never longer than maxSeconds', () => {

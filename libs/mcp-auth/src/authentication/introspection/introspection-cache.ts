@@ -1,7 +1,7 @@
 import type { McpPrincipal } from '../principal.js';
 import { RecentlyUsedMap } from '../recently-used-map.js';
 import { tokenDigest } from '../token-digest.js';
-import type { TokenRejection } from '../token-rejection.js';
+import { TokenRejection } from '../token-rejection.js';
 
 /** How long a refusal from the introspection endpoint is remembered, at most, in seconds. */
 export const REFUSAL_CACHE_SECONDS = 10;
@@ -17,29 +17,28 @@ interface Entry {
  * first; a refused one (inactive, revoked, another audience...) for
  * {@link REFUSAL_CACHE_SECONDS} at most, so a client retrying a dead token, or a flood of
  * the same one, does not reach the identity provider each time. An unreachable endpoint
- * is never remembered. At most `maxEntries` are kept, the least recently used making room.
+ * is never remembered. At most `maxEntries` accepted and `maxEntries` refused tokens are
+ * kept, the least recently used making room, each kind in its own table: a flood of junk
+ * tokens (each refused once) only pushes out other refusals, never a live token's result,
+ * so it cannot flush the cache and send every real client back to the identity provider.
  */
 export class IntrospectionCache {
-  private readonly entries: RecentlyUsedMap<string, Entry>;
+  private readonly accepted: RecentlyUsedMap<string, Entry>;
+  private readonly refused: RecentlyUsedMap<string, Entry>;
 
   constructor(
     private readonly maxSeconds: number,
     maxEntries: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.entries = new RecentlyUsedMap(maxEntries);
+    this.accepted = new RecentlyUsedMap(maxEntries);
+    this.refused = new RecentlyUsedMap(maxEntries);
   }
 
   get(token: string): McpPrincipal | TokenRejection | undefined {
     if (this.maxSeconds <= 0) return undefined;
     const key = tokenDigest(token);
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.until <= this.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.verdict;
+    return this.live(this.accepted, key) ?? this.live(this.refused, key);
   }
 
   /** Remembers an accepted token. */
@@ -54,11 +53,22 @@ export class IntrospectionCache {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.accepted.size + this.refused.size;
+  }
+
+  private live(table: RecentlyUsedMap<string, Entry>, key: string): McpPrincipal | TokenRejection | undefined {
+    const entry = table.get(key);
+    if (!entry) return undefined;
+    if (entry.until <= this.now()) {
+      table.delete(key);
+      return undefined;
+    }
+    return entry.verdict;
   }
 
   private remember(token: string, verdict: McpPrincipal | TokenRejection, forMs: number): void {
     if (this.maxSeconds <= 0 || forMs <= 0) return;
-    this.entries.set(tokenDigest(token), { verdict, until: this.now() + forMs });
+    const table = verdict instanceof TokenRejection ? this.refused : this.accepted;
+    table.set(tokenDigest(token), { verdict, until: this.now() + forMs });
   }
 }

@@ -1,5 +1,9 @@
+import { ResponseTooLargeError, readBoundedText } from '../bounded-response-body.js';
 import type { JwtClaims } from '../principal.js';
 import type { ResolvedIntrospection } from './introspection.options.js';
+
+/** An introspection answer larger than this is not one (they are a few hundred bytes). */
+export const MAX_INTROSPECTION_RESPONSE_BYTES = 64 * 1024;
 
 /** An RFC 7662 §2.2 response: `active`, and for an active token its claims. */
 export interface IntrospectionResponse extends JwtClaims {
@@ -48,8 +52,12 @@ export async function introspectToken(config: ResolvedIntrospection, token: stri
   }
   let json: unknown;
   try {
-    json = await response.json();
-  } catch {
+    // Bounded while reading: an oversized answer is cut off, never buffered whole.
+    json = JSON.parse(await readBoundedText(response, MAX_INTROSPECTION_RESPONSE_BYTES));
+  } catch (error) {
+    if (error instanceof ResponseTooLargeError) throw new IntrospectionUnavailableError(`introspection response is ${error.message}`);
+    if ((error as Error).name === 'TimeoutError')
+      throw new IntrospectionUnavailableError(`introspection request failed: no answer within ${config.timeoutMs} ms`);
     throw new IntrospectionUnavailableError('introspection endpoint did not return JSON');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json))

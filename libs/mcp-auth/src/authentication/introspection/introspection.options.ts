@@ -9,7 +9,8 @@ export interface IntrospectionOptions {
   clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
   /**
    * How long an active result may be reused, in seconds; never beyond the token's `exp`.
-   * A revoked token stays accepted for at most this long. Refusals are reused for
+   * A revoked token stays accepted for at most this long; an answer without `exp` is
+   * reused for exactly this long at most. Refusals are reused for
    * 10 s at most (never longer than this). Default 60; 0 disables the cache.
    */
   cacheMaxSeconds?: number;
@@ -17,6 +18,15 @@ export interface IntrospectionOptions {
   cacheMaxEntries?: number;
   /** How long one introspection call may take, in milliseconds. Default 5 000. */
   timeoutMs?: number;
+  /**
+   * Tells this issuer's opaque tokens from other issuers': the prefix they all start with
+   * (e.g. `'acme_at_'`). Required, this or {@link recognizes}, when several issuers are
+   * introspected: a token is only ever sent to the issuer that can have issued it, never
+   * to each in turn (an issuer listed first would receive every other issuer's live tokens).
+   */
+  tokenPrefix?: string;
+  /** Like {@link tokenPrefix}, as a function: true when `token` can be one of this issuer's. Never log the token. */
+  recognizes?: (token: string) => boolean;
 }
 
 /** {@link IntrospectionOptions} with every default filled in. */
@@ -28,4 +38,6 @@ export interface ResolvedIntrospection {
   readonly cacheMaxSeconds: number;
   readonly cacheMaxEntries: number;
   readonly timeoutMs: number;
+  /** From `tokenPrefix` / `recognizes`; undefined when neither is given (then this must be the only introspected issuer). */
+  readonly recognizes?: (token: string) => boolean;
 }

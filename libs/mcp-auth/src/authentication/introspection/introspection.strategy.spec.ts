@@ -6,14 +6,16 @@ import type { Challenges } from '../challenges.js';
 import { subjectClaim } from '../principal.js';
 import { TokenRejection } from '../token-rejection.js';
 import type { ResolvedIntrospection } from './introspection.options.js';
+import { keycloak } from '../identity-providers/keycloak.preset.js';
 import { IntrospectionStrategy } from './introspection.strategy.js';
+import type { IntrospectedIssuer } from './introspection.strategy.js';
 
 const ISSUER = 'https://issuer.example';
 const AUDIENCE = 'https://api.example/mcp';
 
 /** A loopback introspection endpoint answering from a table, recording what it was sent. */
 class FakeIntrospectionEndpoint {
-  readonly requests: Array<{ authorization?: string; body: URLSearchParams }> = [];
+  readonly requests: Array<{ path?: string; authorization?: string; body: URLSearchParams }> = [];
   answers = new Map<string, unknown>();
   status = 200;
   private server?: Server;
@@ -23,7 +25,7 @@ class FakeIntrospectionEndpoint {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const body = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-      this.requests.push({ authorization: req.headers.authorization, body });
+      this.requests.push({ path: req.url, authorization: req.headers.authorization, body });
       res.statusCode = this.status;
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(this.answers.get(body.get('token') ?? '') ?? { active: false }));
@@ -61,7 +63,7 @@ describe('IntrospectionStrategy against a loopback endpoint', () => {
   });
   afterAll(() => endpoint.stop());
 
-  function strategy(overrides: Partial<ResolvedIntrospection> = {}): TestableStrategy {
+  function strategy(overrides: Partial<ResolvedIntrospection> = {}, rules: Partial<IntrospectedIssuer> = {}): TestableStrategy {
     return new TestableStrategy(
       'test',
       [
@@ -71,6 +73,7 @@ describe('IntrospectionStrategy against a loopback endpoint', () => {
           claimsToScopes: defaultClaimsToScopes,
           subjectOf: subjectClaim,
           introspection: { ...config, ...overrides },
+          ...rules,
         },
       ],
       { clockToleranceSeconds: 5, verifiesJwtsLocally: false },
@@ -129,6 +132,60 @@ describe('IntrospectionStrategy against a loopback endpoint', () => {
     expect(((await subject.check('t-flaky')) as TokenRejection).code).toBe('introspection_unavailable');
     endpoint.status = 200;
     expect(await subject.check('t-flaky')).toMatchObject({ sub: 'app' });
+  });
+
+  it('L1 refuses an answer issued in the future beyond the leeway, or with a non-numeric iat, like nbf', async () => {
+    answer('t-iat-future', { iat: now() + 60 });
+    answer('t-iat-text', { iat: 'yesterday' });
+    answer('t-iat-ok', { iat: now() + 2 });
+    expect(((await strategy().check('t-iat-future')) as TokenRejection).code).toBe('not_yet_valid');
+    expect(((await strategy().check('t-iat-text')) as TokenRejection).code).toBe('invalid_claim');
+    expect(await strategy().check('t-iat-ok')).toMatchObject({ sub: 'app' });
+  });
+
+  it.each([
+    ['a Keycloak refresh token (typ Refresh)', { typ: 'Refresh' }],
+    ['a Keycloak ID token (typ ID)', { typ: 'ID' }],
+    ['an RFC 7662 token_type that is not a bearer access token', { token_type: 'refresh_token' }],
+    ['a DPoP-bound token (no proof is checked here)', { token_type: 'DPoP' }],
+  ])("L2 applies the issuer's claim rules to introspection answers: refuses %s", async (_case, claims) => {
+    const token = `t-l2-${JSON.stringify(claims)}`;
+    answer(token, { typ: 'Bearer', token_type: 'Bearer', ...claims });
+    const rules = keycloak({ url: 'https://sso.example', realm: 'acme' });
+    const verdict = await strategy({}, { checkClaims: rules.checkClaims }).check(token);
+    expect(verdict).toBeInstanceOf(TokenRejection);
+    expect((verdict as TokenRejection).code).toBe('invalid_claim');
+    answer('t-l2-access', { typ: 'Bearer', token_type: 'Bearer' });
+    expect(await strategy({}, { checkClaims: rules.checkClaims }).check('t-l2-access')).toMatchObject({ sub: 'app' });
+  });
+
+  it('M2 an opaque token is only sent to the issuer that recognises it, never to each in turn', async () => {
+    const rules = { issuers: [ISSUER], audiences: [AUDIENCE], claimsToScopes: defaultClaimsToScopes, subjectOf: subjectClaim };
+    const subject = new TestableStrategy(
+      'two',
+      [
+        {
+          ...rules,
+          introspection: {
+            ...config,
+            endpoint: config.endpoint.replace('/introspect', '/partner'),
+            recognizes: (t) => t.startsWith('partner_'),
+          },
+        },
+        { ...rules, introspection: { ...config, recognizes: (t) => t.startsWith('ours_') } },
+      ],
+      { clockToleranceSeconds: 5, verifiesJwtsLocally: false },
+      {} as Challenges,
+    );
+    answer('ours_live-token', { sub: 'alice' });
+    const before = endpoint.requests.length;
+    expect(await subject.check('ours_live-token')).toMatchObject({ sub: 'alice' });
+    // One request, to our issuer's endpoint; the partner (listed first) saw nothing.
+    expect(endpoint.requests.slice(before).map((request) => request.path)).toEqual(['/introspect']);
+    expect(endpoint.requests.slice(before).map((request) => request.body.get('token'))).toEqual(['ours_live-token']);
+    // A token no issuer recognises goes nowhere.
+    expect(((await subject.check('unknown_token')) as TokenRejection).code).toBe('wrong_issuer');
+    expect(endpoint.requests.length - before).toBe(1);
   });
 
   it('asks once per token while the result is cached, every time with cacheMaxSeconds 0', async () => {

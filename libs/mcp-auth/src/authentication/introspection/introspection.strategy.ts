@@ -5,6 +5,7 @@ import { decodeUnverifiedJwt } from '../jwt-header.js';
 import type { BearerVerdict } from '../bearer-token.strategy.js';
 import type { Challenges } from '../challenges.js';
 import type { ResolvedIssuer } from '../identity-providers/resolve-issuers.js';
+import { issuedAtRejection } from '../issued-at.js';
 import { admitKnownUser } from '../known-user.js';
 import { principalFromClaims } from '../principal.js';
 import type { McpPrincipal } from '../principal.js';
@@ -15,7 +16,7 @@ import type { IntrospectionResponse } from './introspection-client.js';
 import type { ResolvedIntrospection } from './introspection.options.js';
 
 /** An issuer whose tokens are introspected, with the rules its answers are held to. */
-export interface IntrospectedIssuer extends Pick<ResolvedIssuer, 'issuers' | 'audiences' | 'claimsToScopes' | 'subjectOf'> {
+export interface IntrospectedIssuer extends Pick<ResolvedIssuer, 'issuers' | 'audiences' | 'claimsToScopes' | 'subjectOf' | 'checkClaims'> {
   readonly introspection: ResolvedIntrospection;
 }
 
@@ -32,8 +33,12 @@ interface IssuerWithCache extends IntrospectedIssuer {
  * cached for 10 s at most (see {@link IntrospectionCache}).
  *
  * A JWT naming an introspected issuer is introspected too; other JWTs are left to the
- * JWT strategy when there is one. An opaque token does not say who issued it, so it is
- * asked of each introspected issuer in order until one knows it.
+ * JWT strategy when there is one. An opaque token does not say who issued it: it is sent
+ * to the one issuer that recognises it (`tokenPrefix` / `recognizes`, required when several
+ * issuers are introspected), or to the only introspected issuer; never to each in turn, so
+ * no issuer ever sees another issuer's tokens. The answer is held to the issuer's own claim
+ * rules (`checkClaims`: Keycloak refuses refresh and ID tokens) and must describe a bearer
+ * access token (RFC 7662 `token_type`, when present).
  */
 export class IntrospectionStrategy extends BearerTokenStrategy {
   private readonly logger = new Logger('McpAuth');
@@ -55,19 +60,24 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
   }
 
   protected async verify(token: string): Promise<BearerVerdict> {
-    let candidates = this.issuers;
     const jwt = decodeUnverifiedJwt(token);
-    if (jwt) {
-      const named = this.issuers.filter((issuer) => typeof jwt.claims.iss === 'string' && issuer.issuers.includes(jwt.claims.iss));
-      if (named.length > 0) candidates = named;
-      else if (this.options.verifiesJwtsLocally) return NOT_MINE;
-    }
-    let verdict: McpPrincipal | TokenRejection = new TokenRejection('inactive');
-    for (const issuer of candidates) {
-      verdict = await this.introspectAt(issuer, token);
-      if (!(verdict instanceof TokenRejection)) return admitKnownUser(verdict, this.options, this.challenges);
-    }
-    return verdict;
+    const named =
+      jwt && typeof jwt.claims.iss === 'string'
+        ? this.issuers.find((issuer) => issuer.issuers.includes(jwt.claims.iss as string))
+        : undefined;
+    if (jwt && !named && this.options.verifiesJwtsLocally) return NOT_MINE;
+    const issuer = named ?? this.recogniserOf(token);
+    if (!issuer) return new TokenRejection('wrong_issuer', 'The access token was not issued by an issuer this server introspects');
+    const verdict = await this.introspectAt(issuer, token);
+    return verdict instanceof TokenRejection ? verdict : admitKnownUser(verdict, this.options, this.challenges);
+  }
+
+  /** The one introspected issuer that can have issued an opaque token: the only one, or the one that recognises it. */
+  private recogniserOf(token: string): IssuerWithCache | undefined {
+    if (this.issuers.length === 1 && !this.issuers[0].introspection.recognizes) return this.issuers[0];
+    const recognising = this.issuers.filter((issuer) => issuer.introspection.recognizes?.(token) === true);
+    // Two issuers claiming one token cannot both have issued it: send it to neither.
+    return recognising.length === 1 ? recognising[0] : undefined;
   }
 
   private async introspectAt(issuer: IssuerWithCache, token: string): Promise<McpPrincipal | TokenRejection> {
@@ -99,11 +109,22 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
     if (response.nbf !== undefined && (typeof response.nbf !== 'number' || response.nbf - leeway > now)) {
       return new TokenRejection(typeof response.nbf === 'number' ? 'not_yet_valid' : 'invalid_claim');
     }
+    const issuedAt = issuedAtRejection(response.iat, leeway, now);
+    if (issuedAt) return issuedAt;
     const audiences = [response.aud].flat().filter((aud): aud is string => typeof aud === 'string');
     if (!audiences.some((aud) => issuer.audiences.includes(aud))) return new TokenRejection('wrong_audience');
+    // RFC 7662 §2.2: `token_type` as in RFC 6749 §7.1. Only a bearer access token is one; a
+    // refresh token (or a DPoP-bound token, whose proof this server does not check) is not.
+    if (response.token_type !== undefined && (typeof response.token_type !== 'string' || response.token_type.toLowerCase() !== 'bearer')) {
+      return new TokenRejection('invalid_claim', 'The token is not a bearer access token (token_type)');
+    }
     // RFC 7662 makes `sub` optional; a client-credentials token is the client acting for itself.
     const sub = typeof response.sub === 'string' && response.sub !== '' ? response.sub : response.client_id;
     if (typeof sub !== 'string' || sub === '') return new TokenRejection('missing_subject');
-    return principalFromClaims({ ...response, sub, iss: response.iss ?? issuer.issuers[0] }, issuer.claimsToScopes, issuer.subjectOf);
+    const claims = { ...response, sub, iss: response.iss ?? issuer.issuers[0] };
+    // The issuer's own rules, as for its JWTs (Keycloak: `typ` must be "Bearer").
+    const refusal = issuer.checkClaims?.(claims);
+    if (refusal) return refusal;
+    return principalFromClaims(claims, issuer.claimsToScopes, issuer.subjectOf);
   }
 }

@@ -1,3 +1,5 @@
+import { readBoundedText } from '../bounded-response-body.js';
+
 /** A JWK Set larger than this is not a JWK Set. */
 const MAX_JWKS_BYTES = 512 * 1024;
 
@@ -16,8 +18,8 @@ export async function fetchJwks(uri: string, timeoutMs: number): Promise<{ keys:
     await response.body?.cancel().catch(() => undefined);
     throw new Error(`HTTP ${response.status}`);
   }
-  const text = await response.text();
-  if (text.length > MAX_JWKS_BYTES) throw new Error(`larger than ${MAX_JWKS_BYTES} bytes`);
+  // Bounded while reading: an oversized answer is cut off, never buffered whole.
+  const text = await readBoundedText(response, MAX_JWKS_BYTES);
   let document: unknown;
   try {
     document = JSON.parse(text);

@@ -111,6 +111,20 @@ describe('JwksKeyStore', () => {
     },
   );
 
+  it('holds keys while the identity provider is unreachable for maxStaleMs at most past the cache period', async () => {
+    const keys = store({ maxStaleMs: 120_000 });
+    await keys.keyFor(rsa.kid, 'RS256');
+    jwks.mode = 'http-503';
+    clock += 60_000 + 119_999;
+    expect(await codeOf(keys.keyFor(rsa.kid, 'RS256'))).toBe('accepted');
+    clock += 1;
+    expect(await codeOf(keys.keyFor(rsa.kid, 'RS256'))).toBe('signing_keys_unavailable');
+    // Once the JWKS answers again, the key is back.
+    jwks.mode = 'ok';
+    clock += 1_000;
+    expect(await codeOf(keys.keyFor(rsa.kid, 'RS256'))).toBe('accepted');
+  });
+
   it('refuses every token cleanly when the endpoint has never answered', async () => {
     jwks.mode = 'http-503';
     const keys = store();

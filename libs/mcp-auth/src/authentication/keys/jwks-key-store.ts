@@ -8,7 +8,7 @@ import type { SigningKey } from './signing-key.js';
 import { signingKeyFromJwk } from './signing-key.js';
 
 /** Defaults of {@link JwksKeyStoreOptions}. */
-export const JWKS_DEFAULTS = { cacheMaxAgeMs: 10 * 60_000, cooldownMs: 30_000, timeoutMs: 5_000 } as const;
+export const JWKS_DEFAULTS = { cacheMaxAgeMs: 10 * 60_000, cooldownMs: 30_000, timeoutMs: 5_000, maxStaleMs: 24 * 60 * 60_000 } as const;
 
 /** How one issuer's keys are fetched and cached. */
 export interface JwksKeyStoreOptions {
@@ -22,6 +22,13 @@ export interface JwksKeyStoreOptions {
   readonly cooldownMs?: number;
   /** A fetch that has not completed within this time fails. Default 5 s. */
   readonly timeoutMs?: number;
+  /**
+   * While the JWKS cannot be read, the keys held keep working for at most this long past
+   * `cacheMaxAgeMs` (so a key the identity provider removed during an outage, or while its
+   * JWKS endpoint is being blocked, is not accepted forever); then every token is refused until
+   * the JWKS is read again. Default 24 hours.
+   */
+  readonly maxStaleMs?: number;
   /** The clock, in milliseconds; tests inject their own. */
   readonly now?: () => number;
 }
@@ -45,8 +52,9 @@ export interface JwksKeyStoreStats {
  * - After `cacheMaxAgeMs` the next request re-reads the JWKS; keys that are gone are
  *   no longer accepted (and {@link onKeysRemoved} listeners hear about them).
  * - When the JWKS cannot be fetched (down, slow, HTTP error, garbage), the keys already
- *   held keep working and everything else is refused with a `TokenRejection`; a fetch
- *   never hangs longer than `timeoutMs` and never rejects unhandled.
+ *   held keep working, for `maxStaleMs` at most past their cache period, and everything else
+ *   is refused with a `TokenRejection`; a fetch never hangs longer than `timeoutMs` and never
+ *   rejects unhandled.
  *
  * One instance per JWKS URL.
  */
@@ -56,6 +64,7 @@ export class JwksKeyStore {
   private readonly client: jwksRsa.JwksClient;
   private readonly maxAgeMs: number;
   private readonly cooldownMs: number;
+  private readonly maxStaleMs: number;
   private readonly now: () => number;
   private keys = new Map<string | undefined, SigningKey>();
   private fetchedAt = Number.NEGATIVE_INFINITY;
@@ -67,6 +76,7 @@ export class JwksKeyStore {
   constructor(private readonly options: JwksKeyStoreOptions) {
     this.maxAgeMs = options.cacheMaxAgeMs ?? JWKS_DEFAULTS.cacheMaxAgeMs;
     this.cooldownMs = options.cooldownMs ?? JWKS_DEFAULTS.cooldownMs;
+    this.maxStaleMs = options.maxStaleMs ?? JWKS_DEFAULTS.maxStaleMs;
     this.now = options.now ?? Date.now;
     const timeoutMs = options.timeoutMs ?? JWKS_DEFAULTS.timeoutMs;
     this.client = new jwksRsa.JwksClient({
@@ -117,7 +127,7 @@ export class JwksKeyStore {
     const stale = now - this.fetchedAt >= this.maxAgeMs;
     const held = this.lookup(kid);
     if (held && !stale) return usable(held, alg);
-    if (held && this.lastFetchFailed) {
+    if (held && this.lastFetchFailed && !this.pastStaleBound(now)) {
       // The identity provider was unreachable: keep serving what we hold, and try again in the background.
       if (!this.inFlight && now - this.attemptedAt >= this.cooldownMs) void this.refresh();
       return usable(held, alg);
@@ -128,8 +138,13 @@ export class JwksKeyStore {
       await this.refresh();
     }
     const key = this.lookup(kid);
-    if (key) return usable(key, alg);
+    if (key && !(this.lastFetchFailed && this.pastStaleBound(this.now()))) return usable(key, alg);
     throw new TokenRejection(this.lastFetchFailed ? 'signing_keys_unavailable' : 'unknown_signing_key');
+  }
+
+  /** Keys last read this long ago are no longer trusted, reachable identity provider or not. */
+  private pastStaleBound(now: number): boolean {
+    return now - this.fetchedAt >= this.maxAgeMs + this.maxStaleMs;
   }
 
   /** Reads the JWKS now, or joins the read in progress. Never rejects. */
