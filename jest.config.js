@@ -15,8 +15,9 @@ export default {
   transform: {
     '^.+\\.ts$': ['@swc/jest', swc],
     // jwks-rsa (CommonJS) require()s jose, and @nestjs/throttler (CommonJS) require()s @nestjs/common;
-    // both are ESM-only. Node 20 can require(esm); Jest before Node 24.9 cannot, so they are compiled
-    // to CommonJS when they are required (and left ESM when imported).
+    // both are ESM-only. Node 22 can require(esm); Jest's module runtime cannot before Node 24.9 (on 22 it
+    // fails with "Must use import to load ES Module"), so they are compiled to CommonJS when they are
+    // required (and left ESM when imported).
     '^.+/node_modules/(jose|@nestjs/common)/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2023' } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/|@nestjs/common/)'],
@@ -27,5 +28,6 @@ export default {
   },
   roots: ['<rootDir>/libs/mcp-auth/src', '<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  setupFiles: ['<rootDir>/test/support/quiet-known-warnings.ts'],
   testTimeout: 30000,
 };

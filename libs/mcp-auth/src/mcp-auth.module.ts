@@ -19,6 +19,7 @@ import { resolveOptions } from './resolve-options.js';
 import { PreAuthenticationLimitsGuard, PrincipalRateLimitGuard } from './limits/request-limits.guards.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { McpServerFactory } from './server/mcp-server.factory.js';
+import { EmptyCatalogueWarning } from './tools/empty-catalogue.warning.js';
 import { ToolCatalogue } from './tools/tool-catalogue.js';
 import { InFlightRequests } from './transport/in-flight-requests.js';
 import { McpEndpoint } from './transport/mcp-endpoint.js';
@@ -82,6 +83,7 @@ import { SessionRegistry } from './transport/session-registry.js';
     OriginGuard,
     ScopePolicy,
     ToolCatalogue,
+    EmptyCatalogueWarning,
     McpServerFactory,
     SessionRegistry,
     PreDispatchAuthorization,

@@ -1,0 +1,23 @@
+/**
+ * Jest setup file: drops the embedded identity provider's known development notices, so that a green run
+ * prints little more than its summary. `oidc-provider` prints them through `console` on every start of the
+ * example's development provider (in-memory adapter, default TTL and policy functions), which the tests
+ * start dozens of times; they are expected there and say nothing about the code under test. Only these
+ * exact notices are dropped; any other output, including other `oidc-provider` warnings, still shows.
+ */
+const KNOWN_OIDC_PROVIDER_NOTICES = [
+  'oidc-provider WARNING: a quick start development-only in-memory adapter is used',
+  'oidc-provider NOTICE: default ttl.ClientCredentials function called',
+  'oidc-provider NOTICE: default features.introspection.allowedPolicy function called',
+  'oidc-provider NOTICE: default features.revocation.allowedPolicy function called',
+];
+
+const isKnownNotice = (args: unknown[]): boolean =>
+  typeof args[0] === 'string' && KNOWN_OIDC_PROVIDER_NOTICES.some((notice) => (args[0] as string).includes(notice));
+
+for (const method of ['warn', 'info'] as const) {
+  const print = console[method].bind(console);
+  console[method] = (...args: unknown[]) => {
+    if (!isKnownNotice(args)) print(...args);
+  };
+}
