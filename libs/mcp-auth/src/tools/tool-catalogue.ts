@@ -191,7 +191,8 @@ export class ToolCatalogue implements OnModuleInit {
       }
 
       const prompt: McpPromptOptions | undefined = Reflect.getMetadata(MCP_PROMPT_METADATA, prototype, methodName);
-      if (prompt) addUnique(this.promptsByName, prompt.name, this.listed(cataloguePrompt(prompt, requirements, invoke)), '@McpPrompt', where);
+      if (prompt)
+        addUnique(this.promptsByName, prompt.name, this.listed(cataloguePrompt(prompt, requirements, invoke)), '@McpPrompt', where);
     }
   }
 
