@@ -107,7 +107,9 @@ async function connectAfterLogin(
   await first.connected.finishAuth(oauth.takeResponse());
   await first.connected.close();
   const second = await open();
-  await second.start();
+  await second.start().catch((error: unknown) => {
+    throw new Error(`Connecting again after the login failed: ${String(error)}`, { cause: error });
+  });
   return second.connected;
 }
 

@@ -117,6 +117,15 @@ export async function loginInBrowser(
     }
     const response = redirect.next();
     await page.click('button[value="allow"]');
+    await page
+      .waitForURL((url) => url.href.startsWith(redirect.url))
+      .catch(async (error: unknown) => {
+        const text = await page
+          .locator('body')
+          .innerText()
+          .catch(() => '');
+        throw new Error(`After Allow the browser stayed at ${page.url()}: ${text.trim()}`, { cause: error });
+      });
     return { requestedScopes, consentOnly, response: await response };
   } finally {
     await page.close();
