@@ -138,7 +138,9 @@ describe('Interactive login through a real browser (embedded development provide
     browser = await startBrowser();
     redirect = await LoopbackRedirect.start();
     documents = await ClientMetadataServer.start();
-    h = await startHarness({}, { users: DEMO_USERS, fetch: documents.fetch });
+    // As with `npm start`: only the example database's known users get in, so every login below also
+    // proves the provider's users are those users. The provider fetches metadata documents from the test's server.
+    h = await startHarness({ MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'true' }, { users: DEMO_USERS, fetch: documents.fetch });
   }, 60_000);
 
   // Each test is a person at a browser nobody signed in to yet; within a test the sign-in lasts (step-up).
@@ -269,6 +271,35 @@ describe('Interactive login through a real browser (embedded development provide
     // No second visit to the consent page: the SDK refreshed (same scope) and gave up on the repeated 403.
     expect(outcomes).toHaveLength(1);
     expect(decodeJwt(oauth.tokens()!.access_token).scope).toBe('User.Read');
+  });
+
+  it('lets a client running in a page on a loopback origin register itself (CORS), and no other origin', async () => {
+    const page = await browser.context.newPage();
+    try {
+      // A page on the redirect listener's origin (http://127.0.0.1:<port>), as the Inspector's web UI is on localhost.
+      await page.goto(redirect.url);
+      const registration = { client_name: 'in-page client', redirect_uris: [redirect.url], token_endpoint_auth_method: 'none' };
+      const fromPage = await page.evaluate(
+        async ({ endpoint, body }) => {
+          const response = await fetch(endpoint, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+          return { status: response.status, clientId: ((await response.json()) as { client_id?: string }).client_id };
+        },
+        { endpoint: h.idp.registrationEndpoint!, body: registration },
+      );
+      expect(fromPage).toEqual({ status: 201, clientId: expect.any(String) });
+    } finally {
+      await page.close();
+    }
+    const foreign = await fetch(h.idp.registrationEndpoint!, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    await foreign.body?.cancel();
   });
 
   describe('client ID metadata documents', () => {

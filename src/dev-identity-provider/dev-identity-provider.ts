@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import Provider, { errors } from 'oidc-provider';
 import type { Configuration } from 'oidc-provider';
 import { LoginAndConsent, INTERACTION_PATH } from './interactions.js';
+import { REGISTRATION_PATH, allowRegistrationFromLoopbackPages } from './registration-cors.js';
 
 /** A pre-registered client of the development identity provider: client-credentials only. */
 export interface DevClient {
@@ -148,6 +149,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
       void loginAndConsent.handle(req, res);
       return;
     }
+    if (loginAndConsent && allowRegistrationFromLoopbackPages(req, res)) return;
     callback(req, res);
   });
 
@@ -169,7 +171,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
     tokenEndpoint,
     introspectionEndpoint: `${issuer}/token/introspection`,
     authorizationEndpoint: `${issuer}/auth`,
-    registrationEndpoint: users.length ? `${issuer}/reg` : undefined,
+    registrationEndpoint: users.length ? `${issuer}${REGISTRATION_PATH}` : undefined,
     clients: options.clients,
     async token(clientId, scope, resource = options.resourceUrl) {
       const client = options.clients.find((candidate) => candidate.clientId === clientId);
