@@ -33,7 +33,7 @@ interface Connected {
 }
 
 /** Each MCP request, the logins it may wait for included, ends well within the test's timeout. */
-const REQUEST_TIMEOUT_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 40_000;
 
 const V1: SdkLine = {
   name: 'v1 (@modelcontextprotocol/sdk)',
@@ -125,7 +125,7 @@ async function callAfterStepUp(connected: Connected, oauth: BrowserOAuthClient, 
 }
 
 // A login is a browser round trip or two; on a busy two-core machine that can take a few seconds.
-jest.setTimeout(60_000);
+jest.setTimeout(90_000);
 
 describe('Interactive login through a real browser (embedded development provider)', () => {
   let browser: TestBrowser;
