@@ -235,9 +235,9 @@ function interactiveConfiguration(users: readonly DevUser[], fetchDocument: DevI
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
     },
-    // A client's registered `scope` (RFC 7591 lets the server replace it) is dropped: oidc-provider would
-    // hold it against the resource's scopes, and would cap every later request at it, so a client that
-    // registered with the baseline scope could never step up. The user's consent decides instead.
+    // A client's registered `scope` is dropped (RFC 7591 lets the server replace it): oidc-provider accepts
+    // only its OpenID Connect scopes there, so a registration naming `User.Read` (as the SDKs send the
+    // challenged scope) would be refused. What a client gets is decided per request, on the consent page.
     extraClientMetadata: {
       properties: ['scope'],
       validator: (_ctx, key, _value, metadata) => {
