@@ -7,6 +7,7 @@ import {
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError as UnauthorizedV1, auth as authV1 } from '@modelcontextprotocol/sdk/client/auth.js';
+import { spawn } from 'node:child_process';
 import { decodeJwt } from 'jose';
 import { DEMO_USERS } from '../src/dev-identity-provider/demo-clients.js';
 import { startBrowser } from './support/browser.js';
@@ -300,6 +301,48 @@ describe('Interactive login through a real browser (embedded development provide
     });
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     await foreign.body?.cancel();
+  });
+
+  /**
+   * Runs `scripts/connect-with-sdk.mjs` (the banner's ready-to-run SDK client) and plays the user
+   * for every authorization URL it prints. Bounded: the script is stopped after 60 s.
+   */
+  async function runSdkScript(args: string[], choices: LoginChoice[]) {
+    const child = spawn(process.execPath, ['scripts/connect-with-sdk.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const outcomes: LoginOutcome[] = [];
+    let logins: Promise<unknown> = Promise.resolve();
+    let stdout = '';
+    let pending = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines.filter((text) => text.startsWith(`${h.idp.authorizationEndpoint}?`))) {
+        logins = logins.then(async () => {
+          const choice = choices[outcomes.length];
+          if (!choice) throw new Error(`unexpected login #${outcomes.length + 1}`);
+          outcomes.push(await loginInBrowser(browser.context, new URL(line), undefined, choice));
+        });
+      }
+    });
+    const stop = setTimeout(() => child.kill(), 60_000);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearTimeout(stop);
+    await logins;
+    return { code, result: JSON.parse(stdout), outcomes };
+  }
+
+  it('the SDK script the banner points to logs the user in through the browser, steps up, and calls the tool', async () => {
+    const { code, result, outcomes } = await runSdkScript(
+      [h.resourceUrl, 'create_product', JSON.stringify({ name: 'Lamp', price: 12 })],
+      [{ user: 'demo-writer', grant: ['User.Read'] }, { user: 'demo-writer' }],
+    );
+
+    expect(code).toBe(0);
+    expect(toolJson(result)).toMatchObject({ name: 'Lamp', price: 12 });
+    // First the login (User.Read granted only), then the step-up for the scope create_product needs.
+    expect(outcomes.map((outcome) => outcome.consentOnly)).toEqual([false, true]);
+    expect(outcomes[1].requestedScopes).toContain('User.Write');
   });
 
   describe('client ID metadata documents', () => {

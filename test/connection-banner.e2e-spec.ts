@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
+import { existsSync } from 'node:fs';
 import { decodeJwt } from 'jose';
 import { bootstrap } from '../src/main.js';
 import { freePort, toolJson } from './support/harness.js';
@@ -107,7 +108,9 @@ describe('The first-run banner (embedded development provider, default resource 
     expect(line('MCP Inspector (CLI):')).toBe(`npx @modelcontextprotocol/inspector --cli ${url} --transport http --method tools/list`);
     expect(line('Claude Code:')).toBe(`claude mcp add --transport http product-catalog ${url}`);
     expect(JSON.parse(line('VS Code (.vscode/mcp.json):'))).toEqual({ servers: { 'product-catalog': { type: 'http', url } } });
-    expect(line('SDK (TypeScript):')).toContain(`new StreamableHTTPClientTransport(new URL('${url}'), { authProvider })`);
+    // The script itself runs in a real browser login in test/browser-login.e2e-spec.ts.
+    expect(line('SDK client:').startsWith(`node scripts/connect-with-sdk.mjs ${url} whoami `)).toBe(true);
+    expect(existsSync(line('SDK client:').split(' ')[1])).toBe(true);
   });
 
   it('prints token commands that get each demo role a token for this resource', async () => {

@@ -41,7 +41,7 @@ export function connectionBanner({ resourceUrl: url, serverName, stateless, idp 
     `  MCP Inspector (CLI): npx @modelcontextprotocol/inspector --cli ${url} --transport http --method tools/list`,
     `  Claude Code:         claude mcp add --transport http ${serverName} ${url}`,
     `  VS Code (.vscode/mcp.json): ${vscode}`,
-    `  SDK (TypeScript):    new StreamableHTTPClientTransport(new URL('${url}'), { authProvider })  (a complete client: docs/clients.md)`,
+    `  SDK client:          node scripts/connect-with-sdk.mjs ${url} whoami   (the code to copy: docs/clients.md)`,
     '',
     'Without a browser: client-credentials tokens for the demo roles:',
     ...idp.clients.map((client) => `  ${tokenCommand(client)}`),

@@ -85,14 +85,16 @@ export class AuthorizationRefused extends Error {
 
 /**
  * Plays the person in front of the browser: opens the authorization URL, picks the demo
- * user, ticks the chosen scopes, presses Allow, and returns what reached the redirect URI.
+ * user, ticks the chosen scopes, presses Allow, and returns what reached the redirect URI
+ * (`redirect`, or, when the client listens there itself, what the browser was sent to).
  */
 export async function loginInBrowser(
   context: BrowserContext,
   authorizationUrl: URL,
-  redirect: LoopbackRedirect,
+  redirect: LoopbackRedirect | undefined,
   choice: LoginChoice,
 ): Promise<LoginOutcome> {
+  const redirectUri = redirect?.url ?? authorizationUrl.searchParams.get('redirect_uri') ?? '';
   const page = await context.newPage();
   try {
     await page.goto(authorizationUrl.href);
@@ -115,10 +117,10 @@ export async function loginInBrowser(
       if (!choice.grant || choice.grant.includes(scope)) await box.check();
       else await box.uncheck();
     }
-    const response = redirect.next();
+    const response = redirect?.next();
     await page.click('button[value="allow"]');
     await page
-      .waitForURL((url) => url.href.startsWith(redirect.url))
+      .waitForURL((url) => url.href.startsWith(redirectUri))
       .catch(async (error: unknown) => {
         const text = await page
           .locator('body')
@@ -126,7 +128,7 @@ export async function loginInBrowser(
           .catch(() => '');
         throw new Error(`After Allow the browser stayed at ${page.url()}: ${text.trim()}`, { cause: error });
       });
-    return { requestedScopes, consentOnly, response: await response };
+    return { requestedScopes, consentOnly, response: response ? await response : new URL(page.url()).searchParams };
   } finally {
     await page.close();
   }
