@@ -69,6 +69,7 @@ async function startEmbeddedIdentityProvider(config: ExampleConfig): Promise<Dev
   return startDevIdentityProvider({
     resourceUrl: config.resourceUrl,
     port: config.idpPort,
+    signingKeyFile: config.idpKeyFile,
     clients: DEMO_CLIENTS,
     users: DEMO_USERS,
     accessTokenFormat: opaque ? 'opaque' : 'jwt',

@@ -1,4 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { DEMO_CLIENTS, DEMO_USERS } from '../src/dev-identity-provider/demo-clients.js';
 import { startDevIdentityProvider } from '../src/dev-identity-provider/dev-identity-provider.js';
 import type { DevIdentityProvider } from '../src/dev-identity-provider/dev-identity-provider.js';
@@ -103,5 +107,35 @@ describe('Development identity provider: authorization code rules', () => {
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe('Development identity provider: a signing key kept in a file (MCP_EXAMPLE_IDP_KEY_FILE)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-dev-idp-key-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('signs with the same key after a restart, so tokens issued before it still verify', async () => {
+    const signingKeyFile = join(dir, 'nested', 'signing-key.json');
+    const first = await startDevIdentityProvider({ resourceUrl: RESOURCE, clients: DEMO_CLIENTS, signingKeyFile });
+    const token = await first.token('demo-reader');
+    await first.close();
+    expect(statSync(signingKeyFile).mode & 0o777).toBe(0o600);
+
+    const second = await startDevIdentityProvider({ resourceUrl: RESOURCE, clients: DEMO_CLIENTS, signingKeyFile });
+    try {
+      const keys = createRemoteJWKSet(new URL(`${second.issuer}/jwks`));
+      const { payload } = await jwtVerify(token, keys, { audience: RESOURCE });
+      expect(payload.sub).toBe('demo-reader');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a file that holds no private key, saying which file', async () => {
+    const signingKeyFile = join(dir, 'public.json');
+    writeFileSync(signingKeyFile, JSON.stringify({ kty: 'RSA', n: 'x', e: 'AQAB', kid: 'k' }));
+    await expect(startDevIdentityProvider({ resourceUrl: RESOURCE, clients: DEMO_CLIENTS, signingKeyFile })).rejects.toThrow(
+      `${signingKeyFile} does not hold a private RSA key`,
+    );
   });
 });

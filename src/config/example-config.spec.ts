@@ -153,3 +153,10 @@ describe('example configuration: the resource URL and the embedded provider', ()
     expect(() => loadExampleConfig({ MCP_EXAMPLE_IDP_PORT: 'x' })).toThrow(/MCP_EXAMPLE_IDP_PORT must be a port number/);
   });
 });
+
+describe('example configuration: MCP_EXAMPLE_IDP_KEY_FILE', () => {
+  it('names the file keeping the embedded provider key (default: none, a fresh key each start)', () => {
+    expect(loadExampleConfig({}).idpKeyFile).toBeUndefined();
+    expect(loadExampleConfig({ MCP_EXAMPLE_IDP_KEY_FILE: ' .dev/idp-key.json ' }).idpKeyFile).toBe('.dev/idp-key.json');
+  });
+});

@@ -34,6 +34,8 @@ export interface ExampleConfig {
   readonly apiKeysFile?: string;
   /** The embedded development provider's port (MCP_EXAMPLE_IDP_PORT). Default 0: any free port. */
   readonly idpPort: number;
+  /** A file keeping the embedded provider's signing key across restarts (MCP_EXAMPLE_IDP_KEY_FILE). */
+  readonly idpKeyFile?: string;
   /** SQLite database for products and known users (MCP_EXAMPLE_DB). Default `:memory:`. */
   readonly databasePath: string;
   /**
@@ -102,7 +104,7 @@ export class ExampleConfigError extends Error {
  * the rung from `MCP_AUTH_MODE` with `MCP_AUTH_HS256_SECRET`, `MCP_AUTH_INTROSPECTION_ENDPOINT`,
  * `MCP_AUTH_INTROSPECTION_CLIENT_ID`, `MCP_AUTH_INTROSPECTION_CLIENT_SECRET`,
  * `MCP_AUTH_INTROSPECTION_CACHE_SECONDS`, `MCP_API_KEYS_FILE`; the store from `MCP_EXAMPLE_DB`
- * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port from `MCP_EXAMPLE_IDP_PORT`.
+ * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   const port = parsePort(env.PORT);
@@ -158,6 +160,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
           }
         : undefined,
     idpPort: parsePort(env.MCP_EXAMPLE_IDP_PORT, 'MCP_EXAMPLE_IDP_PORT', 0),
+    idpKeyFile: env.MCP_EXAMPLE_IDP_KEY_FILE?.trim() || undefined,
     databasePath: env.MCP_EXAMPLE_DB?.trim() || ':memory:',
     requireKnownUsers: env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS?.trim()
       ? parseBoolean('MCP_EXAMPLE_REQUIRE_KNOWN_USERS', env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS)

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { JsonWebKey } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +6,7 @@ import Provider, { errors } from 'oidc-provider';
 import type { Configuration } from 'oidc-provider';
 import { LoginAndConsent, INTERACTION_PATH } from './interactions.js';
 import { REGISTRATION_PATH, allowRegistrationFromLoopbackPages } from './registration-cors.js';
+import { developmentSigningKey } from './signing-key.js';
 
 /** A pre-registered client of the development identity provider: client-credentials only. */
 export interface DevClient {
@@ -34,8 +35,10 @@ export interface DevIdentityProviderOptions {
   readonly port?: number;
   /** Lifetime of access tokens, in seconds. Default 3600. */
   readonly accessTokenTtlSeconds?: number;
-  /** The private RSA signing key as a JWK with a `kid`. Default: a fresh 2048-bit key. */
+  /** The private RSA signing key as a JWK with a `kid`. Default: a fresh 2048-bit key (or the one in `signingKeyFile`). */
   readonly signingKey?: JsonWebKey & { kid: string };
+  /** Keep the signing key in this file (created on first use), so tokens survive a restart. */
+  readonly signingKeyFile?: string;
   /** `jwt` (default): RS256 JWT access tokens. `opaque`: reference tokens that resource servers introspect. */
   readonly accessTokenFormat?: 'jwt' | 'opaque';
   /** Resource servers that may call the introspection endpoint (confidential clients without scopes). */
@@ -83,6 +86,8 @@ export interface DevIdentityProvider {
  * For development and tests only: keys, clients and tokens live in memory.
  */
 export async function startDevIdentityProvider(options: DevIdentityProviderOptions): Promise<DevIdentityProvider> {
+  // Read (or make) the key before listening, so that a bad key file leaves nothing running.
+  const signingKey = options.signingKey ?? developmentSigningKey(options.signingKeyFile);
   const host = options.host ?? '127.0.0.1';
   const http = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -95,10 +100,6 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
   const users = options.users ?? [];
   // Every scope the resource knows: what an interactive client may ask for (the user then chooses).
   const resourceScopes = [...new Set([...options.clients, ...users].flatMap((holder) => holder.scopes))];
-  const signingKey = options.signingKey ?? {
-    ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
-    kid: `dev-${randomBytes(4).toString('hex')}`,
-  };
 
   const provider = new Provider(issuer, {
     ...(users.length ? interactiveConfiguration(users, options.fetch) : {}),
