@@ -6,6 +6,9 @@ import { loadExampleConfig } from './config/example-config.js';
 import type { ExampleConfig } from './config/example-config.js';
 import type { DevIdentityProvider } from './dev-identity-provider/dev-identity-provider.js';
 
+/** The name the banner suggests clients list the server under (the MCP server announces the same, in app.module.ts). */
+const EXAMPLE_SERVER_NAME = 'product-catalog';
+
 /** Starts the example server; returns a function that stops it. */
 export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; issuer?: string; close(): Promise<void> }> {
   const config = loadExampleConfig(env);
@@ -37,10 +40,12 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
     // costs ConsoleLogger about 5 µs per line (every allowed call writes an audit line).
     app.useLogger(new ConsoleLogger({ logLevels: config.logLevels, colors: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
     const address = app.getHttpServer().address() as { port: number };
+    // The listening address is not a URL to connect to (behind a proxy, or on 0.0.0.0, it is not
+    // what clients use): only the resource URL is printed as one.
     new Logger('Example').log(
-      `MCP server listening on http://${config.host}:${address.port}${new URL(config.resourceUrl).pathname} (resource ${config.resourceUrl}, mode ${config.mode}${issuer ? `, issuer ${issuer}` : ''})`,
+      `Listening on ${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}; MCP endpoint ${config.resourceUrl} (mode ${config.mode}${issuer ? `, issuer ${issuer}` : ''})`,
     );
-    if (devIdp) printDevInstructions(config, devIdp);
+    if (devIdp) await printDevInstructions(config, devIdp);
     return {
       url: `http://${config.host}:${address.port}`,
       issuer,
@@ -57,47 +62,35 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
 
 /** The newcomer's first run: a real OpenID provider on loopback, issuing tokens for the demo roles. */
 async function startEmbeddedIdentityProvider(config: ExampleConfig): Promise<DevIdentityProvider> {
-  const [{ startDevIdentityProvider }, { DEMO_CLIENTS, DEV_RESOURCE_SERVER }] = await Promise.all([
+  const [{ startDevIdentityProvider }, { DEMO_CLIENTS, DEMO_USERS, DEV_RESOURCE_SERVER }] = await Promise.all([
     import('./dev-identity-provider/dev-identity-provider.js'),
     import('./dev-identity-provider/demo-clients.js'),
   ]);
   const opaque = config.mode === 'introspection';
   return startDevIdentityProvider({
     resourceUrl: config.resourceUrl,
+    port: config.idpPort,
+    signingKeyFile: config.idpKeyFile,
     clients: DEMO_CLIENTS,
+    users: DEMO_USERS,
     accessTokenFormat: opaque ? 'opaque' : 'jwt',
     resourceServers: opaque ? [DEV_RESOURCE_SERVER] : [],
   });
 }
 
-function printDevInstructions(config: ExampleConfig, idp: DevIdentityProvider): void {
-  const url = config.resourceUrl;
-  const tokenCommand = (clientId: string, secret: string, scopes: readonly string[]) =>
-    `curl -s -u ${clientId}:${secret} -d grant_type=client_credentials -d 'scope=${scopes.join(' ')}' -d resource=${url} ${idp.tokenEndpoint}`;
-  const mcpHeaders = `-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2025-11-25'`;
-  const lines = [
-    '',
-    `MCP endpoint:        ${url}`,
-    `Development issuer:  ${idp.issuer}  (embedded oidc-provider, keys in memory; set MCP_AUTH_ISSUER to use your own)`,
-    '',
-    'Demo roles: demo-reader (User.Read), demo-writer (+ User.Write), demo-admin (+ Admin.Write). Get a token:',
-    ...idp.clients.map((client) => `  ${tokenCommand(client.clientId, client.clientSecret, client.scopes)}`),
-    '',
-    'Call a tool as the admin:',
-    `  TOKEN=$(${tokenCommand('demo-admin', 'demo-admin-secret', ['User.Read', 'User.Write', 'Admin.Write'])} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
-  ];
-  if (config.stateless) {
-    lines.push(
-      `  curl -s ${url} ${mcpHeaders} -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'`,
-    );
-  } else {
-    lines.push(
-      `  SESSION=$(curl -s -D - -o /dev/null ${url} ${mcpHeaders} -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}' | awk -F': ' 'tolower($1)=="mcp-session-id" {print $2}' | tr -d '\\r')`,
-      `  curl -s ${url} ${mcpHeaders} -H "Mcp-Session-Id: $SESSION" -d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'`,
-    );
-  }
-  lines.push('', 'Or point any MCP client at the endpoint: it finds the issuer through the 401 and the protected resource metadata.', '');
-  console.log(lines.join('\n'));
+async function printDevInstructions(config: ExampleConfig, idp: DevIdentityProvider): Promise<void> {
+  const [{ connectionBanner }, { DEMO_USERS }] = await Promise.all([
+    import('./dev-identity-provider/connection-banner.js'),
+    import('./dev-identity-provider/demo-clients.js'),
+  ]);
+  console.log(
+    connectionBanner({
+      resourceUrl: config.resourceUrl,
+      serverName: EXAMPLE_SERVER_NAME,
+      stateless: config.stateless,
+      idp: { ...idp, users: DEMO_USERS },
+    }),
+  );
 }
 
 const isEntryPoint = import.meta.url === `file://${process.argv[1]}`;

@@ -163,3 +163,29 @@ describe('example configuration: MCP_BASELINE_SCOPES', () => {
     expect(loadExampleConfig({ MCP_BASELINE_SCOPES: 'User.Read User.Write' }).baselineScopes).toEqual(['User.Read', 'User.Write']);
   });
 });
+
+describe('example configuration: the resource URL and the embedded provider', () => {
+  it('defaults the resource URL to the address the server is reached at', () => {
+    expect(loadExampleConfig({}).resourceUrl).toBe('http://127.0.0.1:3000/mcp');
+    expect(loadExampleConfig({ HOST: '::1', PORT: '8080' }).resourceUrl).toBe('http://[::1]:8080/mcp');
+    expect(loadExampleConfig({ HOST: 'localhost' }).resourceUrl).toBe('http://localhost:3000/mcp');
+    expect(loadExampleConfig({ HOST: '0.0.0.0' }).resourceUrl).toBe('http://127.0.0.1:3000/mcp');
+    expect(loadExampleConfig({ HOST: '::' }).resourceUrl).toBe('http://localhost:3000/mcp');
+    expect(loadExampleConfig({ HOST: '0.0.0.0', MCP_RESOURCE_URL: 'https://mcp.example.com/mcp/' }).resourceUrl).toBe(
+      'https://mcp.example.com/mcp',
+    );
+  });
+
+  it('MCP_EXAMPLE_IDP_PORT pins the embedded provider (default: any free port)', () => {
+    expect(loadExampleConfig({}).idpPort).toBe(0);
+    expect(loadExampleConfig({ MCP_EXAMPLE_IDP_PORT: '3001' }).idpPort).toBe(3001);
+    expect(() => loadExampleConfig({ MCP_EXAMPLE_IDP_PORT: 'x' })).toThrow(/MCP_EXAMPLE_IDP_PORT must be a port number/);
+  });
+});
+
+describe('example configuration: MCP_EXAMPLE_IDP_KEY_FILE', () => {
+  it('names the file keeping the embedded provider key (default: none, a fresh key each start)', () => {
+    expect(loadExampleConfig({}).idpKeyFile).toBeUndefined();
+    expect(loadExampleConfig({ MCP_EXAMPLE_IDP_KEY_FILE: ' .dev/idp-key.json ' }).idpKeyFile).toBe('.dev/idp-key.json');
+  });
+});

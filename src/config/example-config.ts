@@ -38,6 +38,10 @@ export interface ExampleConfig {
   readonly introspection?: { clientId?: string; clientSecret?: string; endpoint?: string; cacheMaxSeconds?: number };
   /** Hashed API keys (MCP_API_KEYS_FILE): required for mode api-keys, accepted beside tokens in the other modes. */
   readonly apiKeysFile?: string;
+  /** The embedded development provider's port (MCP_EXAMPLE_IDP_PORT). Default 0: any free port. */
+  readonly idpPort: number;
+  /** A file keeping the embedded provider's signing key across restarts (MCP_EXAMPLE_IDP_KEY_FILE). */
+  readonly idpKeyFile?: string;
   /** SQLite database for products and known users (MCP_EXAMPLE_DB). Default `:memory:`. */
   readonly databasePath: string;
   /**
@@ -109,7 +113,7 @@ export class ExampleConfigError extends Error {
  * the rung from `MCP_AUTH_MODE` with `MCP_AUTH_HS256_SECRET`, `MCP_AUTH_INTROSPECTION_ENDPOINT`,
  * `MCP_AUTH_INTROSPECTION_CLIENT_ID`, `MCP_AUTH_INTROSPECTION_CLIENT_SECRET`,
  * `MCP_AUTH_INTROSPECTION_CACHE_SECONDS`, `MCP_API_KEYS_FILE`; the store from `MCP_EXAMPLE_DB`
- * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`.
+ * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   const port = parsePort(env.PORT);
@@ -147,7 +151,10 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
       'MCP_AUTH_MODE=introspection with your own identity provider needs MCP_AUTH_INTROSPECTION_CLIENT_ID and MCP_AUTH_INTROSPECTION_CLIENT_SECRET',
     );
   }
-  const resourceUrl = optionalUrl('MCP_RESOURCE_URL', env.MCP_RESOURCE_URL)?.replace(/\/+$/, '') ?? `http://localhost:${port}/mcp`;
+  // By default the resource URL names the address the server is reached at, so the URL a user copies is
+  // the one clients connect to and find again, exactly, in the metadata's `resource`.
+  const resourceUrl =
+    optionalUrl('MCP_RESOURCE_URL', env.MCP_RESOURCE_URL)?.replace(/\/+$/, '') ?? `http://${reachableHost(host)}:${port}/mcp`;
   return {
     mode,
     hs256Secret,
@@ -161,6 +168,8 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
             cacheMaxSeconds: optionalNonNegativeInteger('MCP_AUTH_INTROSPECTION_CACHE_SECONDS', env.MCP_AUTH_INTROSPECTION_CACHE_SECONDS),
           }
         : undefined,
+    idpPort: parsePort(env.MCP_EXAMPLE_IDP_PORT, 'MCP_EXAMPLE_IDP_PORT', 0),
+    idpKeyFile: env.MCP_EXAMPLE_IDP_KEY_FILE?.trim() || undefined,
     databasePath: env.MCP_EXAMPLE_DB?.trim() || ':memory:',
     requireKnownUsers: env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS?.trim()
       ? parseBoolean('MCP_EXAMPLE_REQUIRE_KNOWN_USERS', env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS)
@@ -261,11 +270,21 @@ function entraSettings(env: NodeJS.ProcessEnv, issuer: string | undefined, audie
   };
 }
 
-function parsePort(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return 3000;
+function parsePort(value: string | undefined, name = 'PORT', fallback = 3000): number {
+  if (value === undefined || value.trim() === '') return fallback;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExampleConfigError(`PORT must be a port number (got "${value}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExampleConfigError(`${name} must be a port number (got "${value}")`);
   return port;
+}
+
+/**
+ * The host of the default resource URL: the listening address itself, written as a URL host;
+ * for the wildcard addresses, the loopback address a local client reaches them at.
+ */
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return 'localhost';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 function optionalUrl(name: string, value: string | undefined): string | undefined {

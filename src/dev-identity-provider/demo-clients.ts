@@ -1,4 +1,5 @@
-import type { DevClient } from './dev-identity-provider.js';
+import { SEED_USERS } from '../store/example-database.js';
+import type { DevClient, DevUser } from './dev-identity-provider.js';
 
 /** The demo roles of the example: one client each, with the scopes that role may hold. */
 export const DEMO_CLIENTS: readonly DevClient[] = [
@@ -6,6 +7,17 @@ export const DEMO_CLIENTS: readonly DevClient[] = [
   { clientId: 'demo-writer', clientSecret: 'demo-writer-secret', scopes: ['User.Read', 'User.Write'] },
   { clientId: 'demo-admin', clientSecret: 'demo-admin-secret', scopes: ['User.Read', 'User.Write', 'Admin.Write'] },
 ];
+
+/**
+ * The people who can sign in on the development provider's login page: the example
+ * database's seeded users (so the known-users check lets them in), each holding the
+ * scopes of the demo role of the same name.
+ */
+export const DEMO_USERS: readonly DevUser[] = SEED_USERS.map((user) => ({
+  sub: user.sub,
+  displayName: user.displayName,
+  scopes: DEMO_CLIENTS.find((client) => client.clientId === user.sub)?.scopes ?? [],
+}));
 
 /** The example server's own client at the development identity provider, for token introspection. */
 export const DEV_RESOURCE_SERVER = { clientId: 'mcp-resource-server', clientSecret: 'mcp-resource-server-secret' } as const;

@@ -1,14 +1,27 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { JsonWebKey } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Provider, { errors } from 'oidc-provider';
+import type { Configuration } from 'oidc-provider';
+import { LoginAndConsent, INTERACTION_PATH } from './interactions.js';
+import { REGISTRATION_PATH, allowRegistrationFromLoopbackPages } from './registration-cors.js';
+import { developmentSigningKey } from './signing-key.js';
 
-/** A client of the development identity provider: client-credentials only. */
+/** A pre-registered client of the development identity provider: client-credentials only. */
 export interface DevClient {
   readonly clientId: string;
   readonly clientSecret: string;
   /** Scopes this client may obtain; requested scopes outside this list are left out of its tokens. */
+  readonly scopes: readonly string[];
+}
+
+/** A person who can sign in on the development provider's login page (no password: it is a demo). */
+export interface DevUser {
+  /** The token's `sub`. */
+  readonly sub: string;
+  readonly displayName: string;
+  /** Scopes this user may grant a client; ticked scopes outside this list are left out of the token. */
   readonly scopes: readonly string[];
 }
 
@@ -22,14 +35,28 @@ export interface DevIdentityProviderOptions {
   readonly port?: number;
   /** Lifetime of access tokens, in seconds. Default 3600. */
   readonly accessTokenTtlSeconds?: number;
-  /** The private RSA signing key as a JWK with a `kid`. Default: a fresh 2048-bit key. */
+  /** The private RSA signing key as a JWK with a `kid`. Default: a fresh 2048-bit key (or the one in `signingKeyFile`). */
   readonly signingKey?: JsonWebKey & { kid: string };
+  /** Keep the signing key in this file (created on first use), so tokens survive a restart. */
+  readonly signingKeyFile?: string;
   /** `jwt` (default): RS256 JWT access tokens. `opaque`: reference tokens that resource servers introspect. */
   readonly accessTokenFormat?: 'jwt' | 'opaque';
   /** Resource servers that may call the introspection endpoint (confidential clients without scopes). */
   readonly resourceServers?: readonly { clientId: string; clientSecret: string }[];
   /** Other resources tokens may be requested for (their `aud`), e.g. to obtain a token meant for someone else. */
   readonly otherResources?: readonly string[];
+  /**
+   * Demo users who sign in through the browser. When given, interactive clients are served too:
+   * authorization code with PKCE (S256) for public clients with loopback redirect URIs on any port
+   * (RFC 8252 §7.3), open dynamic client registration (RFC 7591), client ID metadata documents,
+   * a login and consent page, and refresh tokens.
+   */
+  readonly users?: readonly DevUser[];
+  /**
+   * How the provider fetches client ID metadata documents. Default: the global `fetch`, behind
+   * `oidc-provider`'s own guard that refuses private and loopback addresses (SSRF protection).
+   */
+  readonly fetch?: typeof fetch;
 }
 
 /** A running development identity provider. */
@@ -37,6 +64,10 @@ export interface DevIdentityProvider {
   readonly issuer: string;
   readonly tokenEndpoint: string;
   readonly introspectionEndpoint: string;
+  /** The authorization endpoint interactive clients send the browser to (with `users`). */
+  readonly authorizationEndpoint: string;
+  /** The dynamic client registration endpoint (with `users`). */
+  readonly registrationEndpoint?: string;
   readonly clients: readonly DevClient[];
   /** Obtains an access token for the resource (or another one) with the client-credentials grant, as any client would. */
   token(clientId: string, scope?: string, resource?: string): Promise<string>;
@@ -50,10 +81,13 @@ export interface DevIdentityProvider {
 /**
  * A real OpenID provider (`oidc-provider`) on loopback that issues RS256 JWT (or opaque)
  * access tokens bound to the MCP resource (RFC 8707 resource indicators) through the
- * client-credentials grant, with introspection (RFC 7662) and revocation (RFC 7009).
- * For development and tests only: keys and tokens live in memory.
+ * client-credentials grant, with introspection (RFC 7662) and revocation (RFC 7009); with
+ * `users`, also to people signing in through a browser (see {@link DevIdentityProviderOptions.users}).
+ * For development and tests only: keys, clients and tokens live in memory.
  */
 export async function startDevIdentityProvider(options: DevIdentityProviderOptions): Promise<DevIdentityProvider> {
+  // Read (or make) the key before listening, so that a bad key file leaves nothing running.
+  const signingKey = options.signingKey ?? developmentSigningKey(options.signingKeyFile);
   const host = options.host ?? '127.0.0.1';
   const http = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -63,22 +97,24 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
   const { port } = http.address() as AddressInfo;
   const issuer = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const allowed = new Map(options.clients.map((client) => [client.clientId, new Set(client.scopes)]));
-  const signingKey = options.signingKey ?? {
-    ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
-    kid: `dev-${randomBytes(4).toString('hex')}`,
-  };
+  const users = options.users ?? [];
+  // Every scope the resource knows: what an interactive client may ask for (the user then chooses).
+  const resourceScopes = [...new Set([...options.clients, ...users].flatMap((holder) => holder.scopes))];
 
   const provider = new Provider(issuer, {
+    ...(users.length ? interactiveConfiguration(users, options.fetch) : {}),
     clients: [...options.clients, ...(options.resourceServers ?? [])].map((client) => ({
       client_id: client.clientId,
       client_secret: client.clientSecret,
       grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
       redirect_uris: [],
       response_types: [],
     })),
     jwks: { keys: [{ ...signingKey, use: 'sig', alg: 'RS256' }] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     features: {
+      ...(users.length ? interactiveFeatures() : {}),
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
@@ -91,8 +127,11 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
           if (resourceIndicator !== options.resourceUrl && !options.otherResources?.includes(resourceIndicator))
             throw new errors.InvalidTarget();
           const format = options.accessTokenFormat ?? 'jwt';
+          // A pre-registered demo client gets its role's scopes; any other (interactive) client may
+          // ask for all of them, and the user's choice on the consent page decides.
+          const scopes = allowed.get(client.clientId) ?? resourceScopes;
           return {
-            scope: [...(allowed.get(client.clientId) ?? [])].join(' '),
+            scope: [...scopes].join(' '),
             audience: resourceIndicator,
             accessTokenFormat: format,
             accessTokenTTL: options.accessTokenTtlSeconds ?? 3600,
@@ -103,9 +142,15 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
     },
   });
   const callback = provider.callback();
+  const loginAndConsent = users.length ? new LoginAndConsent(provider, users, options.resourceUrl) : undefined;
   let introspections = 0;
   http.on('request', (req, res) => {
     if (req.method === 'POST' && req.url?.startsWith('/token/introspection')) introspections++;
+    if (loginAndConsent && req.url?.startsWith(INTERACTION_PATH)) {
+      void loginAndConsent.handle(req, res);
+      return;
+    }
+    if (loginAndConsent && allowRegistrationFromLoopbackPages(req, res)) return;
     callback(req, res);
   });
 
@@ -126,6 +171,8 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
     issuer,
     tokenEndpoint,
     introspectionEndpoint: `${issuer}/token/introspection`,
+    authorizationEndpoint: `${issuer}/auth`,
+    registrationEndpoint: users.length ? `${issuer}${REGISTRATION_PATH}` : undefined,
     clients: options.clients,
     async token(clientId, scope, resource = options.resourceUrl) {
       const client = options.clients.find((candidate) => candidate.clientId === clientId);
@@ -152,5 +199,55 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
         http.closeAllConnections();
         http.close(() => resolve());
       }),
+  };
+}
+
+/** The `oidc-provider` features interactive clients need. */
+function interactiveFeatures() {
+  return {
+    // RFC 7591, open: the provider listens on loopback only, for development.
+    registration: { enabled: true, initialAccessToken: false },
+    // A client whose id is an https URL is described by the document at that URL (MCP 2025-11-25).
+    clientIdMetadataDocument: { enabled: true, ack: 'draft-02' },
+  } as const;
+}
+
+/** Login, consent, PKCE, loopback redirects and refresh tokens for people signing in through a browser. */
+function interactiveConfiguration(users: readonly DevUser[], fetchDocument: DevIdentityProviderOptions['fetch']): Partial<Configuration> {
+  const known = new Map(users.map((user) => [user.sub, user]));
+  return {
+    findAccount: (_ctx, sub) => {
+      const user = known.get(sub);
+      return user ? { accountId: user.sub, claims: () => ({ sub: user.sub, name: user.displayName }) } : undefined;
+    },
+    interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}${interaction.uid}` },
+    // Each authorization request shows the consent page with what this request asks for:
+    // a step-up is a new choice, not a silent reuse of an earlier one.
+    loadExistingGrant: async (ctx) => {
+      const grantId = ctx.oidc.result?.consent?.grantId;
+      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+    },
+    // PKCE for every client using the code flow; oidc-provider only implements S256.
+    pkce: { required: () => true },
+    // Native (RFC 8252): http redirect URIs must be loopback, and a loopback one matches on any port (§7.3).
+    clientDefaults: {
+      application_type: 'native',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    },
+    // A client's registered `scope` is dropped (RFC 7591 lets the server replace it): oidc-provider accepts
+    // only its OpenID Connect scopes there, so a registration naming `User.Read` (as the SDKs send the
+    // challenged scope) would be refused. What a client gets is decided per request, on the consent page.
+    extraClientMetadata: {
+      properties: ['scope'],
+      validator: (_ctx, key, _value, metadata) => {
+        if (key === 'scope') delete metadata.scope;
+      },
+    },
+    // Interactive clients get refresh tokens without asking for offline_access, which the MCP
+    // resource never advertises.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    ...(fetchDocument ? { fetch: fetchDocument } : {}),
   };
 }

@@ -33,7 +33,7 @@ export interface TestIdentity {
 
 /** Identity provider settings a test may change (opaque tokens, short lifetimes, other resources, introspecting clients). */
 export type HarnessIdpOptions = Partial<
-  Pick<DevIdentityProviderOptions, 'accessTokenFormat' | 'accessTokenTtlSeconds' | 'otherResources' | 'resourceServers'>
+  Pick<DevIdentityProviderOptions, 'accessTokenFormat' | 'accessTokenTtlSeconds' | 'otherResources' | 'resourceServers' | 'users' | 'fetch'>
 >;
 
 /** Starts the development identity provider for `resourceUrl`, signing with a key the tests hold too. */

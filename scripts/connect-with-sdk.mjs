@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Connects the MCP SDK client (v2, @modelcontextprotocol/client) to an OAuth-protected MCP server the way an
+// interactive client does, and calls one tool:
+//
+//   node scripts/connect-with-sdk.mjs http://127.0.0.1:3000/mcp [tool] [JSON arguments]
+//
+// The 401 leads it to the server's metadata and the identity provider; it registers itself (or, with
+// MCP_CLIENT_METADATA_URL, presents that client ID metadata document), prints the authorization URL to open in
+// a browser, receives the response on a loopback redirect URI (RFC 8252), and calls the tool. A 403
+// insufficient_scope sends it back to the browser for the added scope (step-up). The tool's result goes to
+// stdout as JSON; everything else to stderr. Nothing is stored: every run logs in again.
+import { createServer } from 'node:http';
+import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+
+const [serverUrl = 'http://127.0.0.1:3000/mcp', tool = 'whoami', rawArguments = '{}'] = process.argv.slice(2);
+const toolArguments = JSON.parse(rawArguments);
+
+// The loopback redirect URI: any free port, the browser brings the authorization response here.
+const callbacks = createServer();
+await new Promise((resolve) => callbacks.listen(0, '127.0.0.1', resolve));
+const redirectUrl = `http://127.0.0.1:${callbacks.address().port}/callback`;
+let authorizationResponse;
+function nextAuthorizationResponse() {
+  return new Promise((resolve) => {
+    const onRequest = (req, res) => {
+      const url = new URL(req.url ?? '/', redirectUrl);
+      if (url.pathname !== '/callback') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('Signed in; you may close this window.\n');
+      callbacks.off('request', onRequest);
+      resolve(url.searchParams);
+    };
+    callbacks.on('request', onRequest);
+  });
+}
+
+const saved = {};
+/** @type {import('@modelcontextprotocol/client').OAuthClientProvider} */
+const authProvider = {
+  redirectUrl,
+  clientMetadataUrl: process.env.MCP_CLIENT_METADATA_URL || undefined,
+  clientMetadata: {
+    client_name: 'nestjs-mcp-auth example script',
+    redirect_uris: [redirectUrl],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  },
+  clientInformation: () => saved.client,
+  saveClientInformation: (client) => void (saved.client = client),
+  tokens: () => saved.tokens,
+  saveTokens: (tokens) => void (saved.tokens = tokens),
+  saveCodeVerifier: (verifier) => void (saved.verifier = verifier),
+  codeVerifier: () => saved.verifier,
+  redirectToAuthorization: (url) => {
+    authorizationResponse = nextAuthorizationResponse();
+    console.error(`Open this URL in your browser to sign in:\n${url}`);
+  },
+};
+
+function open() {
+  const transport = new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider });
+  return { transport, client: new Client({ name: 'connect-with-sdk', version: '1.0.0' }) };
+}
+
+/** Runs `step`; when the SDK stopped to send the user to the browser, finishes that login and runs it again. */
+async function withLogin(transport, step) {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof UnauthorizedError)) throw error;
+    await transport.finishAuth(await authorizationResponse);
+    return step();
+  }
+}
+
+let { transport, client } = open();
+try {
+  await client.connect(transport);
+} catch (error) {
+  if (!(error instanceof UnauthorizedError)) throw error;
+  await transport.finishAuth(await authorizationResponse);
+  await client.close();
+  ({ transport, client } = open());
+  await client.connect(transport);
+}
+try {
+  const result = await withLogin(transport, () => client.callTool({ name: tool, arguments: toolArguments }));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exitCode = result.isError ? 1 : 0;
+} finally {
+  await client.close();
+  callbacks.close();
+}

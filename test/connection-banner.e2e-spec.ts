@@ -1,0 +1,164 @@
+import { jest } from '@jest/globals';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
+import { existsSync } from 'node:fs';
+import { decodeJwt } from 'jose';
+import { bootstrap } from '../src/main.js';
+import { freePort, toolJson } from './support/harness.js';
+
+/** A curl command line as the banner prints it, read the way a shell would (quotes, variables). */
+interface Curl {
+  readonly url: string;
+  readonly user?: string;
+  readonly headers: Record<string, string>;
+  readonly form: string[];
+}
+
+function parseCurl(command: string, variables: Record<string, string>): Curl {
+  const words: string[] = [];
+  for (const match of command.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)) {
+    const [, single, double, bare] = match;
+    words.push(single ?? (double ?? bare).replace(/\$([A-Z]+)/g, (_, name: string) => variables[name] ?? `$${name}`));
+  }
+  expect(words.shift()).toBe('curl');
+  let url: string | undefined;
+  let user: string | undefined;
+  const headers: Record<string, string> = {};
+  const form: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i];
+    if (word === '-s') continue;
+    if (word === '-D' || word === '-o') i++;
+    else if (word === '-u') user = words[++i];
+    else if (word === '-d') form.push(words[++i]);
+    else if (word === '-H') {
+      const [name, ...value] = words[++i].split(': ');
+      headers[name.toLowerCase()] = value.join(': ');
+    } else if (/^https?:\/\//.test(word)) url = word;
+    else throw new Error(`unexpected curl argument ${word}`);
+  }
+  if (!url) throw new Error(`no URL in ${command}`);
+  return { url, user, headers, form };
+}
+
+/** Runs a parsed curl command with fetch: a POST, as curl does with -d. */
+function run(curl: Curl): Promise<Response> {
+  const headers: Record<string, string> = { ...curl.headers };
+  if (curl.user) headers.authorization = `Basic ${Buffer.from(curl.user).toString('base64')}`;
+  const isJson = headers['content-type'] === 'application/json';
+  if (!isJson) headers['content-type'] = 'application/x-www-form-urlencoded';
+  return fetch(curl.url, { method: 'POST', headers, body: curl.form.join('&') });
+}
+
+/** `npm start`'s banner, read and used the way a newcomer would: every printed line must work as printed. */
+describe('The first-run banner (embedded development provider, default resource URL)', () => {
+  let port: number;
+  let idpPort: number;
+  let banner: string[];
+  let logLine: string;
+  let app: { close(): Promise<void> };
+
+  beforeAll(async () => {
+    [port, idpPort] = await Promise.all([freePort(), freePort()]);
+    const printed: string[] = [];
+    const written: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args.join(' ')));
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      app = await bootstrap({ PORT: String(port), HOST: '127.0.0.1', MCP_EXAMPLE_IDP_PORT: String(idpPort), LOG_LEVEL: 'log' });
+    } finally {
+      log.mockRestore();
+      write.mockRestore();
+    }
+    banner = printed.join('\n').split('\n');
+    logLine = written.find((line) => line.includes('Listening on')) ?? '';
+  });
+  afterAll(() => app?.close());
+
+  /** The one banner line that starts with `label`, without the label. */
+  function line(label: string): string {
+    const found = banner.filter((text) => text.trimStart().startsWith(label));
+    expect(found).toHaveLength(1);
+    return found[0].trimStart().slice(label.length).trim();
+  }
+
+  const resourceUrl = () => line('MCP endpoint (connect here; also the OAuth resource URL):');
+
+  it('prints one URL to connect to: the resource URL, at the address the server is reached at', async () => {
+    expect(resourceUrl()).toBe(`http://127.0.0.1:${port}/mcp`);
+    const response = await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`);
+    const metadata = (await response.json()) as { resource: string; authorization_servers: string[] };
+    expect(metadata.resource).toBe(resourceUrl());
+    expect(metadata.authorization_servers).toEqual([`http://127.0.0.1:${idpPort}`]);
+    expect(line('Development identity provider:')).toBe(`http://127.0.0.1:${idpPort}`);
+  });
+
+  it('logs the listening address apart from the URL to connect to', () => {
+    expect(logLine).toContain(`Listening on 127.0.0.1:${port};`);
+    expect(logLine).toContain(`MCP endpoint ${resourceUrl()} `);
+  });
+
+  it('gives every client line the resource URL exactly', () => {
+    const url = resourceUrl();
+    expect(line('MCP Inspector (UI):')).toBe(`npx @modelcontextprotocol/inspector --transport http --server-url ${url}`);
+    expect(line('MCP Inspector (CLI):')).toBe(`npx @modelcontextprotocol/inspector --cli ${url} --transport http --method tools/list`);
+    expect(line('Claude Code:')).toBe(`claude mcp add --transport http product-catalog ${url}`);
+    expect(JSON.parse(line('VS Code (.vscode/mcp.json):'))).toEqual({ servers: { 'product-catalog': { type: 'http', url } } });
+    // The script itself runs in a real browser login in test/browser-login.e2e-spec.ts.
+    expect(line('SDK client:').startsWith(`node scripts/connect-with-sdk.mjs ${url} whoami `)).toBe(true);
+    expect(existsSync(line('SDK client:').split(' ')[1])).toBe(true);
+  });
+
+  it('prints token commands that get each demo role a token for this resource', async () => {
+    const commands = banner.filter((text) => text.trimStart().startsWith('curl -s -u demo-'));
+    expect(commands).toHaveLength(3);
+    for (const command of commands) {
+      const curl = parseCurl(command.trim(), {});
+      const response = await run(curl);
+      expect(response.status).toBe(200);
+      const { access_token: token } = (await response.json()) as { access_token: string };
+      const claims = decodeJwt(token);
+      expect(claims.aud).toBe(resourceUrl());
+      expect(claims.sub).toBe(curl.user!.split(':')[0]);
+    }
+  });
+
+  it('prints a tool call that works as printed: token, session, whoami', async () => {
+    const tokenLine = line('TOKEN=$(');
+    const sessionLine = line('SESSION=$(');
+    const callLine = banner.find((text) => text.includes('"method":"tools/call"'))!.trim();
+    const token = ((await (await run(parseCurl(/^(curl .*?) \| node/.exec(tokenLine)![1], {}))).json()) as { access_token: string })
+      .access_token;
+    const initialize = await run(parseCurl(/^(curl .*?) \| awk/.exec(sessionLine)![1], { TOKEN: token }));
+    expect(initialize.status).toBe(200);
+    const session = initialize.headers.get('mcp-session-id')!;
+    await initialize.text();
+    const call = await run(parseCurl(callLine, { TOKEN: token, SESSION: session }));
+    expect(call.status).toBe(200);
+    const body = await call.text();
+    const message = JSON.parse(body.startsWith('{') ? body : /^data: (.*)$/m.exec(body)![1]);
+    expect(toolJson(message.result)).toMatchObject({ sub: 'demo-admin' });
+  });
+
+  it('lets an SDK client started from the printed URL discover everything and call a tool (no "resource does not match")', async () => {
+    const authProvider = new ClientCredentialsProvider({
+      clientId: 'demo-reader',
+      clientSecret: 'demo-reader-secret',
+      scope: 'User.Read',
+      expectedIssuer: line('Development identity provider:'),
+    });
+    const client = new Client({ name: 'banner-e2e', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(resourceUrl()), { authProvider }));
+    try {
+      const whoami = toolJson(await client.callTool({ name: 'whoami', arguments: {} }));
+      expect(whoami).toMatchObject({ sub: 'demo-reader' });
+      expect(decodeJwt(authProvider.tokens()!.access_token).aud).toBe(resourceUrl());
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -1,0 +1,141 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { DEMO_CLIENTS, DEMO_USERS } from '../src/dev-identity-provider/demo-clients.js';
+import { startDevIdentityProvider } from '../src/dev-identity-provider/dev-identity-provider.js';
+import type { DevIdentityProvider } from '../src/dev-identity-provider/dev-identity-provider.js';
+
+const RESOURCE = 'http://127.0.0.1:1/mcp';
+
+/** The embedded provider's rules for interactive clients, on the wire (the browser tests show the happy paths). */
+describe('Development identity provider: authorization code rules', () => {
+  let idp: DevIdentityProvider;
+  let clientId: string;
+  const redirectUri = 'http://127.0.0.1:4000/callback';
+
+  beforeAll(async () => {
+    idp = await startDevIdentityProvider({ resourceUrl: RESOURCE, clients: DEMO_CLIENTS, users: DEMO_USERS });
+    const registered = await register({ redirect_uris: [redirectUri], client_name: 'rules' });
+    expect(registered.status).toBe(201);
+    clientId = ((await registered.json()) as { client_id: string }).client_id;
+  });
+  afterAll(() => idp?.close());
+
+  function register(metadata: Record<string, unknown>): Promise<Response> {
+    return fetch(idp.registrationEndpoint!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(metadata),
+    });
+  }
+
+  /** Sends an authorization request and returns where the provider sends the browser (or its error page's status). */
+  async function authorize(params: Record<string, string>): Promise<{ status: number; location?: URL }> {
+    const url = new URL(idp.authorizationEndpoint);
+    const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
+    const query = {
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      scope: 'User.Read',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      resource: RESOURCE,
+      ...params,
+    };
+    for (const [name, value] of Object.entries(query)) if (value !== '') url.searchParams.set(name, value);
+    const response = await fetch(url, { redirect: 'manual' });
+    await response.body?.cancel();
+    const location = response.headers.get('location');
+    return { status: response.status, location: location ? new URL(location, idp.issuer) : undefined };
+  }
+
+  it('advertises PKCE S256 only, open registration and client ID metadata documents', async () => {
+    const discovery = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(discovery.code_challenge_methods_supported).toEqual(['S256']);
+    expect(discovery.registration_endpoint).toBe(idp.registrationEndpoint);
+    expect(discovery.client_id_metadata_document_supported).toBe(true);
+    expect(discovery.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials']));
+  });
+
+  it('sends a valid request to the login page', async () => {
+    const { status, location } = await authorize({});
+    expect(status).toBe(303);
+    expect(location?.pathname).toMatch(/^\/interaction\//);
+  });
+
+  it.each<{ case: string; params: Record<string, string> }>([
+    { case: 'without PKCE', params: { code_challenge: '', code_challenge_method: '' } },
+    { case: 'with the plain PKCE method', params: { code_challenge_method: 'plain' } },
+  ])('refuses an authorization request $case', async ({ params }) => {
+    const { status, location } = await authorize(params);
+    expect(status).toBe(303);
+    expect(location?.origin + location!.pathname).toBe(redirectUri);
+    expect(location?.searchParams.get('error')).toBe('invalid_request');
+  });
+
+  it('accepts the registered loopback redirect URI on any port (RFC 8252 §7.3), and no other path or host', async () => {
+    expect((await authorize({ redirect_uri: 'http://127.0.0.1:53127/callback' })).location?.pathname).toMatch(/^\/interaction\//);
+    for (const other of ['http://127.0.0.1:4000/elsewhere', 'http://localhost:4000/callback', 'https://evil.example/callback']) {
+      const { status, location } = await authorize({ redirect_uri: other });
+      expect(status).toBe(400);
+      expect(location).toBeUndefined();
+    }
+  });
+
+  it('registers only loopback http redirect URIs', async () => {
+    const refused = await register({ redirect_uris: ['http://evil.example/callback'] });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toBe('invalid_redirect_uri');
+  });
+
+  it('ignores the scope a client registers with, so it can step up later', async () => {
+    const registered = await register({ redirect_uris: [redirectUri], scope: 'User.Read' });
+    expect(registered.status).toBe(201);
+    expect(((await registered.json()) as { scope?: string }).scope).toBeUndefined();
+  });
+
+  it('keeps a provider without users to client credentials: no registration, no login page', async () => {
+    const plain = await startDevIdentityProvider({ resourceUrl: RESOURCE, clients: DEMO_CLIENTS });
+    try {
+      const discovery = (await (await fetch(`${plain.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+      expect(discovery.registration_endpoint).toBeUndefined();
+      expect(plain.registrationEndpoint).toBeUndefined();
+      expect(await plain.token('demo-reader')).toEqual(expect.any(String));
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe('Development identity provider: a signing key kept in a file (MCP_EXAMPLE_IDP_KEY_FILE)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-dev-idp-key-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('signs with the same key after a restart, so tokens issued before it still verify', async () => {
+    const signingKeyFile = join(dir, 'nested', 'signing-key.json');
+    const first = await startDevIdentityProvider({ resourceUrl: RESOURCE, clients: DEMO_CLIENTS, signingKeyFile });
+    const token = await first.token('demo-reader');
+    await first.close();
+    expect(statSync(signingKeyFile).mode & 0o777).toBe(0o600);
+
+    const second = await startDevIdentityProvider({ resourceUrl: RESOURCE, clients: DEMO_CLIENTS, signingKeyFile });
+    try {
+      const keys = createRemoteJWKSet(new URL(`${second.issuer}/jwks`));
+      const { payload } = await jwtVerify(token, keys, { audience: RESOURCE });
+      expect(payload.sub).toBe('demo-reader');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a file that holds no private key, saying which file', async () => {
+    const signingKeyFile = join(dir, 'public.json');
+    writeFileSync(signingKeyFile, JSON.stringify({ kty: 'RSA', n: 'x', e: 'AQAB', kid: 'k' }));
+    await expect(startDevIdentityProvider({ resourceUrl: RESOURCE, clients: DEMO_CLIENTS, signingKeyFile })).rejects.toThrow(
+      `${signingKeyFile} does not hold a private RSA key`,
+    );
+  });
+});
