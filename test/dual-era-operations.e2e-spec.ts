@@ -1,5 +1,5 @@
 import { GatedTools } from './support/gated-tools.js';
-import { post } from './support/harness.js';
+import { parseChallenge, post } from './support/harness.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { modernCall, modernHeaders } from './support/modern.js';
@@ -74,5 +74,12 @@ describe('operations on modern (2026-07-28) requests', () => {
     expect(answer.status).toBe(200);
     expect(await answer.json()).toMatchObject({ id: 33, result: { content: [{ type: 'text', text: 'finished' }] } });
     await closing;
+  });
+  it('never names offline_access in a challenge, even when configured as a 401 hint', async () => {
+    h = await startLibraryApp({ challengeScopes: ['User.Read', 'offline_access'] }, [GatedTools]);
+    const { body, headers } = call('whoami');
+    const response = await post(h.resourceUrl, body, { headers });
+    expect(response.status).toBe(401);
+    expect(parseChallenge(response.headers.get('www-authenticate')).params.scope).toBe('User.Read');
   });
 });
