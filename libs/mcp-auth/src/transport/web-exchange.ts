@@ -53,7 +53,7 @@ export async function writeWebResponse(res: ServerResponse, response: Response):
   res.once('close', stop);
   try {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      if (!res.write(chunk.value)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+      if (!res.write(chunk.value)) await drainedOrClosed(res);
       if (res.destroyed) break;
     }
   } catch {
@@ -62,6 +62,17 @@ export async function writeWebResponse(res: ServerResponse, response: Response):
     res.off('close', stop);
     if (!res.writableEnded) res.end();
   }
+}
+
+/** Resolves when the response can take more data, or is gone; leaves no listener behind either way. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
 }
 
 /**
