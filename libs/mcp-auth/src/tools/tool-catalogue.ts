@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool, Variables } from '@modelcontextprotocol/server';
 import type { ZodObject } from 'zod';
 import { withRequiredScopes } from '../authorization/listing.js';
 import { declaredScopeRequirements } from '../authorization/require-scopes.decorator.js';
@@ -16,7 +16,6 @@ import {
   MCP_TOOL_PROVIDER_METADATA,
 } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
-import type { Variables } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import { cataloguePrompt } from '../prompts/catalogue-prompt.js';
 import type { CataloguePrompt } from '../prompts/catalogue-prompt.js';
 import type { McpPromptOptions } from '../prompts/mcp-prompt.decorator.js';
