@@ -177,7 +177,7 @@ export class ToolCatalogue implements OnModuleInit {
       const invoke: Invoke = async (...args) => (method as (...a: unknown[]) => unknown).apply(instance, args);
 
       const tool: McpToolOptions | undefined = Reflect.getMetadata(MCP_TOOL_METADATA, method);
-      if (tool) addUnique(this.tools, tool.name, this.listed(catalogueTool(tool, requirements, invoke)), '@McpTool', where);
+      if (tool) addUnique(this.tools, tool.name, this.listed(catalogueTool(tool, requirements, invoke, where)), '@McpTool', where);
 
       const resource: McpResourceOptions | undefined = Reflect.getMetadata(MCP_RESOURCE_METADATA, method);
       if (resource) {
@@ -207,9 +207,15 @@ function addUnique<T>(into: Map<string, T> | Set<string>, key: string, value: T,
   else into.add(key);
 }
 
-function catalogueTool(options: McpToolOptions, requirements: readonly ScopeRequirement[], invoke: Invoke): CatalogueTool {
-  const input = toZodObject(options.input);
-  const output = options.output === undefined ? undefined : toZodObject(options.output);
+function catalogueTool(options: McpToolOptions, requirements: readonly ScopeRequirement[], invoke: Invoke, where: string): CatalogueTool {
+  let input: ZodObject;
+  let output: ZodObject | undefined;
+  try {
+    input = toZodObject(options.input, 'input');
+    output = options.output === undefined ? undefined : toZodObject(options.output, 'output');
+  } catch (error) {
+    throw new McpAuthConfigurationError('@McpTool', `${where} (tool "${options.name}"): ${(error as Error).message}`);
+  }
   return {
     name: options.name,
     definition: {
