@@ -212,4 +212,25 @@ describe('GET stream outliving its token', () => {
     expect(await Promise.race([ended, guard])).toBe('ended');
     expect(Date.now()).toBeGreaterThanOrEqual((now + 2) * 1000 - 1000);
   }, 20_000);
+  it('GET stream of a token expiring in months stays open (the expiry timer never overflows)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await h.forge(h.claims({ sub: 'demo-reader', exp: now + 90 * 24 * 3600 }));
+    const sessionId = await openSession(h.resourceUrl, token);
+    const open = () =>
+      fetch(h.resourceUrl, {
+        headers: {
+          authorization: `Bearer ${token}`,
+          'mcp-session-id': sessionId,
+          accept: 'text/event-stream',
+          'mcp-protocol-version': '2025-11-25',
+        },
+      });
+    const stream = await open();
+    expect(stream.status).toBe(200);
+    // The first stream is still open: the session refuses a second one.
+    const second = await open();
+    expect(second.status).toBe(409);
+    await second.arrayBuffer();
+    await stream.body!.cancel();
+  });
 });

@@ -20,6 +20,9 @@ import type { McpSession } from './session-registry.js';
 import { SessionRegistry } from './session-registry.js';
 import { serveWithWebHandler } from './web-exchange.js';
 
+/** The longest delay `setTimeout` honours. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 type AuthenticatedRequest = IncomingMessage & { [PRINCIPAL_REQUEST_PROPERTY]?: McpPrincipal };
 
 /**
@@ -52,7 +55,6 @@ export class McpEndpoint implements OnModuleDestroy {
     this.modern = createMcpHandler(servers.create, {
       legacy: 'reject',
       ...(options.jsonResponse ? {} : { responseMode: 'sse' as const }),
-      maxRequestBodySize: options.maxRequestBodyBytes,
     });
   }
 
@@ -125,7 +127,8 @@ export class McpEndpoint implements OnModuleDestroy {
     const principal = this.authenticated(req);
     const expiresAt = principal.expiresAt;
     if (expiresAt !== undefined) {
-      const timer = setTimeout(() => res.end(), Math.max(0, expiresAt * 1000 - Date.now()));
+      // Capped at the longest delay a timer takes (about 24.8 days); longer would fire at once.
+      const timer = setTimeout(() => res.end(), Math.min(MAX_TIMER_DELAY_MS, Math.max(0, expiresAt * 1000 - Date.now())));
       res.once('close', () => clearTimeout(timer));
     }
     await this.withSession(req, res, principal);

@@ -1,4 +1,4 @@
-import { classifyInboundRequest } from '@modelcontextprotocol/server';
+import { PROTOCOL_VERSION_META_KEY, classifyInboundRequest } from '@modelcontextprotocol/server';
 import type { IncomingMessage } from 'node:http';
 
 /** Which MCP eras the endpoint serves: both (default), only revision 2026-07-28 and later, or only the 2025 revisions. */
@@ -21,6 +21,8 @@ export const MCP_PROTOCOLS: readonly McpProtocol[] = ['dual', 'modern', 'legacy'
  */
 export function eraOf(req: IncomingMessage, body: unknown, protocol: McpProtocol): 'modern' | 'legacy' {
   if (protocol !== 'dual') return protocol;
+  // The modern handler classifies again: spare the common modern request a second pass.
+  if (claimsEnvelope(body)) return 'modern';
   const outcome = classifyInboundRequest({
     httpMethod: req.method ?? 'POST',
     protocolVersionHeader: header(req, 'mcp-protocol-version'),
@@ -29,6 +31,20 @@ export function eraOf(req: IncomingMessage, body: unknown, protocol: McpProtocol
     body,
   });
   return outcome.kind === 'legacy' ? 'legacy' : 'modern';
+}
+
+/**
+ * A single message other than `initialize` whose `params._meta` carries the envelope
+ * claim (`io.modelcontextprotocol/protocolVersion`). The SDK never classifies such a body as legacy (a claim routes to the modern
+ * path, or to its ladder's rejection when the rest is malformed); only an `initialize`
+ * with a claim may still be legacy, so it is left to the full classification.
+ */
+function claimsEnvelope(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { method, params } = body as { method?: unknown; params?: { _meta?: unknown } };
+  if (typeof method !== 'string' || method === 'initialize' || typeof params !== 'object' || params === null) return false;
+  const meta = params._meta;
+  return typeof meta === 'object' && meta !== null && PROTOCOL_VERSION_META_KEY in meta;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

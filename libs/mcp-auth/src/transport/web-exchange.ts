@@ -1,21 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+/** Headers the SDK's transports read besides the `Mcp-*` ones (`Mcp-Session-Id`, `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`). */
+const PROTOCOL_HEADERS = new Set(['accept', 'content-type', 'last-event-id']);
+
 /**
  * The web `Request` the SDK's HTTP handlers take, for a Node request whose body the
  * endpoint has already read and parsed (the handlers get it as `parsedBody`, so the
- * request carries headers only: nothing is serialized again). Its URL is the
- * endpoint's configured one, not one built from the caller's `Host` header. The
- * returned controller aborts the request's signal when the client goes away, which
- * is how the SDK learns to abort the running handler.
+ * request carries headers only: nothing is serialized again). It carries the protocol's
+ * headers and nothing else: not the `Authorization` header (the SDK gets the caller as
+ * `authInfo`), not `Host` (its URL is the endpoint's configured one). The returned
+ * controller aborts the request's signal when the client goes away, which is how the
+ * SDK learns to abort the running handler.
  */
 export function webRequestOf(req: IncomingMessage, url: string): { request: Request; abort: AbortController } {
   const headers = new Headers();
   const raw = req.headers;
   for (const name in raw) {
+    if (!name.startsWith('mcp-') && !PROTOCOL_HEADERS.has(name)) continue;
     const value = raw[name];
-    if (value === undefined) continue;
     if (typeof value === 'string') headers.set(name, value);
-    else for (const each of value) headers.append(name, each);
   }
   const abort = new AbortController();
   return { request: new Request(url, { method: req.method, headers, signal: abort.signal }), abort };
