@@ -1,7 +1,8 @@
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectMcpClient } from 'nestjs-mcp-auth/testing';
-import { McpTool, McpToolProvider } from 'nestjs-mcp-auth';
+import { Test } from '@nestjs/testing';
+import { McpAuthConfigurationError, McpAuthModule, McpTool, McpToolProvider } from 'nestjs-mcp-auth';
 import { z } from 'zod';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
@@ -120,4 +121,35 @@ describe.each([
       expect(broken.isError).toBe(true);
     },
   );
+});
+
+describe('structured output: declaration errors', () => {
+  /** `output` given as a JSON Schema instead of zod: a mistake the types cannot always catch (an `as`, plain JavaScript). */
+  @McpToolProvider()
+  class JsonSchemaOutput {
+    @McpTool({ name: 'json_schema_output', output: { type: 'object', properties: {} } as never })
+    run() {
+      return {};
+    }
+  }
+
+  it('refuses to start with an output that is not a zod schema, naming the method, the tool and the option', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        McpAuthModule.forRoot({
+          issuer: 'https://idp.example',
+          jwksUri: 'https://idp.example/jwks',
+          resourceUrl: 'http://127.0.0.1:9/mcp',
+        }),
+      ],
+      providers: [JsonSchemaOutput],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    const started = app.init();
+    await expect(started).rejects.toBeInstanceOf(McpAuthConfigurationError);
+    await expect(started).rejects.toThrow(
+      'McpAuthModule: option "@McpTool" JsonSchemaOutput.run (tool "json_schema_output"): output must be a zod shape ({ id: z.number() }) or a z.object(...)',
+    );
+    await app.close();
+  });
 });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import { MCP_TOOL_METADATA } from '../mcp-auth.constants.js';
 import { checkMcpName, methodMetadata } from './mcp-method-metadata.js';
 import type { ToolSchema } from './tool-schemas.js';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool, Variables } from '@modelcontextprotocol/server';
 import type { ZodObject } from 'zod';
 import { withRequiredScopes } from '../authorization/listing.js';
 import { declaredScopeRequirements } from '../authorization/require-scopes.decorator.js';
@@ -16,7 +16,6 @@ import {
   MCP_TOOL_PROVIDER_METADATA,
 } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
-import type { Variables } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import { cataloguePrompt } from '../prompts/catalogue-prompt.js';
 import type { CataloguePrompt } from '../prompts/catalogue-prompt.js';
 import type { McpPromptOptions } from '../prompts/mcp-prompt.decorator.js';
@@ -180,7 +179,7 @@ export class ToolCatalogue implements OnModuleInit {
       const invoke: Invoke = async (...args) => (method as (...a: unknown[]) => unknown).apply(instance, args);
 
       const tool: McpToolOptions | undefined = Reflect.getMetadata(MCP_TOOL_METADATA, prototype, methodName);
-      if (tool) addUnique(this.tools, tool.name, this.listed(catalogueTool(tool, requirements, invoke)), '@McpTool', where);
+      if (tool) addUnique(this.tools, tool.name, this.listed(catalogueTool(tool, requirements, invoke, where)), '@McpTool', where);
 
       const resource: McpResourceOptions | undefined = Reflect.getMetadata(MCP_RESOURCE_METADATA, prototype, methodName);
       if (resource) {
@@ -210,9 +209,15 @@ function addUnique<T>(into: Map<string, T> | Set<string>, key: string, value: T,
   else into.add(key);
 }
 
-function catalogueTool(options: McpToolOptions, requirements: readonly ScopeRequirement[], invoke: Invoke): CatalogueTool {
-  const input = toZodObject(options.input);
-  const output = options.output === undefined ? undefined : toZodObject(options.output);
+function catalogueTool(options: McpToolOptions, requirements: readonly ScopeRequirement[], invoke: Invoke, where: string): CatalogueTool {
+  let input: ZodObject;
+  let output: ZodObject | undefined;
+  try {
+    input = toZodObject(options.input, 'input');
+    output = options.output === undefined ? undefined : toZodObject(options.output, 'output');
+  } catch (error) {
+    throw new McpAuthConfigurationError('@McpTool', `${where} (tool "${options.name}"): ${(error as Error).message}`);
+  }
   return {
     name: options.name,
     definition: {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ZodObject } from 'zod';
 import { describeIssues } from '../server/handler-authorization.js';
 

@@ -4,10 +4,21 @@ import { JSON_SCHEMA_2020_12, toZodObject, toolJsonSchema } from './tool-schemas
 describe('tool schemas', () => {
   it('accepts a zod shape or a z.object, and no declaration as an object without properties', () => {
     const shape = { id: z.number() };
-    expect(toZodObject(shape).safeParse({ id: 1 }).success).toBe(true);
+    expect(toZodObject(shape, 'input').safeParse({ id: 1 }).success).toBe(true);
     const object = z.object(shape);
-    expect(toZodObject(object)).toBe(object);
-    expect(toolJsonSchema(toZodObject(undefined), 'input')).toEqual({ $schema: JSON_SCHEMA_2020_12, type: 'object', properties: {} });
+    expect(toZodObject(object, 'output')).toBe(object);
+    expect(toolJsonSchema(toZodObject(undefined, 'input'), 'input')).toEqual({
+      $schema: JSON_SCHEMA_2020_12,
+      type: 'object',
+      properties: {},
+    });
+  });
+
+  it('refuses a JSON Schema (or anything but zod) with a message naming the option', () => {
+    expect(() => toZodObject({ type: 'object', properties: {} } as never, 'output')).toThrow(
+      'output must be a zod shape ({ id: z.number() }) or a z.object(...), not a JSON Schema or other value',
+    );
+    expect(() => toZodObject('id' as never, 'input')).toThrow(/^input must be a zod shape/);
   });
 
   it('publishes JSON Schema 2020-12: the dialect named, tuples as prefixItems (not draft-07 items arrays)', () => {

@@ -7,10 +7,20 @@ export const JSON_SCHEMA_2020_12 = 'https://json-schema.org/draft/2020-12/schema
 /** A tool's arguments or result as declared: a zod shape (`{ id: z.number() }`) or a `z.object(...)`. */
 export type ToolSchema = ZodRawShape | ZodObject;
 
-/** The declared schema as a `z.object` (no declaration: an object without properties). */
-export function toZodObject(schema: ToolSchema | undefined): ZodObject {
+/**
+ * The declared schema as a `z.object` (no declaration: an object without properties).
+ * Throws a `TypeError` naming `option` for anything else, such as a JSON Schema object.
+ */
+export function toZodObject(schema: ToolSchema | undefined, option: 'input' | 'output'): ZodObject {
   if (schema === undefined) return z.object({});
   if (schema instanceof z.ZodObject) return schema;
+  const isShape =
+    typeof schema === 'object' &&
+    schema !== null &&
+    !Array.isArray(schema) &&
+    Object.values(schema).every((field) => field instanceof z.ZodType);
+  if (!isShape)
+    throw new TypeError(`${option} must be a zod shape ({ id: z.number() }) or a z.object(...), not a JSON Schema or other value`);
   return z.object(schema);
 }
 
