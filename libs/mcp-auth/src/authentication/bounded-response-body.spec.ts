@@ -21,7 +21,15 @@ class FloodingServer {
       res.on('close', () => (closed = true));
       while (!closed && this.sent < FLOOD_BYTES) {
         this.sent += CHUNK.length;
-        if (!res.write(CHUNK)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+        if (res.write(CHUNK)) continue;
+        // Wait for drain or close, removing both listeners either way (a listener per chunk would pile up).
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done).off('close', done);
+            resolve();
+          };
+          res.on('drain', done).on('close', done);
+        });
       }
       res.end();
     });
