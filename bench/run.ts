@@ -7,7 +7,8 @@
  * fetches. Every answer is checked; loopback only; every phase is bounded in time.
  *
  * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per measurement (default 8),
- * BENCH_CONNECTIONS (default 10), BENCH_SESSIONS (default "1000,10000").
+ * BENCH_CONNECTIONS (default 10), BENCH_SESSIONS (default "1000,10000"); BENCH_THROUGHPUT_ONLY=1 stops
+ * after the throughput rounds (for iterating on the hot path).
  */
 import { randomUUID } from 'node:crypto';
 import { startJwksServer, newSigningKey, signToken } from '../test/support/jwks-server.js';
@@ -76,9 +77,9 @@ async function main(): Promise<void> {
   ];
   try {
     for (const target of targets) await warmUp(target);
-    const rounds: LoadResult[][] = [];
+    const rounds: MeasuredLoad[][] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const results: LoadResult[] = [];
+      const results: MeasuredLoad[] = [];
       for (const target of targets) results.push(await load(target, SECONDS));
       rounds.push(results);
       printRound(round, targets, results);
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
     }
   }
 
+  if (process.env.BENCH_THROUGHPUT_ONLY) return void printTargets();
   await toolScaling(key);
   await sessionMemory(key);
   const verification = await runMeasurement('verification');
@@ -218,7 +220,11 @@ async function warmUp(target: Target): Promise<void> {
   }
 }
 
-async function load(target: Target, seconds: number): Promise<LoadResult> {
+/** A load's result, with the server's CPU time per answered request (steadier than req/s on a shared machine). */
+type MeasuredLoad = LoadResult & { readonly cpuMicrosPerRequest: number };
+
+async function load(target: Target, seconds: number): Promise<MeasuredLoad> {
+  const cpuBefore = await target.server.cpuMicros();
   const result = await runLoad({
     url: target.server.url,
     durationSeconds: seconds,
@@ -229,34 +235,36 @@ async function load(target: Target, seconds: number): Promise<LoadResult> {
     check: target.check,
   });
   wrongAnswers += result.failures;
-  return result;
+  const cpu = (await target.server.cpuMicros()) - cpuBefore;
+  return { ...result, cpuMicrosPerRequest: cpu / Math.max(1, result.ok + result.failures) };
 }
 
-function printRound(round: number, targets: Target[], results: LoadResult[]): void {
+function printRound(round: number, targets: Target[], results: MeasuredLoad[]): void {
   const baseline = results[0];
   console.log(`\nRound ${round}`);
   console.log(
-    `  ${'server'.padEnd(38)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'vs (a)'.padStart(7)} ${'failures'.padStart(9)}`,
+    `  ${'server'.padEnd(38)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'vs (a)'.padStart(7)} ${'CPU µs/req'.padStart(11)} ${'failures'.padStart(9)}`,
   );
   targets.forEach((target, i) => {
     const r = results[i];
     console.log(
       `  ${target.label.padEnd(38)} ${r.requestsPerSecond.toFixed(0).padStart(8)} ${r.p50.toFixed(1).padStart(7)} ${r.p99.toFixed(1).padStart(7)} ` +
-        `${(r.requestsPerSecond / baseline.requestsPerSecond).toFixed(2).padStart(7)} ${String(r.failures).padStart(9)}`,
+        `${(r.requestsPerSecond / baseline.requestsPerSecond).toFixed(2).padStart(7)} ${r.cpuMicrosPerRequest.toFixed(0).padStart(11)} ${String(r.failures).padStart(9)}`,
     );
   });
 }
 
-function printSummary(targets: Target[], rounds: LoadResult[][]): Array<{ ratio: number; p99: number }> {
+function printSummary(targets: Target[], rounds: MeasuredLoad[][]): Array<{ ratio: number; p99: number }> {
   console.log(`\nSummary over ${rounds.length} rounds (median of per-round ratios; p99 relative to (a)'s in the same round)`);
   return targets.map((target, i) => {
     const ratios = rounds.map((round) => round[i].requestsPerSecond / round[0].requestsPerSecond);
     const p99 = rounds.map((round) => round[i].p99 / Math.max(round[0].p99, 0.001));
     const rps = rounds.map((round) => round[i].requestsPerSecond);
     const failures = rounds.reduce((sum, round) => sum + round[i].failures, 0);
+    const cpu = median(rounds.map((round) => round[i].cpuMicrosPerRequest));
     console.log(
       `  ${target.label.padEnd(38)} ${median(rps).toFixed(0).padStart(6)} req/s  x${median(ratios).toFixed(2)} (range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})` +
-        `  p99 x${median(p99).toFixed(2)}  failures ${failures}`,
+        `  p99 x${median(p99).toFixed(2)}  CPU ${cpu.toFixed(0)} µs/req  failures ${failures}`,
     );
     return { ratio: median(ratios), p99: median(p99) };
   });

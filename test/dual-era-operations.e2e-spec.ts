@@ -1,5 +1,5 @@
 import { GatedTools } from './support/gated-tools.js';
-import { parseChallenge, post } from './support/harness.js';
+import { parseChallenge, post, rpc } from './support/harness.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { modernCall, modernHeaders } from './support/modern.js';
@@ -23,6 +23,36 @@ describe('operations on modern (2026-07-28) requests', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ id: 31, error: { code: -32001, message: 'Tool gated did not finish within 300 ms' } });
     expect(h.app.get(GatedTools).aborted).toEqual(['DeadlineExceeded']);
+  });
+
+  it.each([
+    ['modern', {}, modernCall('gated', 33), modernHeaders('tools/call', 'gated')],
+    ['legacy, stateless', { stateless: true }, rpc.callTool('gated', {}, 33), { 'mcp-protocol-version': '2025-11-25' }],
+  ] as const)('aborts the running tool when the client leaves before its answer (%s)', async (_era, options, body, headers) => {
+    h = await startLibraryApp(options, [GatedTools]);
+    const tools = h.app.get(GatedTools);
+    const leaving = new AbortController();
+    const pending = fetch(h.resourceUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${await h.token('demo-reader')}`,
+        ...headers,
+      },
+      body: JSON.stringify(body),
+      signal: leaving.signal,
+    }).then(
+      () => 'answered',
+      () => 'left',
+    );
+    await tools.whenRunning(1);
+    leaving.abort();
+    expect(await pending).toBe('left');
+    // The server learns of it from the closed connection: bounded wait, no timing asserted.
+    for (let i = 0; i < 100 && tools.aborted.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(tools.aborted).toHaveLength(1);
+    expect(tools.running).toBe(1);
   });
 
   it('refuses a disallowed Origin with 403 and applies the per-principal rate limit (429 with Retry-After)', async () => {

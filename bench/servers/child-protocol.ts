@@ -23,7 +23,13 @@ export interface ResultMessage {
   readonly result: Record<string, number>;
 }
 
-export type ChildMessage = ReadyMessage | MemoryMessage | ResultMessage;
+/** CPU time the server process has used so far (user + system), in microseconds. */
+export interface CpuMessage {
+  readonly type: 'cpu';
+  readonly micros: number;
+}
+
+export type ChildMessage = ReadyMessage | MemoryMessage | ResultMessage | CpuMessage;
 
 /** Sends a measuring child's result, then ends the child. */
 export function reportResult(result: Record<string, number>): void {
@@ -35,6 +41,10 @@ export function reportReady({ url }: { url: string }): void {
   process.on('message', (message) => {
     // A normal exit (not a signal) so that --cpu-prof can write its profile.
     if (message === 'exit') process.exit(0);
+    if (message === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ type: 'cpu', micros: user + system } satisfies CpuMessage);
+    }
     if (message === 'memory') {
       const gc = (globalThis as { gc?: () => void }).gc;
       for (let i = 0; i < 3; i++) gc?.();

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildMessage, MemoryMessage } from '../servers/child-protocol.js';
+import type { ChildMessage, CpuMessage, MemoryMessage } from '../servers/child-protocol.js';
 export { freePort } from '../../test/support/free-port.js';
 
 /** The core benchmark servers are pinned to (the runner and its load generator take the other one). */
@@ -28,6 +28,8 @@ export interface BenchServer {
   readonly url: string;
   /** Heap and RSS after a full GC in the server process. */
   memory(): Promise<MemoryMessage>;
+  /** CPU time (user + system) the server process has used so far, in microseconds. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,12 @@ export async function startServer(name: string, env: Record<string, string>): Pr
     });
   });
   child.removeAllListeners('exit');
-  return { url, memory: () => ask(child), stop: () => stop(child) };
+  return {
+    url,
+    memory: () => ask<MemoryMessage>(child, 'memory'),
+    cpuMicros: async () => (await ask<CpuMessage>(child, 'cpu')).micros,
+    stop: () => stop(child),
+  };
 }
 
 /** Runs the measuring child `bench/servers/<name>.js` pinned to the server core, and returns what it reports. */
@@ -82,15 +89,15 @@ function spawnPinned(name: string, env: Record<string, string>): ChildProcess {
   });
 }
 
-function ask(child: ChildProcess): Promise<MemoryMessage> {
+function ask<Answer extends ChildMessage>(child: ChildProcess, question: Answer['type']): Promise<Answer> {
   return new Promise((resolve) => {
     const onMessage = (message: ChildMessage) => {
-      if (message.type !== 'memory') return;
+      if (message.type !== question) return;
       child.off('message', onMessage);
-      resolve(message);
+      resolve(message as Answer);
     };
     child.on('message', onMessage);
-    child.send('memory');
+    child.send(question);
   });
 }
 

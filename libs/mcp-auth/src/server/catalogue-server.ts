@@ -37,4 +37,21 @@ export class CatalogueServer extends Server {
       }
     };
   }
+
+  /**
+   * SDK 2.4 builds a `ConnectionClosed` error on every close, to fail whatever is still
+   * pending with. A per-request server closes after every answer, and capturing that
+   * error's stack trace cost about 13 µs a request (2–3% of it) for a trace that only
+   * ever points here. Errors built while the close runs (that one, and any an abort
+   * listener builds synchronously) carry their name, code and message without a stack.
+   */
+  protected override _onclose(): void {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super._onclose();
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
 }
