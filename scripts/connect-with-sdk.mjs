@@ -51,6 +51,9 @@ const authProvider = {
   saveTokens: (tokens) => void (saved.tokens = tokens),
   saveCodeVerifier: (verifier) => void (saved.verifier = verifier),
   codeVerifier: () => saved.verifier,
+  // Kept with the verifier, so the SDK can check the code is redeemed at the server that issued it (SEP-2352).
+  saveDiscoveryState: (state) => void (saved.discovery = state),
+  discoveryState: () => saved.discovery,
   redirectToAuthorization: (url) => {
     authorizationResponse = nextAuthorizationResponse();
     console.error(`Open this URL in your browser to sign in:\n${url}`);

@@ -76,6 +76,23 @@ ${scopeChoice}
 `;
 }
 
+/** The provider's error page (a refused client, a lying metadata document...): what went wrong, escaped, no script. */
+export function renderErrorPage(error: string, description: string | undefined): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Error — development identity provider</title>
+<style>body { font: 15px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }</style>
+</head>
+<body>
+<h1>Development identity provider</h1>
+<p>The request was refused: <code>${escape(error)}</code>${description ? ` — ${escape(description)}` : ''}.</p>
+</body>
+</html>
+`;
+}
+
 function scopeList(scopes: readonly string[]): string {
   return scopes.length ? scopes.map((scope) => `<code>${escape(scope)}</code>`).join(', ') : 'no scopes';
 }

@@ -6,7 +6,10 @@ import Provider, { errors } from 'oidc-provider';
 import type { Configuration } from 'oidc-provider';
 import { LoginAndConsent, INTERACTION_PATH } from './interactions.js';
 import { REGISTRATION_PATH, allowRegistrationFromLoopbackPages } from './registration-cors.js';
+import { renderErrorPage } from './consent-page.js';
 import { developmentSigningKey } from './signing-key.js';
+
+const DAY_SECONDS = 24 * 60 * 60;
 
 /** A pre-registered client of the development identity provider: client-credentials only. */
 export interface DevClient {
@@ -102,7 +105,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
   const resourceScopes = [...new Set([...options.clients, ...users].flatMap((holder) => holder.scopes))];
 
   const provider = new Provider(issuer, {
-    ...(users.length ? interactiveConfiguration(users, options.fetch) : {}),
+    ...(users.length ? interactiveConfiguration(users, options.fetch, options.accessTokenTtlSeconds ?? 3600) : {}),
     clients: [...options.clients, ...(options.resourceServers ?? [])].map((client) => ({
       client_id: client.clientId,
       client_secret: client.clientSecret,
@@ -213,7 +216,11 @@ function interactiveFeatures() {
 }
 
 /** Login, consent, PKCE, loopback redirects and refresh tokens for people signing in through a browser. */
-function interactiveConfiguration(users: readonly DevUser[], fetchDocument: DevIdentityProviderOptions['fetch']): Partial<Configuration> {
+function interactiveConfiguration(
+  users: readonly DevUser[],
+  fetchDocument: DevIdentityProviderOptions['fetch'],
+  accessTokenTtlSeconds: number,
+): Partial<Configuration> {
   const known = new Map(users.map((user) => [user.sub, user]));
   return {
     findAccount: (_ctx, sub) => {
@@ -248,6 +255,21 @@ function interactiveConfiguration(users: readonly DevUser[], fetchDocument: DevI
     // Interactive clients get refresh tokens without asking for offline_access, which the MCP
     // resource never advertises.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // Lifetimes chosen rather than left to oidc-provider's defaults (which it asks to be changed):
+    // a login or consent page is answered within 10 minutes, a development sign-in lasts a day.
+    ttl: {
+      AccessToken: accessTokenTtlSeconds,
+      IdToken: accessTokenTtlSeconds,
+      Interaction: 10 * 60,
+      Session: DAY_SECONDS,
+      Grant: DAY_SECONDS,
+      RefreshToken: DAY_SECONDS,
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+      ctx.body = renderErrorPage(String(out.error), typeof out.error_description === 'string' ? out.error_description : undefined);
+    },
     ...(fetchDocument ? { fetch: fetchDocument } : {}),
   };
 }

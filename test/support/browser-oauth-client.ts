@@ -15,6 +15,8 @@ export class BrowserOAuthClient {
   private client?: OAuthClientInformationMixed;
   private saved?: OAuthTokens;
   private verifier?: string;
+  /** What discovery found (resource and authorization server metadata), kept beside the verifier (SEP-2352). */
+  private discovery?: unknown;
 
   constructor(
     readonly redirectUrl: string,
@@ -66,6 +68,15 @@ export class BrowserOAuthClient {
   codeVerifier(): string {
     if (!this.verifier) throw new Error('no code verifier saved');
     return this.verifier;
+  }
+
+  /** v2: the discovery state the code and verifier are bound to (its callback leg checks the authorization server is the same). */
+  saveDiscoveryState(state: unknown): void {
+    this.discovery = state;
+  }
+
+  discoveryState<T>(): T | undefined {
+    return this.discovery as T | undefined;
   }
 
   /** The oldest authorization response the SDK has not finished yet. */
