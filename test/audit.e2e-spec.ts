@@ -1,4 +1,5 @@
 import type { McpAuditEvent } from 'nestjs-mcp-auth';
+import { auditedRequest } from './support/audit-events.js';
 import { openSession, post, rpc } from './support/harness.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
@@ -29,12 +30,7 @@ describe('audit trail', () => {
   afterAll(() => h?.close());
 
   /** The events a request produced. */
-  async function eventsOf(request: () => Promise<Response>): Promise<{ response: Response; events: McpAuditEvent[] }> {
-    const before = events.length;
-    const response = await request();
-    await response.arrayBuffer();
-    return { response, events: events.slice(before) };
-  }
+  const eventsOf = (request: () => Promise<Response>) => auditedRequest(events, request);
 
   it('records a request without a token as denied: missing_token, with the address and nothing about the caller', async () => {
     const { response, events: recorded } = await eventsOf(() => post(h.resourceUrl, rpc.listTools()));

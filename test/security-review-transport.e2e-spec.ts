@@ -1,7 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { McpAuditEvent } from 'nestjs-mcp-auth';
-import { openSession, post, rpc } from './support/harness.js';
+import { auditedRequest } from './support/audit-events.js';
+import { openSession, openSessionStream, post, rpc } from './support/harness.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { modernCall, modernHeaders } from './support/modern.js';
@@ -48,12 +49,7 @@ describe('security review: transport findings', () => {
   });
   afterAll(() => h?.close());
 
-  async function eventsOf(request: () => Promise<Response>): Promise<{ response: Response; events: McpAuditEvent[] }> {
-    const before = events.length;
-    const response = await request();
-    await response.arrayBuffer();
-    return { response, events: events.slice(before) };
-  }
+  const eventsOf = (request: () => Promise<Response>) => auditedRequest(events, request);
 
   describe('H1 what a legacy session keeps is bounded in bytes', () => {
     it('H1 refuses an initialize whose capabilities and client info are larger than the bound, with -32602 and no session', async () => {
@@ -193,14 +189,7 @@ describe('GET stream outliving its token', () => {
     const now = Math.floor(Date.now() / 1000);
     const token = await h.forge(h.claims({ sub: 'demo-reader', exp: now + 2 }));
     const sessionId = await openSession(h.resourceUrl, token);
-    const stream = await fetch(h.resourceUrl, {
-      headers: {
-        authorization: `Bearer ${token}`,
-        'mcp-session-id': sessionId,
-        accept: 'text/event-stream',
-        'mcp-protocol-version': '2025-11-25',
-      },
-    });
+    const stream = await openSessionStream(h.resourceUrl, token, sessionId);
     expect(stream.status).toBe(200);
     const reader = stream.body!.getReader();
     const ended = (async () => {
@@ -216,15 +205,7 @@ describe('GET stream outliving its token', () => {
     const now = Math.floor(Date.now() / 1000);
     const token = await h.forge(h.claims({ sub: 'demo-reader', exp: now + 90 * 24 * 3600 }));
     const sessionId = await openSession(h.resourceUrl, token);
-    const open = () =>
-      fetch(h.resourceUrl, {
-        headers: {
-          authorization: `Bearer ${token}`,
-          'mcp-session-id': sessionId,
-          accept: 'text/event-stream',
-          'mcp-protocol-version': '2025-11-25',
-        },
-      });
+    const open = () => openSessionStream(h.resourceUrl, token, sessionId);
     const stream = await open();
     expect(stream.status).toBe(200);
     // The first stream is still open: the session refuses a second one.

@@ -1,4 +1,4 @@
-import { openSession, post, rpc } from './support/harness.js';
+import { openSession, openSessionStream, post, rpc } from './support/harness.js';
 import { GatedTools } from './support/gated-tools.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
@@ -14,14 +14,7 @@ describe('graceful shutdown', () => {
   });
 
   async function openStream(resourceUrl: string, token: string, sessionId: string): Promise<ReadableStreamDefaultReader<Uint8Array>> {
-    const stream = await fetch(resourceUrl, {
-      headers: {
-        authorization: `Bearer ${token}`,
-        'mcp-session-id': sessionId,
-        accept: 'text/event-stream',
-        'mcp-protocol-version': '2025-11-25',
-      },
-    });
+    const stream = await openSessionStream(resourceUrl, token, sessionId);
     expect(stream.status).toBe(200);
     return stream.body!.getReader();
   }

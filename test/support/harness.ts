@@ -204,6 +204,18 @@ export async function openSession(url: string, token: string): Promise<string> {
   return sessionId;
 }
 
+/** Opens a legacy session's server-to-client stream (GET) as a 2025-11-25 client does. */
+export function openSessionStream(url: string, token: string, sessionId: string): Promise<Response> {
+  return fetch(url, {
+    headers: {
+      authorization: `Bearer ${token}`,
+      'mcp-session-id': sessionId,
+      accept: 'text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+    },
+  });
+}
+
 /**
  * Sends a request the way a client in `mode` would: on a fresh session of its own when
  * the server keeps sessions.

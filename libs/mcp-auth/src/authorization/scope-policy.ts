@@ -23,13 +23,11 @@ export class ScopePolicy {
   private readonly holders = new WeakMap<McpPrincipal, ScopeHolder>();
   private readonly hierarchy: ScopeHierarchy;
   private readonly listing: McpListing;
-
   private readonly baseline?: readonly string[];
 
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS)
-    options: Pick<ResolvedMcpAuthOptions, 'scopeHierarchy'> &
-      Partial<Pick<ResolvedMcpAuthOptions, 'listing'>> & { baselineScopes?: readonly string[] },
+    options: Pick<ResolvedMcpAuthOptions, 'scopeHierarchy'> & Partial<Pick<ResolvedMcpAuthOptions, 'listing' | 'baselineScopes'>>,
   ) {
     this.hierarchy = options.scopeHierarchy ?? FLAT_SCOPE_HIERARCHY;
     this.listing = options.listing ?? 'granted';

@@ -96,10 +96,7 @@ export class McpEndpoint implements OnModuleDestroy {
     const era = eraOf(req, message, this.options.protocol);
     // A modern request names no session: one it carries anyway is ignored, here as by the SDK.
     const sessionId = era === 'legacy' ? sessionIdOf(req) : undefined;
-    const refusal = this.preDispatch.check(message, principal, {
-      ...(sessionId === undefined ? {} : sessionOf(req)),
-      ip: clientAddressOf(req),
-    });
+    const refusal = this.preDispatch.check(message, principal, req, sessionId !== undefined);
     if (refusal) throw refusal;
     const authInfo = this.authInfoOf(req, principal);
 

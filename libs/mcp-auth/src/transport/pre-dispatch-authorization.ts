@@ -1,16 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { AuditTrail } from '../audit/audit-trail.js';
+import type { IncomingMessage } from 'node:http';
+import { AuditTrail, sessionOf } from '../audit/audit-trail.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { Challenges } from '../authentication/challenges.js';
 import type { BearerChallengeException } from '../authentication/bearer-challenge.exception.js';
 import { ScopePolicy } from '../authorization/scope-policy.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
-
-/** Where a request came from, for the audit trail: the legacy session it named, the caller's address. */
-export interface RequestOrigin {
-  readonly sessionId?: string;
-  readonly ip: string;
-}
+import { clientAddressOf } from './client-address.js';
 
 /**
  * Decides scope refusals before a JSON-RPC message is dispatched: only then can the
@@ -29,8 +25,12 @@ export class PreDispatchAuthorization {
     private readonly audit: AuditTrail,
   ) {}
 
-  /** The refusal for this message, or undefined when it may go ahead. */
-  check(message: unknown, principal: McpPrincipal, origin: RequestOrigin): BearerChallengeException | undefined {
+  /**
+   * The refusal for this message, or undefined when it may go ahead. A denial is audited
+   * with the caller's address and, when `onSession` (a legacy request on a session), the
+   * session it named; both are read from `req` only then, off the path of allowed calls.
+   */
+  check(message: unknown, principal: McpPrincipal, req: IncomingMessage, onSession: boolean): BearerChallengeException | undefined {
     if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
     const { method, params } = message as { method?: unknown; params?: { name?: unknown; uri?: unknown } };
     const operation = this.catalogue.operationOf(method, params);
@@ -41,8 +41,8 @@ export class PreDispatchAuthorization {
       reason: 'insufficient_scope',
       ...operation.target,
       missingScopes: this.policy.missing(principal, decision.scopesToRequest),
-      ...(origin.sessionId === undefined ? {} : { sessionId: origin.sessionId }),
-      ip: origin.ip,
+      ...(onSession ? sessionOf(req) : {}),
+      ip: clientAddressOf(req),
     });
     return this.challenges.insufficientScope(decision.scopesToRequest, operation.label, principal);
   }
