@@ -5,6 +5,8 @@ export type { JwksCacheOptions, JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOpt
 export { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 export { MCP_AUTH_RESOLVED_OPTIONS } from './mcp-auth.constants.js';
 export { protectedResourceMetadataUrl } from './resolve-options.js';
+export type { McpRedisOptions } from './redis/redis.options.js';
+export { RedisConnection } from './redis/redis-connection.js';
 export type { McpProtocol } from './transport/protocol-era.js';
 
 export type { JwtClaims, McpPrincipal } from './authentication/principal.js';

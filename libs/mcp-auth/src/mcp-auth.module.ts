@@ -15,6 +15,7 @@ import { withoutPoweredBy } from './http/without-powered-by.middleware.js';
 import { ConfigurableModuleClass, MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
 import type { McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { ProtectedResourceMetadataService } from './metadata/protected-resource-metadata.js';
+import { RedisConnection } from './redis/redis-connection.js';
 import { resolveOptions } from './resolve-options.js';
 import { PreAuthenticationLimitsGuard, PrincipalRateLimitGuard } from './limits/request-limits.guards.js';
 import { RateLimiter } from './limits/rate-limiter.js';
@@ -68,6 +69,11 @@ import { SessionRegistry } from './transport/session-registry.js';
       useFactory: (defaultStrategy: string[]) => ({ defaultStrategy, session: false }),
     },
     IssuerRegistry,
+    {
+      provide: RedisConnection,
+      inject: [MCP_AUTH_RESOLVED_OPTIONS],
+      useFactory: (options: ResolvedMcpAuthOptions) => RedisConnection.open(options),
+    },
     {
       provide: MCP_AUTH_AUDIT_SINK,
       inject: [MCP_AUTH_RESOLVED_OPTIONS],

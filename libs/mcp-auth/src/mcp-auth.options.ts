@@ -8,6 +8,7 @@ import type { McpAuditSink } from './audit/audit-sink.js';
 import type { McpRateLimitOptions, RateLimitWindow } from './limits/rate-limit.options.js';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ApiKeysOptions } from './authentication/api-keys/api-keys.options.js';
+import type { McpRedisOptions, ResolvedRedisOptions } from './redis/redis.options.js';
 import type { IntrospectionOptions } from './authentication/introspection/introspection.options.js';
 import type { McpProtocol } from './transport/protocol-era.js';
 
@@ -139,6 +140,11 @@ export interface McpAuthOptions {
    * `exp`/`nbf` are still checked on every request. Default `{ maxEntries: 10000 }`; `false` turns it off.
    */
   tokenCache?: { maxEntries?: number } | false;
+  /**
+   * Share state between replicas through Redis (needs the `ioredis` package). Off by
+   * default: without it every instance keeps its state to itself.
+   */
+  redis?: McpRedisOptions;
 }
 
 /** Caching of the issuer's JWKS, in milliseconds. */
@@ -201,4 +207,5 @@ export interface ResolvedMcpAuthOptions {
   readonly auditSink?: McpAuditSink;
   readonly jwks: Readonly<Required<JwksCacheOptions>>;
   readonly tokenCache: { readonly maxEntries: number } | false;
+  readonly redis?: ResolvedRedisOptions;
 }

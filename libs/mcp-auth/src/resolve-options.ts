@@ -3,6 +3,7 @@ import { resolveIssuers } from './authentication/identity-providers/resolve-issu
 import { JWKS_DEFAULTS } from './authentication/keys/jwks-key-store.js';
 import { resolveScopeHierarchy } from './authorization/scope-hierarchy.js';
 import { MCP_LISTINGS } from './authorization/listing.js';
+import type { McpRedisOptions, ResolvedRedisOptions } from './redis/redis.options.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import { resolveLimits } from './limits/resolve-limits.js';
 import { checkApiKeys } from './resolve-credentials.js';
@@ -98,6 +99,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
       options.tokenCache === false
         ? false
         : { maxEntries: positiveInteger('tokenCache.maxEntries', options.tokenCache?.maxEntries, 10_000) },
+    redis: resolveRedis(options.redis),
   };
 }
 
@@ -161,4 +163,32 @@ function resolveJwksCache(jwks: JwksCacheOptions | undefined): Required<JwksCach
     );
   }
   return resolved;
+}
+
+/** `redis`: a `redis://`/`rediss://` URL or a client, not both. */
+function resolveRedis(redis: McpRedisOptions | undefined): ResolvedRedisOptions | undefined {
+  if (redis === undefined) return undefined;
+  if (typeof redis !== 'object' || redis === null) {
+    throw new McpAuthConfigurationError('redis', 'must be an object: { url } or { client }');
+  }
+  const hasUrl = redis.url !== undefined;
+  if (hasUrl === (redis.client !== undefined)) {
+    throw new McpAuthConfigurationError('redis', 'needs exactly one of url and client');
+  }
+  if (hasUrl) {
+    let protocol = '';
+    try {
+      protocol = new URL(String(redis.url)).protocol;
+    } catch {
+      // reported below
+    }
+    if (protocol !== 'redis:' && protocol !== 'rediss:') {
+      throw new McpAuthConfigurationError('redis.url', 'must be a redis:// or rediss:// URL');
+    }
+  }
+  const keyPrefix = redis.keyPrefix ?? 'mcp-auth:';
+  if (typeof keyPrefix !== 'string' || keyPrefix === '') {
+    throw new McpAuthConfigurationError('redis.keyPrefix', 'must be a non-empty string');
+  }
+  return { url: redis.url, client: redis.client, keyPrefix };
 }

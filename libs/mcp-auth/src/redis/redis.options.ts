@@ -1,0 +1,23 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Redis as the store replicas share (rate-limit counters, the introspection cache and
+ * refusal memory, legacy session ownership, the `subscriptions/listen` event bus).
+ * Give `url` (the module opens and closes its own connections) or `client` (a
+ * connection of yours, duplicated for pub/sub, never closed by the module).
+ */
+export interface McpRedisOptions {
+  /** `redis://` or `rediss://` URL. */
+  url?: string;
+  /** An `ioredis` client of your own. */
+  client?: Redis;
+  /** Prefix of every key and channel; replicas of one server must share it. Default `'mcp-auth:'`. */
+  keyPrefix?: string;
+}
+
+/** The Redis options after validation. */
+export interface ResolvedRedisOptions {
+  readonly url?: string;
+  readonly client?: Redis;
+  readonly keyPrefix: string;
+}
