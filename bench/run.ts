@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: `tools/call` throughput of (a) the SDK v2's documented server without
- * auth (`createMcpHandler`, JSON responses) driven with 2026-07-28 requests, (b) the example
- * server answering 2026-07-28 requests with an RS256 token, (c) the example answering 2025
- * (legacy) requests statelessly and (d) on legacy sessions, in alternating rounds; then
+ * auth (`createMcpHandler`, JSON responses) driven with 2026-07-28 requests, the framework
+ * floors (a bare Nest controller on Express and on Fastify), and on each platform (b) the
+ * example server answering 2026-07-28 requests with an RS256 token, (c) the example
+ * answering 2025 (legacy) requests statelessly and (d) on legacy sessions, in alternating rounds; then
  * token verification cost, tools-count scaling, memory per idle legacy session and JWKS
  * fetches. Every answer is checked; loopback only; every phase is bounded in time.
  *
  * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per measurement (default 8),
- * BENCH_CONNECTIONS (default 10), BENCH_SESSIONS (default "1000,10000"); BENCH_THROUGHPUT_ONLY=1 stops
+ * BENCH_CONNECTIONS (default 10), BENCH_SESSIONS (default "1000,10000"), BENCH_PLATFORMS (default
+ * "express,fastify"); BENCH_THROUGHPUT_ONLY=1 stops
  * after the throughput rounds (for iterating on the hot path).
  */
 import { randomUUID } from 'node:crypto';
@@ -30,27 +32,23 @@ const SESSION_COUNTS = (process.env.BENCH_SESSIONS ?? '1000,10000')
 const ISSUER = 'https://idp.bench.invalid/realms/bench';
 /** Every JWKS endpoint a server under test was given, to count fetches over the whole run. */
 const jwksEndpoints: JwksServer[] = [];
-/** The figures the targets are read from, filled in as the phases run. */
-const figures: Partial<
-  Record<
-    | 'modern'
-    | 'modernP99'
-    | 'stateless'
-    | 'statelessP99'
-    | 'sessions'
-    | 'sessionsP99'
-    | 'tools500'
-    | 'sessionKb'
-    | 'uncachedMicros'
-    | 'fetchesPerKey',
-    number
-  >
-> = {};
+type Platform = 'express' | 'fastify';
+/** The platforms the library and the floors are measured on (`BENCH_PLATFORMS`, default both). */
+const PLATFORMS = (process.env.BENCH_PLATFORMS ?? 'express,fastify').split(',').map((name) => {
+  if (name !== 'express' && name !== 'fastify') throw new Error(`BENCH_PLATFORMS: unknown platform "${name}"`);
+  return name as Platform;
+});
+/** Throughput figures by target id: the median ratio to (a) and p99 relative to (a)'s, with req/s. */
+const measured: Record<string, { ratio: number; p99: number; rps: number }> = {};
+/** The other figures the targets are read from, filled in as the phases run. */
+const figures: Partial<Record<'tools500' | 'sessionKb' | 'uncachedMicros' | 'fetchesPerKey', number>> = {};
 /** Answers that were not the right one (status, body or headers), over every measured load of the run. */
 let wrongAnswers = 0;
 
 /** One server under test: how to load it, and how to tell a right answer. */
 interface Target {
+  /** Stable key of its figures: `baseline`, `floor-express`, `modern-fastify`, ... */
+  readonly id: string;
   readonly label: string;
   readonly server: BenchServer;
   readonly jwks?: JwksServer;
@@ -69,12 +67,15 @@ async function main(): Promise<void> {
       `servers ${canPin ? 'pinned to core 1 (taskset), load on core 0' : 'NOT pinned (no taskset)'}`,
   );
 
-  const targets = [
-    await baselineTarget(),
-    await exampleModernTarget(key),
-    await exampleLegacyTarget(key, 'stateless'),
-    await exampleLegacyTarget(key, 'sessions'),
-  ];
+  const targets: Target[] = [await baselineTarget()];
+  for (const platform of PLATFORMS) targets.push(await floorTarget(key, platform));
+  for (const platform of PLATFORMS) {
+    targets.push(
+      await exampleModernTarget(key, platform),
+      await exampleLegacyTarget(key, platform, 'stateless'),
+      await exampleLegacyTarget(key, platform, 'sessions'),
+    );
+  }
   try {
     for (const target of targets) await warmUp(target);
     const rounds: MeasuredLoad[][] = [];
@@ -85,10 +86,8 @@ async function main(): Promise<void> {
       printRound(round, targets, results);
     }
     const summary = printSummary(targets, rounds);
-    [figures.modern, figures.modernP99] = [summary[1].ratio, summary[1].p99];
-    [figures.stateless, figures.statelessP99] = [summary[2].ratio, summary[2].p99];
-    [figures.sessions, figures.sessionsP99] = [summary[3].ratio, summary[3].p99];
-    for (const target of targets.slice(1)) {
+    targets.forEach((target, i) => (measured[target.id] = summary[i]));
+    for (const target of targets.filter((candidate) => candidate.jwks)) {
       console.log(`JWKS fetches by ${target.label}: ${target.jwks!.requests} (one signing key)`);
     }
   } finally {
@@ -119,6 +118,7 @@ async function baselineTarget(): Promise<Target> {
   const server = await startServer('sdk-baseline', {});
   const message = `hello-${randomUUID()}`;
   return {
+    id: 'baseline',
     label: '(a) SDK v2 createMcpHandler, no auth',
     server,
     headers: modernToolCallHeaders('echo'),
@@ -127,13 +127,33 @@ async function baselineTarget(): Promise<Target> {
   };
 }
 
-/** The example as shipped (dual era, legacy sessions on) answering 2026-07-28 requests: stateless by nature. */
-async function exampleModernTarget(key: TestSigningKey): Promise<Target> {
-  const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, {});
+/**
+ * The framework floor on `platform`: a bare Nest controller reading the body, looking
+ * the (cached) token up and answering `whoami`'s JSON-RPC result (`bench/servers/framework-floor.ts`).
+ */
+async function floorTarget(key: TestSigningKey, platform: Platform): Promise<Target> {
+  const { server, jwks, resourceUrl } = await startWithJwks('framework-floor', key, { PLATFORM: platform });
   const subject = 'bench-modern';
   const token = await benchToken(key, resourceUrl, subject);
   return {
-    label: '(b) example modern, RS256 token',
+    id: `floor-${platform}`,
+    label: `floor: bare Nest controller, ${platform}`,
+    server,
+    jwks,
+    headers: modernToolCallHeaders('whoami', token),
+    body: modernToolCall('whoami', {}),
+    check: (body, headers) => isWhoami(body, subject) && isModernResult(body) && !('mcp-session-id' in headers),
+  };
+}
+
+/** The example as shipped (dual era, legacy sessions on) answering 2026-07-28 requests: stateless by nature. */
+async function exampleModernTarget(key: TestSigningKey, platform: Platform): Promise<Target> {
+  const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, { MCP_EXAMPLE_PLATFORM: platform });
+  const subject = 'bench-modern';
+  const token = await benchToken(key, resourceUrl, subject);
+  return {
+    id: `modern-${platform}`,
+    label: `(b) library modern, ${platform}`,
     server,
     jwks,
     headers: modernToolCallHeaders('whoami', token),
@@ -143,14 +163,18 @@ async function exampleModernTarget(key: TestSigningKey): Promise<Target> {
   };
 }
 
-async function exampleLegacyTarget(key: TestSigningKey, mode: 'stateless' | 'sessions'): Promise<Target> {
-  const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, { MCP_STATELESS: String(mode === 'stateless') });
+async function exampleLegacyTarget(key: TestSigningKey, platform: Platform, mode: 'stateless' | 'sessions'): Promise<Target> {
+  const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, {
+    MCP_STATELESS: String(mode === 'stateless'),
+    MCP_EXAMPLE_PLATFORM: platform,
+  });
   const subject = `bench-${mode}`;
   const token = await benchToken(key, resourceUrl, subject);
   const headers = mcpHeaders(token);
   const sessions = mode === 'sessions' ? await openSessions(server.url, [token], CONNECTIONS) : [];
   return {
-    label: mode === 'stateless' ? '(c) example legacy stateless, RS256' : '(d) example legacy sessions, RS256',
+    id: `${mode}-${platform}`,
+    label: mode === 'stateless' ? `(c) library legacy stateless, ${platform}` : `(d) library legacy sessions, ${platform}`,
     server,
     jwks,
     headers,
@@ -254,7 +278,7 @@ function printRound(round: number, targets: Target[], results: MeasuredLoad[]): 
   });
 }
 
-function printSummary(targets: Target[], rounds: MeasuredLoad[][]): Array<{ ratio: number; p99: number }> {
+function printSummary(targets: Target[], rounds: MeasuredLoad[][]): Array<{ ratio: number; p99: number; rps: number }> {
   console.log(`\nSummary over ${rounds.length} rounds (median of per-round ratios; p99 relative to (a)'s in the same round)`);
   return targets.map((target, i) => {
     const ratios = rounds.map((round) => round[i].requestsPerSecond / round[0].requestsPerSecond);
@@ -266,7 +290,7 @@ function printSummary(targets: Target[], rounds: MeasuredLoad[][]): Array<{ rati
       `  ${target.label.padEnd(38)} ${median(rps).toFixed(0).padStart(6)} req/s  x${median(ratios).toFixed(2)} (range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})` +
         `  p99 x${median(p99).toFixed(2)}  CPU ${cpu.toFixed(0)} µs/req  failures ${failures}`,
     );
-    return { ratio: median(ratios), p99: median(p99) };
+    return { ratio: median(ratios), p99: median(p99), rps: median(rps) };
   });
 }
 
@@ -275,13 +299,30 @@ function printSummary(targets: Target[], rounds: MeasuredLoad[][]): Array<{ rati
  * asserted (a shared machine's noise is no reason to fail anything).
  */
 function printTargets(): void {
-  const rows: Array<[string, number | undefined, (value: number) => string, (value: number) => boolean]> = [
-    ['modern authenticated tools/call vs (a), >= 1.5x', figures.modern, (v) => `x${v.toFixed(2)}`, (v) => v >= 1.5],
-    ['modern p99 vs (a), no worse (<= 1x)', figures.modernP99, (v) => `x${v.toFixed(2)}`, (v) => v <= 1],
-    ['legacy stateless tools/call vs (a), >= 1.5x', figures.stateless, (v) => `x${v.toFixed(2)}`, (v) => v >= 1.5],
-    ['legacy stateless p99 vs (a), no worse (<= 1x)', figures.statelessP99, (v) => `x${v.toFixed(2)}`, (v) => v <= 1],
-    ['legacy sessions tools/call vs (a), >= 1.5x', figures.sessions, (v) => `x${v.toFixed(2)}`, (v) => v >= 1.5],
-    ['legacy sessions p99 vs (a), no worse (<= 1x)', figures.sessionsP99, (v) => `x${v.toFixed(2)}`, (v) => v <= 1],
+  type Row = [string, number | undefined, (value: number) => string, (value: number) => boolean];
+  const times = (v: number) => `x${v.toFixed(2)}`;
+  /** A target's throughput relative to another's (both medians of this run). */
+  const relative = (id: string, to: string) => (measured[id] && measured[to] ? measured[id].rps / measured[to].rps : undefined);
+  const rows: Row[] = [];
+  for (const platform of PLATFORMS) {
+    const [vsBaseline, vsFloor] = platform === 'express' ? [2, 0.65] : [4, 0.5];
+    rows.push(
+      [`${platform}: modern tools/call vs (a), >= ${vsBaseline}x`, measured[`modern-${platform}`]?.ratio, times, (v) => v >= vsBaseline],
+      [
+        `${platform}: modern tools/call vs its floor, >= ${vsFloor}x`,
+        relative(`modern-${platform}`, `floor-${platform}`),
+        times,
+        (v) => v >= vsFloor,
+      ],
+      [`${platform}: modern p99 vs (a), no worse (<= 1x)`, measured[`modern-${platform}`]?.p99, times, (v) => v <= 1],
+      [`${platform}: legacy stateless vs (a), >= 1.5x`, measured[`stateless-${platform}`]?.ratio, times, (v) => v >= 1.5],
+      [`${platform}: legacy stateless p99 vs (a) (<= 1x)`, measured[`stateless-${platform}`]?.p99, times, (v) => v <= 1],
+      [`${platform}: legacy sessions vs (a), >= 1.5x`, measured[`sessions-${platform}`]?.ratio, times, (v) => v >= 1.5],
+      [`${platform}: legacy sessions p99 vs (a) (<= 1x)`, measured[`sessions-${platform}`]?.p99, times, (v) => v <= 1],
+      [`${platform}: floor vs (a) (for reference)`, measured[`floor-${platform}`]?.ratio, times, () => true],
+    );
+  }
+  rows.push(
     ['500 tools vs 1 tool (modern), >= 0.9x', figures.tools500, (v) => `x${v.toFixed(2)}`, (v) => v >= 0.9],
     ['token verification uncached, median <= 40 µs', figures.uncachedMicros, (v) => `${v.toFixed(1)} µs`, (v) => v <= 40],
     [
@@ -292,7 +333,7 @@ function printTargets(): void {
     ],
     ['JWKS fetches, one per key for the whole run', figures.fetchesPerKey, (v) => `${v.toFixed(2)} per key`, (v) => v <= 1],
     ['wrong answers over every measured request, 0', wrongAnswers, (v) => String(v), (v) => v === 0],
-  ];
+  );
   console.log('\nTargets (this run; figures, not assertions)');
   for (const [label, value, format, met] of rows) {
     console.log(
@@ -314,6 +355,7 @@ async function toolScaling(key: TestSigningKey): Promise<void> {
     const { server, jwks, resourceUrl } = await startWithJwks('tools-server', key, { TOOL_COUNT: String(count), ...env });
     const message = `echo-${count}-${randomUUID()}`;
     targets.push({
+      id: `tools-${label}`,
       label,
       server,
       jwks,

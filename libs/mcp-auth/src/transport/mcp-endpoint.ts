@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { WebStandardStreamableHTTPServerTransport, createMcpHandler, isInitializeRequest } from '@modelcontextprotocol/server';
+import { createMcpHandler, isInitializeRequest } from '@modelcontextprotocol/server';
 import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuditTrail, sessionOf } from '../audit/audit-trail.js';
@@ -12,6 +12,7 @@ import { McpServerFactory, toAuthInfo } from '../server/mcp-server.factory.js';
 import { clientAddressOf } from './client-address.js';
 import { InFlightRequests } from './in-flight-requests.js';
 import { oversizedInitialize } from './initialize-size.js';
+import { LegacyJsonTransport } from './legacy-json-transport.js';
 import { JsonRpcErrorCode, requestIdOf, writeJsonRpcError } from './json-rpc-response.js';
 import { PreDispatchAuthorization } from './pre-dispatch-authorization.js';
 import { eraOf } from './protocol-era.js';
@@ -107,7 +108,7 @@ export class McpEndpoint implements OnModuleDestroy {
     if (this.options.stateless) return this.serveStateless(req, res, message, authInfo);
     if (sessionId !== undefined) {
       const session = this.ownedSession(sessionId, principal, req, res);
-      if (session) await this.serve(req, res, (request) => session.transport.handleRequest(request, { authInfo, parsedBody: message }));
+      if (session) await this.serveLegacy(req, res, session.transport, message, authInfo);
       return;
     }
     if (!isInitializeRequest(message)) {
@@ -192,15 +193,30 @@ export class McpEndpoint implements OnModuleDestroy {
   /** A legacy request on an endpoint without sessions: a transport and a server of its own, garbage once answered. */
   private async serveStateless(req: IncomingMessage, res: ServerResponse, message: unknown, authInfo: AuthInfo): Promise<void> {
     const server = this.servers.create();
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: this.options.jsonResponse,
-    });
+    const transport = new LegacyJsonTransport({ sessionIdGenerator: undefined, enableJsonResponse: this.options.jsonResponse });
     // Closing them is only needed to abort a tool whose client went away.
     res.once('close', () => {
       if (!res.writableFinished) void server.close();
     });
     await server.connect(transport);
+    await this.serveLegacy(req, res, transport, message, authInfo);
+  }
+
+  /** A legacy POST: answered on the transport's direct JSON path when it is that kind of exchange, else by the SDK's transport. */
+  private async serveLegacy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    transport: LegacyJsonTransport,
+    message: unknown,
+    authInfo: AuthInfo,
+  ): Promise<void> {
+    const headers = req.headers;
+    const direct = {
+      accept: headers.accept,
+      sessionId: sessionIdOf(req),
+      protocolVersion: typeof headers['mcp-protocol-version'] === 'string' ? headers['mcp-protocol-version'] : undefined,
+    };
+    if (transport.tryDirect(direct, message, authInfo, res)) return;
     await this.serve(req, res, (request) => transport.handleRequest(request, { authInfo, parsedBody: message }));
   }
 

@@ -1,18 +1,18 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { Server } from '@modelcontextprotocol/server';
 import { randomUUID } from 'node:crypto';
 import { LimitExceededException } from '../limits/limit-exceeded.exception.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { McpServerFactory } from '../server/mcp-server.factory.js';
+import { LegacyJsonTransport } from './legacy-json-transport.js';
 
 /** An open legacy (2025-revision) MCP session: its protocol server, its transport, and the subject that owns it. */
 export interface McpSession {
   readonly id: string;
   /** Issuer and id (`sub`, or Entra's `tid/oid`) of the principal that opened it; only that subject may use it. */
   readonly owner: string;
-  readonly transport: WebStandardStreamableHTTPServerTransport;
+  readonly transport: LegacyJsonTransport;
   readonly server: Server;
   readonly createdAt: number;
   lastActivity: number;
@@ -25,8 +25,8 @@ const SESSION_LIMIT_RETRY_AFTER_SECONDS = 30;
 
 /**
  * The open sessions of the endpoint (the 2025 revisions only: revision 2026-07-28 has
- * no sessions). Each is the SDK's Streamable HTTP transport with a session id
- * generator, connected to its own protocol server. Session ids are random UUIDs (122 random bits);
+ * no sessions). Each is the SDK's Streamable HTTP transport (with its direct JSON path,
+ * {@link LegacyJsonTransport}) with a session id generator, connected to its own protocol server. Session ids are random UUIDs (122 random bits);
  * a session is closed and forgotten on DELETE, when its transport closes, after
  * `sessionIdleTimeoutMs` without requests, `sessionMaxLifetimeMs` after it opened,
  * and at shutdown. `maxSessions` and `maxSessionsPerSubject` bound how many exist,
@@ -64,10 +64,10 @@ export class SessionRegistry implements OnModuleDestroy {
    *
    * @throws LimitExceededException 503 when `maxSessions` are open, 429 when this owner has `maxSessionsPerSubject`.
    */
-  async prepare(owner: string): Promise<WebStandardStreamableHTTPServerTransport> {
+  async prepare(owner: string): Promise<LegacyJsonTransport> {
     const release = this.reserve(owner);
     const server = this.servers.create();
-    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+    const transport: LegacyJsonTransport = new LegacyJsonTransport({
       sessionIdGenerator: randomUUID,
       enableJsonResponse: this.options.jsonResponse,
       onsessioninitialized: (id) => {
