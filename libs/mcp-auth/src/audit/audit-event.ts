@@ -1,13 +1,6 @@
 /** What was decided about: authenticating a request, listing tools, calling one, reading a resource, getting a prompt, using a session, or the traffic limits. */
 export type McpAuditAction =
-  | 'authenticate'
-  | 'tools/list'
-  | 'tools/call'
-  | 'resources/read'
-  | 'resources/subscribe'
-  | 'prompts/get'
-  | 'session'
-  | 'rate_limit';
+  'authenticate' | 'tools/list' | 'tools/call' | 'resources/read' | 'resources/subscribe' | 'prompts/get' | 'session' | 'rate_limit';
 
 /**
  * One authorization decision, as a SIEM wants it: who (issuer, subject, client, IP),
