@@ -165,5 +165,12 @@ describe('change notifications across replicas over Redis pub/sub', () => {
     }
     expect(heard).toBe(true);
     expect(logger.lines.some((line) => line.includes("reach this replica's listeners only"))).toBe(true);
+    // Subscribed again once, not twice: one more event is one more notification.
+    await pause(500);
+    const before = onA.received.length;
+    b.app.get(McpNotifier).resourceUpdated(CATALOG);
+    await onA.next(5_000);
+    await pause(500);
+    expect(onA.received).toHaveLength(before + 1);
   });
 });
