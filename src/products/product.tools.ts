@@ -1,14 +1,24 @@
-import { McpTool, McpToolProvider, RequireScopes } from 'nestjs-mcp-auth';
+import { McpNotifier, McpTool, McpToolProvider, RequireScopes } from 'nestjs-mcp-auth';
 import { z } from 'zod';
 import { ProductsService } from './products.service.js';
+
+/** The resource the tools change. */
+const CATALOG_URI = 'products://catalog';
 
 /** A product as the tools return it (their declared `output`). */
 const product = z.object({ id: z.number().int(), name: z.string(), price: z.number() });
 
-/** The catalogue's MCP tools: reading needs User.Read, writing User.Write or Admin.Write, deleting Admin.Write. */
+/**
+ * The catalogue's MCP tools: reading needs User.Read, writing User.Write or Admin.Write, deleting Admin.Write.
+ * A change is announced to the clients listening to `products://catalog` (the list of resources stays the same:
+ * products are reached through the `products://items/{id}` template).
+ */
 @McpToolProvider()
 export class ProductTools {
-  constructor(private readonly products: ProductsService) {}
+  constructor(
+    private readonly products: ProductsService,
+    private readonly notifier: McpNotifier,
+  ) {}
 
   @McpTool({
     name: 'list_products',
@@ -29,7 +39,9 @@ export class ProductTools {
   })
   @RequireScopes({ anyOf: ['User.Write', 'Admin.Write'] })
   createProduct({ name, price }: { name: string; price: number }) {
-    return this.products.create(name, price);
+    const created = this.products.create(name, price);
+    this.notifier.resourceUpdated(CATALOG_URI);
+    return created;
   }
 
   @McpTool({
@@ -40,6 +52,9 @@ export class ProductTools {
   })
   @RequireScopes('Admin.Write')
   deleteProduct({ id }: { id: number }) {
-    return this.products.delete(id);
+    const deleted = this.products.delete(id);
+    this.notifier.resourceUpdated(CATALOG_URI);
+    this.notifier.resourceUpdated(`products://items/${id}`);
+    return deleted;
   }
 }

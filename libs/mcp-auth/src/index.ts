@@ -8,6 +8,8 @@ export { protectedResourceMetadataUrl } from './resolve-options.js';
 export type { McpRedisOptions } from './redis/redis.options.js';
 export { RedisConnection } from './redis/redis-connection.js';
 export type { McpProtocol } from './transport/protocol-era.js';
+export { McpNotifier } from './notifications/mcp-notifier.js';
+export { RedisServerEventBus } from './notifications/redis-server-event-bus.js';
 
 export type { JwtClaims, McpPrincipal } from './authentication/principal.js';
 export { clientIdOf } from './authentication/principal.js';

@@ -23,6 +23,8 @@ export const {
     const controllers = [createMcpEndpointController(extras.path), createProtectedResourceMetadataController(extras.path)];
     return {
       ...definition,
+      // Global, so that providers of any module can inject what it exports (McpNotifier).
+      global: true,
       controllers,
       providers: [
         ...(definition.providers ?? []),

@@ -15,6 +15,10 @@ import { withoutPoweredBy } from './http/without-powered-by.middleware.js';
 import { ConfigurableModuleClass, MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
 import type { McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { ProtectedResourceMetadataService } from './metadata/protected-resource-metadata.js';
+import { eventBusProvider } from './notifications/event-bus.provider.js';
+import { LegacySessionNotifications } from './notifications/legacy-session-notifications.js';
+import { ListenStreams } from './notifications/listen-streams.js';
+import { McpNotifier } from './notifications/mcp-notifier.js';
 import { RedisConnection } from './redis/redis-connection.js';
 import { resolveOptions } from './resolve-options.js';
 import { PreAuthenticationLimitsGuard, PrincipalRateLimitGuard } from './limits/request-limits.guards.js';
@@ -95,8 +99,12 @@ import { SessionRegistry } from './transport/session-registry.js';
     PreDispatchAuthorization,
     McpEndpoint,
     ProtectedResourceMetadataService,
+    eventBusProvider,
+    McpNotifier,
+    ListenStreams,
+    LegacySessionNotifications,
   ],
-  exports: [MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_AUDIT_SINK, ToolCatalogue, ScopePolicy, SessionRegistry],
+  exports: [MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_AUDIT_SINK, ToolCatalogue, ScopePolicy, SessionRegistry, McpNotifier],
 })
 export class McpAuthModule extends ConfigurableModuleClass implements NestModule {
   constructor(@Inject(MCP_AUTH_CONTROLLERS) private readonly controllers: Type<unknown>[]) {

@@ -1,5 +1,9 @@
-/** What was decided about: authenticating a request, listing tools, calling one, reading a resource, getting a prompt, using a session, or the traffic limits. */
-export type McpAuditAction = 'authenticate' | 'tools/list' | 'tools/call' | 'resources/read' | 'prompts/get' | 'session' | 'rate_limit';
+/**
+ * What was decided about: authenticating a request, listing tools, calling one, reading a resource or subscribing to
+ * its updates (2025 sessions), getting a prompt, using a session, or the traffic limits.
+ */
+export type McpAuditAction =
+  'authenticate' | 'tools/list' | 'tools/call' | 'resources/read' | 'resources/subscribe' | 'prompts/get' | 'session' | 'rate_limit';
 
 /**
  * One authorization decision, as a SIEM wants it: who (issuer, subject, client, IP),
@@ -25,7 +29,7 @@ export interface McpAuditEvent {
   readonly client?: string;
   /** The tool called (`tools/call`). */
   readonly tool?: string;
-  /** The resource read (`resources/read`). */
+  /** The resource read (`resources/read`) or subscribed to (`resources/subscribe`). */
   readonly resource?: string;
   /** The prompt requested (`prompts/get`). */
   readonly prompt?: string;

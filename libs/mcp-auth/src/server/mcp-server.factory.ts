@@ -16,6 +16,7 @@ import type { McpPrincipal } from '../authentication/principal.js';
 import { DeadlineExceeded, withDeadline } from '../limits/with-deadline.js';
 import { ScopePolicy } from '../authorization/scope-policy.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import { LegacySessionNotifications } from '../notifications/legacy-session-notifications.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { toolErrorResult } from '../tools/tool-result.js';
@@ -51,6 +52,7 @@ export class McpServerFactory {
   private readonly validator = new AjvJsonSchemaValidator();
   private readonly resourcesAndPrompts: ResourcePromptHandlers;
   private readonly authorization: HandlerAuthorization;
+  private readonly subscriptions: ReturnType<LegacySessionNotifications['handlers']>;
   private readonly listTools = reachable((_request: unknown, ctx: ServerContext): ListToolsResult => this.onListTools(ctx));
   /** Fixed once the catalogue is built; computed on the first server. */
   private capabilities?: ServerCapabilities;
@@ -60,15 +62,17 @@ export class McpServerFactory {
     private readonly catalogue: ToolCatalogue,
     policy: ScopePolicy,
     private readonly audit: AuditTrail,
+    private readonly legacyNotifications: LegacySessionNotifications,
   ) {
     this.authorization = new HandlerAuthorization(policy, audit);
     this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization);
+    this.subscriptions = legacyNotifications.handlers(this.authorization);
   }
 
   /** A fresh protocol server: what the SDK's per-request factory must return (one that is serving cannot be reused). */
   readonly create = (): Server => {
     const handlers = this.resourcesAndPrompts;
-    const capabilities = (this.capabilities ??= { tools: { listChanged: false }, ...handlers.capabilities() });
+    const capabilities = (this.capabilities ??= { tools: { listChanged: true }, ...handlers.capabilities() });
     const server = new CatalogueServer(this.options.server, { capabilities, jsonSchemaValidator: this.validator, cacheHints: CACHE_HINTS });
     server.setRequestHandler('tools/list', this.listTools);
     // Bound to its server: a tool's result is projected through the server's era codec.
@@ -80,11 +84,15 @@ export class McpServerFactory {
       server.setRequestHandler('resources/list', handlers.listResources);
       server.setRequestHandler('resources/templates/list', handlers.listResourceTemplates);
       server.setRequestHandler('resources/read', handlers.readResource);
+      server.setRequestHandler('resources/subscribe', this.subscriptions.subscribe);
+      server.setRequestHandler('resources/unsubscribe', this.subscriptions.unsubscribe);
     }
     if (capabilities.prompts) {
       server.setRequestHandler('prompts/list', handlers.listPrompts);
       server.setRequestHandler('prompts/get', handlers.getPrompt);
     }
+    // A legacy session hears of changes (McpNotifier) from its initialize on.
+    this.legacyNotifications.follow(server);
     return server;
   };
 

@@ -30,13 +30,17 @@ export class ResourcePromptHandlers {
     private readonly authorization: HandlerAuthorization,
   ) {}
 
-  /** Capabilities to announce: only the kinds the application has. */
+  /**
+   * Capabilities to announce: only the kinds the application has. Changes are announced
+   * through `McpNotifier`; a resource can be subscribed to (`resources/subscribe` on the
+   * 2025 revisions, `subscriptions/listen` on 2026-07-28).
+   */
   capabilities(): Pick<ServerCapabilities, 'resources' | 'prompts'> {
     const hasResources = this.catalogue.resourceTemplates().length > 0 || !this.catalogue.resources().next().done;
     const hasPrompts = !this.catalogue.prompts().next().done;
     return {
-      ...(hasResources ? { resources: { listChanged: false } } : {}),
-      ...(hasPrompts ? { prompts: { listChanged: false } } : {}),
+      ...(hasResources ? { resources: { subscribe: true, listChanged: true } } : {}),
+      ...(hasPrompts ? { prompts: { listChanged: true } } : {}),
     };
   }
 

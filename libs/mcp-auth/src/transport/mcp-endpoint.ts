@@ -7,6 +7,7 @@ import { bearerCredentialsOf } from '../authentication/bearer-credentials.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { ownerKeyOf } from '../authentication/principal.js';
 import { MCP_AUTH_RESOLVED_OPTIONS, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
+import { ListenStreams, isListenRequest } from '../notifications/listen-streams.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { McpServerFactory, toAuthInfo } from '../server/mcp-server.factory.js';
 import { clientAddressOf } from './client-address.js';
@@ -51,10 +52,13 @@ export class McpEndpoint implements OnModuleDestroy {
     private readonly preDispatch: PreDispatchAuthorization,
     private readonly audit: AuditTrail,
     private readonly inFlight: InFlightRequests,
+    private readonly listens: ListenStreams,
   ) {
     this.resource = new URL(options.resourceUrl);
     this.modern = createMcpHandler(servers.create, {
       legacy: 'reject',
+      // subscriptions/listen streams: events of every replica, filtered by each listener's scopes.
+      bus: listens,
       ...(options.jsonResponse ? {} : { responseMode: 'sse' as const }),
     });
   }
@@ -101,7 +105,14 @@ export class McpEndpoint implements OnModuleDestroy {
     if (refusal) throw refusal;
     const authInfo = this.authInfoOf(req, principal);
 
-    if (era === 'modern') return this.serve(req, res, (request) => this.modern.fetch(request, { authInfo, parsedBody: message }));
+    if (era === 'modern') {
+      if (isListenRequest(message)) {
+        const listen = (request: Request) =>
+          this.listens.open(principal, () => this.modern.fetch(request, { authInfo, parsedBody: message }));
+        return this.serve(req, res, listen);
+      }
+      return this.serve(req, res, (request) => this.modern.fetch(request, { authInfo, parsedBody: message }));
+    }
 
     const tooLarge = oversizedInitialize(message);
     if (tooLarge) return writeJsonRpcError(res, 400, JsonRpcErrorCode.InvalidParams, tooLarge, {}, requestIdOf(message));

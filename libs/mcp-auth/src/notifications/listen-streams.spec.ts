@@ -1,0 +1,105 @@
+import { InMemoryServerEventBus, UriTemplate } from '@modelcontextprotocol/server';
+import type { ServerEvent } from '@modelcontextprotocol/server';
+import type { McpPrincipal } from '../authentication/principal.js';
+import { resolveScopeHierarchy } from '../authorization/scope-hierarchy.js';
+import { ScopePolicy } from '../authorization/scope-policy.js';
+import type { ToolCatalogue } from '../tools/tool-catalogue.js';
+import { ListenStreams } from './listen-streams.js';
+
+/** Just what ListenStreams asks the catalogue: which resource a URI names and its requirements. */
+const catalogue = {
+  resource(uri: string) {
+    if (uri === 'products://catalog') return { resource: { requirements: [{ allOf: ['User.Read'] }] }, variables: {} };
+    const variables = new UriTemplate('products://items/{id}').match(uri);
+    return variables ? { resource: { requirements: [{ allOf: ['Items.Read'] }] }, variables } : undefined;
+  },
+} as unknown as ToolCatalogue;
+
+function principal(scopes: string[], expiresInSeconds = 300): McpPrincipal {
+  return { sub: 's', id: 's', issuer: 'i', scopes, claims: {}, expiresAt: Math.floor(Date.now() / 1000) + expiresInSeconds };
+}
+
+const updated = (uri: string): ServerEvent => ({ kind: 'resource_updated', uri });
+
+describe('ListenStreams: what a subscriptions/listen listener hears', () => {
+  const policy = new ScopePolicy({ scopeHierarchy: resolveScopeHierarchy({ 'Admin.Write': ['User.Read'] }) });
+  let bus: InMemoryServerEventBus;
+  let streams: ListenStreams;
+  beforeEach(() => {
+    bus = new InMemoryServerEventBus();
+    streams = new ListenStreams(bus, catalogue, policy);
+  });
+
+  /** Subscribes the way the SDK does: inside the handling of the listen request that open() runs. */
+  async function listenerOf(who: McpPrincipal): Promise<ServerEvent[]> {
+    const heard: ServerEvent[] = [];
+    await streams.open(who, async () => {
+      await Promise.resolve();
+      streams.subscribe((event) => heard.push(event));
+      return new Response(null, { status: 204 });
+    });
+    return heard;
+  }
+
+  it('updates of a resource reach the listeners whose scopes may read it (the hierarchy included), and no other', async () => {
+    const reader = await listenerOf(principal(['User.Read']));
+    const admin = await listenerOf(principal(['Admin.Write']));
+    const other = await listenerOf(principal(['Items.Read']));
+    bus.publish(updated('products://catalog'));
+    bus.publish(updated('products://items/7'));
+    expect(reader).toEqual([updated('products://catalog')]);
+    expect(admin).toEqual([updated('products://catalog')]);
+    expect(other).toEqual([updated('products://items/7')]);
+  });
+
+  it('never passes on the update of a URI the catalogue does not have', async () => {
+    const reader = await listenerOf(principal(['User.Read', 'Items.Read']));
+    bus.publish(updated('secret://elsewhere'));
+    expect(reader).toEqual([]);
+  });
+
+  it('passes on list changes to every listener: the lists themselves are filtered per caller', async () => {
+    const nobody = await listenerOf(principal([]));
+    bus.publish({ kind: 'tools_list_changed' });
+    bus.publish({ kind: 'resources_list_changed' });
+    expect(nobody.map((event) => event.kind)).toEqual(['tools_list_changed', 'resources_list_changed']);
+  });
+
+  it('passes on no update once the token has expired', async () => {
+    const expired = await listenerOf(principal(['User.Read'], -1));
+    bus.publish(updated('products://catalog'));
+    expect(expired).toEqual([]);
+  });
+
+  it('a listener subscribed outside a listen request (no principal known) hears of no resource', () => {
+    const heard: ServerEvent[] = [];
+    streams.subscribe((event) => heard.push(event));
+    bus.publish(updated('products://catalog'));
+    bus.publish({ kind: 'prompts_list_changed' });
+    expect(heard).toEqual([{ kind: 'prompts_list_changed' }]);
+  });
+
+  it('ends the event stream of a listen response when the token expires, cancelling the SDK stream under it', async () => {
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('event: message\ndata: {}\n\n'));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const sse = new Response(endless, { headers: { 'content-type': 'text/event-stream' } });
+    const expiresSoon = { ...principal(['User.Read']), expiresAt: Date.now() / 1000 + 0.2 };
+    const started = Date.now();
+    const response = await streams.open(expiresSoon, async () => sse);
+    expect(await response.text()).toBe('event: message\ndata: {}\n\n');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(cancelled).toBe(true);
+  });
+
+  it('leaves an answer that is not a stream (an error) as it is', async () => {
+    const error = Response.json({ jsonrpc: '2.0', id: 1, error: { code: -32602, message: 'Invalid params' } });
+    expect(await streams.open(principal(['User.Read'], 1), async () => error)).toBe(error);
+  });
+});
