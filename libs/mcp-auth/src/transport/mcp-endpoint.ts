@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { WebStandardStreamableHTTPServerTransport, createMcpHandler, isInitializeRequest } from '@modelcontextprotocol/server';
 import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,6 +9,7 @@ import { ownerKeyOf } from '../authentication/principal.js';
 import { MCP_AUTH_RESOLVED_OPTIONS, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { McpServerFactory, toAuthInfo } from '../server/mcp-server.factory.js';
+import { McpMetrics } from '../observability/mcp-metrics.js';
 import { clientAddressOf } from './client-address.js';
 import { InFlightRequests } from './in-flight-requests.js';
 import { oversizedInitialize } from './initialize-size.js';
@@ -50,6 +51,7 @@ export class McpEndpoint implements OnModuleDestroy {
     private readonly preDispatch: PreDispatchAuthorization,
     private readonly audit: AuditTrail,
     private readonly inFlight: InFlightRequests,
+    @Optional() @Inject(McpMetrics) private readonly metrics: McpMetrics | null = null,
   ) {
     this.resource = new URL(options.resourceUrl);
     this.modern = createMcpHandler(servers.create, {
@@ -94,6 +96,7 @@ export class McpEndpoint implements OnModuleDestroy {
     }
     const message = body.value;
     const era = eraOf(req, message, this.options.protocol);
+    this.metrics?.classified(res, era, message);
     // A modern request names no session: one it carries anyway is ignored, here as by the SDK.
     const sessionId = era === 'legacy' ? sessionIdOf(req) : undefined;
     const refusal = this.preDispatch.check(message, principal, req, sessionId !== undefined);
