@@ -87,9 +87,9 @@ import { McpReadiness } from './observability/readiness.js';
         issuers: IssuerRegistry,
         jwt: McpJwtStrategy | null,
         introspection: IntrospectionStrategy | null,
-      ): McpMetrics | null =>
+      ): Promise<McpMetrics> | null =>
         options.metrics
-          ? new McpMetrics(options.metrics, {
+          ? McpMetrics.create(options.metrics, {
               keyStores: issuerKeyStores(options, issuers),
               tokenCache: () => jwt?.tokenCacheStats,
               introspection: () => introspection?.stats ?? [],
@@ -129,7 +129,16 @@ import { McpReadiness } from './observability/readiness.js';
     McpEndpoint,
     ProtectedResourceMetadataService,
   ],
-  exports: [MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_AUDIT_SINK, ToolCatalogue, ScopePolicy, SessionRegistry, McpMetrics, McpReadiness, MetricsServer],
+  exports: [
+    MCP_AUTH_RESOLVED_OPTIONS,
+    MCP_AUTH_AUDIT_SINK,
+    ToolCatalogue,
+    ScopePolicy,
+    SessionRegistry,
+    McpMetrics,
+    McpReadiness,
+    MetricsServer,
+  ],
 })
 export class McpAuthModule extends ConfigurableModuleClass implements NestModule {
   constructor(

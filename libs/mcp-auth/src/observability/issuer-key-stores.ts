@@ -12,7 +12,9 @@ export interface IssuerKeyStore {
 /** Every JWKS key store of the registry, named by its issuer (stores are per JWKS URL; Entra's v1 and v2 issuers share one). */
 export function issuerKeyStores(options: Pick<ResolvedMcpAuthOptions, 'issuers'>, registry: IssuerRegistry): IssuerKeyStore[] {
   return registry.keyStores.map((store) => ({
-    issuer: options.issuers.find((issuer) => issuer.verification.kind === 'jwks' && issuer.jwksUri === store.jwksUri)?.issuers[0] ?? store.jwksUri,
+    issuer:
+      options.issuers.find((issuer) => issuer.verification.kind === 'jwks' && issuer.jwksUri === store.jwksUri)?.issuers[0] ??
+      store.jwksUri,
     store,
   }));
 }

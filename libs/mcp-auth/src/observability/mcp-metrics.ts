@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
 import type { McpAuditEvent } from '../audit/audit-event.js';
 import type { IntrospectionStats } from '../authentication/introspection/introspection.strategy.js';
 import { PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
@@ -23,6 +24,8 @@ export interface McpMetricsSources {
 /** The era a request was served in; `none` until (unless) its body was read and classified. */
 type Era = 'modern' | 'legacy' | 'none';
 
+type PromClient = typeof import('prom-client');
+
 /** What is known about one request to the endpoint while it runs. */
 interface Exchange {
   readonly start: number;
@@ -44,7 +47,7 @@ type TrackedResponse = ServerResponse & { [EXCHANGE]?: Exchange };
  */
 export class McpMetrics {
   /** The module's registry: scrape it yourself, or merge it into yours with `Registry.merge`. */
-  readonly registry = new Registry();
+  readonly registry: Registry;
   private readonly requests: Counter<'era' | 'method' | 'http_method' | 'status'>;
   private readonly duration: Histogram<'era' | 'method'>;
   private readonly authentications: Counter<'outcome' | 'reason'>;
@@ -56,10 +59,23 @@ export class McpMetrics {
   private readonly decisionChildren = new Map<string, { inc(): void }>();
   private readonly allowedAuthentication: { inc(): void };
 
+  /** Loads `prom-client` (only when metrics are configured, so applications without them need not install it). */
+  static async create(options: ResolvedMetricsOptions, sources: McpMetricsSources): Promise<McpMetrics> {
+    let promClient: PromClient;
+    try {
+      promClient = await import('prom-client');
+    } catch {
+      throw new McpAuthConfigurationError('metrics', 'needs the prom-client package: npm install prom-client');
+    }
+    return new McpMetrics(promClient, options, sources);
+  }
+
   constructor(
+    { Counter, Gauge, Histogram, Registry, collectDefaultMetrics }: PromClient,
     readonly options: ResolvedMetricsOptions,
     sources: McpMetricsSources,
   ) {
+    this.registry = new Registry();
     const registers = [this.registry];
     const name = (suffix: string) => `${options.prefix}${suffix}`;
     this.requests = new Counter({
@@ -87,7 +103,11 @@ export class McpMetrics {
       labelNames: ['action', 'outcome', 'reason'],
       registers,
     });
-    this.redisErrors = new Counter({ name: name('redis_errors_total'), help: "Errors reported by the module's Redis connections", registers });
+    this.redisErrors = new Counter({
+      name: name('redis_errors_total'),
+      help: "Errors reported by the module's Redis connections",
+      registers,
+    });
     this.allowedAuthentication = this.authentications.labels('allowed', 'none');
 
     new Counter({

@@ -9,7 +9,9 @@ import type { McpMetrics } from './mcp-metrics.js';
 export function metricsEndpoint(metrics: McpMetrics): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end('Method Not Allowed\n');
+      res
+        .writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
+        .end('Method Not Allowed\n');
       return;
     }
     metrics.scrape().then(

@@ -4,6 +4,7 @@ import { IssuerRegistry } from '../authentication/identity-providers/issuer-regi
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
+import { InFlightRequests } from '../transport/in-flight-requests.js';
 import { issuerKeyStores } from './issuer-key-stores.js';
 import type { IssuerKeyStore } from './issuer-key-stores.js';
 
@@ -40,13 +41,15 @@ export class McpReadiness implements OnApplicationBootstrap, OnModuleDestroy, On
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
     issuers: IssuerRegistry,
     private readonly redis: RedisConnection,
+    private readonly inFlight: InFlightRequests,
   ) {
     this.stores = issuerKeyStores(options, issuers);
   }
 
   /** The answer to a readiness probe, from the current state. */
   report(): ReadinessReport {
-    if (this.shuttingDown) return { ready: false, body: { status: 'not_ready', reason: 'shutting_down' } };
+    // The endpoint starts draining in its own destroy hook, which Nest may call before this one's.
+    if (this.shuttingDown || this.inFlight.shuttingDown) return { ready: false, body: { status: 'not_ready', reason: 'shutting_down' } };
     const waiting = this.stores.filter(({ store }) => !store.loaded).map(({ issuer }) => issuer);
     if (waiting.length > 0) return { ready: false, body: { status: 'not_ready', reason: 'signing_keys_not_loaded', issuers: waiting } };
     if (this.options.health?.requireRedis && this.redis.enabled && !this.redis.ready) {

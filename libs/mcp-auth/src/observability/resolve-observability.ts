@@ -24,10 +24,14 @@ export function resolveMetrics(metrics: McpMetricsOptions | false | undefined, e
     throw new McpAuthConfigurationError('metrics.host', 'applies to the own port only: give metrics.port too');
   }
   const host = metrics.host ?? '127.0.0.1';
-  if (typeof host !== 'string' || host.trim() === '') throw new McpAuthConfigurationError('metrics.host', 'must be an address to listen on');
+  if (typeof host !== 'string' || host.trim() === '')
+    throw new McpAuthConfigurationError('metrics.host', 'must be an address to listen on');
   const prefix = metrics.prefix ?? 'mcp_auth_';
   if (typeof prefix !== 'string' || !METRIC_PREFIX.test(prefix)) {
-    throw new McpAuthConfigurationError('metrics.prefix', `must be a Prometheus metric name prefix like mcp_auth_ (got ${JSON.stringify(prefix)})`);
+    throw new McpAuthConfigurationError(
+      'metrics.prefix',
+      `must be a Prometheus metric name prefix like mcp_auth_ (got ${JSON.stringify(prefix)})`,
+    );
   }
   const defaultMetrics = metrics.defaultMetrics ?? false;
   if (typeof defaultMetrics !== 'boolean') throw new McpAuthConfigurationError('metrics.defaultMetrics', 'must be true or false');
@@ -35,7 +39,9 @@ export function resolveMetrics(metrics: McpMetricsOptions | false | undefined, e
   if (
     !Array.isArray(durationBuckets) ||
     durationBuckets.length === 0 ||
-    durationBuckets.some((bucket, i) => typeof bucket !== 'number' || !(bucket > 0) || !Number.isFinite(bucket) || (i > 0 && bucket <= durationBuckets[i - 1]))
+    durationBuckets.some(
+      (bucket, i) => typeof bucket !== 'number' || !(bucket > 0) || !Number.isFinite(bucket) || (i > 0 && bucket <= durationBuckets[i - 1]),
+    )
   ) {
     throw new McpAuthConfigurationError('metrics.durationBuckets', 'must be increasing positive numbers of seconds, e.g. [0.01, 0.1, 1]');
   }
@@ -50,7 +56,10 @@ export function resolveHealth(
 ): ResolvedHealthOptions | undefined {
   if (health === undefined || health === false) return undefined;
   if (typeof health !== 'object' || health === null || Array.isArray(health)) {
-    throw new McpAuthConfigurationError('health', 'must be an object such as { livenessPath: "/healthz", readinessPath: "/readyz" }, or false');
+    throw new McpAuthConfigurationError(
+      'health',
+      'must be an object such as { livenessPath: "/healthz", readinessPath: "/readyz" }, or false',
+    );
   }
   const livenessPath = routePath('health.livenessPath', health.livenessPath, '/healthz');
   const readinessPath = routePath('health.readinessPath', health.readinessPath, '/readyz');
@@ -72,7 +81,10 @@ export function resolveHealth(
 function routePath(option: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(value) || value === '/' || value.endsWith('/')) {
-    throw new McpAuthConfigurationError(option, `must be an absolute path like ${fallback}, without trailing slash (got ${JSON.stringify(value)})`);
+    throw new McpAuthConfigurationError(
+      option,
+      `must be an absolute path like ${fallback}, without trailing slash (got ${JSON.stringify(value)})`,
+    );
   }
   return value;
 }
