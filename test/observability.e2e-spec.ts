@@ -1,6 +1,6 @@
 import { McpReadiness, MetricsServer } from 'nestjs-mcp-auth';
 import { GatedTools } from './support/gated-tools.js';
-import { openSession, post, rpc, startExample, startHarness } from './support/harness.js';
+import { freePort, openSession, post, rpc, startExample, startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 import { newSigningKey, signToken, startJwksServer } from './support/jwks-server.js';
 import type { JwksServer } from './support/jwks-server.js';
@@ -233,6 +233,15 @@ describe('readiness while the identity provider cannot be read', () => {
     const after = await scrape(`${baseUrl}/metrics`);
     expect(valueOf(after.samples, 'mcp_auth_jwks_fetches_total', { issuer, result: 'ok' })).toBe(1);
     expect(valueOf(after.samples, 'mcp_auth_jwks_keys_loaded', { issuer })).toBe(1);
+  });
+});
+
+describe('startup while the identity provider is unreachable', () => {
+  it('with discovery (no jwksUri) the example does not start: the discovery document is needed to know where the keys are', async () => {
+    const closedPort = await freePort();
+    await expect(startExample(() => ({ MCP_AUTH_ISSUER: `http://127.0.0.1:${closedPort}/realms/acme` }))).rejects.toThrow(
+      /option "issuer" could not be reached/,
+    );
   });
 });
 
