@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Counter, Histogram, Registry } from 'prom-client';
+import type { Histogram, Registry } from 'prom-client';
 import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
 import type { McpAuditEvent } from '../audit/audit-event.js';
 import type { IntrospectionStats } from '../authentication/introspection/introspection.strategy.js';
 import { PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
 import { actionLabel, httpMethodLabel, methodLabel, reasonLabel, statusLabel } from './metric-labels.js';
 import type { ResolvedMetricsOptions } from './observability.options.js';
+import { SeriesCounts } from './series-counts.js';
+import type { Series } from './series-counts.js';
 
 /** Counts a component keeps anyway (plain integers on its own object), read at scrape time rather than pushed per request. */
 export interface McpMetricsSources {
@@ -40,24 +42,22 @@ type TrackedResponse = ServerResponse & { [EXCHANGE]?: Exchange };
 /**
  * The module's Prometheus metrics, in a registry of its own (never `prom-client`'s global
  * one, so two applications in one process do not collide). Requests and decisions are
- * counted as they happen, through label children bound once per label combination; what
- * the key stores, the token cache and the introspection strategy count anyway is read at
- * scrape time. Only exists when `metrics` is configured: with it off, callers hold `null`
+ * counted as they happen, in plain numbers bound once per label combination
+ * ({@link SeriesCounts}) and handed to `prom-client` at scrape time, like what the key
+ * stores, the token cache and the introspection strategy count anyway. Only exists when `metrics` is configured: with it off, callers hold `null`
  * and do no work per request.
  */
 export class McpMetrics {
   /** The module's registry: scrape it yourself, or merge it into yours with `Registry.merge`. */
   readonly registry: Registry;
-  private readonly requests: Counter<'era' | 'method' | 'http_method' | 'status'>;
   private readonly duration: Histogram<'era' | 'method'>;
-  private readonly authentications: Counter<'outcome' | 'reason'>;
-  private readonly authorizations: Counter<'action' | 'outcome' | 'reason'>;
-  private readonly redisErrors: Counter;
-  /** Label children by their joined values: bound once, then each count is a property lookup and an add. */
-  private readonly requestChildren = new Map<string, { inc(): void }>();
+  private readonly requests = new SeriesCounts();
+  private readonly authentications = new SeriesCounts();
+  private readonly authorizations = new SeriesCounts();
+  private readonly allowedAuthentication: Series;
+  private redisErrors = 0;
+  /** Histogram children by their joined label values, bound once. */
   private readonly durationChildren = new Map<string, { observe(seconds: number): void }>();
-  private readonly decisionChildren = new Map<string, { inc(): void }>();
-  private readonly allowedAuthentication: { inc(): void };
 
   /** Loads `prom-client` (only when metrics are configured, so applications without them need not install it). */
   static async create(options: ResolvedMetricsOptions, sources: McpMetricsSources): Promise<McpMetrics> {
@@ -78,11 +78,16 @@ export class McpMetrics {
     this.registry = new Registry();
     const registers = [this.registry];
     const name = (suffix: string) => `${options.prefix}${suffix}`;
-    this.requests = new Counter({
+    const { requests, authentications, authorizations } = this;
+    const redisErrors = () => this.redisErrors;
+    new Counter({
       name: name('requests_total'),
       help: 'Requests to the MCP endpoint, by protocol era, MCP method, HTTP method and status',
       labelNames: ['era', 'method', 'http_method', 'status'],
       registers,
+      collect() {
+        requests.writeTo(this);
+      },
     });
     this.duration = new Histogram({
       name: name('request_duration_seconds'),
@@ -91,24 +96,34 @@ export class McpMetrics {
       buckets: [...options.durationBuckets],
       registers,
     });
-    this.authentications = new Counter({
+    new Counter({
       name: name('authentications_total'),
       help: 'Authentication decisions on the MCP endpoint: allowed, or denied with the rejection reason',
       labelNames: ['outcome', 'reason'],
       registers,
+      collect() {
+        authentications.writeTo(this);
+      },
     });
-    this.authorizations = new Counter({
+    new Counter({
       name: name('authorization_decisions_total'),
       help: 'Authorization decisions (listing, calling, reading, session use, rate limits) by action, outcome and reason',
       labelNames: ['action', 'outcome', 'reason'],
       registers,
+      collect() {
+        authorizations.writeTo(this);
+      },
     });
-    this.redisErrors = new Counter({
+    new Counter({
       name: name('redis_errors_total'),
       help: "Errors reported by the module's Redis connections",
       registers,
+      collect() {
+        this.reset();
+        this.inc(redisErrors());
+      },
     });
-    this.allowedAuthentication = this.authentications.labels('allowed', 'none');
+    this.allowedAuthentication = authentications.of('allowed|none', () => ({ outcome: 'allowed', reason: 'none' }));
 
     new Counter({
       name: name('jwks_fetches_total'),
@@ -186,19 +201,18 @@ export class McpMetrics {
   /** An audit event: authentication refusals and every authorization decision, by reason (never by who). */
   decided(event: McpAuditEvent): void {
     const reason = reasonLabel(event.reason);
+    const { outcome } = event;
     if (event.action === 'authenticate') {
-      this.child(this.decisionChildren, `authn|${event.outcome}|${reason}`, () => this.authentications.labels(event.outcome, reason)).inc();
+      this.authentications.of(`${outcome}|${reason}`, () => ({ outcome, reason })).count++;
       return;
     }
     const action = actionLabel(event.action);
-    this.child(this.decisionChildren, `${action}|${event.outcome}|${reason}`, () =>
-      this.authorizations.labels(action, event.outcome, reason),
-    ).inc();
+    this.authorizations.of(`${action}|${outcome}|${reason}`, () => ({ action, outcome, reason })).count++;
   }
 
   /** A Redis connection of the module reported an error. */
   redisErrored(): void {
-    this.redisErrors.inc();
+    this.redisErrors++;
   }
 
   /** The Prometheus text exposition of the registry. */
@@ -211,9 +225,7 @@ export class McpMetrics {
     // A response closed before its head was sent (the client went away, or shutdown cut it) has no status.
     const status = res.headersSent ? statusLabel(res.statusCode) : 'aborted';
     const { era, method } = exchange;
-    this.child(this.requestChildren, `${era}|${method}|${httpMethod}|${status}`, () =>
-      this.requests.labels(era, method, httpMethod, status),
-    ).inc();
+    this.requests.of(`${era}|${method}|${httpMethod}|${status}`, () => ({ era, method, http_method: httpMethod, status })).count++;
     // A GET is a server-to-client stream: its length says how long the client listened, not how fast we answered.
     if (httpMethod !== 'GET') {
       this.child(this.durationChildren, `${era}|${method}`, () => this.duration.labels(era, method)).observe(
@@ -221,7 +233,7 @@ export class McpMetrics {
       );
     }
     // Denials are counted from the audit trail, with their reason; an admitted caller left its principal on the request.
-    if ((req as IncomingMessage & Record<string, unknown>)[PRINCIPAL_REQUEST_PROPERTY] !== undefined) this.allowedAuthentication.inc();
+    if ((req as IncomingMessage & Record<string, unknown>)[PRINCIPAL_REQUEST_PROPERTY] !== undefined) this.allowedAuthentication.count++;
   }
 
   private child<T>(children: Map<string, T>, key: string, bind: () => T): T {
