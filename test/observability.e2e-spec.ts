@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { McpReadiness, MetricsServer } from 'nestjs-mcp-auth';
 import { GatedTools } from './support/gated-tools.js';
 import { freePort, openSession, post, rpc, startExample, startHarness } from './support/harness.js';
@@ -295,6 +298,83 @@ describe('readiness during shutdown, and metrics on a port of their own', () => 
     await expect(fetch(metricsUrl)).rejects.toThrow();
   });
 });
+
+describe('readiness and metrics with Redis', () => {
+  let h: LibraryApp | undefined;
+  let redis: ChildProcess | undefined;
+
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+    await stopRedis(redis);
+    redis = undefined;
+  });
+
+  it('with health.requireRedis: 503 redis_unavailable and Redis errors counted while Redis is down, 200 once it is up', async () => {
+    const port = await freePort();
+    h = await startLibraryApp({ redis: { url: `redis://127.0.0.1:${port}` }, metrics: {}, health: { requireRedis: true } });
+    const baseUrl = new URL(h.resourceUrl).origin;
+    const body = await untilReadinessReason(`${baseUrl}/readyz`, 'redis_unavailable');
+    expect(body).toEqual({ status: 'not_ready', reason: 'redis_unavailable' });
+    expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
+    const errors = valueOf((await scrape(`${baseUrl}/metrics`)).samples, 'mcp_auth_redis_errors_total');
+    expect(errors).toBeGreaterThanOrEqual(1);
+
+    redis = await startRedis(port);
+    expect(await (await untilStatus(`${baseUrl}/readyz`, 200)).json()).toEqual({ status: 'ready' });
+  });
+
+  it('without requireRedis: ready while Redis is down (the module falls back), the errors still counted', async () => {
+    const port = await freePort();
+    h = await startLibraryApp({ redis: { url: `redis://127.0.0.1:${port}` }, metrics: {}, health: {} });
+    const baseUrl = new URL(h.resourceUrl).origin;
+    await untilStatus(`${baseUrl}/readyz`, 200);
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if (valueOf((await scrape(`${baseUrl}/metrics`)).samples, 'mcp_auth_redis_errors_total') > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(valueOf((await scrape(`${baseUrl}/metrics`)).samples, 'mcp_auth_redis_errors_total')).toBeGreaterThanOrEqual(1);
+    expect((await fetch(`${baseUrl}/readyz`)).status).toBe(200);
+  });
+});
+
+/** Polls the readiness endpoint until its 503 names `reason`; bounded. */
+async function untilReadinessReason(url: string, reason: string): Promise<unknown> {
+  let body: unknown;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    body = await (await fetch(url)).json();
+    if ((body as { reason?: string }).reason === reason) return body;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`readiness never said ${reason} (last: ${JSON.stringify(body)})`);
+}
+
+/** A throwaway redis-server on loopback, no persistence; resolves once it accepts connections (bounded). */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (up) return child;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill();
+  throw new Error(`redis-server did not start on port ${port}`);
+}
+
+async function stopRedis(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill();
+  await exited;
+}
 
 /** Waits until the JWKS server saw `count` requests; bounded. */
 async function untilJwksRequests(jwks: JwksServer, count: number): Promise<void> {
