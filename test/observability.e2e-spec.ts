@@ -64,11 +64,11 @@ async function untilStatus(url: string, status: number, timeoutMs = 15_000): Pro
   throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (last: ${last?.status})`);
 }
 
-describe('metrics through the example (MCP_METRICS=true)', () => {
+describe('metrics through the example (MCP_METRICS=true, MCP_HEALTH=true)', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ MCP_METRICS: 'true' });
+    h = await startHarness({ MCP_METRICS: 'true', MCP_HEALTH: 'true' });
   });
   afterAll(() => h?.close());
 
@@ -206,6 +206,7 @@ describe('readiness while the identity provider cannot be read', () => {
       MCP_AUTH_JWKS_URI: jwks.url,
       MCP_AUTH_AUDIENCE: resourceUrl,
       MCP_METRICS: 'true',
+      MCP_HEALTH: 'true',
     }));
     const { baseUrl } = server;
 

@@ -208,8 +208,8 @@ describe('example configuration: MCP_METRICS, MCP_METRICS_PORT, MCP_HEALTH', () 
     expect(() => loadExampleConfig({ MCP_HEALTH: 'maybe' })).toThrow(/^MCP_HEALTH must be true or false/);
   });
 
-  it('the health endpoints are on by default, off with MCP_HEALTH=false', () => {
-    expect(loadExampleConfig({}).health).toBe(true);
-    expect(loadExampleConfig({ MCP_HEALTH: 'false' }).health).toBe(false);
+  it('the health endpoints are off by default, on with MCP_HEALTH=true', () => {
+    expect(loadExampleConfig({}).health).toBe(false);
+    expect(loadExampleConfig({ MCP_HEALTH: 'true' }).health).toBe(true);
   });
 });

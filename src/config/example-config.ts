@@ -55,7 +55,7 @@ export interface ExampleConfig {
   readonly limits: ExampleLimits;
   /** The Prometheus endpoint (MCP_METRICS, MCP_METRICS_PORT); undefined: off. */
   readonly metrics?: { readonly path?: string; readonly port?: number };
-  /** `/healthz` and `/readyz` (MCP_HEALTH). Default on. */
+  /** `/healthz` and `/readyz` (MCP_HEALTH). Default off: with them the issuer's keys are read at startup. */
   readonly health: boolean;
 }
 
@@ -200,7 +200,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     logLevels: parseLogLevel(env.LOG_LEVEL),
     limits: loadLimits(env),
     metrics: parseMetrics(env.MCP_METRICS, env.MCP_METRICS_PORT),
-    health: env.MCP_HEALTH?.trim() ? parseBoolean('MCP_HEALTH', env.MCP_HEALTH) : true,
+    health: parseBoolean('MCP_HEALTH', env.MCP_HEALTH),
   };
 }
 
