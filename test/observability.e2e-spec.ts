@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { McpReadiness, MetricsServer } from 'nestjs-mcp-auth';
+import { McpMetrics, McpReadiness, MetricsServer } from 'nestjs-mcp-auth';
 import { GatedTools } from './support/gated-tools.js';
 import { freePort, openSession, post, rpc, startExample, startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
@@ -277,6 +277,18 @@ describe('readiness during shutdown, and metrics on a port of their own', () => 
     tools.open();
     expect((await inFlight).status).toBe(200);
     await closing;
+  });
+
+  it('serves none of it by default: no metrics object, /metrics, /healthz and /readyz are 404', async () => {
+    h = await startLibraryApp({}, [GatedTools]);
+    expect(h.app.get(McpMetrics)).toBeNull();
+    expect(h.app.get(MetricsServer)).toBeNull();
+    const origin = new URL(h.resourceUrl).origin;
+    for (const path of ['/metrics', '/healthz', '/readyz']) {
+      const response = await fetch(`${origin}${path}`);
+      expect(response.status).toBe(404);
+      await response.arrayBuffer();
+    }
   });
 
   it('serves metrics only on their own loopback port when metrics.port is set, and closes it on shutdown', async () => {
