@@ -11,7 +11,12 @@ import type { ApiKeysOptions } from './authentication/api-keys/api-keys.options.
 import type { McpRedisOptions, ResolvedRedisOptions } from './redis/redis.options.js';
 import type { IntrospectionOptions } from './authentication/introspection/introspection.options.js';
 import type { McpProtocol } from './transport/protocol-era.js';
-import type { McpHealthOptions, McpMetricsOptions, ResolvedHealthOptions, ResolvedMetricsOptions } from './observability/observability.options.js';
+import type {
+  McpHealthOptions,
+  McpMetricsOptions,
+  ResolvedHealthOptions,
+  ResolvedMetricsOptions,
+} from './observability/observability.options.js';
 
 /** Signature algorithms a JWT may be verified with (asymmetric only). */
 export type JwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
