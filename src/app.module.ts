@@ -89,6 +89,8 @@ export class AppModule {
             server: { name: 'product-catalog', version: '1.0.0' },
             resourceName: 'Product catalogue (example)',
             ...limitOptions(config.limits),
+            ...(config.metrics ? { metrics: config.metrics } : {}),
+            ...(config.health ? { health: {} } : {}),
           }),
         }),
         ProductsModule,

@@ -189,3 +189,27 @@ describe('example configuration: MCP_EXAMPLE_IDP_KEY_FILE', () => {
     expect(loadExampleConfig({ MCP_EXAMPLE_IDP_KEY_FILE: ' .dev/idp-key.json ' }).idpKeyFile).toBe('.dev/idp-key.json');
   });
 });
+
+describe('example configuration: MCP_METRICS, MCP_METRICS_PORT, MCP_HEALTH', () => {
+  it('metrics are off by default; true serves /metrics, a path serves there, a port serves on its own port', () => {
+    expect(loadExampleConfig({}).metrics).toBeUndefined();
+    expect(loadExampleConfig({ MCP_METRICS: 'false' }).metrics).toBeUndefined();
+    expect(loadExampleConfig({ MCP_METRICS: 'true' }).metrics).toEqual({});
+    expect(loadExampleConfig({ MCP_METRICS: '/internal/metrics' }).metrics).toEqual({ path: '/internal/metrics' });
+    expect(loadExampleConfig({ MCP_METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464 });
+    expect(loadExampleConfig({ MCP_METRICS: 'true', MCP_METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464 });
+  });
+
+  it('refuses other values, naming the variable', () => {
+    expect(() => loadExampleConfig({ MCP_METRICS: 'yes' })).toThrow(/^MCP_METRICS must be true, false or a path/);
+    expect(() => loadExampleConfig({ MCP_METRICS: '/metrics/' })).toThrow(/^MCP_METRICS must be/);
+    expect(() => loadExampleConfig({ MCP_METRICS_PORT: '70000' })).toThrow(/^MCP_METRICS_PORT must be a port number/);
+    expect(() => loadExampleConfig({ MCP_METRICS: 'false', MCP_METRICS_PORT: '9464' })).toThrow(/^MCP_METRICS_PORT needs metrics on/);
+    expect(() => loadExampleConfig({ MCP_HEALTH: 'maybe' })).toThrow(/^MCP_HEALTH must be true or false/);
+  });
+
+  it('the health endpoints are off by default, on with MCP_HEALTH=true', () => {
+    expect(loadExampleConfig({}).health).toBe(false);
+    expect(loadExampleConfig({ MCP_HEALTH: 'true' }).health).toBe(true);
+  });
+});

@@ -53,6 +53,10 @@ export interface ExampleConfig {
   readonly logLevels: LogLevel[];
   /** Hardening knobs; unset means the library's default (see docs/hardening.md). */
   readonly limits: ExampleLimits;
+  /** The Prometheus endpoint (MCP_METRICS, MCP_METRICS_PORT); undefined: off. */
+  readonly metrics?: { readonly path?: string; readonly port?: number };
+  /** `/healthz` and `/readyz` (MCP_HEALTH). Default off: with them the issuer's keys are read at startup. */
+  readonly health: boolean;
 }
 
 /** Limits, rate limits and shutdown, each from its own environment variable. */
@@ -113,7 +117,8 @@ export class ExampleConfigError extends Error {
  * the rung from `MCP_AUTH_MODE` with `MCP_AUTH_HS256_SECRET`, `MCP_AUTH_INTROSPECTION_ENDPOINT`,
  * `MCP_AUTH_INTROSPECTION_CLIENT_ID`, `MCP_AUTH_INTROSPECTION_CLIENT_SECRET`,
  * `MCP_AUTH_INTROSPECTION_CACHE_SECONDS`, `MCP_API_KEYS_FILE`; the store from `MCP_EXAMPLE_DB`
- * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`.
+ * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`;
+ * observability from `MCP_METRICS`, `MCP_METRICS_PORT` and `MCP_HEALTH`.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   const port = parsePort(env.PORT);
@@ -194,7 +199,37 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     baselineScopes: list(env.MCP_BASELINE_SCOPES?.replace(/\s+/g, ',')) ?? ['User.Read'],
     logLevels: parseLogLevel(env.LOG_LEVEL),
     limits: loadLimits(env),
+    metrics: parseMetrics(env.MCP_METRICS, env.MCP_METRICS_PORT),
+    health: parseBoolean('MCP_HEALTH', env.MCP_HEALTH),
   };
+}
+
+/**
+ * `MCP_METRICS`: `true` serves the metrics at /metrics on the server's own port, a path (`/internal/metrics`)
+ * at that path, `false` or unset nothing; `MCP_METRICS_PORT` serves them on a loopback port of their own instead.
+ */
+function parseMetrics(value: string | undefined, portValue: string | undefined): ExampleConfig['metrics'] {
+  const port = portValue?.trim() ? parsePort(portValue, 'MCP_METRICS_PORT') : undefined;
+  const setting = value?.trim() ?? '';
+  if (setting.startsWith('/')) {
+    if (!/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/.test(setting)) {
+      throw new ExampleConfigError(`MCP_METRICS must be true, false or a path like /metrics, without trailing slash (got "${value}")`);
+    }
+    return { path: setting, ...(port !== undefined ? { port } : {}) };
+  }
+  const enabled = setting === '' ? port !== undefined : parseBooleanNamed('MCP_METRICS', setting, 'true, false or a path like /metrics');
+  if (!enabled) {
+    if (port !== undefined) throw new ExampleConfigError('MCP_METRICS_PORT needs metrics on: leave MCP_METRICS unset or set it to true');
+    return undefined;
+  }
+  return port !== undefined ? { port } : {};
+}
+
+function parseBooleanNamed(name: string, value: string, expected: string): boolean {
+  const normalised = value.toLowerCase();
+  if (normalised === 'true' || normalised === '1') return true;
+  if (normalised === 'false' || normalised === '0') return false;
+  throw new ExampleConfigError(`${name} must be ${expected} (got "${value}")`);
 }
 
 /**

@@ -66,3 +66,9 @@ export type { McpAuditSink } from './audit/audit-sink.js';
 export { LoggerAuditSink, MCP_AUTH_AUDIT_SINK } from './audit/audit-sink.js';
 export type { McpRateLimitOptions, RateLimitWindow } from './limits/rate-limit.options.js';
 export { LIMIT_DEFAULTS } from './limits/resolve-limits.js';
+
+export type { McpHealthOptions, McpMetricsOptions } from './observability/observability.options.js';
+export { McpMetrics } from './observability/mcp-metrics.js';
+export { McpReadiness } from './observability/readiness.js';
+export type { ReadinessReport } from './observability/readiness.js';
+export { MetricsServer } from './observability/metrics-server.js';

@@ -1,5 +1,6 @@
-import { Inject, Module } from '@nestjs/common';
+import { Inject, Module, Optional, RequestMethod } from '@nestjs/common';
 import type { MiddlewareConsumer, NestModule, Type } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuthModuleOptions } from '@nestjs/passport';
 import { AuditTrail } from './audit/audit-trail.js';
@@ -31,6 +32,14 @@ import { McpEndpoint } from './transport/mcp-endpoint.js';
 import { OriginGuard } from './transport/origin.guard.js';
 import { PreDispatchAuthorization } from './transport/pre-dispatch-authorization.js';
 import { SessionRegistry } from './transport/session-registry.js';
+import { IntrospectionStrategy } from './authentication/introspection/introspection.strategy.js';
+import { McpJwtStrategy } from './authentication/jwt.strategy.js';
+import { livenessEndpoint, readinessEndpoint } from './observability/health-endpoints.js';
+import { issuerKeyStores } from './observability/issuer-key-stores.js';
+import { McpMetrics } from './observability/mcp-metrics.js';
+import { metricsEndpoint } from './observability/metrics-endpoint.js';
+import { MetricsServer } from './observability/metrics-server.js';
+import { McpReadiness } from './observability/readiness.js';
 
 /**
  * An OAuth-protected MCP server for a Nest application: validates access tokens from
@@ -74,9 +83,33 @@ import { SessionRegistry } from './transport/session-registry.js';
     },
     IssuerRegistry,
     {
+      // Null while metrics are off: every caller checks for it, and nothing is counted per request.
+      provide: McpMetrics,
+      inject: [MCP_AUTH_RESOLVED_OPTIONS, IssuerRegistry, McpJwtStrategy, IntrospectionStrategy],
+      useFactory: (
+        options: ResolvedMcpAuthOptions,
+        issuers: IssuerRegistry,
+        jwt: McpJwtStrategy | null,
+        introspection: IntrospectionStrategy | null,
+      ): Promise<McpMetrics> | null =>
+        options.metrics
+          ? McpMetrics.create(options.metrics, {
+              keyStores: issuerKeyStores(options, issuers),
+              tokenCache: () => jwt?.tokenCacheStats,
+              introspection: () => introspection?.stats ?? [],
+            })
+          : null,
+    },
+    {
+      provide: MetricsServer,
+      inject: [McpMetrics],
+      useFactory: (metrics: McpMetrics | null) => (metrics?.options.port !== undefined ? new MetricsServer(metrics) : null),
+    },
+    McpReadiness,
+    {
       provide: RedisConnection,
-      inject: [MCP_AUTH_RESOLVED_OPTIONS],
-      useFactory: (options: ResolvedMcpAuthOptions) => RedisConnection.open(options),
+      inject: [MCP_AUTH_RESOLVED_OPTIONS, McpMetrics],
+      useFactory: (options: ResolvedMcpAuthOptions, metrics: McpMetrics | null) => RedisConnection.open(options, metrics),
     },
     {
       provide: MCP_AUTH_AUDIT_SINK,
@@ -104,15 +137,51 @@ import { SessionRegistry } from './transport/session-registry.js';
     ListenStreams,
     LegacySessionNotifications,
   ],
-  exports: [MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_AUDIT_SINK, ToolCatalogue, ScopePolicy, SessionRegistry, McpNotifier],
+  exports: [
+    MCP_AUTH_RESOLVED_OPTIONS,
+    MCP_AUTH_AUDIT_SINK,
+    ToolCatalogue,
+    ScopePolicy,
+    SessionRegistry,
+    McpMetrics,
+    McpReadiness,
+    MetricsServer,
+    McpNotifier,
+  ],
 })
 export class McpAuthModule extends ConfigurableModuleClass implements NestModule {
-  constructor(@Inject(MCP_AUTH_CONTROLLERS) private readonly controllers: Type<unknown>[]) {
+  constructor(
+    @Inject(MCP_AUTH_CONTROLLERS) private readonly controllers: Type<unknown>[],
+    @Optional() @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options?: ResolvedMcpAuthOptions,
+    @Optional() @Inject(McpMetrics) private readonly metrics?: McpMetrics | null,
+    @Optional() private readonly readiness?: McpReadiness,
+  ) {
     super();
   }
 
-  /** The module's own routes answer without `X-Powered-By`. */
+  /**
+   * The module's own routes answer without `X-Powered-By`. The health and metrics endpoints are
+   * middleware, not routes: their paths come from options resolved at runtime (`forRootAsync`), and
+   * they answer before any guard or MCP logic runs. Requests to the endpoint are timed from here.
+   */
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(withoutPoweredBy).forRoutes(...this.controllers);
+    const { options, metrics, readiness } = this;
+    if (!options) return;
+    if (options.health && readiness) {
+      consumer.apply(livenessEndpoint).forRoutes({ path: options.health.livenessPath, method: RequestMethod.GET });
+      consumer.apply(readinessEndpoint(readiness)).forRoutes({ path: options.health.readinessPath, method: RequestMethod.GET });
+    }
+    if (metrics) {
+      if (metrics.options.port === undefined) {
+        consumer.apply(metricsEndpoint(metrics)).forRoutes({ path: metrics.options.path, method: RequestMethod.GET });
+      }
+      consumer
+        .apply((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+          metrics.track(req, res);
+          next();
+        })
+        .forRoutes({ path: options.path, method: RequestMethod.ALL });
+    }
   }
 }

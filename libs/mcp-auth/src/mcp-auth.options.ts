@@ -11,6 +11,12 @@ import type { ApiKeysOptions } from './authentication/api-keys/api-keys.options.
 import type { McpRedisOptions, ResolvedRedisOptions } from './redis/redis.options.js';
 import type { IntrospectionOptions } from './authentication/introspection/introspection.options.js';
 import type { McpProtocol } from './transport/protocol-era.js';
+import type {
+  McpHealthOptions,
+  McpMetricsOptions,
+  ResolvedHealthOptions,
+  ResolvedMetricsOptions,
+} from './observability/observability.options.js';
 
 /** Signature algorithms a JWT may be verified with (asymmetric only). */
 export type JwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
@@ -145,6 +151,14 @@ export interface McpAuthOptions {
    * default: without it every instance keeps its state to itself.
    */
   redis?: McpRedisOptions;
+  /**
+   * A Prometheus endpoint (needs `prom-client`): requests, authentication and authorization
+   * decisions, JWKS and introspection calls, cache hits, Redis errors, request durations.
+   * Off by default; `{}` serves `/metrics` on the application's server, `{ port }` on a port of its own.
+   */
+  metrics?: McpMetricsOptions | false;
+  /** Liveness and readiness endpoints for load balancers (`/healthz`, `/readyz`). Off by default. */
+  health?: McpHealthOptions | false;
 }
 
 /** Caching of the issuer's JWKS, in milliseconds. */
@@ -208,4 +222,8 @@ export interface ResolvedMcpAuthOptions {
   readonly jwks: Readonly<Required<JwksCacheOptions>>;
   readonly tokenCache: { readonly maxEntries: number } | false;
   readonly redis?: ResolvedRedisOptions;
+  /** Undefined when metrics are off. */
+  readonly metrics?: ResolvedMetricsOptions;
+  /** Undefined when the health endpoints are off. */
+  readonly health?: ResolvedHealthOptions;
 }

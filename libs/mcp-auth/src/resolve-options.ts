@@ -10,6 +10,7 @@ import { checkApiKeys } from './resolve-credentials.js';
 import type { JwksCacheOptions, JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { positiveInteger, requireUrl } from './option-validation.js';
 import { MCP_PROTOCOLS } from './transport/protocol-era.js';
+import { resolveHealth, resolveMetrics } from './observability/resolve-observability.js';
 import type { McpProtocol } from './transport/protocol-era.js';
 
 const ASYMMETRIC_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
@@ -34,6 +35,8 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     );
   }
   checkPath(path);
+  const metrics = resolveMetrics(options.metrics, path);
+  const health = resolveHealth(options.health, path, metrics);
 
   const algorithms = options.algorithms ?? ['RS256'];
   if (!Array.isArray(algorithms) || algorithms.length === 0 || algorithms.some((alg) => !ASYMMETRIC_ALGORITHMS.includes(alg))) {
@@ -100,6 +103,8 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
         ? false
         : { maxEntries: positiveInteger('tokenCache.maxEntries', options.tokenCache?.maxEntries, 10_000) },
     redis: resolveRedis(options.redis),
+    ...(metrics ? { metrics } : {}),
+    ...(health ? { health } : {}),
   };
 }
 

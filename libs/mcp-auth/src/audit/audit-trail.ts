@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { clientAddressOf } from '../transport/client-address.js';
 import type { McpAuditAction, McpAuditEvent } from './audit-event.js';
 import type { McpAuditSink } from './audit-sink.js';
 import { MCP_AUTH_AUDIT_SINK } from './audit-sink.js';
+import { McpMetrics } from '../observability/mcp-metrics.js';
 
 type Details = Omit<McpAuditEvent, 'time' | 'action' | 'outcome' | 'issuer' | 'subject' | 'client'>;
 
@@ -16,7 +17,11 @@ type Details = Omit<McpAuditEvent, 'time' | 'action' | 'outcome' | 'issuer' | 's
 export class AuditTrail {
   private readonly logger = new Logger('McpAuth');
 
-  constructor(@Inject(MCP_AUTH_AUDIT_SINK) private readonly sink: McpAuditSink) {}
+  constructor(
+    @Inject(MCP_AUTH_AUDIT_SINK) private readonly sink: McpAuditSink,
+    /** Every decision passes here, so it is counted here too; null while metrics are off. */
+    @Optional() @Inject(McpMetrics) private readonly metrics: McpMetrics | null = null,
+  ) {}
 
   /** A decision about a validated principal (listing, calling, session use, rate limit). */
   decided(action: McpAuditAction, outcome: McpAuditEvent['outcome'], principal: McpPrincipal, details: Details = {}): void {
@@ -37,6 +42,7 @@ export class AuditTrail {
 
   private record(event: Omit<McpAuditEvent, 'time'>): void {
     const full: McpAuditEvent = { time: new Date().toISOString(), ...event };
+    this.metrics?.decided(full);
     try {
       const pending = this.sink.record(full);
       if (pending && typeof pending.then === 'function') pending.then(undefined, (error: unknown) => this.sinkFailed(error));

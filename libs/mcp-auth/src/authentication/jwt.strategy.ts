@@ -69,7 +69,8 @@ export class McpJwtStrategy extends PassportStrategy(passportJwt.Strategy) {
    */
   override authenticate(req: IncomingMessage, options?: object): void {
     const credentials = bearerCredentialsOf(req);
-    const remembered = credentials.kind === 'bearer' ? this.rememberedPrincipal(credentials.token) : undefined;
+    // The guard looked the token up already and was counted; this look is not counted again.
+    const remembered = credentials.kind === 'bearer' ? this.rememberedPrincipal(credentials.token, false) : undefined;
     if (!remembered) return super.authenticate(req as never, options);
     Promise.resolve(remembered).then(
       (principal) => this.success(principal),
@@ -82,9 +83,14 @@ export class McpJwtStrategy extends PassportStrategy(passportJwt.Strategy) {
    * (see {@link VerifiedTokenCache}), or undefined when the token must be verified.
    * A promise only when `validateUser` is configured.
    */
-  rememberedPrincipal(token: string): McpPrincipal | Promise<McpPrincipal> | undefined {
-    const principal = this.verifiedTokens?.get(token);
+  rememberedPrincipal(token: string, counted = true): McpPrincipal | Promise<McpPrincipal> | undefined {
+    const principal = this.verifiedTokens?.get(token, counted);
     return principal && admitKnownUser(principal, this.options, this.challenges);
+  }
+
+  /** The verified-token cache's hits and misses (for metrics); undefined with `tokenCache: false`. */
+  get tokenCacheStats(): { readonly hits: number; readonly misses: number } | undefined {
+    return this.verifiedTokens?.stats;
   }
 
   /** Keeps the mixin from registering us as the global `'jwt'` strategy; see the constructor. */

@@ -18,6 +18,11 @@ export class InFlightRequests {
     return this.open.size;
   }
 
+  /** True once shutdown began draining (readiness answers 503 from then on). */
+  get shuttingDown(): boolean {
+    return this.draining;
+  }
+
   /** Tracks one request until its response closes; refuses it with 503 while shutting down. */
   begin(res: ServerResponse): void {
     if (this.draining) throw new LimitExceededException(503, 'Service Unavailable: the server is shutting down', 1);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { createMcpHandler, isInitializeRequest } from '@modelcontextprotocol/server';
 import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,6 +10,7 @@ import { MCP_AUTH_RESOLVED_OPTIONS, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-au
 import { ListenStreams, isListenRequest } from '../notifications/listen-streams.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { McpServerFactory, toAuthInfo } from '../server/mcp-server.factory.js';
+import { McpMetrics } from '../observability/mcp-metrics.js';
 import { clientAddressOf } from './client-address.js';
 import { InFlightRequests } from './in-flight-requests.js';
 import { oversizedInitialize } from './initialize-size.js';
@@ -53,6 +54,7 @@ export class McpEndpoint implements OnModuleDestroy {
     private readonly audit: AuditTrail,
     private readonly inFlight: InFlightRequests,
     private readonly listens: ListenStreams,
+    @Optional() @Inject(McpMetrics) private readonly metrics: McpMetrics | null = null,
   ) {
     this.resource = new URL(options.resourceUrl);
     this.modern = createMcpHandler(servers.create, {
@@ -99,6 +101,7 @@ export class McpEndpoint implements OnModuleDestroy {
     }
     const message = body.value;
     const era = eraOf(req, message, this.options.protocol);
+    this.metrics?.classified(res, era, message);
     // A modern request names no session: one it carries anyway is ignored, here as by the SDK.
     const sessionId = era === 'legacy' ? sessionIdOf(req) : undefined;
     const refusal = this.preDispatch.check(message, principal, req, sessionId !== undefined);

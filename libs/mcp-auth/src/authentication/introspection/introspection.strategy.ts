@@ -20,8 +20,21 @@ export interface IntrospectedIssuer extends Pick<ResolvedIssuer, 'issuers' | 'au
   readonly introspection: ResolvedIntrospection;
 }
 
+/** Counters kept per introspected issuer (read by the metrics at scrape time). */
+export interface IntrospectionStats {
+  /** Answers saying the token is active. */
+  active: number;
+  /** Answers saying it is not. */
+  inactive: number;
+  /** Calls that got no usable answer (network, status, body). */
+  failed: number;
+  cacheHits: number;
+  cacheMisses: number;
+}
+
 interface IssuerWithCache extends IntrospectedIssuer {
   readonly cache: IntrospectionCache;
+  readonly stats: IntrospectionStats;
 }
 
 /**
@@ -56,7 +69,13 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
     this.issuers = issuers.map((issuer) => ({
       ...issuer,
       cache: new IntrospectionCache(issuer.introspection.cacheMaxSeconds, issuer.introspection.cacheMaxEntries),
+      stats: { active: 0, inactive: 0, failed: 0, cacheHits: 0, cacheMisses: 0 },
     }));
+  }
+
+  /** Calls and cache lookups per introspected issuer (its first configured `iss`), for metrics. */
+  get stats(): Array<{ issuer: string; stats: Readonly<IntrospectionStats> }> {
+    return this.issuers.map((issuer) => ({ issuer: issuer.issuers[0], stats: issuer.stats }));
   }
 
   protected async verify(token: string): Promise<BearerVerdict> {
@@ -82,14 +101,21 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
 
   private async introspectAt(issuer: IssuerWithCache, token: string): Promise<McpPrincipal | TokenRejection> {
     const cached = issuer.cache.get(token);
-    if (cached) return cached;
+    if (cached) {
+      issuer.stats.cacheHits++;
+      return cached;
+    }
+    issuer.stats.cacheMisses++;
     let response: IntrospectionResponse;
     try {
       response = await introspectToken(issuer.introspection, token);
     } catch (error) {
+      issuer.stats.failed++;
       this.logger.warn(`Token introspection at ${issuer.introspection.endpoint} failed: ${(error as Error).message}`);
       return new TokenRejection('introspection_unavailable');
     }
+    if (response.active) issuer.stats.active++;
+    else issuer.stats.inactive++;
     const outcome = this.principalOf(issuer, response);
     if (outcome instanceof TokenRejection) issuer.cache.setRefusal(token, outcome);
     else issuer.cache.set(token, outcome);

@@ -92,6 +92,11 @@ export class JwksKeyStore {
     return this.options.jwksUri;
   }
 
+  /** True once the JWKS was read successfully at least once (readiness waits for it). */
+  get loaded(): boolean {
+    return this.fetchedAt !== Number.NEGATIVE_INFINITY;
+  }
+
   /** How many keys are held. */
   get size(): number {
     return this.keys.size;

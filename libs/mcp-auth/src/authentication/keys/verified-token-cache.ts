@@ -46,6 +46,8 @@ interface Entry<T> {
  *   and expired entries are removed when met.
  */
 export class VerifiedTokenCache<T> {
+  /** Lookups answered from memory and lookups that needed full verification (for metrics). */
+  readonly stats = { hits: 0, misses: 0 };
   private readonly entries: RecentlyUsedMap<string, Entry<T>>;
   private readonly now: () => number;
   /**
@@ -68,19 +70,23 @@ export class VerifiedTokenCache<T> {
     keys.onKeysRemoved((kids) => this.entries.deleteWhere((entry) => entry.keys === keys && kids.has(entry.kid)));
   }
 
-  /** What was remembered for `token`, if it was verified before and is still within its validity. */
-  get(token: string): T | undefined {
+  /**
+   * What was remembered for `token`, if it was verified before and is still within its validity.
+   * `counted: false` for a second look during the same request, so {@link stats} counts each request once.
+   */
+  get(token: string, counted = true): T | undefined {
     const id = this.digest(token);
     const entry = this.entries.get(id);
-    if (!entry) return undefined;
+    if (!entry) return this.missed(counted);
     const now = Math.floor(this.now() / 1000);
     const tolerance = this.options.clockToleranceSeconds;
     if (now >= entry.exp + tolerance) {
       this.entries.delete(id);
-      return undefined;
+      return this.missed(counted);
     }
-    if (entry.nbf !== undefined && entry.nbf > now + tolerance) return undefined;
-    if (!entry.keys.holdsFresh(entry.kid, entry.alg)) return undefined;
+    if (entry.nbf !== undefined && entry.nbf > now + tolerance) return this.missed(counted);
+    if (!entry.keys.holdsFresh(entry.kid, entry.alg)) return this.missed(counted);
+    if (counted) this.stats.hits++;
     return entry.value;
   }
 
@@ -98,6 +104,11 @@ export class VerifiedTokenCache<T> {
       nbf: typeof claims.nbf === 'number' ? claims.nbf : undefined,
       keys,
     });
+  }
+
+  private missed(counted: boolean): undefined {
+    if (counted) this.stats.misses++;
+    return undefined;
   }
 
   private digest(token: string): string {
