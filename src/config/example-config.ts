@@ -53,6 +53,8 @@ export interface ExampleConfig {
   readonly logLevels: LogLevel[];
   /** Hardening knobs; unset means the library's default (see docs/hardening.md). */
   readonly limits: ExampleLimits;
+  /** The Nest HTTP platform the example runs on (MCP_EXAMPLE_PLATFORM): `express` (default) or `fastify`. */
+  readonly platform: ExamplePlatform;
 }
 
 /** Limits, rate limits and shutdown, each from its own environment variable. */
@@ -100,6 +102,9 @@ const AUTH_MODES: readonly AuthMode[] = ['jwks', 'hs256', 'introspection', 'api-
 /** The values of MCP_PROTOCOL, as the library's `protocol` option takes them. */
 export type ExampleProtocol = 'dual' | 'modern' | 'legacy';
 
+/** The values of MCP_EXAMPLE_PLATFORM: the Nest HTTP adapters the library supports. */
+export type ExamplePlatform = 'express' | 'fastify';
+
 /** A configuration mistake: one line saying which variable and why. */
 export class ExampleConfigError extends Error {
   override readonly name = 'ExampleConfigError';
@@ -113,7 +118,8 @@ export class ExampleConfigError extends Error {
  * the rung from `MCP_AUTH_MODE` with `MCP_AUTH_HS256_SECRET`, `MCP_AUTH_INTROSPECTION_ENDPOINT`,
  * `MCP_AUTH_INTROSPECTION_CLIENT_ID`, `MCP_AUTH_INTROSPECTION_CLIENT_SECRET`,
  * `MCP_AUTH_INTROSPECTION_CACHE_SECONDS`, `MCP_API_KEYS_FILE`; the store from `MCP_EXAMPLE_DB`
- * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`.
+ * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`;
+ * the HTTP platform from `MCP_EXAMPLE_PLATFORM`.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   const port = parsePort(env.PORT);
@@ -194,6 +200,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     baselineScopes: list(env.MCP_BASELINE_SCOPES?.replace(/\s+/g, ',')) ?? ['User.Read'],
     logLevels: parseLogLevel(env.LOG_LEVEL),
     limits: loadLimits(env),
+    platform: parsePlatform(env.MCP_EXAMPLE_PLATFORM),
   };
 }
 
@@ -307,6 +314,14 @@ function parseProtocol(value: string | undefined): ExampleProtocol {
     throw new ExampleConfigError(`MCP_PROTOCOL must be dual, modern or legacy (got "${value}")`);
   }
   return protocol;
+}
+
+function parsePlatform(value: string | undefined): ExamplePlatform {
+  const platform = value?.trim().toLowerCase() || 'express';
+  if (platform !== 'express' && platform !== 'fastify') {
+    throw new ExampleConfigError(`MCP_EXAMPLE_PLATFORM must be express or fastify (got "${value}")`);
+  }
+  return platform;
 }
 
 function parseBoolean(name: string, value: string | undefined): boolean {

@@ -1,6 +1,6 @@
 import { Inject, Module } from '@nestjs/common';
 import type { MiddlewareConsumer, NestModule, Type } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { AuthModuleOptions } from '@nestjs/passport';
 import { AuditTrail } from './audit/audit-trail.js';
 import { LoggerAuditSink, MCP_AUTH_AUDIT_SINK } from './audit/audit-sink.js';
@@ -12,6 +12,8 @@ import { ScopePolicy } from './authorization/scope-policy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import { MCP_AUTH_CONTROLLERS, MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAMES } from './mcp-auth.constants.js';
 import { withoutPoweredBy } from './http/without-powered-by.middleware.js';
+import { leaveMarkedBodiesUnparsed } from './http/fastify-unparsed-body.js';
+import type { FastifyInstanceLike } from './http/fastify-unparsed-body.js';
 import { ConfigurableModuleClass, MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
 import type { McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { ProtectedResourceMetadataService } from './metadata/protected-resource-metadata.js';
@@ -99,12 +101,21 @@ import { SessionRegistry } from './transport/session-registry.js';
   exports: [MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_AUDIT_SINK, ToolCatalogue, ScopePolicy, SessionRegistry],
 })
 export class McpAuthModule extends ConfigurableModuleClass implements NestModule {
-  constructor(@Inject(MCP_AUTH_CONTROLLERS) private readonly controllers: Type<unknown>[]) {
+  constructor(
+    @Inject(MCP_AUTH_CONTROLLERS) private readonly controllers: Type<unknown>[],
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
     super();
   }
 
-  /** The module's own routes answer without `X-Powered-By`. */
+  /**
+   * The module's own routes answer without `X-Powered-By`. On Fastify, their bodies are
+   * left for the endpoint to read (see `leaveMarkedBodiesUnparsed`): done here, as Nest
+   * configures middleware before it registers routes.
+   */
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(withoutPoweredBy).forRoutes(...this.controllers);
+    const adapter = this.adapterHost.httpAdapter;
+    if (adapter?.getType() === 'fastify') leaveMarkedBodiesUnparsed(adapter.getInstance<FastifyInstanceLike>());
   }
 }
