@@ -1,5 +1,12 @@
-import { parseChallenge, post, rpc, startHarness } from './support/harness.js';
-import type { Harness } from './support/harness.js';
+import 'reflect-metadata';
+import { Body, Controller, Module, Post } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { McpAuthModule } from 'nestjs-mcp-auth';
+import type { McpAuditEvent } from 'nestjs-mcp-auth';
+import { freePort, parseChallenge, post, rpc, startHarness, startTestIdentity } from './support/harness.js';
+import type { Harness, TestIdentity } from './support/harness.js';
 
 /**
  * What only Fastify could change: it parses a body before the route's handler (and so
@@ -56,5 +63,103 @@ describe('Fastify: the MCP endpoint reads its own body', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('mcp-session-id')).toMatch(/^[0-9a-f-]{36}$/);
     await response.text();
+  });
+});
+
+/**
+ * An application of its own on Fastify: its other routes keep Fastify's JSON parsing and
+ * `bodyLimit`, while the MCP endpoint keeps `maxRequestBodyBytes`; Fastify's `trustProxy`
+ * decides the client address, as `trust proxy` does on Express.
+ */
+describe('Fastify: the application keeps its own parsing, body limit and proxy setting', () => {
+  const events: McpAuditEvent[] = [];
+  let identity: TestIdentity;
+  let app: INestApplication;
+  let baseUrl: string;
+  let resourceUrl: string;
+
+  @Controller('echo')
+  class EchoController {
+    @Post()
+    echo(@Body() body: unknown): unknown {
+      return { received: body };
+    }
+  }
+
+  beforeAll(async () => {
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    resourceUrl = `${baseUrl}/mcp`;
+    identity = await startTestIdentity(resourceUrl);
+
+    @Module({
+      imports: [
+        McpAuthModule.forRoot({
+          issuer: identity.idp.issuer,
+          resourceUrl,
+          server: { name: 'test', version: '1.0.0' },
+          maxRequestBodyBytes: 4096,
+          auditSink: { record: (event) => void events.push(event) },
+        }),
+      ],
+      controllers: [EchoController],
+    })
+    class FastifyAppModule {}
+
+    app = await NestFactory.create(FastifyAppModule, new FastifyAdapter({ bodyLimit: 1024, trustProxy: true }), { logger: ['error'] });
+    await app.listen(port, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await app?.close();
+    await identity?.idp.close();
+  });
+
+  function echo(body: string): Promise<Response> {
+    return fetch(`${baseUrl}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  }
+
+  it('runs on Fastify', () => {
+    expect(app.getHttpAdapter().getType()).toBe('fastify');
+  });
+
+  it("parses the application's own JSON routes as Fastify does", async () => {
+    const response = await echo(JSON.stringify({ hello: 'world' }));
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ received: { hello: 'world' } });
+  });
+
+  it("answers broken JSON on the application's own routes with its own 400, not a JSON-RPC error", async () => {
+    const response = await echo('{"hello":');
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { jsonrpc?: string }).jsonrpc).toBeUndefined();
+  });
+
+  it("keeps Fastify's bodyLimit on the application's own routes", async () => {
+    const response = await echo(JSON.stringify({ pad: 'x'.repeat(2_000) }));
+    expect(response.status).toBe(413);
+    await response.text();
+  });
+
+  it('lets the MCP endpoint take a body over bodyLimit and within maxRequestBodyBytes', async () => {
+    const token = await identity.idp.token('demo-reader');
+    // About 1.6 KB: over bodyLimit, and within what an initialize's params may take (2 KB).
+    const initialize = rpc.initialize();
+    const body = JSON.stringify({
+      ...initialize,
+      params: { ...initialize.params, clientInfo: { name: 'x'.repeat(1_500), version: '1.0.0' } },
+    });
+    expect(Buffer.byteLength(body)).toBeGreaterThan(1024);
+    const response = await post(resourceUrl, body, { token });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('mcp-session-id')).toBeTruthy();
+    await response.text();
+  });
+
+  it("takes the client address from X-Forwarded-For under Fastify's trustProxy", async () => {
+    const before = events.length;
+    const response = await post(resourceUrl, rpc.initialize(), { token: 'not-a-token', headers: { 'x-forwarded-for': '203.0.113.7' } });
+    expect(response.status).toBe(401);
+    await response.text();
+    expect(events.slice(before)).toEqual([expect.objectContaining({ outcome: 'denied', ip: '203.0.113.7' })]);
   });
 });
