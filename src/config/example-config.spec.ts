@@ -189,3 +189,16 @@ describe('example configuration: MCP_EXAMPLE_IDP_KEY_FILE', () => {
     expect(loadExampleConfig({ MCP_EXAMPLE_IDP_KEY_FILE: ' .dev/idp-key.json ' }).idpKeyFile).toBe('.dev/idp-key.json');
   });
 });
+
+describe('example configuration: MCP_EXAMPLE_PLATFORM', () => {
+  it('chooses the HTTP platform (default: express)', () => {
+    expect(loadExampleConfig({}).platform).toBe('express');
+    expect(loadExampleConfig({ MCP_EXAMPLE_PLATFORM: 'fastify' }).platform).toBe('fastify');
+    expect(loadExampleConfig({ MCP_EXAMPLE_PLATFORM: ' Express ' }).platform).toBe('express');
+  });
+
+  it('refuses any other platform in one line naming the variable', () => {
+    expect(() => loadExampleConfig({ MCP_EXAMPLE_PLATFORM: 'koa' })).toThrow(ExampleConfigError);
+    expect(() => loadExampleConfig({ MCP_EXAMPLE_PLATFORM: 'koa' })).toThrow('MCP_EXAMPLE_PLATFORM must be express or fastify (got "koa")');
+  });
+});
