@@ -37,6 +37,13 @@ describe('Fastify: the MCP endpoint reads its own body', () => {
     await response.text();
   });
 
+  it('sends no X-Powered-By, on the endpoint, the metadata and elsewhere', async () => {
+    for (const answer of [await post(h.resourceUrl, rpc.initialize()), await fetch(h.metadataUrl), await fetch(`${h.baseUrl}/elsewhere`)]) {
+      expect(answer.headers.get('x-powered-by')).toBeNull();
+      await answer.text();
+    }
+  });
+
   it('with a token, a wrong content type gets our 415', async () => {
     const response = await post(h.resourceUrl, JSON.stringify(rpc.initialize()), {
       token: reader,
