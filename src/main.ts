@@ -42,7 +42,7 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
     // The listening address is not a URL to connect to (behind a proxy, or on 0.0.0.0, it is not
     // what clients use): only the resource URL is printed as one.
     new Logger('Example').log(
-      `Listening on ${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port} (${config.platform}); MCP endpoint ${config.resourceUrl} (mode ${config.mode}${issuer ? `, issuer ${issuer}` : ''})`,
+      `Listening on ${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}; MCP endpoint ${config.resourceUrl} (mode ${config.mode}, platform ${config.platform}${issuer ? `, issuer ${issuer}` : ''})`,
     );
     if (devIdp) await printDevInstructions(config, devIdp);
     return {
