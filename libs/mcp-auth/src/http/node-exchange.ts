@@ -1,4 +1,3 @@
-import type { ArgumentsHost } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
@@ -6,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * `ServerResponse`; Fastify wraps them (`request.raw`, `reply.raw`). The module's
  * guards, filters and controllers turn what Nest gives them into the Node objects
  * here, so that the endpoint and everything below it read and write Node objects on
- * either platform. Only the shapes are tested: neither framework is imported.
+ * either platform. The objects are told apart by their shape: neither framework is imported.
  */
 
 /** What of a Fastify request the boundary uses. */
@@ -54,10 +53,4 @@ export function takeOverResponse(response: unknown): ServerResponse {
   if (!isWrapped<WrappedReply>(response)) return response as ServerResponse;
   if (typeof response.hijack === 'function') response.hijack();
   return response.raw;
-}
-
-/** The Node request and response of an HTTP execution context, the response taken over (see {@link takeOverResponse}). */
-export function takeOverExchange(host: ArgumentsHost): { req: IncomingMessage; res: ServerResponse } {
-  const http = host.switchToHttp();
-  return { req: nodeRequestOf(http.getRequest()), res: takeOverResponse(http.getResponse()) };
 }
