@@ -3,9 +3,14 @@ import { Body, Controller, Module, Post } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
 import { McpAuthModule } from 'nestjs-mcp-auth';
 import type { McpAuditEvent } from 'nestjs-mcp-auth';
-import { freePort, parseChallenge, post, rpc, startHarness, startTestIdentity } from './support/harness.js';
+import { connectMcpClient } from 'nestjs-mcp-auth/testing';
+import { IdentityModule } from '../src/identity/identity.module.js';
+import { ProductsModule } from '../src/products/products.module.js';
+import { StoreModule } from '../src/store/store.module.js';
+import { freePort, parseChallenge, post, rpc, startHarness, startTestIdentity, toolNames } from './support/harness.js';
 import type { Harness, TestIdentity } from './support/harness.js';
 
 /**
@@ -168,5 +173,42 @@ describe('Fastify: the application keeps its own parsing, body limit and proxy s
     expect(response.status).toBe(401);
     await response.text();
     expect(events.slice(before)).toEqual([expect.objectContaining({ outcome: 'denied', ip: '203.0.113.7' })]);
+  });
+});
+
+/** The testing kit on Fastify: an application only `init()`ed, as `Test.createTestingModule` leaves it, reached by the SDK client. */
+describe('Fastify: connectMcpClient on a testing module', () => {
+  let identity: TestIdentity;
+  let app: INestApplication;
+  let resourceUrl: string;
+
+  beforeAll(async () => {
+    resourceUrl = `http://127.0.0.1:${await freePort()}/mcp`;
+    identity = await startTestIdentity(resourceUrl);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        McpAuthModule.forRoot({ issuer: identity.idp.issuer, resourceUrl, server: { name: 'test', version: '1.0.0' } }),
+        StoreModule.register(':memory:'),
+        ProductsModule,
+        IdentityModule,
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: ['error'] });
+    await app.init();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await identity?.idp.close();
+  });
+
+  it("lists and calls the reader's tools", async () => {
+    const client = await connectMcpClient(app, await identity.idp.token('demo-reader'));
+    try {
+      expect(await toolNames(client)).toContain('list_products');
+      const result = await client.callTool({ name: 'list_products', arguments: {} });
+      expect(result.isError).toBeFalsy();
+    } finally {
+      await client.close();
+    }
   });
 });
