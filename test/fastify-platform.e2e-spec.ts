@@ -10,8 +10,10 @@ import { connectMcpClient } from 'nestjs-mcp-auth/testing';
 import { IdentityModule } from '../src/identity/identity.module.js';
 import { ProductsModule } from '../src/products/products.module.js';
 import { StoreModule } from '../src/store/store.module.js';
+import { McpEndpoint } from '../libs/mcp-auth/src/transport/mcp-endpoint.js';
 import { freePort, parseChallenge, post, rpc, startHarness, startTestIdentity, toolNames } from './support/harness.js';
 import type { Harness, TestIdentity } from './support/harness.js';
+import { describeOnPlatforms } from './support/platforms.js';
 
 /**
  * What only Fastify could change: it parses a body before the route's handler (and so
@@ -210,5 +212,49 @@ describe('Fastify: connectMcpClient on a testing module', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+/**
+ * A failure inside the endpoint that no filter answers (a bug, not a refusal): Fastify's
+ * reply is already taken over when the handler runs, so Nest's own 500 could not be
+ * sent there; the endpoint answers a JSON-RPC internal error itself, on both platforms.
+ */
+describeOnPlatforms('a failure inside the endpoint', (platform) => {
+  let identity: TestIdentity;
+  let app: INestApplication;
+  let resourceUrl: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    resourceUrl = `http://127.0.0.1:${port}/mcp`;
+    identity = await startTestIdentity(resourceUrl);
+    const failing = () => Promise.reject(new Error('a bug in the endpoint'));
+    const moduleRef = await Test.createTestingModule({
+      imports: [McpAuthModule.forRoot({ issuer: identity.idp.issuer, resourceUrl, server: { name: 'test', version: '1.0.0' } })],
+    })
+      .overrideProvider(McpEndpoint)
+      .useValue({ post: failing, get: failing, delete: failing, onModuleDestroy: () => undefined })
+      .compile();
+    app =
+      platform === 'fastify'
+        ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
+        : moduleRef.createNestApplication({ bodyParser: false, logger: false });
+    await app.listen(port, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await app?.close();
+    await identity?.idp.close();
+  });
+
+  it.each(['POST', 'GET', 'DELETE'])('answers %s with a JSON-RPC internal error (500)', async (method) => {
+    const token = await identity.idp.token('demo-reader');
+    const response = await fetch(resourceUrl, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: method === 'POST' ? JSON.stringify(rpc.initialize()) : undefined,
+    });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null });
   });
 });

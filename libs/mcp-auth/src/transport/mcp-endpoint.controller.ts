@@ -1,4 +1,20 @@
-import { Controller, Delete, Get, Inject, Options, Patch, Post, Put, Req, Res, Type, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  HttpException,
+  Inject,
+  Logger,
+  Options,
+  Patch,
+  Post,
+  Put,
+  Req,
+  Res,
+  Type,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { BearerChallengeFilter } from '../authentication/bearer-challenge.filter.js';
 import { McpAuthGuard } from '../authentication/mcp-auth.guard.js';
@@ -7,7 +23,7 @@ import { nodeRequestOf, takeOverResponse } from '../http/node-exchange.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { answerPreflight, isOriginAllowed } from './cors.js';
-import { writeJsonRpcError } from './json-rpc-response.js';
+import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-response.js';
 import { LimitExceededFilter } from '../limits/limit-exceeded.filter.js';
 import { PreAuthenticationLimitsGuard, PrincipalRateLimitGuard } from '../limits/request-limits.guards.js';
 import { InFlightRequests } from './in-flight-requests.js';
@@ -53,7 +69,7 @@ export function createMcpEndpointController(path: string): Type<unknown> {
       const req = nodeRequestOf(request);
       const res = takeOverResponse(response);
       this.inFlight.begin(res);
-      return this.endpoint.post(req, res);
+      return answering(res, () => this.endpoint.post(req, res));
     }
 
     @Get()
@@ -62,7 +78,7 @@ export function createMcpEndpointController(path: string): Type<unknown> {
     stream(@Req() request: unknown, @Res() response: unknown): Promise<void> {
       const req = nodeRequestOf(request);
       const res = takeOverResponse(response);
-      return this.endpoint.get(req, res);
+      return answering(res, () => this.endpoint.get(req, res));
     }
 
     @Delete()
@@ -71,7 +87,7 @@ export function createMcpEndpointController(path: string): Type<unknown> {
     terminate(@Req() request: unknown, @Res() response: unknown): Promise<void> {
       const req = nodeRequestOf(request);
       const res = takeOverResponse(response);
-      return this.endpoint.delete(req, res);
+      return answering(res, () => this.endpoint.delete(req, res));
     }
 
     /**
@@ -92,6 +108,23 @@ export function createMcpEndpointController(path: string): Type<unknown> {
     }
   }
   return McpEndpointController;
+}
+
+const logger = new Logger('McpAuth');
+
+/**
+ * Runs an endpoint method; a failure no filter answers (a bug, not a refusal) gets a
+ * JSON-RPC internal error. The response is already taken over, and on Fastify the
+ * hijacked reply would leave Nest's own 500 unsent (an empty 200 instead).
+ */
+async function answering(res: ServerResponse, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof HttpException) throw error; // the refusals: the filters write them
+    logger.error(`MCP endpoint failed: ${(error as Error)?.message ?? String(error)}`);
+    writeJsonRpcError(res, 500, JsonRpcErrorCode.InternalError, 'Internal error');
+  }
 }
 
 function methodNotAllowed(res: ServerResponse): void {
