@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule, issuersOf } from './app.module.js';
 import { loadExampleConfig } from './config/example-config.js';
@@ -26,16 +27,10 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
     const issuers = issuersOf(config, devIdp?.issuer, introspectionClient);
     const issuer = issuers.length > 0 ? [issuers[0].authorizationServers ?? issuers[0].issuer].flat()[0] : undefined;
     // Nest stays silent until startup succeeded, so a bad configuration prints one line, not a stack trace.
-    // The MCP endpoint reads its own body (size limit, JSON-RPC parse errors), hence bodyParser: false.
     // Known users are required by default only where the example knows them: the embedded provider's demo users.
     const requireKnownUsers = config.requireKnownUsers ?? devIdp !== undefined;
-    const app = await NestFactory.create(AppModule.register({ ...config, requireKnownUsers }, issuers), {
-      bodyParser: false,
-      abortOnError: false,
-      logger: false,
-    });
+    const app = await createApp(config, AppModule.register({ ...config, requireKnownUsers }, issuers));
     app.enableShutdownHooks();
-    (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by'); // no framework banner on any answer
     await app.listen(config.port, config.host);
     // Colours only on a terminal: escape codes do not belong in log files, and colouring
     // costs ConsoleLogger about 5 µs per line (every allowed call writes an audit line); the date prefix is
@@ -47,7 +42,7 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
     // The listening address is not a URL to connect to (behind a proxy, or on 0.0.0.0, it is not
     // what clients use): only the resource URL is printed as one.
     new Logger('Example').log(
-      `Listening on ${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}; MCP endpoint ${config.resourceUrl} (mode ${config.mode}${issuer ? `, issuer ${issuer}` : ''})`,
+      `Listening on ${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}; MCP endpoint ${config.resourceUrl} (mode ${config.mode}, platform ${config.platform}${issuer ? `, issuer ${issuer}` : ''})`,
     );
     if (devIdp) await printDevInstructions(config, devIdp);
     return {
@@ -62,6 +57,25 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
     await devIdp?.close();
     throw error;
   }
+}
+
+/**
+ * The Nest application on the platform of MCP_EXAMPLE_PLATFORM; the other platform's
+ * packages are never loaded. The MCP endpoint reads its own body (size limit, JSON-RPC
+ * parse errors) on either: on Express Nest's body parser is turned off for it, on
+ * Fastify the module leaves its routes' bodies unparsed itself, so the application's
+ * other routes keep Fastify's JSON parsing.
+ */
+async function createApp(config: ExampleConfig, module: DynamicModule): Promise<INestApplication> {
+  const options = { abortOnError: false, logger: false as const };
+  if (config.platform === 'fastify') {
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    // Fastify sends no X-Powered-By; its trustProxy option is Express's `trust proxy` (client addresses for per-IP limits).
+    return NestFactory.create(module, new FastifyAdapter(), options);
+  }
+  const app = await NestFactory.create(module, { ...options, bodyParser: false });
+  (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by'); // no framework banner on any answer
+  return app;
 }
 
 /** The newcomer's first run: a real OpenID provider on loopback, issuing tokens for the demo roles. */

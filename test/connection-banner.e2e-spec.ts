@@ -100,6 +100,7 @@ describe('The first-run banner (embedded development provider, default resource 
   it('logs the listening address apart from the URL to connect to', () => {
     expect(logLine).toContain(`Listening on 127.0.0.1:${port};`);
     expect(logLine).toContain(`MCP endpoint ${resourceUrl()} `);
+    expect(logLine).toContain('platform express'); // MCP_EXAMPLE_PLATFORM's default
   });
 
   it('gives every client line the resource URL exactly', () => {

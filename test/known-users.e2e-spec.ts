@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { openExampleDatabase } from '../src/store/example-database.js';
 import { post, rpc, startHarness, toolJson } from './support/harness.js';
 import type { Harness } from './support/harness.js';
+import { describeOnPlatforms } from './support/platforms.js';
 
 /** The JSON a raw tools/call answer carries as its text content. */
 function toolText(response: unknown): unknown {
@@ -11,25 +12,27 @@ function toolText(response: unknown): unknown {
 }
 
 /** validateUser backed by the example's SQLite store: "the user must exist in our system". */
-describe('known users in SQLite', () => {
-  let h: Harness;
+describeOnPlatforms('known users', (_platform, onPlatform) => {
+  describe('known users in SQLite', () => {
+    let h: Harness;
 
-  beforeAll(async () => {
-    h = await startHarness({ MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'true', MCP_STATELESS: 'true' });
-  });
-  afterAll(() => h?.close());
+    beforeAll(async () => {
+      h = await startHarness({ ...onPlatform, MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'true', MCP_STATELESS: 'true' });
+    });
+    afterAll(() => h?.close());
 
-  it('serves a seeded user', async () => {
-    const response = await post(h.resourceUrl, rpc.callTool('whoami'), { token: await h.token('demo-reader') });
-    expect(response.status).toBe(200);
-  });
+    it('serves a seeded user', async () => {
+      const response = await post(h.resourceUrl, rpc.callTool('whoami'), { token: await h.token('demo-reader') });
+      expect(response.status).toBe(200);
+    });
 
-  it('refuses a valid, correctly signed token for a subject that is not in the users table with 403', async () => {
-    const token = await h.forge(h.claims({ sub: 'someone-else', scope: 'User.Read User.Write Admin.Write' }));
-    const response = await post(h.resourceUrl, rpc.callTool('whoami'), { token });
-    expect(response.status).toBe(403);
-    expect(response.headers.get('www-authenticate')).toBeNull();
-    expect(await response.json()).toMatchObject({ error: 'access_denied', error_description: 'The user is not known to this server' });
+    it('refuses a valid, correctly signed token for a subject that is not in the users table with 403', async () => {
+      const token = await h.forge(h.claims({ sub: 'someone-else', scope: 'User.Read User.Write Admin.Write' }));
+      const response = await post(h.resourceUrl, rpc.callTool('whoami'), { token });
+      expect(response.status).toBe(403);
+      expect(response.headers.get('www-authenticate')).toBeNull();
+      expect(await response.json()).toMatchObject({ error: 'access_denied', error_description: 'The user is not known to this server' });
+    });
   });
 });
 

@@ -2,91 +2,94 @@ import { openSession, openSessionStream, post, rpc } from './support/harness.js'
 import { GatedTools } from './support/gated-tools.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
+import { describeOnPlatforms } from './support/platforms.js';
 
-/** Item 6: app.close() lets in-flight calls finish, closes sessions, ends streams, within a bounded time. */
-describe('graceful shutdown', () => {
-  let h: LibraryApp | undefined;
+describeOnPlatforms('graceful shutdown', (platform) => {
+  /** Item 6: app.close() lets in-flight calls finish, closes sessions, ends streams, within a bounded time. */
+  describe('graceful shutdown', () => {
+    let h: LibraryApp | undefined;
 
-  afterEach(async () => {
-    h?.app.get(GatedTools).open();
-    await h?.close();
-    h = undefined;
-  });
+    afterEach(async () => {
+      h?.app.get(GatedTools).open();
+      await h?.close();
+      h = undefined;
+    });
 
-  async function openStream(resourceUrl: string, token: string, sessionId: string): Promise<ReadableStreamDefaultReader<Uint8Array>> {
-    const stream = await openSessionStream(resourceUrl, token, sessionId);
-    expect(stream.status).toBe(200);
-    return stream.body!.getReader();
-  }
+    async function openStream(resourceUrl: string, token: string, sessionId: string): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+      const stream = await openSessionStream(resourceUrl, token, sessionId);
+      expect(stream.status).toBe(200);
+      return stream.body!.getReader();
+    }
 
-  async function untilEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<'ended'> {
-    for (let read = await reader.read(); !read.done; read = await reader.read());
-    return 'ended';
-  }
+    async function untilEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<'ended'> {
+      for (let read = await reader.read(); !read.done; read = await reader.read());
+      return 'ended';
+    }
 
-  it('finishes the in-flight tool call, refuses new requests with 503 meanwhile, then closes sessions and ends their streams', async () => {
-    h = await startLibraryApp({ shutdownTimeoutMs: 10_000 }, [GatedTools]);
-    const tools = h.app.get(GatedTools);
-    const token = await h.token('demo-reader');
-    const sessionId = await openSession(h.resourceUrl, token);
-    const stream = await openStream(h.resourceUrl, token, sessionId);
-    const streamEnded = untilEnd(stream);
-
-    const inFlight = post(h.resourceUrl, rpc.callTool('gated', {}, 5), { token, headers: { 'mcp-session-id': sessionId } });
-    await tools.whenRunning(1);
-    const closing = h.app.close();
-
-    const refused = await untilRefused(h.resourceUrl, token, { 'mcp-session-id': sessionId });
-    expect(refused?.headers.get('retry-after')).toBe('1');
-    expect(((await refused!.json()) as any).error.message).toMatch(/shutting down/);
-
-    tools.open();
-    const answer = await inFlight;
-    expect(answer.status).toBe(200);
-    expect(((await answer.json()) as any).result.content).toEqual([{ type: 'text', text: 'finished' }]);
-
-    await closing;
-    await h.close();
-    expect(await streamEnded).toBe('ended');
-  });
-
-  it('gives up waiting after shutdownTimeoutMs: the stuck call is aborted and close() returns', async () => {
-    h = await startLibraryApp({ shutdownTimeoutMs: 200 }, [GatedTools]);
-    const tools = h.app.get(GatedTools);
-    const token = await h.token('demo-reader');
-    const sessionId = await openSession(h.resourceUrl, token);
-    const stuck = post(h.resourceUrl, rpc.callTool('gated', {}, 6), { token, headers: { 'mcp-session-id': sessionId } }).then(
-      async (response) => `answered ${response.status}: ${await response.text()}`,
-      () => 'connection closed',
-    );
-    await tools.whenRunning(1);
-
-    await h.close();
-    // Closing the session aborts its handlers with the SDK's connection-closed error.
-    expect(tools.aborted).toEqual(['SdkError']);
-    expect(await stuck).toMatch(/^answered 503: .*shut down before this request finished/);
-  });
-});
-
-describe('graceful shutdown (stateless)', () => {
-  it('finishes an in-flight call of a stateless endpoint before close() returns', async () => {
-    const h = await startLibraryApp({ stateless: true }, [GatedTools]);
-    const tools = h.app.get(GatedTools);
-    try {
+    it('finishes the in-flight tool call, refuses new requests with 503 meanwhile, then closes sessions and ends their streams', async () => {
+      h = await startLibraryApp({ shutdownTimeoutMs: 10_000 }, [GatedTools], platform);
+      const tools = h.app.get(GatedTools);
       const token = await h.token('demo-reader');
-      const inFlight = post(h.resourceUrl, rpc.callTool('gated', {}, 8), { token });
+      const sessionId = await openSession(h.resourceUrl, token);
+      const stream = await openStream(h.resourceUrl, token, sessionId);
+      const streamEnded = untilEnd(stream);
+
+      const inFlight = post(h.resourceUrl, rpc.callTool('gated', {}, 5), { token, headers: { 'mcp-session-id': sessionId } });
       await tools.whenRunning(1);
       const closing = h.app.close();
-      expect((await untilRefused(h.resourceUrl, token))?.status).toBe(503);
+
+      const refused = await untilRefused(h.resourceUrl, token, { 'mcp-session-id': sessionId });
+      expect(refused?.headers.get('retry-after')).toBe('1');
+      expect(((await refused!.json()) as any).error.message).toMatch(/shutting down/);
+
       tools.open();
       const answer = await inFlight;
       expect(answer.status).toBe(200);
       expect(((await answer.json()) as any).result.content).toEqual([{ type: 'text', text: 'finished' }]);
+
       await closing;
-    } finally {
-      tools.open();
       await h.close();
-    }
+      expect(await streamEnded).toBe('ended');
+    });
+
+    it('gives up waiting after shutdownTimeoutMs: the stuck call is aborted and close() returns', async () => {
+      h = await startLibraryApp({ shutdownTimeoutMs: 200 }, [GatedTools], platform);
+      const tools = h.app.get(GatedTools);
+      const token = await h.token('demo-reader');
+      const sessionId = await openSession(h.resourceUrl, token);
+      const stuck = post(h.resourceUrl, rpc.callTool('gated', {}, 6), { token, headers: { 'mcp-session-id': sessionId } }).then(
+        async (response) => `answered ${response.status}: ${await response.text()}`,
+        () => 'connection closed',
+      );
+      await tools.whenRunning(1);
+
+      await h.close();
+      // Closing the session aborts its handlers with the SDK's connection-closed error.
+      expect(tools.aborted).toEqual(['SdkError']);
+      expect(await stuck).toMatch(/^answered 503: .*shut down before this request finished/);
+    });
+  });
+
+  describe('graceful shutdown (stateless)', () => {
+    it('finishes an in-flight call of a stateless endpoint before close() returns', async () => {
+      const h = await startLibraryApp({ stateless: true }, [GatedTools], platform);
+      const tools = h.app.get(GatedTools);
+      try {
+        const token = await h.token('demo-reader');
+        const inFlight = post(h.resourceUrl, rpc.callTool('gated', {}, 8), { token });
+        await tools.whenRunning(1);
+        const closing = h.app.close();
+        expect((await untilRefused(h.resourceUrl, token))?.status).toBe(503);
+        tools.open();
+        const answer = await inFlight;
+        expect(answer.status).toBe(200);
+        expect(((await answer.json()) as any).result.content).toEqual([{ type: 'text', text: 'finished' }]);
+        await closing;
+      } finally {
+        tools.open();
+        await h.close();
+      }
+    });
   });
 });
 

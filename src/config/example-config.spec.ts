@@ -213,3 +213,16 @@ describe('example configuration: MCP_METRICS, MCP_METRICS_PORT, MCP_HEALTH', () 
     expect(loadExampleConfig({ MCP_HEALTH: 'true' }).health).toBe(true);
   });
 });
+
+describe('example configuration: MCP_EXAMPLE_PLATFORM', () => {
+  it('chooses the HTTP platform (default: express)', () => {
+    expect(loadExampleConfig({}).platform).toBe('express');
+    expect(loadExampleConfig({ MCP_EXAMPLE_PLATFORM: 'fastify' }).platform).toBe('fastify');
+    expect(loadExampleConfig({ MCP_EXAMPLE_PLATFORM: ' Express ' }).platform).toBe('express');
+  });
+
+  it('refuses any other platform in one line naming the variable', () => {
+    expect(() => loadExampleConfig({ MCP_EXAMPLE_PLATFORM: 'koa' })).toThrow(ExampleConfigError);
+    expect(() => loadExampleConfig({ MCP_EXAMPLE_PLATFORM: 'koa' })).toThrow('MCP_EXAMPLE_PLATFORM must be express or fastify (got "koa")');
+  });
+});

@@ -57,6 +57,8 @@ export interface ExampleConfig {
   readonly metrics?: { readonly path?: string; readonly port?: number };
   /** `/healthz` and `/readyz` (MCP_HEALTH). Default off: with them the issuer's keys are read at startup. */
   readonly health: boolean;
+  /** The Nest HTTP platform the example runs on (MCP_EXAMPLE_PLATFORM): `express` (default) or `fastify`. */
+  readonly platform: ExamplePlatform;
 }
 
 /** Limits, rate limits and shutdown, each from its own environment variable. */
@@ -104,6 +106,9 @@ const AUTH_MODES: readonly AuthMode[] = ['jwks', 'hs256', 'introspection', 'api-
 /** The values of MCP_PROTOCOL, as the library's `protocol` option takes them. */
 export type ExampleProtocol = 'dual' | 'modern' | 'legacy';
 
+/** The values of MCP_EXAMPLE_PLATFORM: the Nest HTTP adapters the library supports. */
+export type ExamplePlatform = 'express' | 'fastify';
+
 /** A configuration mistake: one line saying which variable and why. */
 export class ExampleConfigError extends Error {
   override readonly name = 'ExampleConfigError';
@@ -118,7 +123,8 @@ export class ExampleConfigError extends Error {
  * `MCP_AUTH_INTROSPECTION_CLIENT_ID`, `MCP_AUTH_INTROSPECTION_CLIENT_SECRET`,
  * `MCP_AUTH_INTROSPECTION_CACHE_SECONDS`, `MCP_API_KEYS_FILE`; the store from `MCP_EXAMPLE_DB`
  * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`;
- * observability from `MCP_METRICS`, `MCP_METRICS_PORT` and `MCP_HEALTH`.
+ * observability from `MCP_METRICS`, `MCP_METRICS_PORT` and `MCP_HEALTH`; the HTTP platform from
+ * `MCP_EXAMPLE_PLATFORM`.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   const port = parsePort(env.PORT);
@@ -201,6 +207,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     limits: loadLimits(env),
     metrics: parseMetrics(env.MCP_METRICS, env.MCP_METRICS_PORT),
     health: parseBoolean('MCP_HEALTH', env.MCP_HEALTH),
+    platform: parsePlatform(env.MCP_EXAMPLE_PLATFORM),
   };
 }
 
@@ -342,6 +349,14 @@ function parseProtocol(value: string | undefined): ExampleProtocol {
     throw new ExampleConfigError(`MCP_PROTOCOL must be dual, modern or legacy (got "${value}")`);
   }
   return protocol;
+}
+
+function parsePlatform(value: string | undefined): ExamplePlatform {
+  const platform = value?.trim().toLowerCase() || 'express';
+  if (platform !== 'express' && platform !== 'fastify') {
+    throw new ExampleConfigError(`MCP_EXAMPLE_PLATFORM must be express or fastify (got "${value}")`);
+  }
+  return platform;
 }
 
 function parseBoolean(name: string, value: string | undefined): boolean {

@@ -9,6 +9,7 @@ import { ProductsModule } from '../../src/products/products.module.js';
 import { StoreModule } from '../../src/store/store.module.js';
 import { freePort, startTestIdentity } from './harness.js';
 import type { TestIdentity } from './harness.js';
+import type { Platform } from './platforms.js';
 
 /** The library in an application of the test's making: the example's tools plus `providers`, with options no env variable reaches (sinks, tiny timeouts). */
 export interface LibraryApp extends TestIdentity {
@@ -18,7 +19,11 @@ export interface LibraryApp extends TestIdentity {
   close(): Promise<void>;
 }
 
-export async function startLibraryApp(options: Partial<McpAuthOptions> = {}, providers: Provider[] = []): Promise<LibraryApp> {
+export async function startLibraryApp(
+  options: Partial<McpAuthOptions> = {},
+  providers: Provider[] = [],
+  platform: Platform = 'express',
+): Promise<LibraryApp> {
   const port = await freePort();
   const resourceUrl = `http://127.0.0.1:${port}/mcp`;
   const identity = await startTestIdentity(resourceUrl);
@@ -35,7 +40,11 @@ export async function startLibraryApp(options: Partial<McpAuthOptions> = {}, pro
   class TestAppModule {}
 
   try {
-    const app = await NestFactory.create(TestAppModule, { bodyParser: false, logger: ['error'] });
+    // On Fastify the module leaves its own routes' bodies unparsed, so Nest's body parser stays on, as an application has it.
+    const app =
+      platform === 'fastify'
+        ? await NestFactory.create(TestAppModule, new (await import('@nestjs/platform-fastify')).FastifyAdapter(), { logger: ['error'] })
+        : await NestFactory.create(TestAppModule, { bodyParser: false, logger: ['error'] });
     await app.listen(port, '127.0.0.1');
     let closed = false;
     return {

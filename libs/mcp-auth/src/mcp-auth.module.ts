@@ -1,7 +1,7 @@
 import { Inject, Module, Optional, RequestMethod } from '@nestjs/common';
 import type { MiddlewareConsumer, NestModule, Type } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { AuthModuleOptions } from '@nestjs/passport';
 import { AuditTrail } from './audit/audit-trail.js';
 import { LoggerAuditSink, MCP_AUTH_AUDIT_SINK } from './audit/audit-sink.js';
@@ -13,6 +13,8 @@ import { ScopePolicy } from './authorization/scope-policy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import { MCP_AUTH_CONTROLLERS, MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAMES } from './mcp-auth.constants.js';
 import { withoutPoweredBy } from './http/without-powered-by.middleware.js';
+import { leaveMarkedBodiesUnparsed } from './http/fastify-unparsed-body.js';
+import type { FastifyInstanceLike } from './http/fastify-unparsed-body.js';
 import { ConfigurableModuleClass, MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
 import type { McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { ProtectedResourceMetadataService } from './metadata/protected-resource-metadata.js';
@@ -152,6 +154,7 @@ import { McpReadiness } from './observability/readiness.js';
 export class McpAuthModule extends ConfigurableModuleClass implements NestModule {
   constructor(
     @Inject(MCP_AUTH_CONTROLLERS) private readonly controllers: Type<unknown>[],
+    private readonly adapterHost: HttpAdapterHost,
     @Optional() @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options?: ResolvedMcpAuthOptions,
     @Optional() @Inject(McpMetrics) private readonly metrics?: McpMetrics | null,
     @Optional() private readonly readiness?: McpReadiness,
@@ -160,12 +163,16 @@ export class McpAuthModule extends ConfigurableModuleClass implements NestModule
   }
 
   /**
-   * The module's own routes answer without `X-Powered-By`. The health and metrics endpoints are
+   * The module's own routes answer without `X-Powered-By`. On Fastify, their bodies are
+   * left for the endpoint to read (see `leaveMarkedBodiesUnparsed`): done here, as Nest
+   * configures middleware before it registers routes. The health and metrics endpoints are
    * middleware, not routes: their paths come from options resolved at runtime (`forRootAsync`), and
    * they answer before any guard or MCP logic runs. Requests to the endpoint are timed from here.
    */
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(withoutPoweredBy).forRoutes(...this.controllers);
+    const adapter = this.adapterHost.httpAdapter;
+    if (adapter?.getType() === 'fastify') leaveMarkedBodiesUnparsed(adapter.getInstance<FastifyInstanceLike>());
     const { options, metrics, readiness } = this;
     if (!options) return;
     if (options.health && readiness) {

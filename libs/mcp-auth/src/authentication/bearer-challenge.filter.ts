@@ -1,12 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import { takeOverResponse } from '../http/node-exchange.js';
 import { BearerChallengeException } from './bearer-challenge.exception.js';
 
 /** Writes a {@link BearerChallengeException}: status, `WWW-Authenticate`, `Cache-Control: no-store`, JSON body. */
 @Catch(BearerChallengeException)
 export class BearerChallengeFilter implements ExceptionFilter {
   catch(exception: BearerChallengeException, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<ServerResponse>();
+    const res = takeOverResponse(host.switchToHttp().getResponse());
     if (res.headersSent) {
       res.destroy();
       return;

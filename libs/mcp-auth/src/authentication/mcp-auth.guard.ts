@@ -1,7 +1,8 @@
 import { ExecutionContext, HttpException, Inject, Injectable, Logger } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuditTrail } from '../audit/audit-trail.js';
+import { nodeRequestOf, nodeResponseOf } from '../http/node-exchange.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
 import { MCP_AUTH_STRATEGY_NAMES, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
 import { bearerCredentialsOf } from './bearer-credentials.js';
@@ -35,8 +36,21 @@ export class McpAuthGuard extends AuthGuard() {
     super({ defaultStrategy: strategyNames, session: false });
   }
 
+  /**
+   * The Node request on either platform (Fastify's `request.raw`): Passport and the
+   * strategies read it, and the principal is left on it for the endpoint to find.
+   */
+  override getRequest(context: ExecutionContext): IncomingMessage {
+    return nodeRequestOf(context.switchToHttp().getRequest());
+  }
+
+  /** The Node response on either platform (Fastify's `reply.raw`). */
+  getResponse(context: ExecutionContext): ServerResponse {
+    return nodeResponseOf(context.switchToHttp().getResponse());
+  }
+
   override canActivate(context: ExecutionContext) {
-    const req = context.switchToHttp().getRequest<IncomingMessage>();
+    const req = this.getRequest(context);
     const credentials = bearerCredentialsOf(req);
     // Decide what needs no token work before Passport runs. These cost nothing and spend no
     // per-address budget: any web page can make a browser send them (an image's URL).
@@ -69,7 +83,7 @@ export class McpAuthGuard extends AuthGuard() {
 
   override handleRequest<TUser = McpPrincipal>(err: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {
     if (user && !err) return user as TUser;
-    const req = context.switchToHttp().getRequest<IncomingMessage>();
+    const req = this.getRequest(context);
     if (err instanceof HttpException) throw this.refused(req, 'unknown_user', err);
     const failure = err ?? mostRelevantFailure(info);
     const credentials = bearerCredentialsOf(req);

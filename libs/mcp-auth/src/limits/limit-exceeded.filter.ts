@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import { takeOverResponse } from '../http/node-exchange.js';
 import { JsonRpcErrorCode, writeJsonRpcError } from '../transport/json-rpc-response.js';
 import { LimitExceededException } from './limit-exceeded.exception.js';
 
@@ -7,7 +7,7 @@ import { LimitExceededException } from './limit-exceeded.exception.js';
 @Catch(LimitExceededException)
 export class LimitExceededFilter implements ExceptionFilter {
   catch(exception: LimitExceededException, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<ServerResponse>();
+    const res = takeOverResponse(host.switchToHttp().getResponse());
     const headers: Record<string, string> = {};
     if (exception.retryAfterSeconds !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(exception.retryAfterSeconds)));
     if (exception.getStatus() === 413 || exception.getStatus() === 431) headers.Connection = 'close';

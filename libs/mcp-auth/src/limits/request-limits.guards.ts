@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { McpPrincipal } from '../authentication/principal.js';
+import { nodeRequestOf } from '../http/node-exchange.js';
 import { MCP_AUTH_RESOLVED_OPTIONS, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { LimitExceededException } from './limit-exceeded.exception.js';
@@ -18,7 +19,7 @@ export class PreAuthenticationLimitsGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<IncomingMessage>();
+    const req = nodeRequestOf(context.switchToHttp().getRequest());
     if (headerBytesOf(req) > this.options.maxHeaderBytes) {
       throw new LimitExceededException(431, `Request Header Fields Too Large: at most ${this.options.maxHeaderBytes} bytes`);
     }
@@ -33,7 +34,7 @@ export class PrincipalRateLimitGuard implements CanActivate {
   constructor(private readonly limiter: RateLimiter) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<IncomingMessage & { [PRINCIPAL_REQUEST_PROPERTY]?: McpPrincipal }>();
+    const req = nodeRequestOf(context.switchToHttp().getRequest()) as IncomingMessage & { [PRINCIPAL_REQUEST_PROPERTY]?: McpPrincipal };
     const principal = req[PRINCIPAL_REQUEST_PROPERTY];
     if (principal) await this.limiter.consume(req, principal);
     return true;

@@ -7,6 +7,7 @@ export const JsonRpcErrorCode = {
   InvalidParams: -32602,
   ConnectionClosed: -32000,
   SessionNotFound: -32001,
+  InternalError: -32603,
 } as const;
 
 /**

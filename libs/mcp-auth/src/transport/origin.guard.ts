@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { nodeRequestOf, nodeResponseOf } from '../http/node-exchange.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { applyCorsHeaders, isOriginAllowed } from './cors.js';
@@ -15,11 +15,12 @@ export class OriginGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const http = context.switchToHttp();
-    const req = http.getRequest<IncomingMessage>();
+    const req = nodeRequestOf(http.getRequest());
     if (!isOriginAllowed(req, this.options.allowedOrigins)) {
       throw new ForbiddenException({ error: 'invalid_origin', error_description: 'This origin is not allowed to call the MCP endpoint' });
     }
-    applyCorsHeaders(req, http.getResponse<ServerResponse>());
+    // On the Node response: the platform merges them into whatever answers, its own error responses included.
+    applyCorsHeaders(req, nodeResponseOf(http.getResponse()));
     return true;
   }
 }
