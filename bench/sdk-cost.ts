@@ -97,6 +97,12 @@ async function main(): Promise<void> {
     if (!text.includes('"ok"')) throw new Error(`unexpected modern answer: ${text}`);
   });
 
+  const modernJson = createMcpHandler(() => newServer(), { legacy: 'reject', responseMode: 'json' });
+  await measure("3b. the same with responseMode: 'json' (no SSE upgrade possible)", async () => {
+    const text = await (await modernJson.fetch(modernRequest(), { parsedBody: modernBody })).text();
+    if (!text.includes('"ok"')) throw new Error(`unexpected modern answer: ${text}`);
+  });
+
   const legacyHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   const session = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: () => 'bench-session', enableJsonResponse: true });
   await newServer().connect(session);
@@ -138,7 +144,7 @@ async function main(): Promise<void> {
   console.log(
     `  legacy session (4) over dispatch (5): ${(legacy - dispatch).toFixed(1)} µs, of which the web bridge (6) ~${bridge.toFixed(1)} µs`,
   );
-  await modern.close();
+  await Promise.all([modern.close(), modernJson.close()]);
 }
 
 main().catch((error: unknown) => {
