@@ -10,7 +10,9 @@ import { admitKnownUser } from '../known-user.js';
 import { principalFromClaims } from '../principal.js';
 import type { McpPrincipal } from '../principal.js';
 import { TokenRejection } from '../token-rejection.js';
+import type { RedisConnection } from '../../redis/redis-connection.js';
 import { IntrospectionCache } from './introspection-cache.js';
+import { SharedIntrospectionCache } from './shared-introspection-cache.js';
 import { introspectToken } from './introspection-client.js';
 import type { IntrospectionResponse } from './introspection-client.js';
 import type { ResolvedIntrospection } from './introspection.options.js';
@@ -22,6 +24,8 @@ export interface IntrospectedIssuer extends Pick<ResolvedIssuer, 'issuers' | 'au
 
 interface IssuerWithCache extends IntrospectedIssuer {
   readonly cache: IntrospectionCache;
+  /** The fleet's cache in Redis, when `redis` is configured. */
+  readonly shared?: SharedIntrospectionCache;
 }
 
 /**
@@ -51,11 +55,16 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
       readonly verifiesJwtsLocally: boolean;
     },
     private readonly challenges: Challenges,
+    redis?: RedisConnection,
   ) {
     super(name);
     this.issuers = issuers.map((issuer) => ({
       ...issuer,
       cache: new IntrospectionCache(issuer.introspection.cacheMaxSeconds, issuer.introspection.cacheMaxEntries),
+      shared:
+        redis?.enabled && issuer.introspection.cacheMaxSeconds > 0
+          ? new SharedIntrospectionCache(redis, issuer.introspection.endpoint)
+          : undefined,
     }));
   }
 
@@ -83,6 +92,14 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
   private async introspectAt(issuer: IssuerWithCache, token: string): Promise<McpPrincipal | TokenRejection> {
     const cached = issuer.cache.get(token);
     if (cached) return cached;
+    // Another replica's verdict: this replica's cache first, the fleet's second, the identity provider last.
+    const shared = await issuer.shared?.get(token);
+    if (shared) {
+      const left = shared.until - Date.now();
+      if (shared.verdict instanceof TokenRejection) issuer.cache.setRefusal(token, shared.verdict, left);
+      else issuer.cache.set(token, shared.verdict, left);
+      return shared.verdict;
+    }
     let response: IntrospectionResponse;
     try {
       response = await introspectToken(issuer.introspection, token);
@@ -91,8 +108,8 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
       return new TokenRejection('introspection_unavailable');
     }
     const outcome = this.principalOf(issuer, response);
-    if (outcome instanceof TokenRejection) issuer.cache.setRefusal(token, outcome);
-    else issuer.cache.set(token, outcome);
+    const forMs = outcome instanceof TokenRejection ? issuer.cache.setRefusal(token, outcome) : issuer.cache.set(token, outcome);
+    issuer.shared?.remember(token, outcome, forMs);
     return outcome;
   }
 
