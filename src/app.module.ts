@@ -89,6 +89,7 @@ export class AppModule {
             server: { name: 'product-catalog', version: '1.0.0' },
             resourceName: 'Product catalogue (example)',
             ...limitOptions(config.limits),
+            ...(config.redisUrl ? { redis: { url: config.redisUrl } } : {}),
           }),
         }),
         ProductsModule,

@@ -53,6 +53,8 @@ export interface ExampleConfig {
   readonly logLevels: LogLevel[];
   /** Hardening knobs; unset means the library's default (see docs/hardening.md). */
   readonly limits: ExampleLimits;
+  /** Redis shared by the replicas (MCP_REDIS_URL, redis:// or rediss://); unset: all state in this process. */
+  readonly redisUrl?: string;
 }
 
 /** Limits, rate limits and shutdown, each from its own environment variable. */
@@ -113,7 +115,7 @@ export class ExampleConfigError extends Error {
  * the rung from `MCP_AUTH_MODE` with `MCP_AUTH_HS256_SECRET`, `MCP_AUTH_INTROSPECTION_ENDPOINT`,
  * `MCP_AUTH_INTROSPECTION_CLIENT_ID`, `MCP_AUTH_INTROSPECTION_CLIENT_SECRET`,
  * `MCP_AUTH_INTROSPECTION_CACHE_SECONDS`, `MCP_API_KEYS_FILE`; the store from `MCP_EXAMPLE_DB`
- * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`.
+ * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the shared Redis from `MCP_REDIS_URL`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   const port = parsePort(env.PORT);
@@ -194,7 +196,16 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     baselineScopes: list(env.MCP_BASELINE_SCOPES?.replace(/\s+/g, ',')) ?? ['User.Read'],
     logLevels: parseLogLevel(env.LOG_LEVEL),
     limits: loadLimits(env),
+    redisUrl: redisUrlOf(env.MCP_REDIS_URL),
   };
+}
+
+/** `MCP_REDIS_URL`: the Redis the replicas share (see docs/scaling.md). */
+function redisUrlOf(value: string | undefined): string | undefined {
+  const url = value?.trim();
+  if (!url) return undefined;
+  if (!/^rediss?:\/\/./.test(url)) throw new ExampleConfigError('MCP_REDIS_URL must be a redis:// or rediss:// URL');
+  return url;
 }
 
 /**

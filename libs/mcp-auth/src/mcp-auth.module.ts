@@ -27,6 +27,7 @@ import { McpEndpoint } from './transport/mcp-endpoint.js';
 import { OriginGuard } from './transport/origin.guard.js';
 import { PreDispatchAuthorization } from './transport/pre-dispatch-authorization.js';
 import { SessionRegistry } from './transport/session-registry.js';
+import { SharedSessionStore } from './transport/shared-session-store.js';
 
 /**
  * An OAuth-protected MCP server for a Nest application: validates access tokens from
@@ -91,6 +92,7 @@ import { SessionRegistry } from './transport/session-registry.js';
     ToolCatalogue,
     EmptyCatalogueWarning,
     McpServerFactory,
+    SharedSessionStore,
     SessionRegistry,
     PreDispatchAuthorization,
     McpEndpoint,
