@@ -193,8 +193,8 @@ export class SharedSessionStore implements OnModuleDestroy {
     this.subscription.on('message', (channel: string, id: string) => {
       if (channel === this.channel) listener(id);
     });
-    // ioredis subscribes again by itself after a reconnection.
-    this.subscription.subscribe(this.channel).catch(() => undefined);
+    // Commands fail fast while the connection is down (no offline queue): subscribe each time it is ready.
+    this.subscription.on('ready', () => void this.subscription?.subscribe(this.channel).catch(() => undefined));
   }
 
   onModuleDestroy(): void {

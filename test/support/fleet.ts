@@ -1,0 +1,305 @@
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEV_RESOURCE_SERVER } from '../../src/dev-identity-provider/demo-clients.js';
+import { startTestIdentity } from './harness.js';
+import type { HarnessIdpOptions, TestIdentity } from './harness.js';
+import { freePort } from './free-port.js';
+
+/** The Debian packages the fleet runs on; `npm test` installs them (scripts/install-test-system-packages.sh). */
+const REDIS_SERVER = '/usr/bin/redis-server';
+const HAPROXY = '/usr/sbin/haproxy';
+/** The path the balancer checks each replica on (its readiness; until the example serves `/readyz`, its metadata). */
+export const FLEET_HEALTH_PATH = process.env.MCP_FLEET_HEALTH_PATH ?? '/.well-known/oauth-protected-resource/mcp';
+const START_TIMEOUT_MS = 30_000;
+
+/** One replica of the example: a real child process on its own loopback port. */
+export interface Replica {
+  readonly name: string;
+  readonly port: number;
+  /** This replica's own address, bypassing the balancer (to scrape it, or to aim at it). */
+  readonly baseUrl: string;
+  readonly resourceUrl: string;
+  /** Everything it printed, for a failing test's message. */
+  readonly output: () => string;
+  /** SIGKILL: gone at once, in-flight requests lost. */
+  kill(): Promise<void>;
+  /** SIGTERM: a rolling restart's graceful stop. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port. */
+  start(): Promise<void>;
+}
+
+/** Redis as a child process, without persistence. */
+export interface FleetRedis {
+  readonly url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** Redis, the identity provider, replicas of the example and HAProxy in front, all on loopback. */
+export interface Fleet extends TestIdentity {
+  /** The balancer's address: what clients use. */
+  readonly baseUrl: string;
+  /** The MCP endpoint behind the balancer (every replica's `MCP_RESOURCE_URL`). */
+  readonly resourceUrl: string;
+  readonly replicas: readonly Replica[];
+  readonly redis: FleetRedis;
+  /** A token from the identity provider (client-credentials grant). */
+  token(clientId: 'demo-reader' | 'demo-writer' | 'demo-admin', scope?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface FleetOptions {
+  /** 2 or 3. Default 3. */
+  readonly replicas?: number;
+  /** Variables every replica gets besides the fleet's own. */
+  readonly env?: Record<string, string>;
+  readonly idp?: HarnessIdpOptions;
+}
+
+/**
+ * Why the fleet cannot run here (a missing package or build), or undefined. The message
+ * names the Debian packages to install.
+ */
+export function fleetUnavailable(): string | undefined {
+  const missing = [
+    ...(existsSync(REDIS_SERVER) ? [] : ['redis-server']),
+    ...(existsSync(HAPROXY) ? [] : ['haproxy']),
+  ];
+  if (missing.length > 0) {
+    return `the multi-process tests need ${missing.join(' and ')}: apt-get install ${missing.join(' ')} (or run npm test as root on Debian: scripts/install-test-system-packages.sh installs them)`;
+  }
+  return undefined;
+}
+
+/** Builds the example (`npm run build`) unless `dist/main.js` is newer than every source file. */
+export function buildExampleIfStale(): void {
+  const built = ['dist/main.js', 'libs/mcp-auth/dist/index.js'].map((file) => (existsSync(file) ? statSync(file).mtimeMs : 0));
+  if (Math.min(...built) > Math.max(newest('src'), newest('libs/mcp-auth/src'))) return;
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'pipe', timeout: 240_000 });
+}
+
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/**
+ * Starts Redis (no persistence), the development identity provider (opaque tokens, in this
+ * process), `replicas` examples as child processes of Node 22 from `dist/main.js`, and
+ * HAProxy round-robin in front, checking each replica on {@link FLEET_HEALTH_PATH}. Every
+ * process is stopped by {@link Fleet.close}, and by this function when starting fails.
+ */
+export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
+  const unavailable = fleetUnavailable();
+  if (unavailable) throw new Error(unavailable);
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-'));
+  const cleanups: Array<() => Promise<void>> = [async () => rmSync(dir, { recursive: true, force: true })];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const balancerPort = await freePort();
+    const baseUrl = `http://127.0.0.1:${balancerPort}`;
+    const resourceUrl = `${baseUrl}/mcp`;
+    const identity = await startTestIdentity(resourceUrl, {
+      accessTokenFormat: 'opaque',
+      resourceServers: [DEV_RESOURCE_SERVER],
+      ...options.idp,
+    });
+    cleanups.push(() => identity.idp.close());
+    const env = {
+      HOST: '127.0.0.1',
+      MCP_AUTH_ISSUER: identity.idp.issuer,
+      MCP_AUTH_MODE: 'introspection',
+      MCP_AUTH_INTROSPECTION_CLIENT_ID: DEV_RESOURCE_SERVER.clientId,
+      MCP_AUTH_INTROSPECTION_CLIENT_SECRET: DEV_RESOURCE_SERVER.clientSecret,
+      MCP_RESOURCE_URL: resourceUrl,
+      MCP_REDIS_URL: redis.url,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    };
+    const count = options.replicas ?? 3;
+    const replicas: ReplicaProcess[] = [];
+    for (let index = 0; index < count; index++) replicas.push(new ReplicaProcess(`replica-${index + 1}`, await freePort(), env, resourceUrl));
+    cleanups.push(async () => void (await Promise.all(replicas.map((replica) => replica.kill()))));
+    await Promise.all(replicas.map((replica) => replica.start()));
+    const haproxy = await startHaproxy(dir, balancerPort, replicas);
+    cleanups.push(haproxy);
+    return {
+      ...identity,
+      baseUrl,
+      resourceUrl,
+      replicas,
+      redis,
+      token: (clientId, scope) => identity.idp.token(clientId, scope),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+class ReplicaProcess implements Replica {
+  readonly baseUrl: string;
+  readonly resourceUrl: string;
+  private child?: ChildProcess;
+  private log = '';
+
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+    balancedResourceUrl: string,
+  ) {
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.resourceUrl = balancedResourceUrl;
+  }
+
+  output = (): string => this.log;
+
+  async start(): Promise<void> {
+    // process.execPath: the Node 22 that runs the tests (scripts/node22.mjs).
+    const child = spawn(process.execPath, ['dist/main.js'], {
+      env: { PATH: process.env.PATH, ...this.env, PORT: String(this.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const record = (chunk: Buffer) => {
+      this.log = (this.log + chunk.toString('utf8')).slice(-20_000);
+    };
+    child.stdout!.on('data', record);
+    child.stderr!.on('data', record);
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}: ${this.log}`);
+      const ready = await fetch(this.baseUrl + FLEET_HEALTH_PATH).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (ready) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${this.name} did not become ready within ${START_TIMEOUT_MS} ms: ${this.log}`);
+  }
+
+  kill(): Promise<void> {
+    return this.signal('SIGKILL');
+  }
+
+  stop(): Promise<void> {
+    return this.signal('SIGTERM');
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
+  }
+}
+
+async function startRedis(): Promise<FleetRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const redis: FleetRedis = {
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      });
+      await waitForPort(port, 'redis-server');
+    },
+    async stop() {
+      const running = child;
+      if (!running || running.exitCode !== null || running.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+      running.kill('SIGKILL');
+      await exited;
+    },
+  };
+  await redis.start();
+  return redis;
+}
+
+/** HAProxy in front of the replicas: the configuration of docs/haproxy.cfg, with this fleet's ports. */
+async function startHaproxy(dir: string, port: number, replicas: readonly Replica[]): Promise<() => Promise<void>> {
+  const config = join(dir, 'haproxy.cfg');
+  writeFileSync(config, haproxyConfig(port, replicas));
+  const child = spawn(HAPROXY, ['-db', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (chunk: Buffer) => (log = (log + chunk.toString('utf8')).slice(-10_000)));
+  try {
+    await waitForPort(port, 'haproxy');
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}: ${log}`, { cause: error });
+  }
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  };
+}
+
+/** The fleet's HAProxy configuration (docs/haproxy.cfg is the same, with placeholders for the addresses). */
+export function haproxyConfig(port: number, replicas: readonly Pick<Replica, 'name' | 'port'>[]): string {
+  return `global
+  maxconn 1000
+
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  timeout http-request 10s
+  # A request whose replica refused the connection (stopped, killed) goes to another one.
+  retries 2
+  option redispatch 1
+  retry-on conn-failure empty-response
+
+frontend mcp
+  bind 127.0.0.1:${port}
+  default_backend replicas
+
+backend replicas
+  balance roundrobin
+  option httpchk GET ${FLEET_HEALTH_PATH}
+  http-check expect status 200
+  # Legacy GET streams live in one process: requests of one session go to the replica that answered its initialize.
+  stick-table type string len 64 size 100k expire 30m
+  stick on req.hdr(mcp-session-id)
+  stick store-response res.hdr(mcp-session-id)
+${replicas.map((replica) => `  server ${replica.name} 127.0.0.1:${replica.port} check inter 500ms fall 2 rise 2`).join('\n')}
+`;
+}
+
+async function waitForPort(port: number, name: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${name} did not listen on ${port} within ${START_TIMEOUT_MS} ms`);
+}
