@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +12,12 @@ import { freePort } from './free-port.js';
 /** The Debian packages the fleet runs on; `npm test` installs them (scripts/install-test-system-packages.sh). */
 const REDIS_SERVER = '/usr/bin/redis-server';
 const HAPROXY = '/usr/sbin/haproxy';
-/** The path the balancer checks each replica on (its readiness; until the example serves `/readyz`, its metadata). */
-export const FLEET_HEALTH_PATH = process.env.MCP_FLEET_HEALTH_PATH ?? '/.well-known/oauth-protected-resource/mcp';
+/** The balancer's configuration, as documented. */
+const DOCUMENTED_HAPROXY_CONFIG = 'docs/haproxy.cfg';
+/** The readiness path the balancer checks (docs/haproxy.cfg). */
+const READINESS_PATH = '/readyz';
+/** What the balancer checks where a replica serves no readiness path: its metadata, served once it started. */
+const FALLBACK_HEALTH_PATH = '/.well-known/oauth-protected-resource/mcp';
 const START_TIMEOUT_MS = 30_000;
 
 /** One replica of the example: a real child process on its own loopback port. */
@@ -48,6 +52,8 @@ export interface Fleet extends TestIdentity {
   readonly resourceUrl: string;
   readonly replicas: readonly Replica[];
   readonly redis: FleetRedis;
+  /** Sends a command to HAProxy's runtime API (the `stats socket` of docs/haproxy.cfg); resolves with its answer. */
+  balancer(command: string): Promise<string>;
   /** A token from the identity provider (client-credentials grant). */
   token(clientId: 'demo-reader' | 'demo-writer' | 'demo-admin', scope?: string): Promise<string>;
   close(): Promise<void>;
@@ -66,10 +72,7 @@ export interface FleetOptions {
  * names the Debian packages to install.
  */
 export function fleetUnavailable(): string | undefined {
-  const missing = [
-    ...(existsSync(REDIS_SERVER) ? [] : ['redis-server']),
-    ...(existsSync(HAPROXY) ? [] : ['haproxy']),
-  ];
+  const missing = [...(existsSync(REDIS_SERVER) ? [] : ['redis-server']), ...(existsSync(HAPROXY) ? [] : ['haproxy'])];
   if (missing.length > 0) {
     return `the multi-process tests need ${missing.join(' and ')}: apt-get install ${missing.join(' ')} (or run npm test as root on Debian: scripts/install-test-system-packages.sh installs them)`;
   }
@@ -95,7 +98,7 @@ function newest(dir: string): number {
 /**
  * Starts Redis (no persistence), the development identity provider (opaque tokens, in this
  * process), `replicas` examples as child processes of Node 22 from `dist/main.js`, and
- * HAProxy round-robin in front, checking each replica on {@link FLEET_HEALTH_PATH}. Every
+ * HAProxy in front as docs/haproxy.cfg configures it (round-robin, readiness checks). Every
  * process is stopped by {@link Fleet.close}, and by this function when starting fails.
  */
 export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
@@ -131,10 +134,12 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     };
     const count = options.replicas ?? 3;
     const replicas: ReplicaProcess[] = [];
-    for (let index = 0; index < count; index++) replicas.push(new ReplicaProcess(`replica-${index + 1}`, await freePort(), env, resourceUrl));
+    for (let index = 0; index < count; index++)
+      replicas.push(new ReplicaProcess(`replica-${index + 1}`, await freePort(), env, resourceUrl));
     cleanups.push(async () => void (await Promise.all(replicas.map((replica) => replica.kill()))));
     await Promise.all(replicas.map((replica) => replica.start()));
-    const haproxy = await startHaproxy(dir, balancerPort, replicas);
+    const socket = join(dir, 'haproxy.sock');
+    const haproxy = await startHaproxy(dir, balancerPort, replicas, socket);
     cleanups.push(haproxy);
     return {
       ...identity,
@@ -142,6 +147,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       resourceUrl,
       replicas,
       redis,
+      balancer: (command) => runtimeApi(socket, command),
       token: (clientId, scope) => identity.idp.token(clientId, scope),
       close,
     };
@@ -184,7 +190,7 @@ class ReplicaProcess implements Replica {
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}: ${this.log}`);
-      const ready = await fetch(this.baseUrl + FLEET_HEALTH_PATH).then(
+      const ready = await fetch(this.baseUrl + FALLBACK_HEALTH_PATH).then(
         (response) => response.ok,
         () => false,
       );
@@ -234,15 +240,18 @@ async function startRedis(): Promise<FleetRedis> {
   return redis;
 }
 
-/** HAProxy in front of the replicas: the configuration of docs/haproxy.cfg, with this fleet's ports. */
-async function startHaproxy(dir: string, port: number, replicas: readonly Replica[]): Promise<() => Promise<void>> {
+/** HAProxy in front of the replicas, configured by docs/haproxy.cfg itself. */
+async function startHaproxy(dir: string, port: number, replicas: readonly Replica[], socket: string): Promise<() => Promise<void>> {
   const config = join(dir, 'haproxy.cfg');
-  writeFileSync(config, haproxyConfig(port, replicas));
+  writeFileSync(config, haproxyConfig(port, replicas, socket, await healthPathOf(replicas[0])));
   const child = spawn(HAPROXY, ['-db', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (chunk: Buffer) => (log = (log + chunk.toString('utf8')).slice(-10_000)));
   try {
-    await waitForPort(port, 'haproxy');
+    await Promise.race([
+      waitForPort(port, 'haproxy'),
+      new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`haproxy exited with ${code}`)))),
+    ]);
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}: ${log}`, { cause: error });
@@ -255,36 +264,49 @@ async function startHaproxy(dir: string, port: number, replicas: readonly Replic
   };
 }
 
-/** The fleet's HAProxy configuration (docs/haproxy.cfg is the same, with placeholders for the addresses). */
-export function haproxyConfig(port: number, replicas: readonly Pick<Replica, 'name' | 'port'>[]): string {
-  return `global
-  maxconn 1000
+/** `/readyz` where the example serves it; else the protected resource metadata, which every replica serves once started. */
+async function healthPathOf(replica: Replica): Promise<string> {
+  const ready = await fetch(`${replica.baseUrl}${READINESS_PATH}`).then(
+    (response) => response.status === 200,
+    () => false,
+  );
+  return ready ? READINESS_PATH : FALLBACK_HEALTH_PATH;
+}
 
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-  timeout http-request 10s
-  # A request whose replica refused the connection (stopped, killed) goes to another one.
-  retries 2
-  option redispatch 1
-  retry-on conn-failure empty-response
+/**
+ * docs/haproxy.cfg with this fleet's addresses: its `bind`, `stats socket` and `server` lines replaced, and
+ * its readiness path where the example does not serve one. Everything else (timeouts,
+ * retries, health checks, session stickiness) is the documented file's.
+ */
+export function haproxyConfig(
+  port: number,
+  replicas: readonly Pick<Replica, 'name' | 'port'>[],
+  socket: string,
+  healthPath = READINESS_PATH,
+): string {
+  const documented = readFileSync(DOCUMENTED_HAPROXY_CONFIG, 'utf8');
+  const servers = replicas.map((replica) => `  server ${replica.name} 127.0.0.1:${replica.port}`).join('\n');
+  const config = documented
+    .replace(/^ {2}bind .*$/m, `  bind 127.0.0.1:${port}`)
+    .replace(/^ {2}stats socket \S+/m, `  stats socket ${socket}`)
+    .replace(/^ {2}option httpchk GET .*$/m, `  option httpchk GET ${healthPath}`)
+    .replace(/(^ {2}server .*\n?)+/m, `${servers}\n`);
+  if (!config.includes(`bind 127.0.0.1:${port}`) || !config.includes(servers))
+    throw new Error(`${DOCUMENTED_HAPROXY_CONFIG} changed shape`);
+  return config;
+}
 
-frontend mcp
-  bind 127.0.0.1:${port}
-  default_backend replicas
-
-backend replicas
-  balance roundrobin
-  option httpchk GET ${FLEET_HEALTH_PATH}
-  http-check expect status 200
-  # Legacy GET streams live in one process: requests of one session go to the replica that answered its initialize.
-  stick-table type string len 64 size 100k expire 30m
-  stick on req.hdr(mcp-session-id)
-  stick store-response res.hdr(mcp-session-id)
-${replicas.map((replica) => `  server ${replica.name} 127.0.0.1:${replica.port} check inter 500ms fall 2 rise 2`).join('\n')}
-`;
+/** One command on HAProxy's runtime API. */
+function runtimeApi(socket: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const connection = connect(socket);
+    connection.setTimeout(5_000, () => connection.destroy(new Error(`no answer to "${command}" within 5 s`)));
+    connection.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    connection.once('end', () => resolve(answer.trim()));
+    connection.once('error', reject);
+    connection.end(`${command}\n`);
+  });
 }
 
 async function waitForPort(port: number, name: string): Promise<void> {
