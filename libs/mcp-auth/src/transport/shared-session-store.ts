@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { tokenDigest } from '../authentication/token-digest.js';
@@ -101,7 +101,6 @@ const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
  */
 @Injectable()
 export class SharedSessionStore implements OnModuleDestroy {
-  private readonly logger = new Logger('McpAuth');
   private subscription?: Redis;
 
   constructor(
@@ -135,8 +134,8 @@ export class SharedSessionStore implements OnModuleDestroy {
         this.options.sessionMaxLifetimeMs,
       );
       return opened === 1 ? 'recorded' : 'over_subject_limit';
-    } catch (error) {
-      this.logger.warn(`Session ${id} is recorded on this instance only: ${(error as Error).message}`);
+    } catch {
+      // Served where it opened; the connection reports the outage once, not per session.
       return 'unavailable';
     }
   }
@@ -181,8 +180,8 @@ export class SharedSessionStore implements OnModuleDestroy {
         Math.min(this.options.sessionIdleTimeoutMs, this.options.sessionMaxLifetimeMs),
         this.channel,
       );
-    } catch (error) {
-      this.logger.warn(`Session ${id} ended on this instance only: ${(error as Error).message}`);
+    } catch {
+      // Ended here; other replicas' copies go idle, and the record expires after one idle timeout.
     }
   }
 
