@@ -217,8 +217,9 @@ class ReplicaProcess implements Replica {
   }
 }
 
-async function startRedis(): Promise<FleetRedis> {
-  const port = await freePort();
+/** `redis-server` on a free loopback port (or `port`), without persistence; `stop()` kills it, `start()` starts it again there. */
+export async function startRedis(port?: number): Promise<FleetRedis> {
+  port ??= await freePort();
   let child: ChildProcess | undefined;
   const redis: FleetRedis = {
     url: `redis://127.0.0.1:${port}`,
