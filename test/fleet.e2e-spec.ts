@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { buildExampleIfStale, fleetUnavailable, startFleet } from './support/fleet.js';
 import type { Fleet } from './support/fleet.js';
 import { openSession, post, rpc } from './support/harness.js';
@@ -91,6 +92,13 @@ if (unavailable) {
     expect(await whoami(at(1), token)).toBe(200);
     expect(await whoami(at(2), token)).toBe(200);
     expect(await whoami(at(1), token)).toBe(200);
+    expect(fleet.idp.introspectionRequests()).toBe(before + 1);
+  });
+
+  test("the identity provider's refusal of a token is remembered across the fleet too", async () => {
+    const unknown = `unknown-${randomUUID()}`;
+    const before = fleet.idp.introspectionRequests();
+    for (const replica of [0, 1, 2]) expect(await whoami(at(replica), unknown)).toBe(401);
     expect(fleet.idp.introspectionRequests()).toBe(before + 1);
   });
 
