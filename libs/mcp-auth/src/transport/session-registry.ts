@@ -94,7 +94,8 @@ export class SessionRegistry implements OnModuleDestroy {
         release();
         throw this.overSubjectLimit(this.options.maxSessionsPerSubject);
       }
-      if (opening === 'recorded') shared = { record, renewedAt: Date.now() };
+      // Not recorded while Redis is down: renewed (so recorded) at its first use once Redis is back.
+      shared = { record, renewedAt: opening === 'recorded' ? Date.now() : 0 };
     }
     const { transport } = await this.connect(id, owner, release, Date.now(), shared, true);
     return transport;
@@ -125,8 +126,10 @@ export class SessionRegistry implements OnModuleDestroy {
     const shared = session.shared;
     if (!shared || now - shared.renewedAt < this.options.sessionIdleTimeoutMs / RENEW_FRACTION_OF_IDLE_TIMEOUT) return;
     shared.renewedAt = now;
-    void this.shared.touch(session.id, shared.record).then((live) => {
-      if (!live) void this.close(session.id);
+    void this.shared.touch(session.id, shared.record).then((state) => {
+      if (state === 'ended') void this.close(session.id);
+      // Redis down: what this instance knows stands; try again on the next use.
+      if (state === 'unavailable') shared.renewedAt = 0;
     });
   }
 

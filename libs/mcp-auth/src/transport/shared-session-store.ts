@@ -158,14 +158,15 @@ export class SharedSessionStore implements OnModuleDestroy {
     }
   }
 
-  /** Renews a live session's record; false when a replica ended it (true also when Redis is down: what this instance knows stands). */
-  async touch(id: string, record: SharedSessionRecord): Promise<boolean> {
+  /** Renews a live session's record (writing it again if Redis lost it): `ended` when a replica ended it or it outlived its maximum lifetime. */
+  async touch(id: string, record: SharedSessionRecord): Promise<'live' | 'ended' | 'unavailable'> {
     const ttl = this.ttlOf(record);
-    if (ttl <= 0) return false;
+    if (ttl <= 0) return 'ended';
     try {
-      return (await this.scripts.mcpAuthSessionTouch(this.recordKey(id), this.tombstoneKey(id), JSON.stringify(record), ttl)) === 1;
+      const live = await this.scripts.mcpAuthSessionTouch(this.recordKey(id), this.tombstoneKey(id), JSON.stringify(record), ttl);
+      return live === 1 ? 'live' : 'ended';
     } catch {
-      return true;
+      return 'unavailable';
     }
   }
 
