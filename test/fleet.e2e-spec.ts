@@ -8,6 +8,8 @@ import { nodePost } from './support/node-post.js';
 
 /** The per-principal limit the replicas share: requests per minute. */
 const LIMIT = 150;
+/** Sessions per subject across the fleet. */
+const SESSIONS_PER_SUBJECT = 8;
 
 /** A 2026-07-28 `tools/call` of `whoami` (no scope needed) at `url`, answered with its status. */
 async function whoami(url: string, token: string): Promise<number> {
@@ -63,7 +65,10 @@ if (unavailable) {
 
   beforeAll(async () => {
     buildExampleIfStale();
-    fleet = await startFleet({ replicas: 3, env: { MCP_RATE_LIMIT_PER_MINUTE: String(LIMIT) } });
+    fleet = await startFleet({
+      replicas: 3,
+      env: { MCP_RATE_LIMIT_PER_MINUTE: String(LIMIT), MCP_MAX_SESSIONS_PER_SUBJECT: String(SESSIONS_PER_SUBJECT) },
+    });
     inspector = new Redis(fleet.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
     inspector.on('error', () => undefined);
     await inspector.connect();
@@ -153,6 +158,30 @@ if (unavailable) {
     for (const replica of [0, 1, 2]) {
       expect((await post(at(replica), rpc.listTools(), { token: reader, headers: session })).status).toBe(404);
     }
+  });
+
+  test(`maxSessionsPerSubject (${SESSIONS_PER_SUBJECT}) holds across the fleet, not per replica`, async () => {
+    // demo-writer opens no other session in this suite.
+    const writer = await fleet.token('demo-writer');
+    const statuses: number[] = [];
+    const opened: string[] = [];
+    for (let index = 0; index < SESSIONS_PER_SUBJECT + 2; index++) {
+      const response = await post(at(index % 3), rpc.initialize(), { token: writer });
+      statuses.push(response.status);
+      const id = response.headers.get('mcp-session-id');
+      if (id) opened.push(id);
+      await response.text();
+    }
+    expect(statuses).toEqual([...Array.from({ length: SESSIONS_PER_SUBJECT }, () => 200), 429, 429]);
+    // Ending one anywhere makes room anywhere.
+    const ended = await fetch(at(2), {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${writer}`, 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': opened[0] },
+    });
+    expect(ended.status).toBe(200);
+    const again = await post(at(1), rpc.initialize(), { token: writer });
+    await again.text();
+    expect(again.status).toBe(200);
   });
 
   test("a replica's restart loses no session's ownership", async () => {
