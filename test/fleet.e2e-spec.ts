@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { buildExampleIfStale, fleetUnavailable, startFleet } from './support/fleet.js';
+import { buildExample, fleetUnavailable, startFleet } from './support/fleet.js';
 import type { Fleet } from './support/fleet.js';
 import { openSession, post, rpc } from './support/harness.js';
 import { modernCall, modernHeaders } from './support/modern.js';
@@ -64,8 +64,8 @@ if (unavailable) {
   let inspector: Redis;
 
   beforeAll(async () => {
-    buildExampleIfStale();
     fleet = await startFleet({
+      main: buildExample(),
       replicas: 3,
       env: { MCP_RATE_LIMIT_PER_MINUTE: String(LIMIT), MCP_MAX_SESSIONS_PER_SUBJECT: String(SESSIONS_PER_SUBJECT) },
     });

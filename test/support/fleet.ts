@@ -1,9 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DEV_RESOURCE_SERVER } from '../../src/dev-identity-provider/demo-clients.js';
 import { startTestIdentity } from './harness.js';
 import type { HarnessIdpOptions, TestIdentity } from './harness.js';
@@ -60,6 +61,8 @@ export interface Fleet extends TestIdentity {
 }
 
 export interface FleetOptions {
+  /** The example's compiled entry point ({@link buildExample}). */
+  readonly main: string;
   /** 2 or 3. Default 3. */
   readonly replicas?: number;
   /** Variables every replica gets besides the fleet's own. */
@@ -79,29 +82,69 @@ export function fleetUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Builds the example (`npm run build`) unless `dist/main.js` is newer than every source file. */
-export function buildExampleIfStale(): void {
-  const built = ['dist/main.js', 'libs/mcp-auth/dist/index.js'].map((file) => (existsSync(file) ? statSync(file).mtimeMs : 0));
-  if (Math.min(...built) > Math.max(newest('src'), newest('libs/mcp-auth/src'))) return;
-  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'pipe', timeout: 240_000 });
+/**
+ * The example and the library compiled with `tsc` (their build configurations) into a directory
+ * of the fleet's own, outside `dist/` and `libs/mcp-auth/dist/`, which other tests rebuild (the
+ * consumer-package test packs the library, removing its `dist/` first) while replicas start.
+ * The example resolves `nestjs-mcp-auth` to the private copy beside it, and every other package
+ * to the workspace's `node_modules`. Reused while the sources are unchanged (keyed by their
+ * SHA-256). Returns the path of the example's `main.js`.
+ */
+export function buildExample(): string {
+  const sources = [...sourceFiles('src'), ...sourceFiles('libs/mcp-auth/src'), 'libs/mcp-auth/package.json', 'tsconfig.json'];
+  const digest = createHash('sha256');
+  for (const file of sources) digest.update(file).update(readFileSync(file));
+  const root = join(tmpdir(), `mcp-fleet-build-${digest.digest('hex').slice(0, 16)}`);
+  const main = join(root, 'dist', 'main.js');
+  if (existsSync(join(root, 'complete'))) return main;
+  rmSync(root, { recursive: true, force: true });
+  const library = join(root, 'dist', 'node_modules', 'nestjs-mcp-auth');
+  mkdirSync(library, { recursive: true });
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ type: 'module' }));
+  copyFileSync('libs/mcp-auth/package.json', join(library, 'package.json'));
+  symlinkSync(resolve('node_modules'), join(root, 'node_modules'), 'dir');
+  const tsc = (project: string, ...args: string[]) =>
+    execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', project, ...args], {
+      stdio: 'pipe',
+      timeout: 240_000,
+    });
+  tsc('libs/mcp-auth/tsconfig.lib.json', '--outDir', join(library, 'dist'));
+  const exampleConfig = join(root, 'tsconfig.example.json');
+  writeFileSync(
+    exampleConfig,
+    JSON.stringify({
+      extends: resolve('tsconfig.build.json'),
+      compilerOptions: {
+        rootDir: resolve('src'),
+        outDir: join(root, 'dist'),
+        paths: {
+          'nestjs-mcp-auth': [join(library, 'dist', 'index.d.ts')],
+          'nestjs-mcp-auth/testing': [join(library, 'dist', 'testing', 'index.d.ts')],
+        },
+      },
+      include: [resolve('src')],
+      exclude: [resolve('src/**/*.spec.ts')],
+    }),
+  );
+  tsc(exampleConfig);
+  writeFileSync(join(root, 'complete'), '');
+  return main;
 }
 
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts'))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
 }
 
 /**
  * Starts Redis (no persistence), the development identity provider (opaque tokens, in this
- * process), `replicas` examples as child processes of Node 22 from `dist/main.js`, and
+ * process), `replicas` examples as child processes of Node 22 from `main` ({@link buildExample}), and
  * HAProxy in front as docs/haproxy.cfg configures it (round-robin, readiness checks). Every
  * process is stopped by {@link Fleet.close}, and by this function when starting fails.
  */
-export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
+export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const unavailable = fleetUnavailable();
   if (unavailable) throw new Error(unavailable);
   const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-'));
@@ -135,7 +178,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     const count = options.replicas ?? 3;
     const replicas: ReplicaProcess[] = [];
     for (let index = 0; index < count; index++)
-      replicas.push(new ReplicaProcess(`replica-${index + 1}`, await freePort(), env, resourceUrl));
+      replicas.push(new ReplicaProcess(`replica-${index + 1}`, await freePort(), env, resourceUrl, options.main));
     cleanups.push(async () => void (await Promise.all(replicas.map((replica) => replica.kill()))));
     await Promise.all(replicas.map((replica) => replica.start()));
     const socket = join(dir, 'haproxy.sock');
@@ -168,6 +211,7 @@ class ReplicaProcess implements Replica {
     readonly port: number,
     private readonly env: Record<string, string>,
     balancedResourceUrl: string,
+    private readonly main: string,
   ) {
     this.baseUrl = `http://127.0.0.1:${port}`;
     this.resourceUrl = balancedResourceUrl;
@@ -177,7 +221,7 @@ class ReplicaProcess implements Replica {
 
   async start(): Promise<void> {
     // process.execPath: the Node 22 that runs the tests (scripts/node22.mjs).
-    const child = spawn(process.execPath, ['dist/main.js'], {
+    const child = spawn(process.execPath, [this.main], {
       env: { PATH: process.env.PATH, ...this.env, PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
