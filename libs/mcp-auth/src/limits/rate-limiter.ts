@@ -6,13 +6,13 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { IncomingMessage } from 'node:http';
 import { AuditTrail } from '../audit/audit-trail.js';
 import type { McpPrincipal } from '../authentication/principal.js';
-import type { RateLimitWindow } from './rate-limit.options.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { RedisThrottlerStorage } from '../redis/redis-throttler.storage.js';
 import { clientAddressOf } from '../transport/client-address.js';
 import { LimitExceededException } from './limit-exceeded.exception.js';
+import type { RateLimitWindow } from './rate-limit.options.js';
 
 /** Addresses remembered as over their budget; past this many, expired entries are swept on insert. */
 const MAX_REMEMBERED_ADDRESSES = 10_000;
