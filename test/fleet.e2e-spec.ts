@@ -200,10 +200,16 @@ if (unavailable) {
     const token = await fleet.token('demo-reader');
     const warm = await fleet.token('demo-writer');
     expect(await whoami(`${fleet.baseUrl}/mcp`, warm)).toBe(200);
-    await fleet.redis.stop();
-    // Limits count per replica (onStoreError 'local'), caches fall back to each replica's own: every call is served.
-    const during = await inParallel(15, 3, () => whoami(`${fleet.baseUrl}/mcp`, token));
+    // Stopped under load. Limits count per replica (onStoreError 'local'), caches fall back to each replica's own:
+    // every call is served, before, while and after Redis goes.
+    let stopped: Promise<void> | undefined;
+    const during = await inParallel(18, 3, (index) => {
+      if (index === 3) stopped = fleet.redis.stop();
+      return whoami(`${fleet.baseUrl}/mcp`, token);
+    });
+    await stopped;
     expect(during.filter((status) => status !== 200)).toEqual([]);
+    expect(await inspector.ping().catch(() => 'down')).toBe('down');
     // New sessions open on one replica meanwhile.
     const openedDuring = { 'mcp-session-id': await openSession(at(1), token) };
     expect((await post(at(1), rpc.listTools(), { token, headers: openedDuring })).status).toBe(200);
