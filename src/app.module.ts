@@ -91,6 +91,7 @@ export class AppModule {
             ...limitOptions(config.limits),
             ...(config.metrics ? { metrics: config.metrics } : {}),
             ...(config.health ? { health: {} } : {}),
+            ...(config.redisUrl ? { redis: { url: config.redisUrl } } : {}),
           }),
         }),
         ProductsModule,

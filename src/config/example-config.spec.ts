@@ -226,3 +226,17 @@ describe('example configuration: MCP_EXAMPLE_PLATFORM', () => {
     expect(() => loadExampleConfig({ MCP_EXAMPLE_PLATFORM: 'koa' })).toThrow('MCP_EXAMPLE_PLATFORM must be express or fastify (got "koa")');
   });
 });
+
+describe('example configuration: MCP_REDIS_URL', () => {
+  it('is unset by default (all state in one process), and takes a redis:// or rediss:// URL', () => {
+    expect(loadExampleConfig({}).redisUrl).toBeUndefined();
+    expect(loadExampleConfig({ MCP_REDIS_URL: ' redis://10.0.0.5:6379/0 ' }).redisUrl).toBe('redis://10.0.0.5:6379/0');
+    expect(loadExampleConfig({ MCP_REDIS_URL: 'rediss://cache.example.com' }).redisUrl).toBe('rediss://cache.example.com');
+  });
+
+  it('refuses anything else, naming the variable without echoing it (it may hold a password)', () => {
+    const attempt = () => loadExampleConfig({ MCP_REDIS_URL: 'http://user:secret@cache.example.com' });
+    expect(attempt).toThrow(ExampleConfigError);
+    expect(attempt).toThrow(/^MCP_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/);
+  });
+});

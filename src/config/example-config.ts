@@ -59,6 +59,8 @@ export interface ExampleConfig {
   readonly health: boolean;
   /** The Nest HTTP platform the example runs on (MCP_EXAMPLE_PLATFORM): `express` (default) or `fastify`. */
   readonly platform: ExamplePlatform;
+  /** Redis shared by the replicas (MCP_REDIS_URL, redis:// or rediss://); unset: all state in this process. */
+  readonly redisUrl?: string;
 }
 
 /** Limits, rate limits and shutdown, each from its own environment variable. */
@@ -123,6 +125,7 @@ export class ExampleConfigError extends Error {
  * `MCP_AUTH_INTROSPECTION_CLIENT_ID`, `MCP_AUTH_INTROSPECTION_CLIENT_SECRET`,
  * `MCP_AUTH_INTROSPECTION_CACHE_SECONDS`, `MCP_API_KEYS_FILE`; the store from `MCP_EXAMPLE_DB`
  * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`;
+ * the shared Redis from `MCP_REDIS_URL`;
  * observability from `MCP_METRICS`, `MCP_METRICS_PORT` and `MCP_HEALTH`; the HTTP platform from
  * `MCP_EXAMPLE_PLATFORM`.
  */
@@ -208,7 +211,16 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     metrics: parseMetrics(env.MCP_METRICS, env.MCP_METRICS_PORT),
     health: parseBoolean('MCP_HEALTH', env.MCP_HEALTH),
     platform: parsePlatform(env.MCP_EXAMPLE_PLATFORM),
+    redisUrl: redisUrlOf(env.MCP_REDIS_URL),
   };
+}
+
+/** `MCP_REDIS_URL`: the Redis the replicas share (see docs/scaling.md). */
+function redisUrlOf(value: string | undefined): string | undefined {
+  const url = value?.trim();
+  if (!url) return undefined;
+  if (!/^rediss?:\/\/./.test(url)) throw new ExampleConfigError('MCP_REDIS_URL must be a redis:// or rediss:// URL');
+  return url;
 }
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
 
-/** Debian's Chromium, installed by `scripts/install-test-browser.sh` (the `pretest` script). */
+/** Debian's Chromium, installed by `scripts/install-test-system-packages.sh` (the `pretest` script). */
 export const CHROMIUM = '/usr/bin/chromium';
 
 /**
@@ -55,7 +55,7 @@ export async function startBrowser(): Promise<TestBrowser> {
   } catch (error) {
     await rm(profile, { recursive: true, force: true });
     throw new Error(
-      `The browser tests need Chromium at ${CHROMIUM} and it could not start (install it with scripts/install-test-browser.sh): ${
+      `The browser tests need Chromium at ${CHROMIUM} and it could not start (install it with scripts/install-test-system-packages.sh): ${
         error instanceof Error ? error.message : String(error)
       }`,
       { cause: error },

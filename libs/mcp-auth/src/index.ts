@@ -7,6 +7,7 @@ export { MCP_AUTH_RESOLVED_OPTIONS } from './mcp-auth.constants.js';
 export { protectedResourceMetadataUrl } from './resolve-options.js';
 export type { McpRedisOptions } from './redis/redis.options.js';
 export { RedisConnection } from './redis/redis-connection.js';
+export { RedisThrottlerStorage } from './redis/redis-throttler.storage.js';
 export type { McpProtocol } from './transport/protocol-era.js';
 export { McpNotifier } from './notifications/mcp-notifier.js';
 export { RedisServerEventBus } from './notifications/redis-server-event-bus.js';
@@ -64,7 +65,7 @@ export type { ProtectedResourceMetadata } from './metadata/protected-resource-me
 export type { McpAuditAction, McpAuditEvent } from './audit/audit-event.js';
 export type { McpAuditSink } from './audit/audit-sink.js';
 export { LoggerAuditSink, MCP_AUTH_AUDIT_SINK } from './audit/audit-sink.js';
-export type { McpRateLimitOptions, RateLimitWindow } from './limits/rate-limit.options.js';
+export type { McpRateLimitOptions, RateLimitStoreErrorPolicy, RateLimitWindow } from './limits/rate-limit.options.js';
 export { LIMIT_DEFAULTS } from './limits/resolve-limits.js';
 
 export type { McpHealthOptions, McpMetricsOptions } from './observability/observability.options.js';

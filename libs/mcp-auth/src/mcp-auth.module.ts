@@ -42,6 +42,7 @@ import { McpMetrics } from './observability/mcp-metrics.js';
 import { metricsEndpoint } from './observability/metrics-endpoint.js';
 import { MetricsServer } from './observability/metrics-server.js';
 import { McpReadiness } from './observability/readiness.js';
+import { SharedSessionStore } from './transport/shared-session-store.js';
 
 /**
  * An OAuth-protected MCP server for a Nest application: validates access tokens from
@@ -130,6 +131,7 @@ import { McpReadiness } from './observability/readiness.js';
     ToolCatalogue,
     EmptyCatalogueWarning,
     McpServerFactory,
+    SharedSessionStore,
     SessionRegistry,
     PreDispatchAuthorization,
     McpEndpoint,

@@ -5,7 +5,7 @@ import type { McpPrincipal } from './authentication/principal.js';
 import type { ScopeHierarchy, ScopeHierarchyOptions } from './authorization/scope-hierarchy.js';
 import type { McpListing } from './authorization/listing.js';
 import type { McpAuditSink } from './audit/audit-sink.js';
-import type { McpRateLimitOptions, RateLimitWindow } from './limits/rate-limit.options.js';
+import type { McpRateLimitOptions, RateLimitStoreErrorPolicy, RateLimitWindow } from './limits/rate-limit.options.js';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ApiKeysOptions } from './authentication/api-keys/api-keys.options.js';
 import type { McpRedisOptions, ResolvedRedisOptions } from './redis/redis.options.js';
@@ -217,6 +217,7 @@ export interface ResolvedMcpAuthOptions {
     readonly perPrincipal?: RateLimitWindow;
     readonly unauthenticatedPerIp?: RateLimitWindow;
     readonly storage?: ThrottlerStorage;
+    readonly onStoreError: RateLimitStoreErrorPolicy;
   };
   readonly auditSink?: McpAuditSink;
   readonly jwks: Readonly<Required<JwksCacheOptions>>;

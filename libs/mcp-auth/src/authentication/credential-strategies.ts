@@ -7,6 +7,7 @@ import { Challenges } from './challenges.js';
 import { IssuerRegistry } from './identity-providers/issuer-registry.js';
 import { IntrospectionStrategy } from './introspection/introspection.strategy.js';
 import { McpJwtStrategy } from './jwt.strategy.js';
+import { RedisConnection } from '../redis/redis-connection.js';
 
 const DEPENDENCIES = [MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAME, Challenges, IssuerRegistry];
 
@@ -31,14 +32,20 @@ export const credentialStrategyProviders: Provider[] = [
   },
   {
     provide: IntrospectionStrategy,
-    inject: DEPENDENCIES,
-    useFactory: (options: ResolvedMcpAuthOptions, name: string, challenges: Challenges, issuers: IssuerRegistry) => {
+    inject: [...DEPENDENCIES, RedisConnection],
+    useFactory: (
+      options: ResolvedMcpAuthOptions,
+      name: string,
+      challenges: Challenges,
+      issuers: IssuerRegistry,
+      redis: RedisConnection,
+    ) => {
       const introspected = options.issuers.flatMap((issuer) =>
         issuer.verification.kind === 'introspection' ? [{ ...issuer, introspection: issuer.verification.introspection }] : [],
       );
       if (introspected.length === 0) return null;
       const settings = { ...options, verifiesJwtsLocally: issuers.verifiesJwts };
-      return registered(new IntrospectionStrategy(`${name}:introspection`, introspected, settings, challenges));
+      return registered(new IntrospectionStrategy(`${name}:introspection`, introspected, settings, challenges, redis));
     },
   },
   {

@@ -22,6 +22,18 @@ export interface McpRateLimitOptions {
   /**
    * Where counts are kept. Default: `@nestjs/throttler`'s in-memory `ThrottlerStorageService`.
    * Pass a shared `ThrottlerStorage` (e.g. Redis-backed) when several instances serve one endpoint.
+   * With the module's `redis` option and no storage given, counts are kept in that Redis
+   * (`RedisThrottlerStorage`), so the limits hold across replicas.
    */
   storage?: ThrottlerStorage;
+  /**
+   * What happens while the storage fails (Redis down): `'local'` (default) counts in this
+   * instance's memory until the storage answers again, so each replica enforces the limit on
+   * its own (N × replicas across the fleet); `'allow'` admits without counting (fail open);
+   * `'deny'` answers 503 with `Retry-After: 1` (fail closed). Logged once per outage.
+   */
+  onStoreError?: RateLimitStoreErrorPolicy;
 }
+
+/** See {@link McpRateLimitOptions.onStoreError}. */
+export type RateLimitStoreErrorPolicy = 'local' | 'allow' | 'deny';

@@ -8,13 +8,18 @@ import { AuditTrail } from '../audit/audit-trail.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
+import { RedisConnection } from '../redis/redis-connection.js';
+import { RedisThrottlerStorage } from '../redis/redis-throttler.storage.js';
 import { clientAddressOf } from '../transport/client-address.js';
 import { LimitExceededException } from './limit-exceeded.exception.js';
+import type { RateLimitWindow } from './rate-limit.options.js';
 
 /** Addresses remembered as over their budget; past this many, expired entries are swept on insert. */
 const MAX_REMEMBERED_ADDRESSES = 10_000;
 
 const NOTHING_TO_RELEASE: AuthenticationSlot = () => undefined;
+
+type StorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /** A release function for an admitted authentication: call it once the token work is over. */
 export type AuthenticationSlot = () => void;
@@ -40,7 +45,10 @@ interface KnownFailures {
 export class RateLimiter implements OnApplicationShutdown {
   private readonly logger = new Logger('McpAuth');
   private readonly storage?: ThrottlerStorage;
+  /** This instance's memory: the storage without a shared one, the fallback while a shared one fails (`onStoreError: 'local'`). */
   private readonly ownStorage?: ThrottlerStorageService;
+  /** True from a shared storage's first failure until it answers again: the outage is logged once, not per request. */
+  private storeFailing = false;
   /** IP → time (ms) until which it is refused. */
   private readonly blockedAddresses = new Map<string, number>();
   /** IP → authentications doing token work right now. */
@@ -51,10 +59,12 @@ export class RateLimiter implements OnApplicationShutdown {
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
     private readonly audit: AuditTrail,
+    redis: RedisConnection,
   ) {
     const { perPrincipal, unauthenticatedPerIp, storage } = options.rateLimit;
     if (!perPrincipal && !unauthenticatedPerIp) return;
-    this.storage = storage ?? (this.ownStorage = new ThrottlerStorageService());
+    this.ownStorage = new ThrottlerStorageService();
+    this.storage = storage ?? (redis.enabled ? new RedisThrottlerStorage(redis.client, (name) => redis.key(name)) : this.ownStorage);
   }
 
   /** Before token work: refuses an address that used up its budget of failed authentications. */
@@ -110,14 +120,16 @@ export class RateLimiter implements OnApplicationShutdown {
     if (!window || !this.storage) return;
     const address = clientAddressOf(req);
     this.countFailure(address, window.ttlMs);
-    this.storage.increment(`mcp-auth:ip:${address}`, window.ttlMs, window.limit, 0, 'mcp-auth-unauthenticated').then(
+    this.increment(`mcp-auth:ip:${address}`, window, 'mcp-auth-unauthenticated').then(
       (record) => {
+        if (!record) return;
         const known = this.failures.get(address);
         // Other instances sharing the storage count too: take the larger of the two.
         if (known && record.totalHits > known.hits) known.hits = record.totalHits;
         if (record.isBlocked) this.block(address, Date.now() + Math.max(1, record.timeToBlockExpire) * 1000);
       },
-      (error: unknown) => this.logger.error(`Rate limit storage failed: ${(error as Error)?.message ?? String(error)}`),
+      // Refused while the storage is down (onStoreError 'deny'): this request is answered already.
+      () => undefined,
     );
   }
 
@@ -126,14 +138,42 @@ export class RateLimiter implements OnApplicationShutdown {
     const window = this.options.rateLimit.perPrincipal;
     if (!window || !this.storage) return;
     const key = `mcp-auth:principal:${principal.issuer}\u0000${principal.sub}\u0000${principal.clientId ?? ''}`;
-    const record = await this.storage.increment(key, window.ttlMs, window.limit, 0, 'mcp-auth-principal');
-    if (!record.isBlocked) return;
+    const record = await this.increment(key, window, 'mcp-auth-principal');
+    if (!record?.isBlocked) return;
     this.audit.decided('rate_limit', 'denied', principal, { reason: 'rate_limited', ip: clientAddressOf(req) });
     throw new LimitExceededException(
       429,
       `Too Many Requests: at most ${window.limit} requests per ${window.ttlMs / 1000} s`,
       record.timeToBlockExpire,
     );
+  }
+
+  /**
+   * One hit in the storage. While a shared storage fails, `rateLimit.onStoreError` decides:
+   * count here (`local`), admit uncounted (`allow`, undefined) or refuse with 503 (`deny`).
+   */
+  private async increment(key: string, window: RateLimitWindow, throttler: string): Promise<StorageRecord | undefined> {
+    const storage = this.storage!;
+    if (storage === this.ownStorage) return storage.increment(key, window.ttlMs, window.limit, 0, throttler);
+    let record: StorageRecord;
+    try {
+      record = await storage.increment(key, window.ttlMs, window.limit, 0, throttler);
+    } catch (error) {
+      const policy = this.options.rateLimit.onStoreError;
+      if (!this.storeFailing) {
+        this.storeFailing = true;
+        const effect = { local: 'counting in this instance alone', allow: 'admitting without counting', deny: 'refusing with 503' }[policy];
+        this.logger.warn(`Rate limit storage failed (${(error as Error)?.message ?? String(error)}); ${effect} until it answers again`);
+      }
+      if (policy === 'local') return this.ownStorage!.increment(key, window.ttlMs, window.limit, 0, throttler);
+      if (policy === 'allow') return undefined;
+      throw new LimitExceededException(503, 'Service Unavailable: the rate limit store is unreachable', 1);
+    }
+    if (this.storeFailing) {
+      this.storeFailing = false;
+      this.logger.log('Rate limit storage answers again; counting there');
+    }
+    return record;
   }
 
   private failuresOf(address: string): number {

@@ -10,7 +10,7 @@ describe('limit options', () => {
     const resolved = await resolveOptions(base, '/mcp');
     expect(resolved).toMatchObject({
       ...LIMIT_DEFAULTS,
-      rateLimit: { perPrincipal: undefined, unauthenticatedPerIp: undefined, storage: undefined },
+      rateLimit: { perPrincipal: undefined, unauthenticatedPerIp: undefined, storage: undefined, onStoreError: 'local' },
     });
     expect(resolved.auditSink).toBeUndefined();
     expect(LIMIT_DEFAULTS).toEqual({
@@ -51,6 +51,7 @@ describe('limit options', () => {
       /rateLimit\.unauthenticatedPerIp\.ttlMs/,
     ],
     ['rateLimit.storage', { rateLimit: { storage: {} as never } }, /rateLimit\.storage.*ThrottlerStorage/],
+    ['rateLimit.onStoreError', { rateLimit: { onStoreError: 'open' as never } }, /rateLimit\.onStoreError.*'local', 'allow' or 'deny'/],
     ['auditSink', { auditSink: (() => undefined) as never }, /auditSink.*record\(event\)/],
     ['bodyTimeoutMs', { bodyTimeoutMs: 0 }, /bodyTimeoutMs.*positive whole number/],
     ['tokenCache.maxEntries', { tokenCache: { maxEntries: 2.5 } }, /tokenCache\.maxEntries.*positive whole number/],

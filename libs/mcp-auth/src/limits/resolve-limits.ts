@@ -23,6 +23,13 @@ export function resolveLimits(options: McpAuthOptions) {
   if (rateLimit?.storage !== undefined && typeof rateLimit.storage?.increment !== 'function') {
     throw new McpAuthConfigurationError('rateLimit.storage', "must implement @nestjs/throttler's ThrottlerStorage (an increment method)");
   }
+  const onStoreError = rateLimit?.onStoreError ?? 'local';
+  if (!['local', 'allow', 'deny'].includes(onStoreError)) {
+    throw new McpAuthConfigurationError(
+      'rateLimit.onStoreError',
+      `must be 'local', 'allow' or 'deny' (got ${JSON.stringify(onStoreError)})`,
+    );
+  }
   if (options.auditSink !== undefined && typeof options.auditSink?.record !== 'function') {
     throw new McpAuthConfigurationError('auditSink', 'must be an object with a record(event) method');
   }
@@ -38,6 +45,7 @@ export function resolveLimits(options: McpAuthOptions) {
       perPrincipal: window('rateLimit.perPrincipal', rateLimit?.perPrincipal),
       unauthenticatedPerIp: window('rateLimit.unauthenticatedPerIp', rateLimit?.unauthenticatedPerIp),
       storage: rateLimit?.storage,
+      onStoreError,
     },
     auditSink: options.auditSink,
   };

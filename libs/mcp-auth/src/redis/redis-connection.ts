@@ -47,6 +47,9 @@ export class RedisConnection implements OnApplicationShutdown {
       const { Redis } = await import('ioredis');
       connection.commands = connection.own(new Redis(redis.url!, { ...CONNECTION_DEFAULTS, lazyConnect: false }));
     }
+    // Commands fail fast until the connection is ready: wait for it (bounded) so that a replica
+    // starting next to a live Redis serves its first requests with the fleet's state, not without.
+    await untilReady(connection.commands, CONNECTION_DEFAULTS.connectTimeout!);
     return connection;
   }
 
@@ -96,4 +99,18 @@ export class RedisConnection implements OnApplicationShutdown {
     this.owned.push(client);
     return client;
   }
+}
+
+/** Resolves once `client` is ready, or after `timeoutMs` (Redis down: the module starts degraded and recovers by itself). */
+function untilReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    client.once('ready', done);
+  });
 }

@@ -20,7 +20,7 @@ import { PreDispatchAuthorization } from './pre-dispatch-authorization.js';
 import { eraOf } from './protocol-era.js';
 import { isJsonContentType, readJsonBody } from './request-body.js';
 import type { McpSession } from './session-registry.js';
-import { SessionRegistry } from './session-registry.js';
+import { NOT_OWNED, SessionRegistry } from './session-registry.js';
 import { serveWithWebHandler } from './web-exchange.js';
 
 /** The longest delay `setTimeout` honours. */
@@ -121,14 +121,14 @@ export class McpEndpoint implements OnModuleDestroy {
     if (tooLarge) return writeJsonRpcError(res, 400, JsonRpcErrorCode.InvalidParams, tooLarge, {}, requestIdOf(message));
     if (this.options.stateless) return this.serveStateless(req, res, message, authInfo);
     if (sessionId !== undefined) {
-      const session = this.ownedSession(sessionId, principal, req, res);
+      const session = await this.ownedSession(sessionId, principal, req, res);
       if (session) await this.serveLegacy(req, res, session.transport, message, authInfo);
       return;
     }
     if (!isInitializeRequest(message)) {
       return writeJsonRpcError(res, 400, JsonRpcErrorCode.ConnectionClosed, 'Bad Request: Mcp-Session-Id header is required');
     }
-    const transport = await this.sessions.prepare(ownerKeyOf(principal));
+    const transport = await this.sessions.prepare(ownerKeyOf(principal), message);
     await this.serve(req, res, (request) => transport.handleRequest(request, { authInfo, parsedBody: message }));
     // An initialize the SDK refused opened no session: give its place back.
     if (transport.sessionId === undefined) await transport.close();
@@ -180,27 +180,34 @@ export class McpEndpoint implements OnModuleDestroy {
     if (sessionId === undefined) {
       return writeJsonRpcError(res, 400, JsonRpcErrorCode.ConnectionClosed, 'Bad Request: Mcp-Session-Id header is required');
     }
-    const session = this.ownedSession(sessionId, principal, req, res);
+    const session = await this.ownedSession(sessionId, principal, req, res);
     if (!session) return;
     const authInfo = this.authInfoOf(req, principal);
     await this.serve(req, res, (request) => session.transport.handleRequest(request, { authInfo }));
   }
 
   /**
-   * The session, if it exists and belongs to this principal. A session of another
-   * subject is answered exactly like an unknown one (404), so ids cannot be probed,
-   * and its owner keeps it.
+   * The session, if it exists and belongs to this principal: held here, or (with `redis`)
+   * restored from the fleet's record. A session of another subject is answered exactly
+   * like an unknown one (404), so ids cannot be probed, and its owner keeps it.
    */
-  private ownedSession(id: string, principal: McpPrincipal, req: IncomingMessage, res: ServerResponse): McpSession | undefined {
-    const session = this.sessions.find(id);
-    if (session && session.owner !== ownerKeyOf(principal)) {
+  private async ownedSession(
+    id: string,
+    principal: McpPrincipal,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<McpSession | undefined> {
+    const owner = ownerKeyOf(principal);
+    const held = this.sessions.find(id);
+    const session = held ? (held.owner === owner ? held : NOT_OWNED) : await this.sessions.restore(id, owner);
+    if (session === NOT_OWNED) {
       this.audit.decided('session', 'denied', principal, { reason: 'session_not_owned', ...sessionOf(req), ip: clientAddressOf(req) });
     }
-    if (!session || session.owner !== ownerKeyOf(principal)) {
+    if (!session || session === NOT_OWNED) {
       writeJsonRpcError(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found');
       return undefined;
     }
-    session.lastActivity = Date.now();
+    this.sessions.touch(session);
     return session;
   }
 

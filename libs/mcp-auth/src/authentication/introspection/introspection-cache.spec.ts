@@ -20,6 +20,21 @@ describe('IntrospectionCache', () => {
     expect(cache.get('token')).toBeUndefined();
   });
 
+  it("keeps another replica's result no longer than it has left, and says how long it keeps each", () => {
+    const cache = new IntrospectionCache(60, 10, clock);
+    const kept = principal(now / 1000 + 30);
+    expect(cache.set('token', kept, 2_000)).toBe(2_000);
+    expect(cache.set('other', kept)).toBe(30_000);
+    expect(cache.setRefusal('refused', new TokenRejection('inactive'), 500)).toBe(500);
+    expect(cache.set('expired', principal(now / 1000 - 1))).toBe(0);
+    now += 1_999;
+    expect(cache.get('token')).toBe(kept);
+    now += 1;
+    expect(cache.get('token')).toBeUndefined();
+    expect(cache.get('other')).toBe(kept);
+    expect(cache.get('refused')).toBeUndefined();
+  });
+
   it('keeps a result at most maxSeconds', () => {
     const cache = new IntrospectionCache(5, 10, clock);
     const kept = principal(now / 1000 + 3600);

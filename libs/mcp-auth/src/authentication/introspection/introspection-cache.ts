@@ -41,15 +41,18 @@ export class IntrospectionCache {
     return this.live(this.accepted, key) ?? this.live(this.refused, key);
   }
 
-  /** Remembers an accepted token. */
-  set(token: string, principal: McpPrincipal): void {
+  /**
+   * Remembers an accepted token, for `atMostMs` at most (what another replica's entry has
+   * left); returns for how many milliseconds, 0 when not at all.
+   */
+  set(token: string, principal: McpPrincipal, atMostMs = Infinity): number {
     const expiresAt = principal.expiresAt !== undefined ? principal.expiresAt * 1000 : Infinity;
-    this.remember(token, principal, Math.min(this.maxSeconds * 1000, expiresAt - this.now()));
+    return this.remember(token, principal, Math.min(this.maxSeconds * 1000, expiresAt - this.now(), atMostMs));
   }
 
-  /** Remembers the identity provider's refusal of a token. */
-  setRefusal(token: string, rejection: TokenRejection): void {
-    this.remember(token, rejection, Math.min(this.maxSeconds, REFUSAL_CACHE_SECONDS) * 1000);
+  /** Remembers the identity provider's refusal of a token, like {@link set}. */
+  setRefusal(token: string, rejection: TokenRejection, atMostMs = Infinity): number {
+    return this.remember(token, rejection, Math.min(Math.min(this.maxSeconds, REFUSAL_CACHE_SECONDS) * 1000, atMostMs));
   }
 
   get size(): number {
@@ -66,9 +69,10 @@ export class IntrospectionCache {
     return entry.verdict;
   }
 
-  private remember(token: string, verdict: McpPrincipal | TokenRejection, forMs: number): void {
-    if (this.maxSeconds <= 0 || forMs <= 0) return;
+  private remember(token: string, verdict: McpPrincipal | TokenRejection, forMs: number): number {
+    if (this.maxSeconds <= 0 || forMs <= 0) return 0;
     const table = verdict instanceof TokenRejection ? this.refused : this.accepted;
     table.set(tokenDigest(token), { verdict, until: this.now() + forMs });
+    return forMs;
   }
 }

@@ -10,7 +10,9 @@ import { admitKnownUser } from '../known-user.js';
 import { principalFromClaims } from '../principal.js';
 import type { McpPrincipal } from '../principal.js';
 import { TokenRejection } from '../token-rejection.js';
+import type { RedisConnection } from '../../redis/redis-connection.js';
 import { IntrospectionCache } from './introspection-cache.js';
+import { SharedIntrospectionCache } from './shared-introspection-cache.js';
 import { introspectToken } from './introspection-client.js';
 import type { IntrospectionResponse } from './introspection-client.js';
 import type { ResolvedIntrospection } from './introspection.options.js';
@@ -35,6 +37,8 @@ export interface IntrospectionStats {
 interface IssuerWithCache extends IntrospectedIssuer {
   readonly cache: IntrospectionCache;
   readonly stats: IntrospectionStats;
+  /** The fleet's cache in Redis, when `redis` is configured. */
+  readonly shared?: SharedIntrospectionCache;
 }
 
 /**
@@ -64,12 +68,17 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
       readonly verifiesJwtsLocally: boolean;
     },
     private readonly challenges: Challenges,
+    redis?: RedisConnection,
   ) {
     super(name);
     this.issuers = issuers.map((issuer) => ({
       ...issuer,
       cache: new IntrospectionCache(issuer.introspection.cacheMaxSeconds, issuer.introspection.cacheMaxEntries),
       stats: { active: 0, inactive: 0, failed: 0, cacheHits: 0, cacheMisses: 0 },
+      shared:
+        redis?.enabled && issuer.introspection.cacheMaxSeconds > 0
+          ? new SharedIntrospectionCache(redis, issuer.introspection.endpoint)
+          : undefined,
     }));
   }
 
@@ -105,6 +114,15 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
       issuer.stats.cacheHits++;
       return cached;
     }
+    // Another replica's verdict: this replica's cache first, the fleet's second, the identity provider last.
+    const shared = await issuer.shared?.get(token);
+    if (shared) {
+      issuer.stats.cacheHits++;
+      const left = shared.until - Date.now();
+      if (shared.verdict instanceof TokenRejection) issuer.cache.setRefusal(token, shared.verdict, left);
+      else issuer.cache.set(token, shared.verdict, left);
+      return shared.verdict;
+    }
     issuer.stats.cacheMisses++;
     let response: IntrospectionResponse;
     try {
@@ -117,8 +135,8 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
     if (response.active) issuer.stats.active++;
     else issuer.stats.inactive++;
     const outcome = this.principalOf(issuer, response);
-    if (outcome instanceof TokenRejection) issuer.cache.setRefusal(token, outcome);
-    else issuer.cache.set(token, outcome);
+    const forMs = outcome instanceof TokenRejection ? issuer.cache.setRefusal(token, outcome) : issuer.cache.set(token, outcome);
+    issuer.shared?.remember(token, outcome, forMs);
     return outcome;
   }
 

@@ -1,0 +1,100 @@
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
+
+/**
+ * One hit, counted and judged in one round trip, with Redis's own clock (replicas'
+ * clocks may differ). The window slides like `ThrottlerStorageService`'s: each hit is a
+ * member of a sorted set scored by its expiry; a refused hit is not counted.
+ * KEYS: hits, block. ARGV: ttl ms, limit, block duration ms, hit id.
+ * Returns { total hits, ms to expire, blocked 0/1, ms to block expire }.
+ */
+const INCREMENT_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local ttl = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local blockFor = tonumber(ARGV[3])
+local blocked = redis.call('PTTL', KEYS[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local hits = redis.call('ZCARD', KEYS[1])
+if blocked > 0 then
+  return { hits + 1, ttl, 1, blocked }
+end
+if hits >= limit then
+  local wait
+  if blockFor > 0 then
+    redis.call('SET', KEYS[2], '1', 'PX', blockFor)
+    wait = blockFor
+  else
+    local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    wait = tonumber(oldest[2]) - now
+  end
+  return { hits + 1, ttl, 1, wait }
+end
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ttl)
+return { hits + 1, ttl, 0, 0 }
+`;
+
+type IncrementReply = [number, number, number, number];
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+interface WithIncrement {
+  mcpAuthThrottlerIncrement(
+    hits: string,
+    block: string,
+    ttlMs: number,
+    limit: number,
+    blockMs: number,
+    hit: string,
+  ): Promise<IncrementReply>;
+}
+
+/**
+ * `@nestjs/throttler`'s storage in Redis, so that replicas behind a load balancer count
+ * one budget: a limit of N per minute allows N across the fleet, not N per replica.
+ * Each `increment` is one Lua script, one round trip (`EVALSHA`, `EVAL` once when Redis
+ * lost the script). Keys are `<keyPrefix>throttle:<throttler>:<key>` and expire with their window.
+ *
+ * Written here rather than taken from `@nest-lab/throttler-storage-redis`, whose peer
+ * dependencies stop at Nest 11 (this workspace runs Nest 12), so it cannot be installed beside it.
+ *
+ * @example
+ * ```ts
+ * McpAuthModule.forRoot({ ..., redis: { url: process.env.MCP_REDIS_URL }, rateLimit: { perPrincipal: { limit: 100, ttlMs: 60_000 } } })
+ * // the module uses this storage by itself when `redis` is set and `rateLimit.storage` is not
+ * ```
+ */
+export class RedisThrottlerStorage implements ThrottlerStorage {
+  private sequence = 0;
+  private readonly instance = Math.random().toString(36).slice(2, 10);
+
+  constructor(
+    private readonly client: Redis,
+    private readonly key: (name: string) => string,
+  ) {
+    if (!(client as unknown as Partial<WithIncrement>).mcpAuthThrottlerIncrement) {
+      client.defineCommand('mcpAuthThrottlerIncrement', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });
+    }
+  }
+
+  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    const hits = this.key(`throttle:${throttlerName}:${key}`);
+    // Unique per hit across replicas: this storage's random tag and its own counter.
+    const hit = `${this.instance}:${(this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER)}`;
+    const [totalHits, ttlMs, blocked, blockMs] = await (this.client as unknown as WithIncrement).mcpAuthThrottlerIncrement(
+      hits,
+      `${hits}:block`,
+      ttl,
+      limit,
+      blockDuration,
+      hit,
+    );
+    return {
+      totalHits,
+      timeToExpire: Math.ceil(ttlMs / 1000),
+      isBlocked: blocked === 1,
+      timeToBlockExpire: blocked === 1 ? Math.max(1, Math.ceil(blockMs / 1000)) : 0,
+    };
+  }
+}

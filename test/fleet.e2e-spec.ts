@@ -1,0 +1,286 @@
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { buildExample, fleetUnavailable, startFleet } from './support/fleet.js';
+import type { Fleet } from './support/fleet.js';
+import { openSession, post, rpc } from './support/harness.js';
+import { modernCall, modernHeaders } from './support/modern.js';
+import { nodePost } from './support/node-post.js';
+
+/** The per-principal limit the replicas share: requests per minute. */
+const LIMIT = 150;
+/** Sessions per subject across the fleet. */
+const SESSIONS_PER_SUBJECT = 8;
+
+/** A 2026-07-28 `tools/call` of `whoami` (no scope needed) at `url`, answered with its status. */
+async function whoami(url: string, token: string): Promise<number> {
+  const response = await post(url, modernCall('whoami'), { token, headers: modernHeaders('tools/call', 'whoami') });
+  await response.text();
+  return response.status;
+}
+
+/**
+ * The same through the balancer on a connection of its own (`Connection: close`), as each of many
+ * clients would: answered with the status, or the client's error when the connection broke.
+ */
+async function whoamiOnce(url: string, token: string): Promise<number | string> {
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    authorization: `Bearer ${token}`,
+    connection: 'close',
+    ...modernHeaders('tools/call', 'whoami'),
+  };
+  return nodePost(url, JSON.stringify(modernCall('whoami')), headers).then(
+    (answer) => answer.status,
+    (error: Error) => error.message,
+  );
+}
+
+/** Runs `count` calls, `concurrency` at a time; each call gets its index. Resolves with their results in order. */
+async function inParallel<T>(count: number, concurrency: number, call: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const index = next++;
+        results[index] = await call(index);
+      }
+    }),
+  );
+  return results;
+}
+
+const unavailable = fleetUnavailable();
+if (unavailable) {
+  // Installed by `npm test` (pretest) on Debian; elsewhere, say what to install rather than pass silently.
+  test('the multi-process fleet tests can run', () => {
+    throw new Error(unavailable);
+  });
+}
+
+(unavailable ? describe.skip : describe)('a fleet: three replicas behind HAProxy sharing Redis', () => {
+  let fleet: Fleet;
+  let inspector: Redis;
+
+  beforeAll(async () => {
+    fleet = await startFleet({
+      main: buildExample(),
+      replicas: 3,
+      env: { MCP_RATE_LIMIT_PER_MINUTE: String(LIMIT), MCP_MAX_SESSIONS_PER_SUBJECT: String(SESSIONS_PER_SUBJECT) },
+    });
+    inspector = new Redis(fleet.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    inspector.on('error', () => undefined);
+    await inspector.connect();
+  }, 300_000);
+
+  afterAll(async () => {
+    inspector?.disconnect();
+    await fleet?.close();
+  }, 60_000);
+
+  const at = (replica: number) => `${fleet.replicas[replica].baseUrl}/mcp`;
+
+  test(`a per-principal limit of ${LIMIT}/min allows ${LIMIT} across the fleet, not ${LIMIT} per replica`, async () => {
+    const token = await fleet.token('demo-admin');
+    // Aimed at each replica in turn: counted per replica, every one of these would pass (54 per replica at most).
+    const statuses = await inParallel(LIMIT + 10, 5, (index) => whoami(at(index % 3), token));
+    expect(statuses.filter((status) => status === 200)).toHaveLength(LIMIT);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(10);
+  });
+
+  test('a token introspected through one replica is not introspected again through the others', async () => {
+    const token = await fleet.token('demo-reader');
+    const before = fleet.idp.introspectionRequests();
+    expect(await whoami(at(0), token)).toBe(200);
+    expect(fleet.idp.introspectionRequests()).toBe(before + 1);
+    expect(await whoami(at(1), token)).toBe(200);
+    expect(await whoami(at(2), token)).toBe(200);
+    expect(await whoami(at(1), token)).toBe(200);
+    expect(fleet.idp.introspectionRequests()).toBe(before + 1);
+  });
+
+  test("the identity provider's refusal of a token is remembered across the fleet too", async () => {
+    const unknown = `unknown-${randomUUID()}`;
+    const before = fleet.idp.introspectionRequests();
+    for (const replica of [0, 1, 2]) expect(await whoami(at(replica), unknown)).toBe(401);
+    expect(fleet.idp.introspectionRequests()).toBe(before + 1);
+  });
+
+  test('an authenticated tools/call costs one Redis round trip: the rate-limit script, nothing else', async () => {
+    const token = await fleet.token('demo-writer');
+    for (const replica of [0, 1, 2]) expect(await whoami(at(replica), token)).toBe(200);
+    // MONITOR shows each command a client sent, and apart (source "lua") those a script ran.
+    const monitor = await inspector.monitor();
+    const sent: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua') sent.push(String(args[0]).toLowerCase());
+    });
+    const CALLS = 12;
+    for (let index = 0; index < CALLS; index++) expect(await whoami(at(index % 3), token)).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    monitor.disconnect();
+    expect(sent).toEqual(Array.from({ length: CALLS }, () => 'evalsha'));
+  });
+
+  test('a legacy session opened on one replica is served on the others; another subject is refused on every replica', async () => {
+    const reader = await fleet.token('demo-reader');
+    const writer = await fleet.token('demo-writer');
+    const sessionId = await openSession(at(0), reader);
+    const session = { 'mcp-session-id': sessionId };
+
+    for (const replica of [1, 2]) {
+      const listed = await post(at(replica), rpc.listTools(), { token: reader, headers: session });
+      expect(listed.status).toBe(200);
+      expect(listed.headers.get('mcp-session-id')).toBe(sessionId);
+      expect(await listed.text()).toContain('"whoami"');
+    }
+    for (const replica of [0, 1, 2]) {
+      const refused = await post(at(replica), rpc.listTools(), { token: writer, headers: session });
+      expect(refused.status).toBe(404);
+      expect(await refused.json()).toMatchObject({ error: { message: 'Session not found' } });
+    }
+    // The owner still has it everywhere after the refusals.
+    expect((await post(at(2), rpc.listTools(), { token: reader, headers: session })).status).toBe(200);
+  });
+
+  test('DELETE on one replica ends the session on every replica', async () => {
+    const reader = await fleet.token('demo-reader');
+    const sessionId = await openSession(at(0), reader);
+    const session = { 'mcp-session-id': sessionId };
+    // Held in memory by two replicas before it ends.
+    expect((await post(at(1), rpc.listTools(), { token: reader, headers: session })).status).toBe(200);
+    const deleted = await fetch(at(2), {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${reader}`, 'mcp-protocol-version': '2025-11-25', ...session },
+    });
+    expect(deleted.status).toBe(200);
+    for (const replica of [0, 1, 2]) {
+      expect((await post(at(replica), rpc.listTools(), { token: reader, headers: session })).status).toBe(404);
+    }
+  });
+
+  test(`maxSessionsPerSubject (${SESSIONS_PER_SUBJECT}) holds across the fleet, not per replica`, async () => {
+    // demo-writer opens no other session in this suite.
+    const writer = await fleet.token('demo-writer');
+    const statuses: number[] = [];
+    const opened: string[] = [];
+    for (let index = 0; index < SESSIONS_PER_SUBJECT + 2; index++) {
+      const response = await post(at(index % 3), rpc.initialize(), { token: writer });
+      statuses.push(response.status);
+      const id = response.headers.get('mcp-session-id');
+      if (id) opened.push(id);
+      await response.text();
+    }
+    expect(statuses).toEqual([...Array.from({ length: SESSIONS_PER_SUBJECT }, () => 200), 429, 429]);
+    // Ending one anywhere makes room anywhere.
+    const ended = await fetch(at(2), {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${writer}`, 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': opened[0] },
+    });
+    expect(ended.status).toBe(200);
+    const again = await post(at(1), rpc.initialize(), { token: writer });
+    await again.text();
+    expect(again.status).toBe(200);
+  });
+
+  test("a replica's restart loses no session's ownership", async () => {
+    const reader = await fleet.token('demo-reader');
+    const writer = await fleet.token('demo-writer');
+    const sessionId = await openSession(at(0), reader);
+    const session = { 'mcp-session-id': sessionId };
+    await fleet.replicas[0].stop();
+    await fleet.replicas[0].start();
+    // At once: the replica waits for Redis before it serves.
+    expect((await post(at(0), rpc.listTools(), { token: reader, headers: session })).status).toBe(200);
+    expect((await post(at(0), rpc.listTools(), { token: writer, headers: session })).status).toBe(404);
+  }, 60_000);
+
+  test('with Redis stopped the fleet degrades as documented (no 5xx), and recovers when it is back', async () => {
+    const token = await fleet.token('demo-reader');
+    const warm = await fleet.token('demo-writer');
+    expect(await whoami(`${fleet.baseUrl}/mcp`, warm)).toBe(200);
+    // Stopped under load. Limits count per replica (onStoreError 'local'), caches fall back to each replica's own:
+    // every call is served, before, while and after Redis goes.
+    let stopped: Promise<void> | undefined;
+    const during = await inParallel(18, 3, (index) => {
+      if (index === 3) stopped = fleet.redis.stop();
+      return whoami(`${fleet.baseUrl}/mcp`, token);
+    });
+    await stopped;
+    expect(during.filter((status) => status !== 200)).toEqual([]);
+    expect(await inspector.ping().catch(() => 'down')).toBe('down');
+    // New sessions open on one replica meanwhile.
+    const openedDuring = { 'mcp-session-id': await openSession(at(1), token) };
+    expect((await post(at(1), rpc.listTools(), { token, headers: openedDuring })).status).toBe(200);
+
+    await fleet.redis.start();
+    await inspector.connect().catch(() => undefined);
+    // Within the connections' retry interval (2 s at most), counting is shared again.
+    const deadline = Date.now() + 15_000;
+    let shared = false;
+    while (!shared && Date.now() < deadline) {
+      expect(await whoami(`${fleet.baseUrl}/mcp`, warm)).toBe(200);
+      shared = (await inspector.keys('mcp-auth:throttle:*').catch(() => [])).length > 0;
+      if (!shared) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(shared).toBe(true);
+    // The session opened during the outage is recorded at its next use there, then served elsewhere too.
+    let servedElsewhere = 0;
+    while (servedElsewhere !== 200 && Date.now() < deadline + 10_000) {
+      expect((await post(at(1), rpc.listTools(), { token, headers: openedDuring })).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      servedElsewhere = (await post(at(2), rpc.listTools(), { token, headers: openedDuring })).status;
+    }
+    expect(servedElsewhere).toBe(200);
+  }, 60_000);
+
+  test('a rolling restart under load (out of the balancer, SIGTERM, start, back in) loses no request', async () => {
+    const token = await fleet.token('demo-writer');
+    const url = `${fleet.baseUrl}/mcp`;
+    const restart = async () => {
+      // The documented procedure (docs/scaling.md): no new requests for it, then its graceful stop drains what it has.
+      expect(await fleet.balancer('set server mcp_replicas/replica-2 state maint')).toBe('');
+      await fleet.replicas[1].stop();
+      await fleet.replicas[1].start();
+      expect(await fleet.balancer('set server mcp_replicas/replica-2 state ready')).toBe('');
+    };
+    let restarted: Promise<void> | undefined;
+    const results = await inParallel(24, 3, async (index) => {
+      if (index === 6) restarted = restart();
+      return whoamiOnce(url, token);
+    });
+    await restarted;
+    expect(results).toEqual(results.map(() => 200));
+  }, 60_000);
+
+  test('killing one replica under load loses no request that was not in flight on it', async () => {
+    // demo-reader: demo-writer spent most of its budget above.
+    const token = await fleet.token('demo-reader');
+    const url = `${fleet.baseUrl}/mcp`;
+    const CONCURRENCY = 3;
+    let completed = 0;
+    let killed = false;
+    let gone = false;
+    /** Whether each request started once the killed process had exited (nothing of it could be in flight). */
+    const startedAfterDeath: boolean[] = [];
+    const results = await inParallel(40, CONCURRENCY, async (index) => {
+      if (completed >= 10 && !killed) {
+        killed = true;
+        void fleet.replicas[2].kill().then(() => (gone = true));
+      }
+      startedAfterDeath[index] = gone;
+      const status = await whoamiOnce(url, token);
+      completed++;
+      return status;
+    });
+    const after = results.filter((_, index) => startedAfterDeath[index]);
+    const lost = results.filter((status) => status !== 200);
+    expect(after.length).toBeGreaterThanOrEqual(5);
+    // Every request sent once it was dead was served by the others...
+    expect(after).toEqual(after.map(() => 200));
+    // ...and the lost ones, if any, are at most those it held (in flight, or sent while it was dying).
+    const exposed = results.length - after.length - 10 + CONCURRENCY;
+    expect(lost.length).toBeLessThanOrEqual(exposed);
+  }, 60_000);
+});
