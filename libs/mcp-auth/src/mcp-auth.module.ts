@@ -88,18 +88,20 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
     {
       // Null while metrics are off: every caller checks for it, and nothing is counted per request.
       provide: McpMetrics,
-      inject: [MCP_AUTH_RESOLVED_OPTIONS, IssuerRegistry, McpJwtStrategy, IntrospectionStrategy],
+      inject: [MCP_AUTH_RESOLVED_OPTIONS, IssuerRegistry, McpJwtStrategy, IntrospectionStrategy, RedisConnection],
       useFactory: (
         options: ResolvedMcpAuthOptions,
         issuers: IssuerRegistry,
         jwt: McpJwtStrategy | null,
         introspection: IntrospectionStrategy | null,
+        redis: RedisConnection,
       ): Promise<McpMetrics> | null =>
         options.metrics
           ? McpMetrics.create(options.metrics, {
               keyStores: issuerKeyStores(options, issuers),
               tokenCache: () => jwt?.tokenCacheStats,
               introspection: () => introspection?.stats ?? [],
+              redisErrors: () => redis.errors,
             })
           : null,
     },
@@ -111,8 +113,8 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
     McpReadiness,
     {
       provide: RedisConnection,
-      inject: [MCP_AUTH_RESOLVED_OPTIONS, McpMetrics],
-      useFactory: (options: ResolvedMcpAuthOptions, metrics: McpMetrics | null) => RedisConnection.open(options, metrics),
+      inject: [MCP_AUTH_RESOLVED_OPTIONS],
+      useFactory: (options: ResolvedMcpAuthOptions) => RedisConnection.open(options),
     },
     {
       provide: MCP_AUTH_AUDIT_SINK,

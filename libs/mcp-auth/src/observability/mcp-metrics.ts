@@ -21,6 +21,8 @@ export interface McpMetricsSources {
   readonly tokenCache?: () => { readonly hits: number; readonly misses: number } | undefined;
   /** Introspection calls and cache lookups per introspected issuer. */
   readonly introspection?: () => ReadonlyArray<{ readonly issuer: string; readonly stats: IntrospectionStats }>;
+  /** Errors reported by the module's Redis connections, when `redis` is configured. */
+  readonly redisErrors?: () => number;
 }
 
 /** The era a request was served in; `none` until (unless) its body was read and classified. */
@@ -79,7 +81,7 @@ export class McpMetrics {
     const registers = [this.registry];
     const name = (suffix: string) => `${options.prefix}${suffix}`;
     const { requests, authentications, authorizations } = this;
-    const redisErrors = () => this.redisErrors;
+    const redisErrors = () => this.redisErrors + (sources.redisErrors?.() ?? 0);
     new Counter({
       name: name('requests_total'),
       help: 'Requests to the MCP endpoint, by protocol era, MCP method, HTTP method and status',
@@ -210,7 +212,7 @@ export class McpMetrics {
     this.authorizations.of(`${action}|${outcome}|${reason}`, () => ({ action, outcome, reason })).count++;
   }
 
-  /** A Redis connection of the module reported an error. */
+  /** A Redis connection reported an error (connections of the module are also read from `sources.redisErrors`). */
   redisErrored(): void {
     this.redisErrors++;
   }

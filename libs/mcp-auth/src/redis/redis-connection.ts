@@ -3,7 +3,6 @@ import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
-import type { McpMetrics } from '../observability/mcp-metrics.js';
 
 /**
  * Connection settings for the module's own clients: a command fails at once while Redis
@@ -30,15 +29,14 @@ export class RedisConnection implements OnApplicationShutdown {
   private readonly owned: Redis[] = [];
   private commands?: Redis;
 
-  constructor(
-    @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions,
-    /** Counts the connections' errors, when metrics are on. */
-    private readonly metrics: McpMetrics | null = null,
-  ) {}
+  /** Errors the module's own connections reported (read by the metrics at scrape time). */
+  errors = 0;
+
+  constructor(@Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions) {}
 
   /** Opens the command connection (called once by the module's provider factory). */
-  static async open(options: ResolvedMcpAuthOptions, metrics: McpMetrics | null = null): Promise<RedisConnection> {
-    const connection = new RedisConnection(options, metrics);
+  static async open(options: ResolvedMcpAuthOptions): Promise<RedisConnection> {
+    const connection = new RedisConnection(options);
     const redis = options.redis;
     if (!redis) return connection;
     if (redis.client) {
@@ -87,7 +85,7 @@ export class RedisConnection implements OnApplicationShutdown {
     // Without a listener an unreachable Redis would be an unhandled 'error' event; the state is reported instead.
     let reported = false;
     client.on('error', (error: Error) => {
-      this.metrics?.redisErrored();
+      this.errors++;
       if (reported) return;
       reported = true;
       this.logger.warn(`Redis unavailable (${error.message}); falling back as documented until it is back`);
