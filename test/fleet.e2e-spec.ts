@@ -1,9 +1,12 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { buildExample, fleetUnavailable, startFleet } from './support/fleet.js';
 import type { Fleet } from './support/fleet.js';
 import { openSession, post, rpc } from './support/harness.js';
-import { modernCall, modernHeaders } from './support/modern.js';
+import { MODERN, modernCall, modernHeaders } from './support/modern.js';
+import { notificationsOf } from './support/notifications.js';
+import { parseExposition, valueOf } from './support/prometheus.js';
 import { nodePost } from './support/node-post.js';
 
 /** The per-principal limit the replicas share: requests per minute. */
@@ -67,7 +70,13 @@ if (unavailable) {
     fleet = await startFleet({
       main: buildExample(),
       replicas: 3,
-      env: { MCP_RATE_LIMIT_PER_MINUTE: String(LIMIT), MCP_MAX_SESSIONS_PER_SUBJECT: String(SESSIONS_PER_SUBJECT) },
+      env: {
+        MCP_RATE_LIMIT_PER_MINUTE: String(LIMIT),
+        MCP_MAX_SESSIONS_PER_SUBJECT: String(SESSIONS_PER_SUBJECT),
+        // Every replica serves /metrics and /readyz (the balancer checks the latter).
+        MCP_METRICS: 'true',
+        MCP_HEALTH: 'true',
+      },
     });
     inspector = new Redis(fleet.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
     inspector.on('error', () => undefined);
@@ -121,6 +130,69 @@ if (unavailable) {
     await new Promise((resolve) => setTimeout(resolve, 200));
     monitor.disconnect();
     expect(sent).toEqual(Array.from({ length: CALLS }, () => 'evalsha'));
+  });
+
+  /** One scrape of every replica's /metrics: `metric{labels}` summed over each replica's samples. */
+  async function scrapeFleet(metric: string, labels: Record<string, string>): Promise<number[]> {
+    return Promise.all(
+      fleet.replicas.map(async (replica) => {
+        const response = await fetch(`${replica.baseUrl}/metrics`);
+        expect(response.status).toBe(200);
+        return valueOf(parseExposition(await response.text()), metric, labels);
+      }),
+    );
+  }
+
+  test('the metrics of each replica, one scrape each, add up to what the fleet did', async () => {
+    const calls = { metric: 'mcp_auth_requests_total', labels: { era: 'modern', method: 'tools/call', status: '200' } };
+    const introspections = { metric: 'mcp_auth_introspection_requests_total', labels: { result: 'active' } };
+    const callsBefore = await scrapeFleet(calls.metric, calls.labels);
+    const introspectionsBefore = await scrapeFleet(introspections.metric, introspections.labels);
+    const idpBefore = fleet.idp.introspectionRequests();
+
+    const token = await fleet.token('demo-reader');
+    const CALLS = 30;
+    for (let index = 0; index < CALLS; index++) expect(await whoami(fleet.resourceUrl, token)).toBe(200);
+
+    const callsAfter = await scrapeFleet(calls.metric, calls.labels);
+    const perReplica = callsAfter.map((after, index) => after - callsBefore[index]);
+    expect(perReplica.reduce((sum, count) => sum + count, 0)).toBe(CALLS);
+    // Round-robin: the balancer spread them, and each replica counted only its own.
+    expect(perReplica.filter((count) => count > 0).length).toBeGreaterThan(1);
+    const introspectionsAfter = await scrapeFleet(introspections.metric, introspections.labels);
+    const introspected = introspectionsAfter.reduce((sum, after, index) => sum + after - introspectionsBefore[index], 0);
+    expect(introspected).toBe(fleet.idp.introspectionRequests() - idpBefore);
+    expect(introspected).toBe(1);
+  });
+
+  test('a listener on one replica hears of a change made through another; a listener without the scope does not', async () => {
+    const clients: Client[] = [];
+    const connectTo = async (replica: number, token: string) => {
+      const client = new Client({ name: 'fleet-listener', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(at(replica)), { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+      );
+      clients.push(client);
+      return client;
+    };
+    try {
+      const reader = await connectTo(0, await fleet.token('demo-reader'));
+      const writeOnly = await connectTo(2, await fleet.token('demo-writer', 'User.Write'));
+      const heard = notificationsOf(reader, 'notifications/resources/updated');
+      const notHeard = notificationsOf(writeOnly, 'notifications/resources/updated');
+      for (const listener of [reader, writeOnly]) await listener.listen({ resourceSubscriptions: ['products://catalog'] });
+
+      const writer = await connectTo(1, await fleet.token('demo-writer'));
+      const created = await writer.callTool({ name: 'create_product', arguments: { name: `fleet-${randomUUID()}`, price: 1 } });
+      expect(created.isError).toBeFalsy();
+
+      expect((await heard.next(5_000)).params.uri).toBe('products://catalog');
+      // The reader's update arrived; the write-only listener's would have come through the same channel by now.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(notHeard.received).toEqual([]);
+    } finally {
+      await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
+    }
   });
 
   test('a legacy session opened on one replica is served on the others; another subject is refused on every replica', async () => {
