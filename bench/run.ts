@@ -12,7 +12,11 @@
  * "express,fastify"); BENCH_THROUGHPUT_ONLY=1 stops
  * after the throughput rounds (for iterating on the hot path).
  */
+import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { REDIS_SERVER, startRedisServer } from '../test/support/redis-server.js';
+import type { TestRedis } from '../test/support/redis-server.js';
 import { startJwksServer, newSigningKey, signToken } from '../test/support/jwks-server.js';
 import type { JwksServer, TestSigningKey } from '../test/support/jwks-server.js';
 import type { LoadResult } from './support/load.js';
@@ -42,6 +46,8 @@ const PLATFORMS = (process.env.BENCH_PLATFORMS ?? 'express,fastify').split(',').
 const measured: Record<string, { ratio: number; p99: number; rps: number }> = {};
 /** The other figures the targets are read from, filled in as the phases run. */
 const figures: Partial<Record<'tools500' | 'sessionKb' | 'uncachedMicros' | 'fetchesPerKey', number>> = {};
+/** Redis commands per answered request of the Redis-backed target, per load. */
+const redisRoundTrips: number[] = [];
 /** Answers that were not the right one (status, body or headers), over every measured load of the run. */
 let wrongAnswers = 0;
 
@@ -56,6 +62,8 @@ interface Target {
   readonly body: string;
   readonly perConnectionHeaders?: (index: number) => Record<string, string>;
   readonly check: (body: string, headers: Record<string, string>) => boolean;
+  /** Commands Redis has processed so far, for a server backed by Redis (to count round trips per request). */
+  readonly redisCommands?: () => Promise<number>;
 }
 
 async function main(): Promise<void> {
@@ -69,6 +77,10 @@ async function main(): Promise<void> {
 
   const targets: Target[] = [await baselineTarget()];
   for (const platform of PLATFORMS) targets.push(await floorTarget(key, platform));
+  // The Redis-backed run needs Debian's redis-server (scripts/install-test-system-packages.sh installs it).
+  const redis = existsSync(REDIS_SERVER) ? await startRedisServer() : undefined;
+  if (redis) targets.push(await exampleRedisTarget(key, redis));
+  else console.log(`${REDIS_SERVER} is missing: the Redis-backed run is skipped (apt-get install redis-server)`);
   for (const platform of PLATFORMS) {
     targets.push(
       await exampleModernTarget(key, platform),
@@ -95,6 +107,7 @@ async function main(): Promise<void> {
       await target.server.stop();
       await target.jwks?.close();
     }
+    await redis?.close();
   }
 
   if (process.env.BENCH_THROUGHPUT_ONLY) return void printTargets();
@@ -160,6 +173,39 @@ async function exampleModernTarget(key: TestSigningKey, platform: Platform): Pro
     body: modernToolCall('whoami', {}),
     // A modern answer never carries a session id.
     check: (body, headers) => isWhoami(body, subject) && isModernResult(body) && !('mcp-session-id' in headers),
+  };
+}
+
+/**
+ * Issue 14: the example on one instance with per-principal rate limits counted in Redis
+ * (`MCP_REDIS_URL`; a limit high enough never to refuse), answering modern `tools/call`s.
+ * Redis's own count of the commands it processed gives the round trips per request.
+ */
+async function exampleRedisTarget(key: TestSigningKey, redis: TestRedis): Promise<Target> {
+  const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, {
+    MCP_REDIS_URL: redis.url,
+    MCP_RATE_LIMIT_PER_MINUTE: '100000000',
+    MCP_EXAMPLE_PLATFORM: 'express',
+  });
+  const inspector = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  const subject = 'bench-modern';
+  const token = await benchToken(key, resourceUrl, subject);
+  return {
+    id: 'redis-express',
+    label: '(e) library modern + Redis limits, express',
+    server: {
+      ...server,
+      stop: async () => {
+        inspector.disconnect();
+        await server.stop();
+      },
+    },
+    jwks,
+    headers: modernToolCallHeaders('whoami', token),
+    body: modernToolCall('whoami', {}),
+    check: (body, headers) => isWhoami(body, subject) && isModernResult(body) && !('mcp-session-id' in headers),
+    // Each INFO is itself one command: the reading subtracts its own.
+    redisCommands: async () => Number(/total_commands_processed:(\d+)/.exec(await inspector.info('stats'))![1]) - 1,
   };
 }
 
@@ -249,6 +295,7 @@ type MeasuredLoad = LoadResult & { readonly cpuMicrosPerRequest: number };
 
 async function load(target: Target, seconds: number): Promise<MeasuredLoad> {
   const cpuBefore = await target.server.cpuMicros();
+  const redisBefore = await target.redisCommands?.();
   const result = await runLoad({
     url: target.server.url,
     durationSeconds: seconds,
@@ -260,7 +307,12 @@ async function load(target: Target, seconds: number): Promise<MeasuredLoad> {
   });
   wrongAnswers += result.failures;
   const cpu = (await target.server.cpuMicros()) - cpuBefore;
-  return { ...result, cpuMicrosPerRequest: cpu / Math.max(1, result.ok + result.failures) };
+  const answered = Math.max(1, result.ok + result.failures);
+  const redisAfter = await target.redisCommands?.();
+  if (redisBefore !== undefined && redisAfter !== undefined) {
+    redisRoundTrips.push((redisAfter - redisBefore - 1) / answered);
+  }
+  return { ...result, cpuMicrosPerRequest: cpu / answered };
 }
 
 function printRound(round: number, targets: Target[], results: MeasuredLoad[]): void {
@@ -323,6 +375,13 @@ function printTargets(): void {
     );
   }
   rows.push(
+    ['express + Redis limits: modern vs (a), >= 1.2x', measured['redis-express']?.ratio, times, (v) => v >= 1.2],
+    [
+      'express + Redis limits: Redis round trips per request, <= 1',
+      redisRoundTrips.length ? median(redisRoundTrips) : undefined,
+      (v) => v.toFixed(2),
+      (v) => v <= 1,
+    ],
     ['500 tools vs 1 tool (modern), >= 0.9x', figures.tools500, (v) => `x${v.toFixed(2)}`, (v) => v >= 0.9],
     ['token verification uncached, median <= 40 µs', figures.uncachedMicros, (v) => `${v.toFixed(1)} µs`, (v) => v <= 40],
     [
