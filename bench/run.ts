@@ -25,6 +25,7 @@ import type { BenchServer } from './support/processes.js';
 import { canPin, freePort, pinRunner, runMeasurement, startServer } from './support/processes.js';
 import { UNCACHED_LABEL } from './support/verification-labels.js';
 import { median } from './support/median.js';
+import { SDK_COST_STEPS } from './support/sdk-cost.js';
 
 const ROUNDS = positiveInteger('BENCH_ROUNDS', 3);
 const SECONDS = positiveInteger('BENCH_SECONDS', 8);
@@ -43,7 +44,9 @@ const PLATFORMS = (process.env.BENCH_PLATFORMS ?? 'express,fastify').split(',').
   return name as Platform;
 });
 /** Throughput figures by target id: the median ratio to (a) and p99 relative to (a)'s, with req/s. */
-const measured: Record<string, { ratio: number; p99: number; rps: number }> = {};
+const measured: Record<string, { ratio: number; p99: number; rps: number; cpu: number }> = {};
+/** The SDK's own per-request work, in-process (bench/support/sdk-cost.ts), in µs. */
+let sdkCost: Record<string, number> | undefined;
 /** The other figures the targets are read from, filled in as the phases run. */
 const figures: Partial<Record<'tools500' | 'sessionKb' | 'uncachedMicros' | 'fetchesPerKey', number>> = {};
 /** Redis round trips (commands sent by clients) per answered request of the Redis-backed target. */
@@ -121,6 +124,9 @@ async function main(): Promise<void> {
     await redis?.close();
   }
 
+  sdkCost = await runMeasurement('sdk-cost');
+  console.log('\nThe MCP SDK v2 per request, in-process (own process on the server core; npm run bench:sdk for the long run):');
+  for (const [key, label] of Object.entries(SDK_COST_STEPS)) console.log(`  ${label.padEnd(84)} ${sdkCost[key].toFixed(1).padStart(7)} µs`);
   if (process.env.BENCH_THROUGHPUT_ONLY) return void printTargets();
   await toolScaling(key);
   await sessionMemory(key);
@@ -355,7 +361,7 @@ function printRound(round: number, targets: Target[], results: MeasuredLoad[]): 
   });
 }
 
-function printSummary(targets: Target[], rounds: MeasuredLoad[][]): Array<{ ratio: number; p99: number; rps: number }> {
+function printSummary(targets: Target[], rounds: MeasuredLoad[][]): Array<{ ratio: number; p99: number; rps: number; cpu: number }> {
   console.log(`\nSummary over ${rounds.length} rounds (median of per-round ratios; p99 relative to (a)'s in the same round)`);
   return targets.map((target, i) => {
     const ratios = rounds.map((round) => round[i].requestsPerSecond / round[0].requestsPerSecond);
@@ -367,7 +373,7 @@ function printSummary(targets: Target[], rounds: MeasuredLoad[][]): Array<{ rati
       `  ${target.label.padEnd(38)} ${median(rps).toFixed(0).padStart(6)} req/s  x${median(ratios).toFixed(2)} (range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})` +
         `  p99 x${median(p99).toFixed(2)}  CPU ${cpu.toFixed(0)} µs/req  failures ${failures}`,
     );
-    return { ratio: median(ratios), p99: median(p99), rps: median(rps) };
+    return { ratio: median(ratios), p99: median(p99), rps: median(rps), cpu };
   });
 }
 
@@ -418,6 +424,30 @@ function printTargets(): void {
   for (const [label, value, format, met] of rows) {
     console.log(
       `  ${label.padEnd(52)} ${value === undefined ? 'not measured' : `${format(value).padStart(14)}  ${met(value) ? 'met' : 'MISSED'}`}`,
+    );
+  }
+  printModernReason();
+}
+
+/**
+ * Why the modern targets are out of reach, from this run's own figures: every modern request
+ * goes through the SDK's `createMcpHandler`, whose work alone is compared with each floor's
+ * whole request (docs/performance.md has the profile).
+ */
+function printModernReason(): void {
+  if (!sdkCost) return;
+  const { modern, dispatch, bridge } = sdkCost;
+  console.log(
+    `\nThe modern path's floor is the SDK's: createMcpHandler costs ${modern.toFixed(0)} µs per request in-process ` +
+      `(the protocol server's dispatch ${dispatch.toFixed(0)} µs of it; web Request/Response ~${bridge.toFixed(0)} µs), before any HTTP, Nest or auth.`,
+  );
+  for (const platform of PLATFORMS) {
+    const floor = measured[`floor-${platform}`];
+    const library = measured[`modern-${platform}`];
+    if (!floor || !library) continue;
+    console.log(
+      `  ${platform}: the floor's whole request ${floor.cpu.toFixed(0)} µs of server CPU, the library's modern request ${library.cpu.toFixed(0)} µs ` +
+        `(the SDK's share alone is ${((modern / library.cpu) * 100).toFixed(0)}% of it, measured in-process)`,
     );
   }
 }
