@@ -51,6 +51,8 @@ let sdkCost: Record<string, number> | undefined;
 const figures: Partial<Record<'tools500' | 'sessionKb' | 'uncachedMicros' | 'fetchesPerKey', number>> = {};
 /** Redis round trips (commands sent by clients) per answered request of the Redis-backed target. */
 let redisRoundTrips: number | undefined;
+/** What the requests in flight at the end of that load may add to {@link redisRoundTrips}. */
+let redisInFlightAllowance = 0;
 /** Answers that were not the right one (status, body or headers), over every measured load of the run. */
 let wrongAnswers = 0;
 
@@ -302,16 +304,26 @@ async function countRedisRoundTrips(target: Target): Promise<number> {
   client.on('error', () => undefined);
   const monitor = await client.monitor();
   monitor.on('error', () => undefined);
-  let sent = 0;
-  monitor.on('monitor', (_time: string, _args: string[], source: string) => {
-    if (source !== 'lua') sent++;
+  const byCommand = new Map<string, number>();
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source === 'lua') return;
+    const command = String(args[0]).toLowerCase();
+    byCommand.set(command, (byCommand.get(command) ?? 0) + 1);
   });
   try {
     const result = await load(target, 2);
     // MONITOR's stream lags the commands a little: let it catch up.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const perRequest = sent / Math.max(1, result.ok + result.failures);
-    console.log(`Redis round trips per request of ${target.label}: ${perRequest.toFixed(2)} (${sent} commands, counted by MONITOR)`);
+    const sent = [...byCommand.values()].reduce((sum, count) => sum + count, 0);
+    const answers = Math.max(1, result.ok + result.failures);
+    const perRequest = sent / answers;
+    // Requests still in flight when the load stopped (at most one per connection) sent their command but got no counted answer.
+    redisInFlightAllowance = CONNECTIONS / answers;
+    const breakdown = [...byCommand].map(([command, count]) => `${command} ${count}`).join(', ');
+    console.log(
+      `Redis round trips per request of ${target.label}: ${perRequest.toFixed(3)} ` +
+        `(${result.ok + result.failures} answers; commands counted by MONITOR: ${breakdown})`,
+    );
     return perRequest;
   } finally {
     monitor.disconnect();
@@ -407,8 +419,12 @@ function printTargets(): void {
   }
   rows.push(
     ['express + Redis limits: modern vs (a), >= 1.2x', measured['redis-express']?.ratio, times, (v) => v >= 1.2],
-    // Background commands (a connection's health check) land in the count too: a thousandth, not a round trip per request.
-    ['express + Redis limits: Redis round trips per request, <= 1', redisRoundTrips, (v) => v.toFixed(3), (v) => v <= 1.005],
+    [
+      'express + Redis limits: Redis round trips per request, <= 1',
+      redisRoundTrips,
+      (v) => v.toFixed(3),
+      (v) => v <= 1 + redisInFlightAllowance,
+    ],
     ['500 tools vs 1 tool (modern), >= 0.9x', figures.tools500, (v) => `x${v.toFixed(2)}`, (v) => v >= 0.9],
     ['token verification uncached, median <= 40 µs', figures.uncachedMicros, (v) => `${v.toFixed(1)} µs`, (v) => v <= 40],
     [
