@@ -1,9 +1,9 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpNotifier } from 'nestjs-mcp-auth';
-import { toolJson } from './support/harness.js';
+import { post, toolJson } from './support/harness.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
-import { MODERN } from './support/modern.js';
+import { MODERN, envelope, modernHeaders } from './support/modern.js';
 import { notificationsOf } from './support/notifications.js';
 
 const CATALOG = 'products://catalog';
@@ -150,5 +150,58 @@ describe('change notifications', () => {
       await tools.next(500).catch(() => undefined);
     }
     expect(tools.received).toHaveLength(1);
+  });
+});
+
+describe('listen streams per subject', () => {
+  let app: LibraryApp;
+  beforeAll(async () => {
+    app = await startLibraryApp({ maxSessionsPerSubject: 2 });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  /** A raw 2026-07-28 `subscriptions/listen` POST; the caller reads or cancels the answer's body. */
+  function listen(token: string, id: number): Promise<Response> {
+    return post(
+      app.resourceUrl,
+      { jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: envelope() } },
+      { token, headers: modernHeaders('subscriptions/listen') },
+    );
+  }
+
+  it('a subject holds at most maxSessionsPerSubject open streams: the next gets 429 with Retry-After, a closed one frees its place', async () => {
+    const token = await app.token('demo-reader');
+    const open = [await listen(token, 1), await listen(token, 2)];
+    try {
+      for (const response of open) {
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      }
+      const refused = await listen(token, 3);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await refused.json()).toMatchObject({ jsonrpc: '2.0', error: { message: expect.stringContaining('open listen streams') } });
+
+      // Another subject is not affected.
+      const other = await listen(await app.token('demo-writer'), 4);
+      expect(other.status).toBe(200);
+      await other.body!.cancel();
+
+      // The client of the first stream goes away: its place comes back once the server sees the close.
+      await open.shift()!.body!.cancel();
+      let again: Response | undefined;
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
+        again = await listen(token, 5);
+        if (again.status === 200) break;
+        await again.text();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(again!.status).toBe(200);
+      open.push(again!);
+    } finally {
+      await Promise.all(open.map((response) => response.body?.cancel().catch(() => undefined)));
+    }
   });
 });

@@ -120,7 +120,10 @@ export interface McpAuthOptions {
   discoveryTimeoutMs?: number;
   /** At most this many open sessions in total; an `initialize` beyond it gets 503 with `Retry-After`. Default 10 000. */
   maxSessions?: number;
-  /** At most this many open sessions per subject (issuer + `sub`); an `initialize` beyond it gets 429. Default 100. */
+  /**
+   * At most this many open sessions per subject (issuer + `sub`), and as many open `subscriptions/listen`
+   * streams on this instance; an `initialize` or a listen request beyond it gets 429. Default 100.
+   */
   maxSessionsPerSubject?: number;
   /** A session is closed this long after it opened, however busy, in milliseconds. Default 24 h. */
   sessionMaxLifetimeMs?: number;

@@ -4,6 +4,7 @@ import type { McpPrincipal } from '../authentication/principal.js';
 import { resolveScopeHierarchy } from '../authorization/scope-hierarchy.js';
 import { ScopePolicy } from '../authorization/scope-policy.js';
 import type { ToolCatalogue } from '../tools/tool-catalogue.js';
+import { LimitExceededException } from '../limits/limit-exceeded.exception.js';
 import { ListenStreams } from './listen-streams.js';
 
 /** Just what ListenStreams asks the catalogue: which resource a URI names and its requirements. */
@@ -27,13 +28,13 @@ describe('ListenStreams: what a subscriptions/listen listener hears', () => {
   let streams: ListenStreams;
   beforeEach(() => {
     bus = new InMemoryServerEventBus();
-    streams = new ListenStreams(bus, catalogue, policy);
+    streams = new ListenStreams({ maxSessionsPerSubject: 2 }, bus, catalogue, policy);
   });
 
   /** Subscribes the way the SDK does: inside the handling of the listen request that open() runs. */
   async function listenerOf(who: McpPrincipal): Promise<ServerEvent[]> {
     const heard: ServerEvent[] = [];
-    await streams.open(who, async () => {
+    await streams.open(who, streams.reserve(who), async () => {
       await Promise.resolve();
       streams.subscribe((event) => heard.push(event));
       return new Response(null, { status: 204 });
@@ -92,7 +93,7 @@ describe('ListenStreams: what a subscriptions/listen listener hears', () => {
     const sse = new Response(endless, { headers: { 'content-type': 'text/event-stream' } });
     const expiresSoon = { ...principal(['User.Read']), expiresAt: Date.now() / 1000 + 0.2 };
     const started = Date.now();
-    const response = await streams.open(expiresSoon, async () => sse);
+    const response = await streams.open(expiresSoon, streams.reserve(expiresSoon), async () => sse);
     expect(await response.text()).toBe('event: message\ndata: {}\n\n');
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     expect(cancelled).toBe(true);
@@ -100,6 +101,40 @@ describe('ListenStreams: what a subscriptions/listen listener hears', () => {
 
   it('leaves an answer that is not a stream (an error) as it is', async () => {
     const error = Response.json({ jsonrpc: '2.0', id: 1, error: { code: -32602, message: 'Invalid params' } });
-    expect(await streams.open(principal(['User.Read'], 1), async () => error)).toBe(error);
+    const who = principal(['User.Read'], 1);
+    expect(await streams.open(who, streams.reserve(who), async () => error)).toBe(error);
+  });
+
+  it('holds at most maxSessionsPerSubject open streams per subject, and gives a place back when a stream ends', async () => {
+    const who = principal(['User.Read']);
+    const other = { ...principal(['User.Read']), sub: 'someone-else', id: 'someone-else' };
+    const streamOf = () => new Response(new ReadableStream({ pull() {} }), { headers: { 'content-type': 'text/event-stream' } });
+    const first = await streams.open(who, streams.reserve(who), async () => streamOf());
+    await streams.open(who, streams.reserve(who), async () => streamOf());
+    let refusal: unknown;
+    try {
+      streams.reserve(who);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(LimitExceededException);
+    expect((refusal as LimitExceededException).getStatus()).toBe(429);
+    expect((refusal as LimitExceededException).retryAfterSeconds).toBeGreaterThan(0);
+    // Another subject is not affected.
+    expect(() => streams.reserve(other)).not.toThrow();
+    // The client of the first stream goes away: its place is free again.
+    await first.body!.cancel();
+    expect(() => streams.reserve(who)).not.toThrow();
+  });
+
+  it('gives the place back at once for an answer that is not a stream, and when the handler fails', async () => {
+    const who = principal(['User.Read']);
+    for (let i = 0; i < 3; i++) await streams.open(who, streams.reserve(who), async () => Response.json({ error: 'x' }));
+    await expect(
+      streams.open(who, streams.reserve(who), async () => {
+        throw new Error('handler failed');
+      }),
+    ).rejects.toThrow('handler failed');
+    expect(() => streams.reserve(who)).not.toThrow();
   });
 });

@@ -2,10 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ServerEvent, ServerEventBus } from '@modelcontextprotocol/server';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { McpPrincipal } from '../authentication/principal.js';
+import { ownerKeyOf } from '../authentication/principal.js';
+import { LimitExceededException } from '../limits/limit-exceeded.exception.js';
+import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { ScopePolicy } from '../authorization/scope-policy.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { MCP_EVENT_BUS } from './event-bus.provider.js';
-import { endingAt } from './stream-deadline.js';
+import { endingAt, whenEnded } from './stream-deadline.js';
+
+/** What a subject over its number of open streams is told to wait before trying again, in seconds. */
+const STREAM_LIMIT_RETRY_AFTER_SECONDS = 30;
 
 /**
  * The 2026-07-28 `subscriptions/listen` streams, as the bus the SDK's modern handler
@@ -21,22 +28,66 @@ import { endingAt } from './stream-deadline.js';
  *   nothing but "this list changed", and the list it then asks for shows only what its
  *   scopes allow.
  *
- * The stream itself ends when the principal's token expires.
+ * The stream itself ends when the principal's token expires, and a subject holds at
+ * most `maxSessionsPerSubject` open streams on this instance (the SDK's own bound,
+ * 1,024 streams per handler, is shared by everyone: without this, one subject could take
+ * them all).
  */
 @Injectable()
 export class ListenStreams implements ServerEventBus {
   private readonly listening = new AsyncLocalStorage<McpPrincipal>();
+  /** Open streams per subject (issuer and id). */
+  private readonly perOwner = new Map<string, number>();
 
   constructor(
+    @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: Pick<ResolvedMcpAuthOptions, 'maxSessionsPerSubject'>,
     @Inject(MCP_EVENT_BUS) private readonly bus: ServerEventBus,
     private readonly catalogue: ToolCatalogue,
     private readonly policy: ScopePolicy,
   ) {}
 
-  /** Serves one `subscriptions/listen` request of `principal` (`handle` is the SDK's handler); its stream ends when the token expires. */
-  async open(principal: McpPrincipal, handle: () => Promise<Response>): Promise<Response> {
-    const response = await this.listening.run(principal, handle);
-    return principal.expiresAt === undefined ? response : endingAt(response, principal.expiresAt * 1000);
+  /**
+   * Takes a place for a new stream of `principal`, or refuses it; returns the function
+   * that gives the place back (once the stream has ended: {@link open} does that).
+   *
+   * @throws LimitExceededException 429 when the subject already has `maxSessionsPerSubject` open streams.
+   */
+  reserve(principal: McpPrincipal): () => void {
+    const owner = ownerKeyOf(principal);
+    const held = this.perOwner.get(owner) ?? 0;
+    if (held >= this.options.maxSessionsPerSubject) {
+      throw new LimitExceededException(
+        429,
+        `Too Many Requests: this subject already has ${held} open listen streams; close one or let it end`,
+        STREAM_LIMIT_RETRY_AFTER_SECONDS,
+      );
+    }
+    this.perOwner.set(owner, held + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.perOwner.get(owner) ?? 1) - 1;
+      if (left > 0) this.perOwner.set(owner, left);
+      else this.perOwner.delete(owner);
+    };
+  }
+
+  /**
+   * Serves one `subscriptions/listen` request of `principal` (`handle` is the SDK's
+   * handler) on the place {@link reserve} took; its stream ends when the token expires,
+   * and gives the place back when it ends.
+   */
+  async open(principal: McpPrincipal, release: () => void, handle: () => Promise<Response>): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.listening.run(principal, handle);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const ending = principal.expiresAt === undefined ? response : endingAt(response, principal.expiresAt * 1000);
+    return whenEnded(ending, release);
   }
 
   publish(event: ServerEvent): void {

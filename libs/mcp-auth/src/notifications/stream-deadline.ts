@@ -38,3 +38,40 @@ export function endingAt(response: Response, deadline: number): Response {
   });
   return new Response(body, { status: response.status, headers: response.headers });
 }
+
+/**
+ * `response` with a body that calls `done` once, when the stream ends or its reader (the
+ * client) goes away. A response that is not an event stream calls it at once.
+ */
+export function whenEnded(response: Response, done: () => void): Response {
+  const source = response.body;
+  if (source === null || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    done();
+    return response;
+  }
+  const reader = source.getReader();
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    done();
+  };
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const chunk = await reader.read();
+        if (!chunk.done) return controller.enqueue(chunk.value);
+        finish();
+        controller.close();
+      } catch (error) {
+        finish();
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      finish();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, headers: response.headers });
+}

@@ -110,8 +110,10 @@ export class McpEndpoint implements OnModuleDestroy {
 
     if (era === 'modern') {
       if (isListenRequest(message)) {
+        // Refused (429) before the stream opens when the subject holds too many.
+        const release = this.listens.reserve(principal);
         const listen = (request: Request) =>
-          this.listens.open(principal, () => this.modern.fetch(request, { authInfo, parsedBody: message }));
+          this.listens.open(principal, release, () => this.modern.fetch(request, { authInfo, parsedBody: message }));
         return this.serve(req, res, listen);
       }
       return this.serve(req, res, (request) => this.modern.fetch(request, { authInfo, parsedBody: message }));
