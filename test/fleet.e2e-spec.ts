@@ -216,6 +216,22 @@ if (unavailable) {
     expect((await post(at(2), rpc.listTools(), { token: reader, headers: session })).status).toBe(200);
   });
 
+  test("through the balancer, a legacy session's requests stay on one replica (stickiness on Mcp-Session-Id)", async () => {
+    const legacyCalls = { era: 'legacy', method: 'tools/list', status: '200' };
+    const before = await scrapeFleet('mcp_auth_requests_total', legacyCalls);
+    const reader = await fleet.token('demo-reader');
+    const sessionId = await openSession(fleet.resourceUrl, reader);
+    const CALLS = 6;
+    for (let index = 0; index < CALLS; index++) {
+      const listed = await post(fleet.resourceUrl, rpc.listTools(), { token: reader, headers: { 'mcp-session-id': sessionId } });
+      expect(listed.status).toBe(200);
+      await listed.text();
+    }
+    const after = await scrapeFleet('mcp_auth_requests_total', legacyCalls);
+    // Round-robin alone would have spread six calls over the three replicas; stickiness kept them on one.
+    expect(after.map((count, index) => count - before[index]).sort()).toEqual([0, 0, CALLS]);
+  });
+
   test('DELETE on one replica ends the session on every replica', async () => {
     const reader = await fleet.token('demo-reader');
     const sessionId = await openSession(at(0), reader);
