@@ -110,7 +110,7 @@ describe('ListenStreams: what a subscriptions/listen listener hears', () => {
     const other = { ...principal(['User.Read']), sub: 'someone-else', id: 'someone-else' };
     const streamOf = () => new Response(new ReadableStream({ pull() {} }), { headers: { 'content-type': 'text/event-stream' } });
     const first = await streams.open(who, streams.reserve(who), async () => streamOf());
-    await streams.open(who, streams.reserve(who), async () => streamOf());
+    const second = await streams.open(who, streams.reserve(who), async () => streamOf());
     let refusal: unknown;
     try {
       streams.reserve(who);
@@ -125,6 +125,7 @@ describe('ListenStreams: what a subscriptions/listen listener hears', () => {
     // The client of the first stream goes away: its place is free again.
     await first.body!.cancel();
     expect(() => streams.reserve(who)).not.toThrow();
+    await second.body!.cancel();
   });
 
   it('gives the place back at once for an answer that is not a stream, and when the handler fails', async () => {

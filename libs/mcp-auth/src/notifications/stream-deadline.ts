@@ -22,7 +22,8 @@ export function endingAt(response: Response, deadline: number): Response {
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       // Capped at the longest delay a timer takes (about 24.8 days); longer would fire at once.
-      timer = setTimeout(() => end(controller), Math.min(MAX_TIMER_DELAY_MS, Math.max(0, deadline - Date.now())));
+      // Unreferenced: the stream's connection keeps the process alive, the deadline alone should not.
+      timer = setTimeout(() => end(controller), Math.min(MAX_TIMER_DELAY_MS, Math.max(0, deadline - Date.now()))).unref();
     },
     async pull(controller) {
       const chunk = await reader.read();
