@@ -11,6 +11,7 @@ import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { RedisThrottlerStorage } from '../redis/redis-throttler.storage.js';
 import { clientAddressOf } from '../transport/client-address.js';
+import { HeldCounts } from './held-counts.js';
 import { LimitExceededException } from './limit-exceeded.exception.js';
 import type { RateLimitWindow } from './rate-limit.options.js';
 
@@ -52,7 +53,7 @@ export class RateLimiter implements OnApplicationShutdown {
   /** IP → time (ms) until which it is refused. */
   private readonly blockedAddresses = new Map<string, number>();
   /** IP → authentications doing token work right now. */
-  private readonly inFlight = new Map<string, number>();
+  private readonly inFlight = new HeldCounts();
   /** IP → failures in the current window, counted here at once (the shared storage answers later). */
   private readonly failures = new Map<string, KnownFailures>();
 
@@ -95,20 +96,11 @@ export class RateLimiter implements OnApplicationShutdown {
     const window = this.options.rateLimit.unauthenticatedPerIp;
     if (!window) return NOTHING_TO_RELEASE;
     const address = clientAddressOf(req);
-    const running = this.inFlight.get(address) ?? 0;
-    if (running + this.failuresOf(address) >= window.limit) {
+    if (this.inFlight.of(address) + this.failuresOf(address) >= window.limit) {
       this.audit.refusedRequest(req, 'rate_limited', 'rate_limit');
       throw new LimitExceededException(429, 'Too Many Requests: too many authentications from this address at once', 1);
     }
-    this.inFlight.set(address, running + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.inFlight.get(address) ?? 1) - 1;
-      if (left > 0) this.inFlight.set(address, left);
-      else this.inFlight.delete(address);
-    };
+    return this.inFlight.take(address);
   }
 
   /**

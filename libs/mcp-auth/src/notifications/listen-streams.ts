@@ -3,6 +3,7 @@ import type { ServerEvent, ServerEventBus } from '@modelcontextprotocol/server';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { ownerKeyOf } from '../authentication/principal.js';
+import { HeldCounts } from '../limits/held-counts.js';
 import { LimitExceededException } from '../limits/limit-exceeded.exception.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
@@ -37,7 +38,7 @@ const STREAM_LIMIT_RETRY_AFTER_SECONDS = 30;
 export class ListenStreams implements ServerEventBus {
   private readonly listening = new AsyncLocalStorage<McpPrincipal>();
   /** Open streams per subject (issuer and id). */
-  private readonly perOwner = new Map<string, number>();
+  private readonly perOwner = new HeldCounts();
 
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: Pick<ResolvedMcpAuthOptions, 'maxSessionsPerSubject'>,
@@ -54,7 +55,7 @@ export class ListenStreams implements ServerEventBus {
    */
   reserve(principal: McpPrincipal): () => void {
     const owner = ownerKeyOf(principal);
-    const held = this.perOwner.get(owner) ?? 0;
+    const held = this.perOwner.of(owner);
     if (held >= this.options.maxSessionsPerSubject) {
       throw new LimitExceededException(
         429,
@@ -62,15 +63,7 @@ export class ListenStreams implements ServerEventBus {
         STREAM_LIMIT_RETRY_AFTER_SECONDS,
       );
     }
-    this.perOwner.set(owner, held + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.perOwner.get(owner) ?? 1) - 1;
-      if (left > 0) this.perOwner.set(owner, left);
-      else this.perOwner.delete(owner);
-    };
+    return this.perOwner.take(owner);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Server } from '@modelcontextprotocol/server';
 import { randomUUID } from 'node:crypto';
+import { HeldCounts } from '../limits/held-counts.js';
 import { LimitExceededException } from '../limits/limit-exceeded.exception.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
@@ -51,7 +52,7 @@ export class SessionRegistry implements OnModuleDestroy {
   /** Sessions being restored from the fleet's record, so that concurrent requests restore each once. */
   private readonly restoring = new Map<string, Promise<McpSession | undefined>>();
   /** Sessions per owner, including those whose `initialize` is still running. */
-  private readonly perOwner = new Map<string, number>();
+  private readonly perOwner = new HeldCounts();
   private reserved = 0;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -206,18 +207,16 @@ export class SessionRegistry implements OnModuleDestroy {
         SESSION_LIMIT_RETRY_AFTER_SECONDS,
       );
     }
-    const held = this.perOwner.get(owner) ?? 0;
+    const held = this.perOwner.of(owner);
     if (held >= this.options.maxSessionsPerSubject) throw this.overSubjectLimit(held);
     this.reserved++;
-    this.perOwner.set(owner, held + 1);
+    const giveBack = this.perOwner.take(owner);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.reserved--;
-      const left = (this.perOwner.get(owner) ?? 1) - 1;
-      if (left > 0) this.perOwner.set(owner, left);
-      else this.perOwner.delete(owner);
+      giveBack();
     };
   }
 
