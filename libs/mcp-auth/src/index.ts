@@ -1,3 +1,6 @@
+import type { McpPrincipal as Principal } from './authentication/principal.js';
+import { McpPrincipal as McpPrincipalDecorator } from './invocation/mcp-param.decorators.js';
+
 export { McpAuthModule } from './mcp-auth.module.js';
 export type { McpAuthModuleExtras } from './mcp-auth.module-definition.js';
 export { MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
@@ -12,7 +15,7 @@ export type { McpProtocol } from './transport/protocol-era.js';
 export { McpNotifier } from './notifications/mcp-notifier.js';
 export { RedisServerEventBus } from './notifications/redis-server-event-bus.js';
 
-export type { JwtClaims, McpPrincipal } from './authentication/principal.js';
+export type { JwtClaims } from './authentication/principal.js';
 export { clientIdOf } from './authentication/principal.js';
 export type { ClaimsToScopes, KeycloakClaimsOptions, RolesAsScopes } from './authentication/claims-to-scopes.js';
 export { defaultClaimsToScopes, entraClaimsToScopes, keycloakClaimsToScopes } from './authentication/claims-to-scopes.js';
@@ -51,6 +54,7 @@ export { McpProvider, McpToolProvider } from './tools/mcp-tool-provider.decorato
 export { McpTool } from './tools/mcp-tool.decorator.js';
 export type { McpToolOptions } from './tools/mcp-tool.decorator.js';
 export type { McpRequestContext, McpToolContext } from './tools/mcp-tool-context.js';
+export type { ToolSchema } from './tools/tool-schemas.js';
 export { ToolCatalogue } from './tools/tool-catalogue.js';
 export type { CatalogueTool, GuardedOperation } from './tools/tool-catalogue.js';
 export { McpResource } from './resources/mcp-resource.decorator.js';
@@ -59,6 +63,16 @@ export type { CatalogueResource } from './resources/catalogue-resource.js';
 export { McpPrompt } from './prompts/mcp-prompt.decorator.js';
 export type { McpPromptOptions } from './prompts/mcp-prompt.decorator.js';
 export type { CataloguePrompt } from './prompts/catalogue-prompt.js';
+
+export { McpExecutionContext } from './invocation/mcp-execution-context.js';
+export type { McpContextType, McpOperation, McpProtocolEra } from './invocation/mcp-execution-context.js';
+export { McpArgs, McpContext } from './invocation/mcp-param.decorators.js';
+/**
+ * `McpPrincipal` is both who is calling (the type) and the parameter decorator that
+ * injects it: `@McpPrincipal() principal: McpPrincipal`.
+ */
+export type McpPrincipal = Principal;
+export const McpPrincipal = McpPrincipalDecorator;
 
 export type { ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js';
 

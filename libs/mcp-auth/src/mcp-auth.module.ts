@@ -26,6 +26,7 @@ import { RedisConnection } from './redis/redis-connection.js';
 import { resolveOptions } from './resolve-options.js';
 import { PreAuthenticationLimitsGuard, PrincipalRateLimitGuard } from './limits/request-limits.guards.js';
 import { RateLimiter } from './limits/rate-limiter.js';
+import { McpMethodInvoker } from './invocation/mcp-method-invoker.js';
 import { McpServerFactory } from './server/mcp-server.factory.js';
 import { EmptyCatalogueWarning } from './tools/empty-catalogue.warning.js';
 import { ToolCatalogue } from './tools/tool-catalogue.js';
@@ -130,6 +131,7 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
     McpAuthGuard,
     OriginGuard,
     ScopePolicy,
+    McpMethodInvoker,
     ToolCatalogue,
     EmptyCatalogueWarning,
     McpServerFactory,

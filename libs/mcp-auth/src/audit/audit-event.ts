@@ -17,8 +17,9 @@ export interface McpAuditEvent {
   /**
    * Why it was denied: a token rejection code (`expired`, `wrong_audience`, ...,
    * see `TokenRejectionCode`), `missing_token`, `invalid_request`, `unknown_user`,
-   * `insufficient_scope`, `session_not_owned`, `rate_limited`, and `unknown_tool`,
-   * `unknown_resource`, `unknown_prompt` for a call of something the server does not have.
+   * `insufficient_scope`, `session_not_owned`, `rate_limited`, `unknown_tool`,
+   * `unknown_resource`, `unknown_prompt` for a call of something the server does not have,
+   * and `guard_denied` for a call one of the application's guards refused (see `guard`).
    */
   readonly reason?: string;
   /** The token's issuer (`iss`), once the token is validated. */
@@ -33,6 +34,8 @@ export interface McpAuditEvent {
   readonly resource?: string;
   /** The prompt requested (`prompts/get`). */
   readonly prompt?: string;
+  /** The application guard (its class name) that refused the call (`guard_denied`). */
+  readonly guard?: string;
   /** Tools shown by a listing (`tools/list`). */
   readonly tools?: readonly string[];
   /** Scopes the tool, resource or prompt needs that the caller lacks (`insufficient_scope`). */

@@ -50,6 +50,8 @@ export class McpAuthGuard extends AuthGuard() {
   }
 
   override canActivate(context: ExecutionContext) {
+    // The MCP endpoint's HTTP request was authenticated here already; as an MCP (or other) guard it lets everything through.
+    if (context.getType() !== 'http') return true;
     const req = this.getRequest(context);
     const credentials = bearerCredentialsOf(req);
     // Decide what needs no token work before Passport runs. These cost nothing and spend no

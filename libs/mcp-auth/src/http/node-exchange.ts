@@ -40,6 +40,11 @@ export function nodeRequestOf(request: unknown): IncomingMessage {
   return raw;
 }
 
+/** What the platform gave Nest for this Node request: Fastify's request, or (Express) the Node request itself. */
+export function platformRequestOf(req: IncomingMessage): object {
+  return (req as NodeRequest)[PLATFORM_REQUEST] ?? req;
+}
+
 /** The Node response behind what the platform gave Nest, for headers only: the platform may still answer. */
 export function nodeResponseOf(response: unknown): ServerResponse {
   return isWrapped<WrappedReply>(response) ? response.raw : (response as ServerResponse);

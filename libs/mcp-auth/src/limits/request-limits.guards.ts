@@ -19,6 +19,7 @@ export class PreAuthenticationLimitsGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true; // HTTP requests only (see McpAuthGuard)
     const req = nodeRequestOf(context.switchToHttp().getRequest());
     if (headerBytesOf(req) > this.options.maxHeaderBytes) {
       throw new LimitExceededException(431, `Request Header Fields Too Large: at most ${this.options.maxHeaderBytes} bytes`);
@@ -34,6 +35,7 @@ export class PrincipalRateLimitGuard implements CanActivate {
   constructor(private readonly limiter: RateLimiter) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true; // HTTP requests only (see McpAuthGuard)
     const req = nodeRequestOf(context.switchToHttp().getRequest()) as IncomingMessage & { [PRINCIPAL_REQUEST_PROPERTY]?: McpPrincipal };
     const principal = req[PRINCIPAL_REQUEST_PROPERTY];
     if (principal) await this.limiter.consume(req, principal);

@@ -91,6 +91,7 @@ const REASONS: ReadonlySet<string> = new Set<string>([
   'unknown_tool',
   'unknown_resource',
   'unknown_prompt',
+  'guard_denied',
 ]);
 
 /** The `reason` label of a decision. */

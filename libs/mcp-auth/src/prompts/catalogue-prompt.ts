@@ -2,6 +2,7 @@ import type { GetPromptResult, Prompt, PromptArgument } from '@modelcontextproto
 import { z } from 'zod';
 import type { ZodObject } from 'zod';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
+import type { McpOperation } from '../invocation/mcp-execution-context.js';
 import { listingFields } from '../tools/mcp-method-metadata.js';
 import type { McpToolContext } from '../tools/mcp-tool-context.js';
 import type { McpPromptOptions } from './mcp-prompt.decorator.js';
@@ -12,6 +13,8 @@ export interface CataloguePrompt {
   /** What `prompts/list` shows. */
   readonly definition: Prompt;
   readonly requirements: readonly ScopeRequirement[];
+  /** What its calls are, for the call context: `{ kind: 'prompt', name }`. */
+  readonly operation: McpOperation;
   readonly args: ZodObject;
   get(args: Record<string, unknown>, context: McpToolContext): Promise<GetPromptResult>;
 }
@@ -38,6 +41,7 @@ export function cataloguePrompt(
       ...(promptArguments.length > 0 ? { arguments: promptArguments } : {}),
     },
     requirements,
+    operation: { kind: 'prompt', name: options.name },
     args,
     get: async (values, context) => toGetPromptResult(await invoke(values, context), options.description),
   };

@@ -1,6 +1,5 @@
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { AuthInfo, ServerContext } from '@modelcontextprotocol/server';
-import type { ZodError } from 'zod';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { McpAuditAction } from '../audit/audit-event.js';
 import type { McpPrincipal } from '../authentication/principal.js';
@@ -77,11 +76,6 @@ export function principalOf(authInfo: AuthInfo | undefined): McpPrincipal {
 /** The session field of an audit event, when the request was served on a legacy session. */
 export function sessionField(ctx: ServerContext): { sessionId?: string } {
   return ctx.sessionId ? { sessionId: ctx.sessionId } : {};
-}
-
-/** Zod's issues as one line: `price: Expected number; (root): ...`. */
-export function describeIssues(error: ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }
 
 function describe(target: OperationTarget): string {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { Server } from '@modelcontextprotocol/server';
 import type {
@@ -18,9 +18,12 @@ import { ScopePolicy } from '../authorization/scope-policy.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { LegacySessionNotifications } from '../notifications/legacy-session-notifications.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
+import { McpCallContext } from '../invocation/mcp-call-context.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { toolErrorResult } from '../tools/tool-result.js';
-import { HandlerAuthorization, describeIssues, principalOf, sessionField } from './handler-authorization.js';
+import { checkAgainst } from '../tools/tool-schemas.js';
+import { toolFailure } from './call-failure.js';
+import { HandlerAuthorization, principalOf, sessionField } from './handler-authorization.js';
 import { CatalogueServer, reachable } from './catalogue-server.js';
 import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
 
@@ -48,7 +51,6 @@ const CACHE_HINTS = {
  */
 @Injectable()
 export class McpServerFactory {
-  private readonly logger = new Logger('McpAuth');
   private readonly validator = new AjvJsonSchemaValidator();
   private readonly resourcesAndPrompts: ResourcePromptHandlers;
   private readonly authorization: HandlerAuthorization;
@@ -114,32 +116,22 @@ export class McpServerFactory {
     // The endpoint already refused this before dispatch; checking again here keeps a
     // tool safe if it is ever reached another way (a batch, a custom transport).
     this.authorization.refuseIfForbidden(principal, tool.requirements, 'tools/call', { tool: name }, ctx);
-    const parsed = tool.input.safeParse(args ?? {});
-    if (!parsed.success) return toolErrorResult(`Invalid arguments for tool ${name}: ${describeIssues(parsed.error)}`);
-    this.authorization.allowed(principal, 'tools/call', { tool: name }, ctx);
+    // Checked before the application's guards: they, the interceptors and the method see the parsed arguments.
+    const checked = await checkAgainst(tool.input, args ?? {});
+    if (!checked.ok) return toolErrorResult(`Invalid arguments for tool ${name}: ${checked.issues}`);
     const signal = ctx.mcpReq.signal;
     try {
       const value = await withDeadline(this.options.requestTimeoutMs, signal, (deadline) =>
-        tool.invoke(parsed.data, {
-          principal,
-          authInfo: ctx.http!.authInfo!,
-          sessionId: ctx.sessionId,
-          // Read lazily: the deadline's controller is only created when a tool asks for it.
-          get signal() {
-            return deadline.signal;
-          },
-        }),
+        tool.invoke(checked.value, new McpCallContext(tool.operation, checked.value, principal, ctx, deadline)),
       );
-      return server.projectCallToolResult(tool.toResult(value), tool.definition.outputSchema);
+      return server.projectCallToolResult(await tool.toResult(value), tool.definition.outputSchema);
     } catch (error) {
-      if (error instanceof ProtocolError) throw error;
       // Cancelled by the client, or its session closed: nobody is waiting for an answer.
       if (signal.aborted) throw error;
       if (error instanceof DeadlineExceeded) {
         throw new ProtocolError(RequestTimeout, `Tool ${name} did not finish within ${this.options.requestTimeoutMs} ms`);
       }
-      this.logger.warn(`Tool ${name} failed: ${(error as Error)?.message ?? String(error)}`);
-      return toolErrorResult(error instanceof Error ? error.message : 'Tool failed');
+      return toolFailure(error, tool.operation);
     }
   }
 }

@@ -10,11 +10,13 @@ import type {
   ServerCapabilities,
   ServerContext,
 } from '@modelcontextprotocol/server';
-import type { McpPrincipal } from '../authentication/principal.js';
+import { McpCallContext } from '../invocation/mcp-call-context.js';
+import type { McpOperation } from '../invocation/mcp-execution-context.js';
 import type { ToolCatalogue } from '../tools/tool-catalogue.js';
-import type { McpToolContext } from '../tools/mcp-tool-context.js';
+import { describeIssues } from '../tools/tool-schemas.js';
+import { protocolErrorFor } from './call-failure.js';
 import { reachable } from './catalogue-server.js';
-import { describeIssues, principalOf } from './handler-authorization.js';
+import { principalOf } from './handler-authorization.js';
 import type { HandlerAuthorization } from './handler-authorization.js';
 
 /**
@@ -71,8 +73,13 @@ export class ResourcePromptHandlers {
       throw new ResourceNotFoundError(uri);
     }
     this.authorization.refuseIfForbidden(principal, found.resource.requirements, 'resources/read', { resource: uri }, ctx);
-    this.authorization.allowed(principal, 'resources/read', { resource: uri }, ctx);
-    return (await found.resource.read(uri, found.variables, contextOf(principal, ctx))) as ReadResourceResult;
+    const operation: McpOperation = { kind: 'resource', name: found.resource.name, uri };
+    try {
+      const call = new McpCallContext(operation, found.variables, principal, ctx, ctx.mcpReq);
+      return (await found.resource.read(uri, found.variables, call)) as ReadResourceResult;
+    } catch (error) {
+      throw protocolErrorFor(error, operation);
+    }
   });
 
   readonly listPrompts = reachable((_request: unknown, ctx: ServerContext): ListPromptsResult => {
@@ -93,15 +100,19 @@ export class ResourcePromptHandlers {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${name}`);
     }
     this.authorization.refuseIfForbidden(principal, prompt.requirements, 'prompts/get', { prompt: name }, ctx);
-    this.authorization.allowed(principal, 'prompts/get', { prompt: name }, ctx);
     const parsed = prompt.args.safeParse(request.params.arguments ?? {});
     if (!parsed.success)
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid arguments for prompt ${name}: ${describeIssues(parsed.error)}`);
-    return (await prompt.get(parsed.data, contextOf(principal, ctx))) as GetPromptResult;
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `Invalid arguments for prompt ${name}: ${describeIssues(parsed.error.issues)}`,
+      );
+    try {
+      return (await prompt.get(
+        parsed.data,
+        new McpCallContext(prompt.operation, parsed.data, principal, ctx, ctx.mcpReq),
+      )) as GetPromptResult;
+    } catch (error) {
+      throw protocolErrorFor(error, prompt.operation);
+    }
   });
-}
-
-/** What a resource or prompt method receives as its second argument. */
-function contextOf(principal: McpPrincipal, ctx: ServerContext): McpToolContext {
-  return { principal, authInfo: ctx.http!.authInfo!, signal: ctx.mcpReq.signal, sessionId: ctx.sessionId };
 }

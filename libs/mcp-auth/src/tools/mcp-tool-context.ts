@@ -1,16 +1,23 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { McpPrincipal } from '../authentication/principal.js';
+import type { McpOperation } from '../invocation/mcp-execution-context.js';
 
-/** The second argument of every `@McpTool()` method. */
+/**
+ * The last argument of every `@McpTool()`, `@McpResource()` and `@McpPrompt()` method
+ * (or what `@McpContext()` injects). Enhancers read the same call, and more, through
+ * `McpExecutionContext.from(context)`.
+ */
 export interface McpToolContext {
   /** Who is calling, from the validated access token. */
   readonly principal: McpPrincipal;
   /** The same identity in the MCP SDK's shape (`token`, `clientId`, `scopes`, `expiresAt`, `resource`). */
   readonly authInfo: AuthInfo;
-  /** Aborted when the client cancels the request or the connection closes. */
+  /** Aborted when the client cancels the request or the connection closes (and, for a tool, when the request timeout passes). */
   readonly signal: AbortSignal;
   /** The MCP session id, when the endpoint runs with sessions. */
   readonly sessionId?: string;
+  /** What is called: `{ kind: 'tool', name }`, `{ kind: 'resource', name, uri }` or `{ kind: 'prompt', name }`. */
+  readonly operation: McpOperation;
 }
 
 /** The same context, as `@McpResource()` and `@McpPrompt()` methods receive it. */

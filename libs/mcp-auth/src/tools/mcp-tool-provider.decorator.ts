@@ -1,11 +1,16 @@
 import { Injectable, SetMetadata, applyDecorators } from '@nestjs/common';
+import type { ScopeOptions } from '@nestjs/common';
+import { ENTRY_PROVIDER_WATERMARK } from '@nestjs/common/internal';
 import { MCP_TOOL_PROVIDER_METADATA } from '../mcp-auth.constants.js';
 
 /**
  * Marks a class whose `@McpTool()`, `@McpResource()` and `@McpPrompt()` methods are
- * served over MCP. It is an ordinary (singleton) provider: declare it in any
- * module's `providers` and it is found at bootstrap, with its dependencies injected
- * as usual. `@RequireScopes()` on the class applies to every one of its methods.
+ * served over MCP. It is an ordinary provider: declare it in any module's `providers`
+ * and it is found at bootstrap, with its dependencies injected as usual (request-scoped
+ * ones too: see `scope`). `@RequireScopes()` on the class applies to every one of its
+ * methods, and so do `@UseGuards()`, `@UseInterceptors()`, `@UsePipes()` and `@UseFilters()`.
+ *
+ * @param options `{ scope: Scope.REQUEST }` for an instance per request, as `@Injectable()` takes it.
  *
  * @example
  * ```ts
@@ -15,8 +20,14 @@ import { MCP_TOOL_PROVIDER_METADATA } from '../mcp-auth.constants.js';
  * }
  * ```
  */
-export function McpProvider(): ClassDecorator {
-  return applyDecorators(Injectable(), SetMetadata(MCP_TOOL_PROVIDER_METADATA, true));
+export function McpProvider(options?: ScopeOptions): ClassDecorator {
+  return applyDecorators(
+    Injectable(options),
+    SetMetadata(MCP_TOOL_PROVIDER_METADATA, true),
+    // An entry provider, as Nest's controllers and GraphQL's resolvers are: request-scoped
+    // global enhancers (APP_GUARD with Scope.REQUEST...) then make it request-scoped too.
+    SetMetadata(ENTRY_PROVIDER_WATERMARK, true),
+  );
 }
 
 /** The same as {@link McpProvider}, named for classes that hold tools. */

@@ -1,12 +1,15 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/internal';
 import type { CallToolResult, Tool, Variables } from '@modelcontextprotocol/server';
-import type { ZodObject } from 'zod';
 import { withRequiredScopes } from '../authorization/listing.js';
 import { declaredScopeRequirements } from '../authorization/require-scopes.decorator.js';
 import { ScopePolicy } from '../authorization/scope-policy.js';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
 import { scopesMentioned } from '../authorization/scope-requirement.js';
+import { McpMethodInvoker } from '../invocation/mcp-method-invoker.js';
+import type { McpInvoke } from '../invocation/mcp-method-invoker.js';
+import type { McpOperation } from '../invocation/mcp-execution-context.js';
 import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
 import {
   MCP_AUTH_RESOLVED_OPTIONS,
@@ -26,7 +29,8 @@ import { listingFields } from './mcp-method-metadata.js';
 import type { McpToolContext } from './mcp-tool-context.js';
 import type { McpToolOptions } from './mcp-tool.decorator.js';
 import { toCallToolResult, toStructuredToolResult } from './tool-result.js';
-import { toZodObject, toolJsonSchema } from './tool-schemas.js';
+import { toObjectSchema, toolJsonSchema } from './tool-schemas.js';
+import type { ObjectSchema } from './tool-schemas.js';
 
 /** One tool, prepared once at startup. */
 export interface CatalogueTool {
@@ -35,12 +39,15 @@ export interface CatalogueTool {
   readonly definition: Tool;
   /** Class requirements followed by method requirements; all must hold. */
   readonly requirements: readonly ScopeRequirement[];
-  readonly input: ZodObject;
+  /** What its calls are, for the call context: `{ kind: 'tool', name }`. */
+  readonly operation: McpOperation;
+  readonly input: ObjectSchema;
   /** The declared result (`@McpTool({ output })`), if any. */
-  readonly output?: ZodObject;
+  readonly output?: ObjectSchema;
+  /** Calls the method (through the application's enhancers, if it has any) with the parsed arguments. */
   invoke(args: unknown, context: McpToolContext): Promise<unknown>;
   /** What the method returned, as the `tools/call` result (checked against `output` when declared). */
-  toResult(value: unknown): CallToolResult;
+  toResult(value: unknown): CallToolResult | Promise<CallToolResult>;
 }
 
 /** An operation a JSON-RPC request asks for, with what it requires: what pre-dispatch checks. */
@@ -53,8 +60,6 @@ export interface GuardedOperation {
   readonly label: string;
   readonly requirements: readonly ScopeRequirement[];
 }
-
-type Invoke = (...args: unknown[]) => Promise<unknown>;
 
 /**
  * Every tool, resource and prompt of the application, discovered once at startup
@@ -76,19 +81,19 @@ export class ToolCatalogue implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: Pick<ResolvedMcpAuthOptions, 'listing'>,
     private readonly policy: ScopePolicy,
+    private readonly invoker: McpMethodInvoker,
   ) {}
 
+  /**
+   * Runs once global enhancers are known (`useGlobalGuards()` and friends are called
+   * between `NestFactory.create()` and `init()`/`listen()`), so that each method's way of
+   * being called is decided here, once.
+   */
   onModuleInit(): void {
     for (const wrapper of this.discovery.getProviders()) {
-      const { metatype, instance } = wrapper;
+      const { metatype } = wrapper;
       if (!metatype || typeof metatype !== 'function' || !Reflect.getMetadata(MCP_TOOL_PROVIDER_METADATA, metatype)) continue;
-      if (!wrapper.isDependencyTreeStatic() || !instance) {
-        throw new McpAuthConfigurationError(
-          '@McpProvider',
-          `${metatype.name} must be a singleton provider (not request- or transient-scoped)`,
-        );
-      }
-      this.addProvider(metatype as abstract new (...args: never[]) => object, instance as Record<string, unknown>);
+      this.addProvider(wrapper as InstanceWrapper);
     }
     const everything = [...this.tools.values(), ...this.staticResources.values(), ...this.templates, ...this.promptsByName.values()];
     this.supported = scopesMentioned(everything.flatMap((entry) => entry.requirements));
@@ -167,21 +172,27 @@ export class ToolCatalogue implements OnModuleInit {
     return this.supported;
   }
 
-  private addProvider(metatype: abstract new (...args: never[]) => object, instance: Record<string, unknown>): void {
+  /**
+   * The provider's tools, resources and prompts. Read from its class, not from an instance:
+   * a request-scoped or transient provider has none until a call needs one.
+   */
+  private addProvider(wrapper: InstanceWrapper): void {
+    const metatype = wrapper.metatype as abstract new (...args: never[]) => object;
     const classRequirements = declaredScopeRequirements(metatype);
-    const prototype = Object.getPrototypeOf(instance) as object;
+    const prototype = metatype.prototype as Record<string, unknown>;
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
-      const method = instance[methodName];
-      if (typeof method !== 'function') continue;
+      if (typeof prototype[methodName] !== 'function') continue;
+      const tool: McpToolOptions | undefined = Reflect.getMetadata(MCP_TOOL_METADATA, prototype, methodName);
+      const resource: McpResourceOptions | undefined = Reflect.getMetadata(MCP_RESOURCE_METADATA, prototype, methodName);
+      const prompt: McpPromptOptions | undefined = Reflect.getMetadata(MCP_PROMPT_METADATA, prototype, methodName);
+      if (!tool && !resource && !prompt) continue;
       const where = `${metatype.name}.${methodName}`;
       // By class and property (see methodMetadata): what a wrapping decorator did to the function does not matter.
       const requirements = [...classRequirements, ...declaredScopeRequirements(prototype, methodName)];
-      const invoke: Invoke = async (...args) => (method as (...a: unknown[]) => unknown).apply(instance, args);
+      const invoke = this.invoker.prepare(wrapper, methodName);
 
-      const tool: McpToolOptions | undefined = Reflect.getMetadata(MCP_TOOL_METADATA, prototype, methodName);
       if (tool) addUnique(this.tools, tool.name, this.listed(catalogueTool(tool, requirements, invoke, where)), '@McpTool', where);
 
-      const resource: McpResourceOptions | undefined = Reflect.getMetadata(MCP_RESOURCE_METADATA, prototype, methodName);
       if (resource) {
         addUnique(this.resourceNames, resource.name, undefined, '@McpResource', where);
         const entry = this.listed(catalogueResource(resource, requirements, invoke));
@@ -189,7 +200,6 @@ export class ToolCatalogue implements OnModuleInit {
         else this.templates.push(entry);
       }
 
-      const prompt: McpPromptOptions | undefined = Reflect.getMetadata(MCP_PROMPT_METADATA, prototype, methodName);
       if (prompt)
         addUnique(this.promptsByName, prompt.name, this.listed(cataloguePrompt(prompt, requirements, invoke)), '@McpPrompt', where);
     }
@@ -209,12 +219,22 @@ function addUnique<T>(into: Map<string, T> | Set<string>, key: string, value: T,
   else into.add(key);
 }
 
-function catalogueTool(options: McpToolOptions, requirements: readonly ScopeRequirement[], invoke: Invoke, where: string): CatalogueTool {
-  let input: ZodObject;
-  let output: ZodObject | undefined;
+function catalogueTool(
+  options: McpToolOptions,
+  requirements: readonly ScopeRequirement[],
+  invoke: McpInvoke,
+  where: string,
+): CatalogueTool {
+  let input: ObjectSchema;
+  let output: ObjectSchema | undefined;
+  let schemas: Pick<Tool, 'inputSchema' | 'outputSchema'>;
   try {
-    input = toZodObject(options.input, 'input');
-    output = options.output === undefined ? undefined : toZodObject(options.output, 'output');
+    input = toObjectSchema(options.input, 'input');
+    output = options.output === undefined ? undefined : toObjectSchema(options.output, 'output');
+    schemas = {
+      inputSchema: toolJsonSchema(input, 'input'),
+      ...(output ? { outputSchema: toolJsonSchema(output, 'output') } : {}),
+    };
   } catch (error) {
     throw new McpAuthConfigurationError('@McpTool', `${where} (tool "${options.name}"): ${(error as Error).message}`);
   }
@@ -222,11 +242,11 @@ function catalogueTool(options: McpToolOptions, requirements: readonly ScopeRequ
     name: options.name,
     definition: {
       ...listingFields(options),
-      inputSchema: toolJsonSchema(input, 'input'),
-      ...(output ? { outputSchema: toolJsonSchema(output, 'output') } : {}),
+      ...schemas,
       ...(options.annotations ? { annotations: options.annotations } : {}),
     },
     requirements,
+    operation: { kind: 'tool', name: options.name },
     input,
     output,
     invoke: (args, context) => invoke(args, context),

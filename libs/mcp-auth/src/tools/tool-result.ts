@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ZodObject } from 'zod';
-import { describeIssues } from '../server/handler-authorization.js';
+import { checkAgainst } from './tool-schemas.js';
+import type { Checked, ObjectSchema } from './tool-schemas.js';
 
 const logger = new Logger('McpAuth');
 
@@ -28,17 +29,24 @@ export function toCallToolResult(value: unknown): CallToolResult {
  * `content` (the specification's advice for backwards compatibility). A value that does
  * not match is a tool error result naming the mismatch: the client's own check against
  * `outputSchema` would otherwise reject the whole call. A result with `isError` passes through.
+ * Synchronous with zod; another Standard Schema library may check asynchronously.
  */
-export function toStructuredToolResult(value: unknown, output: ZodObject, tool: string): CallToolResult {
+export function toStructuredToolResult(value: unknown, output: ZodObject, tool: string): CallToolResult;
+export function toStructuredToolResult(value: unknown, output: ObjectSchema, tool: string): CallToolResult | Promise<CallToolResult>;
+export function toStructuredToolResult(value: unknown, output: ObjectSchema, tool: string): CallToolResult | Promise<CallToolResult> {
   if (isCallToolResult(value) && value.isError) return value;
   const structured = isCallToolResult(value) ? value.structuredContent : value;
-  const checked = output.safeParse(structured);
-  if (!checked.success) {
-    const message = `Tool ${tool} returned a result that does not match its output schema: ${describeIssues(checked.error)}`;
+  const checked = checkAgainst(output, structured);
+  return checked instanceof Promise ? checked.then((done) => structuredResult(value, done, tool)) : structuredResult(value, checked, tool);
+}
+
+function structuredResult(value: unknown, checked: Checked, tool: string): CallToolResult {
+  if (!checked.ok) {
+    const message = `Tool ${tool} returned a result that does not match its output schema: ${checked.issues}`;
     logger.warn(message);
     return toolErrorResult(message);
   }
-  const structuredContent = checked.data as Record<string, unknown>;
+  const structuredContent = checked.value;
   if (isCallToolResult(value)) return { ...value, structuredContent };
   return { content: [{ type: 'text', text: JSON.stringify(structuredContent) }], structuredContent };
 }

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { JSON_SCHEMA_2020_12, toZodObject, toolJsonSchema } from './tool-schemas.js';
+import { JSON_SCHEMA_2020_12, checkAgainst, toObjectSchema, toolJsonSchema } from './tool-schemas.js';
 
 describe('tool schemas', () => {
   it('accepts a zod shape or a z.object, and no declaration as an object without properties', () => {
     const shape = { id: z.number() };
-    expect(toZodObject(shape, 'input').safeParse({ id: 1 }).success).toBe(true);
+    expect(checkAgainst(toObjectSchema(shape, 'input'), { id: 1 })).toEqual({ ok: true, value: { id: 1 } });
     const object = z.object(shape);
-    expect(toZodObject(object, 'output')).toBe(object);
-    expect(toolJsonSchema(toZodObject(undefined, 'input'), 'input')).toEqual({
+    expect(toObjectSchema(object, 'output')).toBe(object);
+    expect(toolJsonSchema(toObjectSchema(undefined, 'input'), 'input')).toEqual({
       $schema: JSON_SCHEMA_2020_12,
       type: 'object',
       properties: {},
@@ -15,10 +15,10 @@ describe('tool schemas', () => {
   });
 
   it('refuses a JSON Schema (or anything but zod) with a message naming the option', () => {
-    expect(() => toZodObject({ type: 'object', properties: {} } as never, 'output')).toThrow(
-      'output must be a zod shape ({ id: z.number() }) or a z.object(...), not a JSON Schema or other value',
+    expect(() => toObjectSchema({ type: 'object', properties: {} } as never, 'output')).toThrow(
+      'output must be a zod shape ({ id: z.number() }), a z.object(...) or a Standard Schema with JSON Schema (Valibot, ArkType), not a JSON Schema or other value',
     );
-    expect(() => toZodObject('id' as never, 'input')).toThrow(/^input must be a zod shape/);
+    expect(() => toObjectSchema('id' as never, 'input')).toThrow(/^input must be a zod shape/);
   });
 
   it('publishes JSON Schema 2020-12: the dialect named, tuples as prefixItems (not draft-07 items arrays)', () => {

@@ -4,6 +4,7 @@ import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuditTrail, sessionOf } from '../audit/audit-trail.js';
 import { bearerCredentialsOf } from '../authentication/bearer-credentials.js';
+import { carryRequest } from '../http/carrying-request.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { ownerKeyOf } from '../authentication/principal.js';
 import { MCP_AUTH_RESOLVED_OPTIONS, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
@@ -107,6 +108,8 @@ export class McpEndpoint implements OnModuleDestroy {
     const refusal = this.preDispatch.check(message, principal, req, sessionId !== undefined);
     if (refusal) throw refusal;
     const authInfo = this.authInfoOf(req, principal);
+    // The handlers of its messages learn which request carried them (era, headers, DI scope).
+    carryRequest(authInfo, { request: req, era });
 
     if (era === 'modern') {
       if (isListenRequest(message)) {

@@ -14,6 +14,7 @@ export class OriginGuard implements CanActivate {
   constructor(@Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedMcpAuthOptions) {}
 
   canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true; // HTTP requests only (see McpAuthGuard)
     const http = context.switchToHttp();
     const req = nodeRequestOf(http.getRequest());
     if (!isOriginAllowed(req, this.options.allowedOrigins)) {

@@ -1,0 +1,72 @@
+import { HttpException, Logger } from '@nestjs/common';
+import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelcontextprotocol/server';
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { McpOperation } from '../invocation/mcp-execution-context.js';
+import { loggedByNest } from '../invocation/mcp-method-invoker.js';
+import { toolErrorResult } from '../tools/tool-result.js';
+import { FORBIDDEN_ERROR_CODE } from './handler-authorization.js';
+
+const logger = new Logger('McpAuth');
+
+/*
+ * What a call answers when its pipeline (the application's guards, interceptors, pipes,
+ * the method, its exception filters) failed, on both eras alike (the SDK writes each
+ * error as the client's revision expects):
+ *
+ * | thrown                                     | `tools/call`                    | `resources/read`           | `prompts/get`   |
+ * | ------------------------------------------ | ------------------------------- | -------------------------- | --------------- |
+ * | `ProtocolError` (from a method or filter)  | that JSON-RPC error             | that JSON-RPC error        | the same        |
+ * | 401, 403 (a guard returning false)         | -32003 with the message         | -32003                     | -32003          |
+ * | 400, 422 (a pipe's `BadRequestException`)  | `isError` result, the message   | -32602 with the message    | -32602          |
+ * | 404                                        | `isError` result, the message   | -32602 resource not found  | -32602          |
+ * | any other `HttpException`                  | `isError` result, the message   | -32603 with the message    | -32603          |
+ * | anything else (logged, never sent)         | `isError` "Tool … failed"       | -32603 Internal error      | -32603          |
+ *
+ * A refusal is a protocol error on every kind (the tool did not run; the code is the one a
+ * scope refusal that reaches a handler gets); on a tool anything else is a tool error the
+ * model can read and act on, as the specification wants for execution and input errors.
+ * An `HttpException`'s message is the application's to show, as on an HTTP route.
+ */
+
+/** A failed `tools/call`: the tool error result, or (a refusal, a `ProtocolError`) the thrown JSON-RPC error. */
+export function toolFailure(error: unknown, operation: McpOperation): CallToolResult {
+  if (error instanceof ProtocolError) throw error;
+  if (!(error instanceof HttpException)) {
+    logUnexpected(error, operation);
+    return toolErrorResult(`Tool ${operation.name} failed`);
+  }
+  const status = error.getStatus();
+  if (status === 401 || status === 403) throw new ProtocolError(FORBIDDEN_ERROR_CODE, httpMessageOf(error));
+  return toolErrorResult(httpMessageOf(error));
+}
+
+/** The JSON-RPC error a failed `resources/read` or `prompts/get` answers. */
+export function protocolErrorFor(error: unknown, operation: McpOperation): ProtocolError {
+  if (error instanceof ProtocolError) return error;
+  if (!(error instanceof HttpException)) {
+    logUnexpected(error, operation);
+    return new ProtocolError(ProtocolErrorCode.InternalError, 'Internal error');
+  }
+  const status = error.getStatus();
+  const message = httpMessageOf(error);
+  if (status === 401 || status === 403) return new ProtocolError(FORBIDDEN_ERROR_CODE, message);
+  if (status === 404 && operation.kind === 'resource') return new ResourceNotFoundError(operation.uri, message);
+  if (status === 400 || status === 404 || status === 422) return new ProtocolError(ProtocolErrorCode.InvalidParams, message);
+  return new ProtocolError(ProtocolErrorCode.InternalError, message);
+}
+
+/** An error nobody meant for the client: its message and stack go to the log (once: Nest's pipeline logs its own). */
+function logUnexpected(error: unknown, operation: McpOperation): void {
+  if (loggedByNest(error)) return;
+  const kind = operation.kind === 'tool' ? 'Tool' : operation.kind === 'resource' ? 'Resource' : 'Prompt';
+  logger.error(`${kind} ${operation.name} failed: ${(error as Error)?.message ?? String(error)}`, (error as Error)?.stack);
+}
+
+/** An `HttpException`'s message as Nest would send it: its response's `message` (a pipe's list joined), else its own. */
+function httpMessageOf(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.map(String).join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}
