@@ -19,10 +19,15 @@ export interface LibraryApp extends TestIdentity {
   close(): Promise<void>;
 }
 
+/**
+ * @param configure runs between creating the application and its `listen()`, where an
+ *   application calls `useGlobalGuards()`, `useGlobalInterceptors()` or `useLogger()`.
+ */
 export async function startLibraryApp(
   options: Partial<McpAuthOptions> = {},
   providers: Provider[] = [],
   platform: Platform = 'express',
+  configure: (app: INestApplication) => void = () => undefined,
 ): Promise<LibraryApp> {
   const port = await freePort();
   const resourceUrl = `http://127.0.0.1:${port}/mcp`;
@@ -45,6 +50,7 @@ export async function startLibraryApp(
       platform === 'fastify'
         ? await NestFactory.create(TestAppModule, new (await import('@nestjs/platform-fastify')).FastifyAdapter(), { logger: ['error'] })
         : await NestFactory.create(TestAppModule, { bodyParser: false, logger: ['error'] });
+    configure(app);
     await app.listen(port, '127.0.0.1');
     let closed = false;
     return {
