@@ -76,11 +76,17 @@ export class CallLog {
 
 const isMcp = (context: ExecutionContext | ArgumentsHost) => context.getType<McpContextType>() === 'mcp';
 
+/** An enhancer's label, from its class name: `MethodGuard` is `method`. */
+const labelOf = (enhancer: object, kind: string) => enhancer.constructor.name.slice(0, -kind.length).toLowerCase();
+
 /** Records its turn; refuses when an argument says `deny:<its label>` (returns false) or `refuse:<its label>` (throws a 403). */
 @Injectable()
 abstract class RecordingGuard implements CanActivate {
-  protected abstract readonly label: string;
   constructor(protected readonly log: CallLog) {}
+
+  protected get label(): string {
+    return labelOf(this, 'Guard');
+  }
 
   canActivate(context: ExecutionContext): boolean {
     if (!isMcp(context)) return true;
@@ -95,23 +101,20 @@ abstract class RecordingGuard implements CanActivate {
 }
 
 @Injectable()
-export class GlobalGuard extends RecordingGuard {
-  protected readonly label = 'global';
-}
+export class GlobalGuard extends RecordingGuard {}
 @Injectable()
-export class ClassGuard extends RecordingGuard {
-  protected readonly label = 'class';
-}
+export class ClassGuard extends RecordingGuard {}
 @Injectable()
-export class MethodGuard extends RecordingGuard {
-  protected readonly label = 'method';
-}
+export class MethodGuard extends RecordingGuard {}
 
 /** Records before and after the call, and marks the result (`via`) on the way back; the global one also times the call and notes errors. */
 @Injectable()
 abstract class RecordingInterceptor implements NestInterceptor {
-  protected abstract readonly label: string;
   constructor(protected readonly log: CallLog) {}
+
+  protected get label(): string {
+    return labelOf(this, 'Interceptor');
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (!isMcp(context)) return next.handle();
@@ -137,17 +140,11 @@ abstract class RecordingInterceptor implements NestInterceptor {
 }
 
 @Injectable()
-export class GlobalInterceptor extends RecordingInterceptor {
-  protected readonly label = 'global';
-}
+export class GlobalInterceptor extends RecordingInterceptor {}
 @Injectable()
-export class ClassInterceptor extends RecordingInterceptor {
-  protected readonly label = 'class';
-}
+export class ClassInterceptor extends RecordingInterceptor {}
 @Injectable()
-export class MethodInterceptor extends RecordingInterceptor {
-  protected readonly label = 'method';
-}
+export class MethodInterceptor extends RecordingInterceptor {}
 
 /** The call's failure trigger, as its `text` argument, a resource's `id` or a prompt's `topic` carries it. */
 const TRIGGERS = new Set(['text', 'id', 'topic']);
@@ -155,8 +152,11 @@ const TRIGGERS = new Set(['text', 'id', 'topic']);
 /** Appends its label to the trigger argument (so the value shows the order); the method's throws 400 for `bad_request`. */
 @Injectable()
 abstract class RecordingPipe implements PipeTransform {
-  protected abstract readonly label: string;
   constructor(protected readonly log: CallLog) {}
+
+  protected get label(): string {
+    return labelOf(this, 'Pipe');
+  }
 
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (typeof metadata.data !== 'string' || !TRIGGERS.has(metadata.data) || typeof value !== 'string') return value;
@@ -169,21 +169,13 @@ abstract class RecordingPipe implements PipeTransform {
 }
 
 @Injectable()
-export class GlobalPipe extends RecordingPipe {
-  protected readonly label = 'global';
-}
+export class GlobalPipe extends RecordingPipe {}
 @Injectable()
-export class ClassPipe extends RecordingPipe {
-  protected readonly label = 'class';
-}
+export class ClassPipe extends RecordingPipe {}
 @Injectable()
-export class MethodPipe extends RecordingPipe {
-  protected readonly label = 'method';
-}
+export class MethodPipe extends RecordingPipe {}
 @Injectable()
-export class ParamPipe extends RecordingPipe {
-  protected readonly label = 'param';
-}
+export class ParamPipe extends RecordingPipe {}
 
 /** The global filter: a 418 becomes whatever the kind answers with a value (a tool result, resource contents, a prompt). */
 @Catch(ImATeapotException)
