@@ -1,3 +1,6 @@
+import { toStandardJsonSchema } from '@valibot/to-json-schema';
+import { type } from 'arktype';
+import * as v from 'valibot';
 import { z } from 'zod';
 import { JSON_SCHEMA_2020_12, checkAgainst, toObjectSchema, toolJsonSchema } from './tool-schemas.js';
 
@@ -39,5 +42,43 @@ describe('tool schemas', () => {
   it('turns what JSON Schema cannot express into an unconstrained schema instead of failing at startup', () => {
     const schema = toolJsonSchema(z.object({ when: z.date() }), 'output');
     expect(schema.properties).toEqual({ when: {} });
+  });
+});
+
+describe('Standard Schema libraries (Valibot, ArkType)', () => {
+  const valibot = toStandardJsonSchema(v.object({ name: v.pipe(v.string(), v.minLength(2)), times: v.optional(v.number()) }));
+
+  it('takes a Valibot schema converted with toStandardJsonSchema, publishing JSON Schema 2020-12', async () => {
+    const schema = toObjectSchema(valibot, 'input');
+    expect(schema).toBe(valibot);
+    expect(toolJsonSchema(schema, 'input')).toMatchObject({
+      $schema: JSON_SCHEMA_2020_12,
+      type: 'object',
+      properties: { name: { type: 'string', minLength: 2 }, times: { type: 'number' } },
+      required: ['name'],
+    });
+    expect(await checkAgainst(schema, { name: 'Ada' })).toEqual({ ok: true, value: { name: 'Ada' } });
+    expect(await checkAgainst(schema, { name: 'A' })).toEqual({ ok: false, issues: 'name: Invalid length: Expected >=2 but received 1' });
+  });
+
+  it('takes an ArkType type', async () => {
+    const schema = toObjectSchema(type({ id: 'number.integer' }), 'output');
+    expect(toolJsonSchema(schema, 'output')).toMatchObject({ type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] });
+    expect(await checkAgainst(schema, { id: 1 })).toEqual({ ok: true, value: { id: 1 } });
+    expect(await checkAgainst(schema, { id: 'one' })).toMatchObject({ ok: false, issues: expect.stringMatching(/^id: /) });
+  });
+
+  it('refuses a schema that cannot describe itself as JSON Schema (plain Valibot), saying how to convert it', () => {
+    expect(() => toObjectSchema(v.object({ name: v.string() }) as never, 'input')).toThrow(
+      'input: this valibot schema cannot describe itself as JSON Schema (no ~standard.jsonSchema); ' +
+        'with Valibot, wrap it in toStandardJsonSchema() from @valibot/to-json-schema',
+    );
+  });
+
+  it('refuses a schema of something other than an object, of any library', () => {
+    expect(() => toolJsonSchema(toObjectSchema(type('string') as never, 'input'), 'input')).toThrow(
+      'input must describe an object (its JSON Schema has type "string")',
+    );
+    expect(() => toObjectSchema(z.string() as never, 'input')).toThrow(/^input must be a zod shape/);
   });
 });
