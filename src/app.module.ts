@@ -1,9 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import type { Provider } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { McpAuthModule, entra, keycloak, oidc } from 'nestjs-mcp-auth';
 import type { McpAuthOptions, McpIssuerOptions, McpPrincipal } from 'nestjs-mcp-auth';
 import type { ExampleConfig, ExampleLimits } from './config/example-config.js';
+import { ReadOnlyGuard } from './access/read-only.guard.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { KnownUsers } from './identity/known-users.service.js';
+import { McpCallLoggingInterceptor } from './logging/mcp-call-logging.interceptor.js';
 import { ProductsModule } from './products/products.module.js';
 import { StoreModule } from './store/store.module.js';
 
@@ -97,8 +101,20 @@ export class AppModule {
         ProductsModule,
         IdentityModule,
       ],
+      providers: enhancersOf(config),
     };
   }
+}
+
+/**
+ * The application's own enhancers, which run around every MCP call as around any route:
+ * each only when configured, so that a call pays for none it does not use.
+ */
+function enhancersOf(config: ExampleConfig): Provider[] {
+  return [
+    ...(config.logCalls ? [{ provide: APP_INTERCEPTOR, useClass: McpCallLoggingInterceptor }] : []),
+    ...(config.readOnly ? [{ provide: APP_GUARD, useClass: ReadOnlyGuard }] : []),
+  ];
 }
 
 /** The example's limit variables as library options; what is unset keeps the library's default. */

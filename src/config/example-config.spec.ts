@@ -240,3 +240,14 @@ describe('example configuration: MCP_REDIS_URL', () => {
     expect(attempt).toThrow(/^MCP_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/);
   });
 });
+
+describe("example configuration: the example's own enhancers", () => {
+  it('logs calls by default and is writable by default; MCP_EXAMPLE_LOG_CALLS and MCP_EXAMPLE_READ_ONLY change that', () => {
+    expect(loadExampleConfig({})).toMatchObject({ logCalls: true, readOnly: false });
+    expect(loadExampleConfig({ MCP_EXAMPLE_LOG_CALLS: 'false', MCP_EXAMPLE_READ_ONLY: 'true' })).toMatchObject({
+      logCalls: false,
+      readOnly: true,
+    });
+    expect(() => loadExampleConfig({ MCP_EXAMPLE_READ_ONLY: 'yes' })).toThrow('MCP_EXAMPLE_READ_ONLY must be true or false (got "yes")');
+  });
+});

@@ -61,6 +61,10 @@ export interface ExampleConfig {
   readonly platform: ExamplePlatform;
   /** Redis shared by the replicas (MCP_REDIS_URL, redis:// or rediss://); unset: all state in this process. */
   readonly redisUrl?: string;
+  /** Log each MCP call with its duration (MCP_EXAMPLE_LOG_CALLS): a global interceptor. Default true. */
+  readonly logCalls: boolean;
+  /** Refuse every tool that changes the catalogue (MCP_EXAMPLE_READ_ONLY): a global guard. Default false. */
+  readonly readOnly: boolean;
 }
 
 /** Limits, rate limits and shutdown, each from its own environment variable. */
@@ -127,7 +131,7 @@ export class ExampleConfigError extends Error {
  * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`;
  * the shared Redis from `MCP_REDIS_URL`;
  * observability from `MCP_METRICS`, `MCP_METRICS_PORT` and `MCP_HEALTH`; the HTTP platform from
- * `MCP_EXAMPLE_PLATFORM`.
+ * `MCP_EXAMPLE_PLATFORM`; the example's own enhancers from `MCP_EXAMPLE_LOG_CALLS` and `MCP_EXAMPLE_READ_ONLY`.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   const port = parsePort(env.PORT);
@@ -212,6 +216,8 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     health: parseBoolean('MCP_HEALTH', env.MCP_HEALTH),
     platform: parsePlatform(env.MCP_EXAMPLE_PLATFORM),
     redisUrl: redisUrlOf(env.MCP_REDIS_URL),
+    logCalls: env.MCP_EXAMPLE_LOG_CALLS?.trim() ? parseBoolean('MCP_EXAMPLE_LOG_CALLS', env.MCP_EXAMPLE_LOG_CALLS) : true,
+    readOnly: parseBoolean('MCP_EXAMPLE_READ_ONLY', env.MCP_EXAMPLE_READ_ONLY),
   };
 }
 

@@ -1,3 +1,4 @@
+import { BadRequestException } from '@nestjs/common';
 import { McpProvider, McpResource, RequireScopes } from 'nestjs-mcp-auth';
 import { ProductsService } from './products.service.js';
 
@@ -21,7 +22,8 @@ export class ProductResources {
   @McpResource({ uriTemplate: 'products://items/{id}', name: 'product', description: 'One product by id', mimeType: 'application/json' })
   product(_uri: URL, { id }: { id?: string | string[] }) {
     const number = Number(id);
-    if (!Number.isInteger(number)) throw new Error(`Product id must be a whole number (got ${JSON.stringify(id)})`);
+    // An HttpException's message is the client's to read (here -32602); any other error's is only logged.
+    if (!Number.isInteger(number)) throw new BadRequestException(`Product id must be a whole number (got ${JSON.stringify(id)})`);
     return this.products.get(number);
   }
 }

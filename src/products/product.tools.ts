@@ -1,4 +1,5 @@
-import { McpNotifier, McpTool, McpToolProvider, RequireScopes } from 'nestjs-mcp-auth';
+import { Logger } from '@nestjs/common';
+import { McpArgs, McpNotifier, McpPrincipal, McpTool, McpToolProvider, RequireScopes } from 'nestjs-mcp-auth';
 import { z } from 'zod';
 import { ProductsService } from './products.service.js';
 
@@ -15,6 +16,8 @@ const product = z.object({ id: z.number().int(), name: z.string(), price: z.numb
  */
 @McpToolProvider()
 export class ProductTools {
+  private readonly logger = new Logger('ProductTools');
+
   constructor(
     private readonly products: ProductsService,
     private readonly notifier: McpNotifier,
@@ -51,8 +54,10 @@ export class ProductTools {
     annotations: { destructiveHint: true },
   })
   @RequireScopes('Admin.Write')
-  deleteProduct({ id }: { id: number }) {
+  // Parameter decorators instead of (args, context): the argument by name, and who is calling.
+  deleteProduct(@McpArgs('id') id: number, @McpPrincipal() principal: McpPrincipal) {
     const deleted = this.products.delete(id);
+    this.logger.log(`Product ${id} deleted by ${principal.sub}`);
     this.notifier.resourceUpdated(CATALOG_URI);
     this.notifier.resourceUpdated(`products://items/${id}`);
     return deleted;
