@@ -3,7 +3,9 @@
  * auth (`createMcpHandler`, JSON responses) driven with 2026-07-28 requests, the framework
  * floors (a bare Nest controller on Express and on Fastify), and on each platform (b) the
  * example server answering 2026-07-28 requests with an RS256 token, (c) the example
- * answering 2025 (legacy) requests statelessly and (d) on legacy sessions, in alternating rounds; then
+ * answering 2025 (legacy) requests statelessly and (d) on legacy sessions, and (f) the example answering 2026-07-28
+ * requests through a global interceptor and a global guard (its MCP_EXAMPLE_LOG_CALLS and MCP_EXAMPLE_READ_ONLY), in
+ * alternating rounds; then
  * token verification cost, tools-count scaling, memory per idle legacy session and JWKS
  * fetches. Every answer is checked; loopback only; every phase is bounded in time.
  *
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
       await exampleModernTarget(key, platform),
       await exampleLegacyTarget(key, platform, 'stateless'),
       await exampleLegacyTarget(key, platform, 'sessions'),
+      await exampleModernTarget(key, platform, 'enhanced'),
     );
   }
   // BENCH_TARGETS=<id,...> keeps (a) and the named targets only (ids: floor-express, modern-fastify, redis-express, ...).
@@ -178,14 +181,21 @@ async function floorTarget(key: TestSigningKey, platform: Platform): Promise<Tar
   };
 }
 
-/** The example as shipped (dual era, legacy sessions on) answering 2026-07-28 requests: stateless by nature. */
-async function exampleModernTarget(key: TestSigningKey, platform: Platform): Promise<Target> {
-  const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, { MCP_EXAMPLE_PLATFORM: platform });
+/**
+ * The example as shipped (dual era, legacy sessions on) answering 2026-07-28 requests: stateless by nature.
+ * `enhanced`: with the example's global interceptor (logging each call) and global guard (read-only, which
+ * lets `whoami` through), so that the difference from (b) is what one interceptor and one guard cost a call.
+ */
+async function exampleModernTarget(key: TestSigningKey, platform: Platform, enhancers?: 'enhanced'): Promise<Target> {
+  const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, {
+    MCP_EXAMPLE_PLATFORM: platform,
+    ...(enhancers ? { MCP_EXAMPLE_LOG_CALLS: 'true', MCP_EXAMPLE_READ_ONLY: 'true' } : {}),
+  });
   const subject = 'bench-modern';
   const token = await benchToken(key, resourceUrl, subject);
   return {
-    id: `modern-${platform}`,
-    label: `(b) library modern, ${platform}`,
+    id: `${enhancers ? 'enhanced' : 'modern'}-${platform}`,
+    label: enhancers ? `(f) library modern + interceptor, guard, ${platform}` : `(b) library modern, ${platform}`,
     server,
     jwks,
     headers: modernToolCallHeaders('whoami', token),
@@ -258,6 +268,8 @@ async function startWithJwks(name: string, key: TestSigningKey, env: Record<stri
     MCP_RESOURCE_URL: resourceUrl,
     MCP_AUTH_ISSUER: ISSUER,
     MCP_AUTH_JWKS_URI: jwks.url,
+    // The example's own enhancers are on only where a target asks for them (f): a call pays for none it does not use.
+    MCP_EXAMPLE_LOG_CALLS: 'false',
     ...env,
   });
   return { server, jwks, resourceUrl };
@@ -396,6 +408,8 @@ function printSummary(targets: Target[], rounds: MeasuredLoad[][]): Array<{ rati
 function printTargets(): void {
   type Row = [string, number | undefined, (value: number) => string, (value: number) => boolean];
   const times = (v: number) => `x${v.toFixed(2)}`;
+  /** The server CPU a target spends per request beyond another's (medians of this run). */
+  const addedCpu = (id: string, to: string) => (measured[id] && measured[to] ? measured[id].cpu - measured[to].cpu : undefined);
   /** A target's throughput relative to another's (both medians of this run). */
   const relative = (id: string, to: string) => (measured[id] && measured[to] ? measured[id].rps / measured[to].rps : undefined);
   const rows: Row[] = [];
@@ -415,6 +429,12 @@ function printTargets(): void {
       [`${platform}: legacy sessions vs (a), >= 1.5x`, measured[`sessions-${platform}`]?.ratio, times, (v) => v >= 1.5],
       [`${platform}: legacy sessions p99 vs (a) (<= 1x)`, measured[`sessions-${platform}`]?.p99, times, (v) => v <= 1],
       [`${platform}: floor vs (a) (for reference)`, measured[`floor-${platform}`]?.ratio, times, () => true],
+      [
+        `${platform}: + a global interceptor and guard, CPU per call`,
+        addedCpu(`enhanced-${platform}`, `modern-${platform}`),
+        (v) => `${v >= 0 ? '+' : ''}${v.toFixed(1)} µs`,
+        () => true,
+      ],
     );
   }
   rows.push(

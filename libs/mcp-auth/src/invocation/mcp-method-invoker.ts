@@ -86,7 +86,7 @@ export class McpMethodInvoker {
     }
     return async (...args) => {
       this.allowed(args[args.length - 1] as McpCallContext);
-      const value = await method.apply(instance, args);
+      const value = method.apply(instance, args);
       // As a route may, a method may answer with an Observable: its last value is the answer.
       return isObservable(value) ? lastValueFrom(value) : value;
     };
