@@ -133,7 +133,7 @@ describe('structured output: declaration errors', () => {
     }
   }
 
-  it('refuses to start with an output that is not a zod schema, naming the method, the tool and the option', async () => {
+  it('refuses to start with an output that is not a schema it can use (a JSON Schema object), naming the method, the tool and the option', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         McpAuthModule.forRoot({
@@ -148,7 +148,7 @@ describe('structured output: declaration errors', () => {
     const started = app.init();
     await expect(started).rejects.toBeInstanceOf(McpAuthConfigurationError);
     await expect(started).rejects.toThrow(
-      'McpAuthModule: option "@McpTool" JsonSchemaOutput.run (tool "json_schema_output"): output must be a zod shape ({ id: z.number() }) or a z.object(...)',
+      'McpAuthModule: option "@McpTool" JsonSchemaOutput.run (tool "json_schema_output"): output must be a zod shape ({ id: z.number() }), a z.object(...) or a Standard Schema with JSON Schema (Valibot, ArkType), not a JSON Schema or other value',
     );
     await app.close();
   });
