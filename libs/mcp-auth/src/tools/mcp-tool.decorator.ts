@@ -10,10 +10,13 @@ export interface McpToolOptions {
   name: string;
   /** What the tool does, for the model. */
   description?: string;
-  /** The arguments, as a zod shape (`{ id: z.number() }`) or a `z.object(...)`. Default: no arguments. */
+  /**
+   * The arguments, as a zod shape (`{ id: z.number() }`), a `z.object(...)`, or any other Standard Schema
+   * that converts itself to JSON Schema (Valibot's `toStandardJsonSchema(...)`, ArkType). Default: no arguments.
+   */
   input?: ToolSchema;
   /**
-   * The result, as a zod shape or a `z.object(...)`: published as the tool's `outputSchema`
+   * The result, in the same forms as `input`: published as the tool's `outputSchema`
    * (JSON Schema 2020-12). The method's return value is checked against it and sent as
    * `structuredContent`, with its JSON as a text block; a value that does not match is
    * answered as a tool error (`isError: true`) naming the mismatch. Default: no declared result.
@@ -28,8 +31,10 @@ export interface McpToolOptions {
 /**
  * Exposes a method of an `@McpToolProvider()` class as an MCP tool.
  * The method is called with the validated arguments and a {@link McpToolContext}
- * (the caller's principal, the SDK's `authInfo`, an abort signal); it may return a
- * string, any JSON value, or a full `CallToolResult`.
+ * (the caller's principal, the SDK's `authInfo`, an abort signal), or with what its
+ * parameter decorators ask for (`@McpArgs()`, `@McpPrincipal()`, `@McpContext()`), through
+ * the application's guards, interceptors, pipes and exception filters; it may return a
+ * string, any JSON value, a full `CallToolResult`, or an `Observable` of one.
  *
  * @example
  * ```ts
