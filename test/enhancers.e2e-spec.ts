@@ -12,6 +12,7 @@ import {
   GlobalPipe,
   GlobalTeapotFilter,
   HttpOnlyGuard,
+  RequestScopedProvider,
   RequestScopedTools,
   RequestScopedTrace,
   StandardSchemaTools,
@@ -72,6 +73,7 @@ describeOnPlatforms("the application's guards, interceptors, pipes and filters o
         StandardSchemaTools,
         RequestScopedTrace,
         RequestScopedTools,
+        RequestScopedProvider,
         { provide: APP_GUARD, useClass: GlobalGuard },
         { provide: APP_GUARD, useClass: HttpOnlyGuard },
         { provide: APP_PIPE, useClass: GlobalPipe },
@@ -343,13 +345,17 @@ describeOnPlatforms("the application's guards, interceptors, pipes and filters o
       expect(log.steps).toEqual([]);
     });
 
-    it('resolves a request-scoped dependency per request, with the HTTP request as REQUEST', async () => {
+    it('resolves a request-scoped dependency, and a request-scoped provider, per request, with the HTTP request as REQUEST', async () => {
       const first = await callTool(era, 'request_scope', {}, { 'x-trace': 'one' });
       const second = await callTool(era, 'request_scope', {}, { 'x-trace': 'two' });
       const [a, b] = [first.body.result?.structuredContent, second.body.result?.structuredContent];
       expect(a).toMatchObject({ trace: 'one', sub: 'demo-reader' });
       expect(b).toMatchObject({ trace: 'two', sub: 'demo-reader' });
       expect(a?.instance).not.toBe(b?.instance);
+      const one = await callTool(era, 'request_scoped_provider', {});
+      const two = await callTool(era, 'request_scoped_provider', {});
+      expect(one.body.result?.structuredContent).toMatchObject({ sub: 'demo-reader', via: ['global'] });
+      expect(one.body.result?.structuredContent?.instance).not.toBe(two.body.result?.structuredContent?.instance);
     });
 
     it('takes Valibot and ArkType schemas (Standard Schema) for input and output', async () => {

@@ -343,6 +343,18 @@ export class RequestScopedTools {
   }
 }
 
+/** A provider request-scoped itself: an instance per request. */
+@McpProvider({ scope: Scope.REQUEST })
+export class RequestScopedProvider {
+  static created = 0;
+  readonly instance = ++RequestScopedProvider.created;
+
+  @McpTool({ name: 'request_scoped_provider', description: 'Which instance of the request-scoped provider served the call' })
+  which(_args: unknown, context: McpToolContext) {
+    return { instance: this.instance, sub: context.principal.sub };
+  }
+}
+
 /** A guard written for HTTP routes, made safe for MCP calls by its first line. */
 @Injectable()
 export class HttpOnlyGuard implements CanActivate {
