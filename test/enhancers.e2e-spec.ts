@@ -11,6 +11,7 @@ import {
   GlobalInterceptor,
   GlobalPipe,
   GlobalTeapotFilter,
+  HttpOnlyExceptionFilter,
   HttpOnlyGuard,
   RequestScopedProvider,
   RequestScopedTools,
@@ -77,6 +78,8 @@ describeOnPlatforms("the application's guards, interceptors, pipes and filters o
         { provide: APP_GUARD, useClass: GlobalGuard },
         { provide: APP_GUARD, useClass: HttpOnlyGuard },
         { provide: APP_PIPE, useClass: GlobalPipe },
+        // Registered first, so checked last: Nest tries the most recently registered global filter first.
+        { provide: APP_FILTER, useClass: HttpOnlyExceptionFilter },
         { provide: APP_FILTER, useClass: GlobalTeapotFilter },
       ],
       platform,
@@ -288,12 +291,15 @@ describeOnPlatforms("the application's guards, interceptors, pipes and filters o
         expect(log.steps).toContain('filter:global');
       });
 
-      it('an unexpected error is a tool error saying only that the tool failed; its message is logged, never sent', async () => {
+      it('an unexpected error is a tool error saying only that the tool failed; its message is logged once, never sent', async () => {
         const before = logger.errors.length;
         const { body } = await callTool(era, 'enhanced_echo', { text: 'unexpected' });
         expect(body.result).toMatchObject({ isError: true, content: [{ type: 'text', text: 'Tool enhanced_echo failed' }] });
         expect(JSON.stringify(body)).not.toContain('hunter2');
-        expect(logger.errors.slice(before).join('\n')).toContain('hunter2');
+        // Once, though the catch-all HTTP filter saw it first and rethrew it.
+        expect(logger.errors.slice(before).filter((line) => line.includes('hunter2'))).toEqual([
+          expect.stringMatching(/^Tool enhanced_echo failed: database password is hunter2/),
+        ]);
       });
 
       it.each([
@@ -389,7 +395,7 @@ describeOnPlatforms("the application's guards, interceptors, pipes and filters o
     });
   });
 
-  it('lets an HTTP-only global guard that checks the context type act on HTTP requests and leave MCP calls alone', async () => {
+  it('lets an HTTP-only global guard (and catch-all filter) that check the context type act on HTTP requests and leave MCP calls alone', async () => {
     const refused = await post(
       h.resourceUrl,
       { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: envelope() } },

@@ -26,7 +26,7 @@ import type {
   NestInterceptor,
   PipeTransform,
 } from '@nestjs/common';
-import { REQUEST } from '@nestjs/core';
+import { BaseExceptionFilter, REQUEST } from '@nestjs/core';
 import { ProtocolError } from '@modelcontextprotocol/server';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -352,6 +352,15 @@ export class RequestScopedProvider {
   @McpTool({ name: 'request_scoped_provider', description: 'Which instance of the request-scoped provider served the call' })
   which(_args: unknown, context: McpToolContext) {
     return { instance: this.instance, sub: context.principal.sub };
+  }
+}
+
+/** A catch-all filter written for HTTP routes, as many applications have: its first line leaves MCP calls to the table. */
+@Catch()
+export class HttpOnlyExceptionFilter extends BaseExceptionFilter {
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    super.catch(exception, host);
   }
 }
 

@@ -5,24 +5,13 @@ import { Injector, InstanceWrapper } from '@nestjs/core/internal';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { AuditTrail } from '../audit/audit-trail.js';
 import type { McpAuditAction } from '../audit/audit-event.js';
-import { withAuditedGuards } from './audited-guards.js';
+import { mcpContextCreator } from './mcp-context-creator.js';
 import { declaresEnhancers } from './declared-enhancers.js';
 import { McpCallContext } from './mcp-call-context.js';
 import { MCP_CONTEXT_TYPE } from './mcp-execution-context.js';
 import type { McpOperation } from './mcp-execution-context.js';
 import { McpParamsFactory } from './mcp-params.factory.js';
 import { contextIdOf } from './request-context.js';
-
-/** Errors Nest's exceptions handler saw (and logged, when unexpected and no filter took them). */
-const handledByNest = new WeakSet<object>();
-
-/**
- * Whether an error came out of Nest's pipeline, whose exceptions handler logs what it did
- * not expect (as on HTTP routes): whoever answers the call logs only the others.
- */
-export function loggedByNest(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && handledByNest.has(error);
-}
 
 /**
  * Calls a tool, resource or prompt method with its arguments, the {@link McpCallContext}
@@ -57,7 +46,7 @@ export class McpMethodInvoker {
     // Through forwardRef: the audit trail's imports lead back here (metrics, challenges, the catalogue).
     @Inject(forwardRef(() => AuditTrail)) private readonly audit: AuditTrail,
   ) {
-    this.contextCreator = withAuditedGuards(core, {
+    this.contextCreator = mcpContextCreator(core, {
       allowed: (call) => this.allowed(call),
       denied: (call, guard) => this.denied(call, guard),
     });
@@ -70,18 +59,16 @@ export class McpMethodInvoker {
     const instance = wrapper.instance as Record<string, (...args: unknown[]) => unknown>;
     const method = instance[methodName];
     if (declaresEnhancers(metatype, methodName, this.config)) {
-      return throughNest(
-        this.contextCreator.create(
-          instance,
-          method,
-          methodName,
-          ROUTE_ARGS_METADATA,
-          this.paramsFactory,
-          undefined,
-          undefined,
-          undefined,
-          MCP_CONTEXT_TYPE,
-        ),
+      return this.contextCreator.create(
+        instance,
+        method,
+        methodName,
+        ROUTE_ARGS_METADATA,
+        this.paramsFactory,
+        undefined,
+        undefined,
+        undefined,
+        MCP_CONTEXT_TYPE,
       );
     }
     return async (...args) => {
@@ -114,7 +101,7 @@ export class McpMethodInvoker {
         undefined,
         MCP_CONTEXT_TYPE,
       );
-      return throughNest(run)(...args);
+      return run(...args);
     };
   }
 
@@ -127,18 +114,6 @@ export class McpMethodInvoker {
     const { action, target } = audited(call.operation);
     this.audit.decided(action, 'denied', call.principal, { reason: 'guard_denied', guard, ...target, ...sessionOf(call) });
   }
-}
-
-/** Nest's pipeline, its failures noted as {@link loggedByNest}. */
-function throughNest(pipeline: McpInvoke): McpInvoke {
-  return async (...args) => {
-    try {
-      return await pipeline(...args);
-    } catch (error) {
-      if (typeof error === 'object' && error !== null) handledByNest.add(error);
-      throw error;
-    }
-  };
 }
 
 /** The audit trail's names for an operation: its action, and what it acts on. */

@@ -2,7 +2,6 @@ import { HttpException, Logger } from '@nestjs/common';
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelcontextprotocol/server';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { McpOperation } from '../invocation/mcp-execution-context.js';
-import { loggedByNest } from '../invocation/mcp-method-invoker.js';
 import { toolErrorResult } from '../tools/tool-result.js';
 import { FORBIDDEN_ERROR_CODE } from './handler-authorization.js';
 
@@ -55,9 +54,8 @@ export function protocolErrorFor(error: unknown, operation: McpOperation): Proto
   return new ProtocolError(ProtocolErrorCode.InternalError, message);
 }
 
-/** An error nobody meant for the client: its message and stack go to the log (once: Nest's pipeline logs its own). */
+/** An error nobody meant for the client: its message and stack go to the log instead. */
 function logUnexpected(error: unknown, operation: McpOperation): void {
-  if (loggedByNest(error)) return;
   const kind = operation.kind === 'tool' ? 'Tool' : operation.kind === 'resource' ? 'Resource' : 'Prompt';
   logger.error(`${kind} ${operation.name} failed: ${(error as Error)?.message ?? String(error)}`, (error as Error)?.stack);
 }
