@@ -5,6 +5,7 @@ import { Injector, InstanceWrapper } from '@nestjs/core/internal';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { AuditTrail } from '../audit/audit-trail.js';
 import type { McpAuditAction } from '../audit/audit-event.js';
+import type { OperationTarget } from '../server/handler-authorization.js';
 import { mcpContextCreator } from './mcp-context-creator.js';
 import { declaresEnhancers } from './declared-enhancers.js';
 import { McpCallContext } from './mcp-call-context.js';
@@ -117,10 +118,7 @@ export class McpMethodInvoker {
 }
 
 /** The audit trail's names for an operation: its action, and what it acts on. */
-function audited(operation: McpOperation): {
-  action: McpAuditAction;
-  target: { tool: string } | { resource: string } | { prompt: string };
-} {
+function audited(operation: McpOperation): { action: McpAuditAction; target: OperationTarget } {
   if (operation.kind === 'tool') return { action: 'tools/call', target: { tool: operation.name } };
   if (operation.kind === 'resource') return { action: 'resources/read', target: { resource: operation.uri } };
   return { action: 'prompts/get', target: { prompt: operation.name } };
