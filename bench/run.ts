@@ -195,7 +195,7 @@ async function exampleModernTarget(key: TestSigningKey, platform: Platform, enha
   const token = await benchToken(key, resourceUrl, subject);
   return {
     id: `${enhancers ? 'enhanced' : 'modern'}-${platform}`,
-    label: enhancers ? `(f) library modern + interceptor, guard, ${platform}` : `(b) library modern, ${platform}`,
+    label: enhancers ? `(f) modern + interceptor & guard, ${platform}` : `(b) library modern, ${platform}`,
     server,
     jwks,
     headers: modernToolCallHeaders('whoami', token),
@@ -430,7 +430,7 @@ function printTargets(): void {
       [`${platform}: legacy sessions p99 vs (a) (<= 1x)`, measured[`sessions-${platform}`]?.p99, times, (v) => v <= 1],
       [`${platform}: floor vs (a) (for reference)`, measured[`floor-${platform}`]?.ratio, times, () => true],
       [
-        `${platform}: + a global interceptor and guard, CPU per call`,
+        `${platform}: + global interceptor and guard, CPU/call`,
         addedCpu(`enhanced-${platform}`, `modern-${platform}`),
         (v) => `${v >= 0 ? '+' : ''}${v.toFixed(1)} µs`,
         () => true,
