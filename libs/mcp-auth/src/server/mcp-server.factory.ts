@@ -117,14 +117,17 @@ export class McpServerFactory {
     // tool safe if it is ever reached another way (a batch, a custom transport).
     this.authorization.refuseIfForbidden(principal, tool.requirements, 'tools/call', { tool: name }, ctx);
     // Checked before the application's guards: they, the interceptors and the method see the parsed arguments.
-    const checked = await checkAgainst(tool.input, args ?? {});
+    // Awaited only when a schema library checks asynchronously: zod's check costs the call no extra turn.
+    const checking = checkAgainst(tool.input, args ?? {});
+    const checked = checking instanceof Promise ? await checking : checking;
     if (!checked.ok) return toolErrorResult(`Invalid arguments for tool ${name}: ${checked.issues}`);
     const signal = ctx.mcpReq.signal;
     try {
       const value = await withDeadline(this.options.requestTimeoutMs, signal, (deadline) =>
         tool.invoke(checked.value, new McpCallContext(tool.operation, checked.value, principal, ctx, deadline)),
       );
-      return server.projectCallToolResult(await tool.toResult(value), tool.definition.outputSchema);
+      const result = tool.toResult(value);
+      return server.projectCallToolResult(result instanceof Promise ? await result : result, tool.definition.outputSchema);
     } catch (error) {
       // Cancelled by the client, or its session closed: nobody is waiting for an answer.
       if (signal.aborted) throw error;
