@@ -6,6 +6,7 @@ import type {
   CacheHint,
   CallToolRequest,
   CallToolResult,
+  ListToolsRequest,
   ListToolsResult,
   ServerCapabilities,
   ServerContext,
@@ -22,6 +23,7 @@ import { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { toolErrorResult } from '../tools/tool-result.js';
 import { HandlerAuthorization, describeIssues, principalOf, sessionField } from './handler-authorization.js';
 import { CatalogueServer, reachable } from './catalogue-server.js';
+import { ListPagination } from './list-pagination.js';
 import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
 
 export { FORBIDDEN_ERROR_CODE, principalOf } from './handler-authorization.js';
@@ -53,7 +55,10 @@ export class McpServerFactory {
   private readonly resourcesAndPrompts: ResourcePromptHandlers;
   private readonly authorization: HandlerAuthorization;
   private readonly subscriptions: ReturnType<LegacySessionNotifications['handlers']>;
-  private readonly listTools = reachable((_request: unknown, ctx: ServerContext): ListToolsResult => this.onListTools(ctx));
+  private readonly pagination: ListPagination;
+  private readonly listTools = reachable((request: ListToolsRequest, ctx: ServerContext): ListToolsResult =>
+    this.onListTools(request, ctx),
+  );
   /** Fixed once the catalogue is built; computed on the first server. */
   private capabilities?: ServerCapabilities;
 
@@ -65,7 +70,8 @@ export class McpServerFactory {
     private readonly legacyNotifications: LegacySessionNotifications,
   ) {
     this.authorization = new HandlerAuthorization(policy, audit);
-    this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization);
+    this.pagination = new ListPagination(options.pageSize);
+    this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization, this.pagination);
     this.subscriptions = legacyNotifications.handlers(this.authorization);
   }
 
@@ -96,11 +102,13 @@ export class McpServerFactory {
     return server;
   };
 
-  private onListTools(ctx: ServerContext): ListToolsResult {
+  private onListTools(request: ListToolsRequest, ctx: ServerContext): ListToolsResult {
     const principal = principalOf(ctx.http?.authInfo);
-    const tools = this.authorization.permitted(principal, this.catalogue.all()).map((tool) => tool.definition);
+    const permitted = this.authorization.permitted(principal, this.catalogue.all());
+    const page = this.pagination.page('tools/list', request.params?.cursor, permitted);
+    const tools = page.items.map((tool) => tool.definition);
     this.audit.decided('tools/list', 'allowed', principal, { tools: tools.map((tool) => tool.name), ...sessionField(ctx) });
-    return { tools } as ListToolsResult;
+    return { tools, ...page.next } as ListToolsResult;
   }
 
   private async onCallTool(server: Server, request: CallToolRequest, ctx: ServerContext): Promise<CallToolResult> {
