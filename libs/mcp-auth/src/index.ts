@@ -60,6 +60,9 @@ export { McpPrompt } from './prompts/mcp-prompt.decorator.js';
 export type { McpPromptOptions } from './prompts/mcp-prompt.decorator.js';
 export type { CataloguePrompt } from './prompts/catalogue-prompt.js';
 
+export { audioContent, embeddedResource, imageContent, resourceLink } from './content/content-blocks.js';
+export type { BinaryData, ContentBlockOptions, McpContentBlock, ResourceLinkOptions } from './content/content-blocks.js';
+
 export type { ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js';
 
 export type { McpAuditAction, McpAuditEvent } from './audit/audit-event.js';
