@@ -62,6 +62,7 @@ export type { CataloguePrompt } from './prompts/catalogue-prompt.js';
 
 export { audioContent, embeddedResource, imageContent, resourceLink } from './content/content-blocks.js';
 export type { BinaryData, ContentBlockOptions, McpContentBlock, ResourceLinkOptions } from './content/content-blocks.js';
+export type { McpCompleter, McpCompletionContext, McpCompletions } from './completions/mcp-completion.js';
 
 export type { ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js';
 

@@ -105,6 +105,7 @@ const ACTIONS: ReadonlySet<McpAuditAction> = new Set<McpAuditAction>([
   'tools/call',
   'resources/read',
   'prompts/get',
+  'completion/complete',
   'session',
   'rate_limit',
 ]);

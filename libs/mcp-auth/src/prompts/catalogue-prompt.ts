@@ -2,6 +2,7 @@ import type { GetPromptResult, Prompt, PromptArgument, PromptMessage } from '@mo
 import { z } from 'zod';
 import type { ZodObject } from 'zod';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
+import type { CatalogueCompletions } from '../completions/catalogue-completions.js';
 import { isContentBlock } from '../content/content-blocks.js';
 import { listingFields } from '../tools/mcp-method-metadata.js';
 import type { McpToolContext } from '../tools/mcp-tool-context.js';
@@ -14,6 +15,8 @@ export interface CataloguePrompt {
   readonly definition: Prompt;
   readonly requirements: readonly ScopeRequirement[];
   readonly args: ZodObject;
+  /** Completers of its arguments (`complete`), if it declares any. */
+  readonly completions?: CatalogueCompletions;
   get(args: Record<string, unknown>, context: McpToolContext): Promise<GetPromptResult>;
 }
 

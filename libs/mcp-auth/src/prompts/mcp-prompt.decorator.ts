@@ -1,5 +1,6 @@
 import type { Icon } from '@modelcontextprotocol/server';
 import type { ZodRawShape } from 'zod';
+import type { McpCompletions } from '../completions/mcp-completion.js';
 import { MCP_PROMPT_METADATA } from '../mcp-auth.constants.js';
 import { checkIcons, checkMcpName, methodMetadata } from '../tools/mcp-method-metadata.js';
 
@@ -15,6 +16,12 @@ export interface McpPromptOptions {
   description?: string;
   /** The arguments, as a zod shape of strings (MCP prompt arguments are strings). Default: none. */
   args?: ZodRawShape;
+  /**
+   * Suggestions for argument values as the user types (`completion/complete`): for each
+   * argument, a function `(value, context) => string[]`, or the name of a method of this
+   * class (so it can use injected services). Only callers that may get the prompt get them.
+   */
+  complete?: McpCompletions;
 }
 
 /**

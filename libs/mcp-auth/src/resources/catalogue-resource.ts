@@ -1,6 +1,7 @@
 import { UriTemplate } from '@modelcontextprotocol/server';
 import type { ReadResourceResult, Resource, ResourceTemplateType as ResourceTemplate, Variables } from '@modelcontextprotocol/server';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
+import type { CatalogueCompletions } from '../completions/catalogue-completions.js';
 import { contentListOf, resourceContentsOf } from '../content/content-list.js';
 import { listingFields } from '../tools/mcp-method-metadata.js';
 import type { McpToolContext } from '../tools/mcp-tool-context.js';
@@ -15,6 +16,8 @@ export interface CatalogueResource {
   /** What `resources/list` (or `resources/templates/list`) shows. */
   readonly definition: Resource | ResourceTemplate;
   readonly requirements: readonly ScopeRequirement[];
+  /** Completers of its template's variables (`complete`), if it declares any. */
+  readonly completions?: CatalogueCompletions;
   read(uri: string, variables: Variables, context: McpToolContext): Promise<ReadResourceResult>;
 }
 

@@ -1,3 +1,4 @@
+import type { McpCompletions } from '../completions/mcp-completion.js';
 import { MCP_RESOURCE_METADATA } from '../mcp-auth.constants.js';
 import type { Icon } from '@modelcontextprotocol/server';
 import { checkIcons, methodMetadata } from '../tools/mcp-method-metadata.js';
@@ -14,6 +15,12 @@ export type McpResourceOptions = ({ uri: string; uriTemplate?: never } | { uriTe
   description?: string;
   /** The content type of what the method returns. Default `text/plain` for strings, `application/json` otherwise. */
   mimeType?: string;
+  /**
+   * Suggestions for the URI template's variables as the user types (`completion/complete`):
+   * for each variable, a function `(value, context) => string[]`, or the name of a method of
+   * this class (so it can use injected services). Only callers that may read the resource get them.
+   */
+  complete?: McpCompletions;
 };
 
 /**

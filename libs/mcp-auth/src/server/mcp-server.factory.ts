@@ -13,6 +13,7 @@ import type {
 } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { AuditTrail } from '../audit/audit-trail.js';
+import { CompletionHandler } from '../completions/completion-handler.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { DeadlineExceeded, withDeadline } from '../limits/with-deadline.js';
 import { ScopePolicy } from '../authorization/scope-policy.js';
@@ -56,6 +57,7 @@ export class McpServerFactory {
   private readonly authorization: HandlerAuthorization;
   private readonly subscriptions: ReturnType<LegacySessionNotifications['handlers']>;
   private readonly pagination: ListPagination;
+  private readonly completions: CompletionHandler;
   private readonly listTools = reachable((request: ListToolsRequest, ctx: ServerContext): ListToolsResult =>
     this.onListTools(request, ctx),
   );
@@ -72,13 +74,18 @@ export class McpServerFactory {
     this.authorization = new HandlerAuthorization(policy, audit);
     this.pagination = new ListPagination(options.pageSize);
     this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization, this.pagination);
+    this.completions = new CompletionHandler(catalogue, this.authorization);
     this.subscriptions = legacyNotifications.handlers(this.authorization);
   }
 
   /** A fresh protocol server: what the SDK's per-request factory must return (one that is serving cannot be reused). */
   readonly create = (): Server => {
     const handlers = this.resourcesAndPrompts;
-    const capabilities = (this.capabilities ??= { tools: { listChanged: true }, ...handlers.capabilities() });
+    const capabilities = (this.capabilities ??= {
+      tools: { listChanged: true },
+      ...handlers.capabilities(),
+      ...this.completions.capability(),
+    });
     const server = new CatalogueServer(this.options.server, { capabilities, jsonSchemaValidator: this.validator, cacheHints: CACHE_HINTS });
     server.setRequestHandler('tools/list', this.listTools);
     // Bound to its server: a tool's result is projected through the server's era codec.
@@ -97,6 +104,7 @@ export class McpServerFactory {
       server.setRequestHandler('prompts/list', handlers.listPrompts);
       server.setRequestHandler('prompts/get', handlers.getPrompt);
     }
+    if (capabilities.completions) server.setRequestHandler('completion/complete', this.completions.complete);
     // A legacy session hears of changes (McpNotifier) from its initialize on.
     this.legacyNotifications.follow(server);
     return server;

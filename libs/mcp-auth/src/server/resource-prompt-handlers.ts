@@ -107,6 +107,6 @@ export class ResourcePromptHandlers {
 }
 
 /** What a resource or prompt method receives as its second argument. */
-function contextOf(principal: McpPrincipal, ctx: ServerContext): McpToolContext {
+export function contextOf(principal: McpPrincipal, ctx: ServerContext): McpToolContext {
   return { principal, authInfo: ctx.http!.authInfo!, signal: ctx.mcpReq.signal, sessionId: ctx.sessionId };
 }

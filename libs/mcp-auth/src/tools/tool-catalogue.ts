@@ -7,6 +7,7 @@ import { declaredScopeRequirements } from '../authorization/require-scopes.decor
 import { ScopePolicy } from '../authorization/scope-policy.js';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
 import { scopesMentioned } from '../authorization/scope-requirement.js';
+import { catalogueCompletions } from '../completions/catalogue-completions.js';
 import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
 import {
   MCP_AUTH_RESOLVED_OPTIONS,
@@ -184,14 +185,25 @@ export class ToolCatalogue implements OnModuleInit {
       const resource: McpResourceOptions | undefined = Reflect.getMetadata(MCP_RESOURCE_METADATA, prototype, methodName);
       if (resource) {
         addUnique(this.resourceNames, resource.name, undefined, '@McpResource', where);
-        const entry = this.listed(catalogueResource(resource, requirements, invoke));
+        const prepared = catalogueResource(resource, requirements, invoke);
+        const variables = prepared.template?.variableNames ?? [];
+        const completions = catalogueCompletions(resource.complete, variables, instance, '@McpResource', where);
+        const entry = this.listed({ ...prepared, completions });
         if (entry.uri !== undefined) addUnique(this.staticResources, entry.uri, entry, '@McpResource uri', where);
         else this.templates.push(entry);
       }
 
       const prompt: McpPromptOptions | undefined = Reflect.getMetadata(MCP_PROMPT_METADATA, prototype, methodName);
-      if (prompt)
-        addUnique(this.promptsByName, prompt.name, this.listed(cataloguePrompt(prompt, requirements, invoke)), '@McpPrompt', where);
+      if (prompt) {
+        const completions = catalogueCompletions(prompt.complete, Object.keys(prompt.args ?? {}), instance, '@McpPrompt', where);
+        addUnique(
+          this.promptsByName,
+          prompt.name,
+          this.listed({ ...cataloguePrompt(prompt, requirements, invoke), completions }),
+          '@McpPrompt',
+          where,
+        );
+      }
     }
   }
 
