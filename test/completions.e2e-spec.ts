@@ -1,4 +1,5 @@
-import { McpPrompt, McpProvider, McpResource, RequireScopes } from 'nestjs-mcp-auth';
+import { Test } from '@nestjs/testing';
+import { McpAuthConfigurationError, McpAuthModule, McpPrompt, McpProvider, McpResource, RequireScopes } from 'nestjs-mcp-auth';
 import type { McpAuditEvent, McpCompletionContext } from 'nestjs-mcp-auth';
 import { z } from 'zod';
 import { ERAS, connectEra } from './support/era-clients.js';
@@ -212,5 +213,50 @@ describe('completions with listing: all', () => {
     } finally {
       await reader.close();
     }
+  });
+});
+
+describe('completions: declaration errors', () => {
+  @McpProvider()
+  class MisnamedCompleter {
+    @McpResource({ uriTemplate: 'items://{id}', name: 'item', complete: { id: 'completeIds' } })
+    item() {
+      return 'x';
+    }
+  }
+
+  @McpProvider()
+  class CompleterOfAFixedUri {
+    @McpResource({ uri: 'items://all', name: 'items', complete: { id: () => [] } })
+    items() {
+      return 'x';
+    }
+  }
+
+  it.each([
+    [
+      MisnamedCompleter,
+      'option "@McpResource complete" MisnamedCompleter.item: the completer of "id" must be a function or the name of a method',
+    ],
+    [
+      CompleterOfAFixedUri,
+      'option "@McpResource complete" CompleterOfAFixedUri.items: "id" is not one of its URI template variables (none)',
+    ],
+  ])('refuses to start with %p, naming the method and the fix', async (provider, message) => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        McpAuthModule.forRoot({
+          issuer: 'https://idp.example',
+          jwksUri: 'https://idp.example/jwks',
+          resourceUrl: 'http://127.0.0.1:9/mcp',
+        }),
+      ],
+      providers: [provider],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    const started = app.init();
+    await expect(started).rejects.toBeInstanceOf(McpAuthConfigurationError);
+    await expect(started).rejects.toThrow(message);
+    await app.close();
   });
 });
