@@ -19,11 +19,24 @@ export class ProductResources {
     return { products: this.products.list() };
   }
 
-  @McpResource({ uriTemplate: 'products://items/{id}', name: 'product', description: 'One product by id', mimeType: 'application/json' })
+  @McpResource({
+    uriTemplate: 'products://items/{id}',
+    name: 'product',
+    title: 'Product',
+    description: 'One product by id',
+    mimeType: 'application/json',
+    // Offered only to callers that may read the resource (User.Read), like the resource itself.
+    complete: { id: 'completeProductId' },
+  })
   product(_uri: URL, { id }: { id?: string | string[] }) {
     const number = Number(id);
     // An HttpException's message is the client's to read (here -32602); any other error's is only logged.
     if (!Number.isInteger(number)) throw new BadRequestException(`Product id must be a whole number (got ${JSON.stringify(id)})`);
     return this.products.get(number);
+  }
+
+  /** Completion of the template's `id`: the ids matching what was typed, by id or by product name. */
+  completeProductId(typed: string): string[] {
+    return this.products.idsMatching(typed);
   }
 }

@@ -17,6 +17,18 @@ export class ProductsService {
     return this.db.all('SELECT id, name, price FROM products ORDER BY id') as unknown as Product[];
   }
 
+  /**
+   * Ids for an `id` argument being typed (completion): those that start with what was typed,
+   * then those whose product name contains it.
+   */
+  idsMatching(typed: string): string[] {
+    const needle = typed.trim().toLowerCase();
+    const products = this.list();
+    const byId = products.filter((product) => String(product.id).startsWith(needle));
+    const byName = products.filter((product) => !byId.includes(product) && product.name.toLowerCase().includes(needle));
+    return [...byId, ...byName].map((product) => String(product.id));
+  }
+
   get(id: number): Product {
     const product = this.db.get('SELECT id, name, price FROM products WHERE id = ?', [id]) as Product | null;
     if (!product) throw new NotFoundException(`No product with id ${id}`);

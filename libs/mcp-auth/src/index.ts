@@ -73,6 +73,9 @@ export { McpArgs, McpContext } from './invocation/mcp-param.decorators.js';
  */
 export type McpPrincipal = Principal;
 export const McpPrincipal = McpPrincipalDecorator;
+export { audioContent, embeddedResource, imageContent, resourceLink } from './content/content-blocks.js';
+export type { BinaryData, ContentBlockOptions, McpContentBlock, ResourceLinkOptions } from './content/content-blocks.js';
+export type { McpCompleter, McpCompletionContext, McpCompletions } from './completions/mcp-completion.js';
 
 export type { ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js';
 

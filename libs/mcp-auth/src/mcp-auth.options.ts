@@ -107,6 +107,12 @@ export interface McpAuthOptions {
    * the 403 step-up challenge instead of never being attempted.
    */
   listing?: McpListing;
+  /**
+   * At most this many entries per page of `tools/list`, `resources/list`,
+   * `resources/templates/list` and `prompts/list`; the rest follow through the opaque
+   * `nextCursor` (both eras). Pages are cut from the caller's own filtered list. Default 100.
+   */
+  pageSize?: number;
   /** A session unused for this long is closed, in milliseconds. Default 30 minutes. */
   sessionIdleTimeoutMs?: number;
   /** Largest accepted request body, in bytes. Default 1 MiB. */
@@ -204,6 +210,7 @@ export interface ResolvedMcpAuthOptions {
   readonly validateUser?: (principal: McpPrincipal) => boolean | Promise<boolean>;
   readonly challengeScopes?: readonly string[];
   readonly listing: McpListing;
+  readonly pageSize: number;
   /** The configured baseline; undefined for the default (see {@link ScopePolicy.baselineScopes}). */
   readonly baselineScopes?: readonly string[];
   readonly sessionIdleTimeoutMs: number;

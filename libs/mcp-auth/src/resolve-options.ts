@@ -92,6 +92,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     validateUser: options.validateUser,
     challengeScopes: options.challengeScopes,
     listing: resolveListing(options.listing),
+    pageSize: positiveInteger('pageSize', options.pageSize, 100),
     baselineScopes: scopeList('baselineScopes', options.baselineScopes),
     sessionIdleTimeoutMs: positiveInteger('sessionIdleTimeoutMs', options.sessionIdleTimeoutMs, 30 * 60_000),
     maxRequestBodyBytes: positiveInteger('maxRequestBodyBytes', options.maxRequestBodyBytes, 1024 * 1024),

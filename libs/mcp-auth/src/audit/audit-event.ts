@@ -1,9 +1,18 @@
 /**
  * What was decided about: authenticating a request, listing tools, calling one, reading a resource or subscribing to
- * its updates (2025 sessions), getting a prompt, using a session, or the traffic limits.
+ * its updates (2025 sessions), getting a prompt, completing a prompt's or resource template's argument, using a
+ * session, or the traffic limits.
  */
 export type McpAuditAction =
-  'authenticate' | 'tools/list' | 'tools/call' | 'resources/read' | 'resources/subscribe' | 'prompts/get' | 'session' | 'rate_limit';
+  | 'authenticate'
+  | 'tools/list'
+  | 'tools/call'
+  | 'resources/read'
+  | 'resources/subscribe'
+  | 'prompts/get'
+  | 'completion/complete'
+  | 'session'
+  | 'rate_limit';
 
 /**
  * One authorization decision, as a SIEM wants it: who (issuer, subject, client, IP),
@@ -30,9 +39,9 @@ export interface McpAuditEvent {
   readonly client?: string;
   /** The tool called (`tools/call`). */
   readonly tool?: string;
-  /** The resource read (`resources/read`) or subscribed to (`resources/subscribe`). */
+  /** The resource read (`resources/read`) or subscribed to (`resources/subscribe`), or the URI template completed (`completion/complete`). */
   readonly resource?: string;
-  /** The prompt requested (`prompts/get`). */
+  /** The prompt requested (`prompts/get`) or completed (`completion/complete`). */
   readonly prompt?: string;
   /** The application guard (its class name) that refused the call (`guard_denied`). */
   readonly guard?: string;

@@ -106,6 +106,7 @@ const ACTIONS: ReadonlySet<McpAuditAction> = new Set<McpAuditAction>([
   'tools/call',
   'resources/read',
   'prompts/get',
+  'completion/complete',
   'session',
   'rate_limit',
 ]);

@@ -1,8 +1,10 @@
-import type { GetPromptResult, Prompt, PromptArgument } from '@modelcontextprotocol/server';
+import type { GetPromptResult, Prompt, PromptArgument, PromptMessage } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { ZodObject } from 'zod';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
 import type { McpOperation } from '../invocation/mcp-execution-context.js';
+import type { CatalogueCompletions } from '../completions/catalogue-completions.js';
+import { isContentBlock } from '../content/content-blocks.js';
 import { listingFields } from '../tools/mcp-method-metadata.js';
 import type { McpToolContext } from '../tools/mcp-tool-context.js';
 import type { McpPromptOptions } from './mcp-prompt.decorator.js';
@@ -16,6 +18,8 @@ export interface CataloguePrompt {
   /** What its calls are, for the call context: `{ kind: 'prompt', name }`. */
   readonly operation: McpOperation;
   readonly args: ZodObject;
+  /** Completers of its arguments (`complete`), if it declares any. */
+  readonly completions?: CatalogueCompletions;
   get(args: Record<string, unknown>, context: McpToolContext): Promise<GetPromptResult>;
 }
 
@@ -47,12 +51,23 @@ export function cataloguePrompt(
   };
 }
 
-/** A string becomes one user message; a list of messages or a full result passes through. */
+/**
+ * A string, or a block made by a content helper (`imageContent(...)`), becomes one user
+ * message; a list becomes one message per entry (strings and blocks as user messages,
+ * `{ role, content }` messages as they are); a full result passes through.
+ */
 export function toGetPromptResult(value: unknown, description: string | undefined): GetPromptResult {
   const withDescription = description ? { description } : {};
-  if (typeof value === 'string') return { ...withDescription, messages: [{ role: 'user', content: { type: 'text', text: value } }] };
-  if (Array.isArray(value)) return { ...withDescription, messages: value as GetPromptResult['messages'] };
+  if (typeof value === 'string' || isContentBlock(value)) return { ...withDescription, messages: [userMessage(value)] };
+  if (Array.isArray(value)) {
+    const messages = value.map((item: unknown) => (typeof item === 'string' || isContentBlock(item) ? userMessage(item) : item));
+    return { ...withDescription, messages: messages as PromptMessage[] };
+  }
   if (typeof value === 'object' && value !== null && Array.isArray((value as { messages?: unknown }).messages))
     return value as GetPromptResult;
   throw new TypeError('a prompt method must return a string, a list of messages or a GetPromptResult');
+}
+
+function userMessage(content: string | PromptMessage['content']): PromptMessage {
+  return { role: 'user', content: typeof content === 'string' ? { type: 'text', text: content } : content };
 }

@@ -1,6 +1,8 @@
+import type { Icon } from '@modelcontextprotocol/server';
 import type { ZodRawShape } from 'zod';
+import type { McpCompletions } from '../completions/mcp-completion.js';
 import { MCP_PROMPT_METADATA } from '../mcp-auth.constants.js';
-import { checkMcpName, methodMetadata } from '../tools/mcp-method-metadata.js';
+import { checkIcons, checkMcpName, methodMetadata } from '../tools/mcp-method-metadata.js';
 
 /** What `@McpPrompt()` declares about a method. */
 export interface McpPromptOptions {
@@ -8,10 +10,18 @@ export interface McpPromptOptions {
   name: string;
   /** A display title. */
   title?: string;
+  /** Icons a client may show beside the prompt: `https:` or `data:` URIs (`[{ src, mimeType?, sizes?, theme? }]`). */
+  icons?: Icon[];
   /** What the prompt is for. */
   description?: string;
   /** The arguments, as a zod shape of strings (MCP prompt arguments are strings). Default: none. */
   args?: ZodRawShape;
+  /**
+   * Suggestions for argument values as the user types (`completion/complete`): for each
+   * argument, a function `(value, context) => string[]`, or the name of a method of this
+   * class (so it can use injected services). Only callers that may get the prompt get them.
+   */
+  complete?: McpCompletions;
 }
 
 /**
@@ -29,5 +39,6 @@ export interface McpPromptOptions {
  */
 export function McpPrompt(options: McpPromptOptions): MethodDecorator {
   checkMcpName('@McpPrompt', options);
+  checkIcons('@McpPrompt', options.icons);
   return methodMetadata(MCP_PROMPT_METADATA, options);
 }

@@ -1,6 +1,8 @@
 import { UriTemplate } from '@modelcontextprotocol/server';
 import type { ReadResourceResult, Resource, ResourceTemplateType as ResourceTemplate, Variables } from '@modelcontextprotocol/server';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
+import type { CatalogueCompletions } from '../completions/catalogue-completions.js';
+import { contentListOf, resourceContentsOf } from '../content/content-list.js';
 import { listingFields } from '../tools/mcp-method-metadata.js';
 import type { McpToolContext } from '../tools/mcp-tool-context.js';
 import type { McpResourceOptions } from './mcp-resource.decorator.js';
@@ -14,6 +16,8 @@ export interface CatalogueResource {
   /** What `resources/list` (or `resources/templates/list`) shows. */
   readonly definition: Resource | ResourceTemplate;
   readonly requirements: readonly ScopeRequirement[];
+  /** Completers of its template's variables (`complete`), if it declares any. */
+  readonly completions?: CatalogueCompletions;
   read(uri: string, variables: Variables, context: McpToolContext): Promise<ReadResourceResult>;
 }
 
@@ -42,13 +46,17 @@ export function catalogueResource(
 }
 
 /**
- * Turns what a resource method returned into a `ReadResourceResult`: a result object
- * passes through, a string is text, bytes are a base64 blob, anything else JSON text.
+ * Turns what a resource method returned into a `ReadResourceResult`: a result object passes
+ * through, a string is text, bytes are a base64 blob, a block made by a content helper (or a
+ * list of them) is its contents (an image or audio clip a blob of its type, an embedded
+ * resource its own contents), anything else JSON text.
  */
 export function toReadResourceResult(value: unknown, uri: string, mimeType: string | undefined): ReadResourceResult {
   if (typeof value === 'object' && value !== null && Array.isArray((value as { contents?: unknown }).contents))
     return value as ReadResourceResult;
   if (typeof value === 'string') return { contents: [{ uri, mimeType: mimeType ?? 'text/plain', text: value }] };
+  const blocks = contentListOf(value);
+  if (blocks) return { contents: blocks.map((block) => resourceContentsOf(block, uri)) };
   if (value instanceof Uint8Array)
     return { contents: [{ uri, mimeType: mimeType ?? 'application/octet-stream', blob: Buffer.from(value).toString('base64') }] };
   return { contents: [{ uri, mimeType: mimeType ?? 'application/json', text: JSON.stringify(value ?? null) }] };

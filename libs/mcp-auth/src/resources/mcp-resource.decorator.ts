@@ -1,5 +1,7 @@
+import type { McpCompletions } from '../completions/mcp-completion.js';
 import { MCP_RESOURCE_METADATA } from '../mcp-auth.constants.js';
-import { methodMetadata } from '../tools/mcp-method-metadata.js';
+import type { Icon } from '@modelcontextprotocol/server';
+import { checkIcons, methodMetadata } from '../tools/mcp-method-metadata.js';
 
 /** What `@McpResource()` declares: a fixed `uri`, or a `uriTemplate` (RFC 6570) for a family of resources. */
 export type McpResourceOptions = ({ uri: string; uriTemplate?: never } | { uriTemplate: string; uri?: never }) & {
@@ -7,10 +9,18 @@ export type McpResourceOptions = ({ uri: string; uriTemplate?: never } | { uriTe
   name: string;
   /** A display title. */
   title?: string;
+  /** Icons a client may show beside the resource: `https:` or `data:` URIs (`[{ src, mimeType?, sizes?, theme? }]`). */
+  icons?: Icon[];
   /** What the resource holds, for the model. */
   description?: string;
   /** The content type of what the method returns. Default `text/plain` for strings, `application/json` otherwise. */
   mimeType?: string;
+  /**
+   * Suggestions for the URI template's variables as the user types (`completion/complete`):
+   * for each variable, a function `(value, context) => string[]`, or the name of a method of
+   * this class (so it can use injected services). Only callers that may read the resource get them.
+   */
+  complete?: McpCompletions;
 };
 
 /**
@@ -41,5 +51,6 @@ export function McpResource(options: McpResourceOptions): MethodDecorator {
     throw new TypeError('@McpResource needs exactly one of "uri" or "uriTemplate", an absolute URI such as products://catalog');
   }
   if (typeof options.name !== 'string' || options.name.trim() === '') throw new TypeError('@McpResource needs a "name"');
+  checkIcons('@McpResource', options.icons);
   return methodMetadata(MCP_RESOURCE_METADATA, options);
 }

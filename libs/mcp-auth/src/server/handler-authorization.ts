@@ -43,20 +43,48 @@ export class HandlerAuthorization {
   ): void {
     const decision = this.policy.decide(principal, requirements);
     if (decision.allowed) return;
-    this.audit.decided(action, 'denied', principal, {
-      reason: 'insufficient_scope',
-      ...target,
-      missingScopes: this.policy.missing(principal, decision.scopesToRequest),
-      ...sessionField(ctx),
-    });
+    this.deniedForScope(principal, decision.scopesToRequest, action, target, ctx);
     throw new ProtocolError(FORBIDDEN_ERROR_CODE, `Insufficient scope for ${describe(target)}`, {
       requiredScopes: decision.scopesToRequest,
     });
   }
 
+  /**
+   * Whether lists show the principal this entry. When they do not, the refusal is audited
+   * (`insufficient_scope`) and the caller is to be answered exactly as for an entry that does
+   * not exist, so that asking about it tells nothing a list would not.
+   */
+  shows(
+    principal: McpPrincipal,
+    requirements: readonly ScopeRequirement[],
+    action: McpAuditAction,
+    target: OperationTarget,
+    ctx: ServerContext,
+  ): boolean {
+    if (this.policy.lists(principal, requirements)) return true;
+    const decision = this.policy.decide(principal, requirements);
+    if (!decision.allowed) this.deniedForScope(principal, decision.scopesToRequest, action, target, ctx);
+    return false;
+  }
+
   /** Records an operation that passed every check. */
   allowed(principal: McpPrincipal, action: McpAuditAction, target: OperationTarget, ctx: ServerContext): void {
     this.audit.decided(action, 'allowed', principal, { ...target, ...sessionField(ctx) });
+  }
+
+  private deniedForScope(
+    principal: McpPrincipal,
+    scopesToRequest: readonly string[],
+    action: McpAuditAction,
+    target: OperationTarget,
+    ctx: ServerContext,
+  ): void {
+    this.audit.decided(action, 'denied', principal, {
+      reason: 'insufficient_scope',
+      ...target,
+      missingScopes: this.policy.missing(principal, scopesToRequest),
+      ...sessionField(ctx),
+    });
   }
 
   /** Records a call of something the catalogue does not have (a probe, or a stale client), before the error answers it. */

@@ -6,12 +6,14 @@ import type {
   CacheHint,
   CallToolRequest,
   CallToolResult,
+  ListToolsRequest,
   ListToolsResult,
   ServerCapabilities,
   ServerContext,
 } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { AuditTrail } from '../audit/audit-trail.js';
+import { CompletionHandler } from '../completions/completion-handler.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { DeadlineExceeded, withDeadline } from '../limits/with-deadline.js';
 import { ScopePolicy } from '../authorization/scope-policy.js';
@@ -25,6 +27,7 @@ import { checkAgainst } from '../tools/tool-schemas.js';
 import { toolFailure } from './call-failure.js';
 import { HandlerAuthorization, principalOf, sessionField } from './handler-authorization.js';
 import { CatalogueServer, reachable } from './catalogue-server.js';
+import { ListPagination } from './list-pagination.js';
 import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
 
 export { FORBIDDEN_ERROR_CODE, principalOf } from './handler-authorization.js';
@@ -55,7 +58,11 @@ export class McpServerFactory {
   private readonly resourcesAndPrompts: ResourcePromptHandlers;
   private readonly authorization: HandlerAuthorization;
   private readonly subscriptions: ReturnType<LegacySessionNotifications['handlers']>;
-  private readonly listTools = reachable((_request: unknown, ctx: ServerContext): ListToolsResult => this.onListTools(ctx));
+  private readonly pagination: ListPagination;
+  private readonly completions: CompletionHandler;
+  private readonly listTools = reachable((request: ListToolsRequest, ctx: ServerContext): ListToolsResult =>
+    this.onListTools(request, ctx),
+  );
   /** Fixed once the catalogue is built; computed on the first server. */
   private capabilities?: ServerCapabilities;
 
@@ -67,14 +74,20 @@ export class McpServerFactory {
     private readonly legacyNotifications: LegacySessionNotifications,
   ) {
     this.authorization = new HandlerAuthorization(policy, audit);
-    this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization);
+    this.pagination = new ListPagination(options.pageSize);
+    this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization, this.pagination);
+    this.completions = new CompletionHandler(catalogue, this.authorization);
     this.subscriptions = legacyNotifications.handlers(this.authorization);
   }
 
   /** A fresh protocol server: what the SDK's per-request factory must return (one that is serving cannot be reused). */
   readonly create = (): Server => {
     const handlers = this.resourcesAndPrompts;
-    const capabilities = (this.capabilities ??= { tools: { listChanged: true }, ...handlers.capabilities() });
+    const capabilities = (this.capabilities ??= {
+      tools: { listChanged: true },
+      ...handlers.capabilities(),
+      ...this.completions.capability(),
+    });
     const server = new CatalogueServer(this.options.server, { capabilities, jsonSchemaValidator: this.validator, cacheHints: CACHE_HINTS });
     server.setRequestHandler('tools/list', this.listTools);
     // Bound to its server: a tool's result is projected through the server's era codec.
@@ -93,16 +106,19 @@ export class McpServerFactory {
       server.setRequestHandler('prompts/list', handlers.listPrompts);
       server.setRequestHandler('prompts/get', handlers.getPrompt);
     }
+    if (capabilities.completions) server.setRequestHandler('completion/complete', this.completions.complete);
     // A legacy session hears of changes (McpNotifier) from its initialize on.
     this.legacyNotifications.follow(server);
     return server;
   };
 
-  private onListTools(ctx: ServerContext): ListToolsResult {
+  private onListTools(request: ListToolsRequest, ctx: ServerContext): ListToolsResult {
     const principal = principalOf(ctx.http?.authInfo);
-    const tools = this.authorization.permitted(principal, this.catalogue.all()).map((tool) => tool.definition);
+    const permitted = this.authorization.permitted(principal, this.catalogue.all());
+    const page = this.pagination.page('tools/list', request.params?.cursor, permitted);
+    const tools = page.items.map((tool) => tool.definition);
     this.audit.decided('tools/list', 'allowed', principal, { tools: tools.map((tool) => tool.name), ...sessionField(ctx) });
-    return { tools } as ListToolsResult;
+    return { tools, ...page.next } as ListToolsResult;
   }
 
   private async onCallTool(server: Server, request: CallToolRequest, ctx: ServerContext): Promise<CallToolResult> {

@@ -2,8 +2,11 @@ import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelc
 import type {
   GetPromptRequest,
   GetPromptResult,
+  ListPromptsRequest,
   ListPromptsResult,
+  ListResourcesRequest,
   ListResourcesResult,
+  ListResourceTemplatesRequest,
   ListResourceTemplatesResult,
   ReadResourceRequest,
   ReadResourceResult,
@@ -18,6 +21,7 @@ import { protocolErrorFor } from './call-failure.js';
 import { reachable } from './catalogue-server.js';
 import { principalOf } from './handler-authorization.js';
 import type { HandlerAuthorization } from './handler-authorization.js';
+import type { ListPagination } from './list-pagination.js';
 
 /**
  * The MCP handlers for resources and prompts. Lists show only what the caller may
@@ -30,6 +34,7 @@ export class ResourcePromptHandlers {
   constructor(
     private readonly catalogue: ToolCatalogue,
     private readonly authorization: HandlerAuthorization,
+    private readonly pagination: ListPagination,
   ) {}
 
   /**
@@ -46,21 +51,20 @@ export class ResourcePromptHandlers {
     };
   }
 
-  readonly listResources = reachable((_request: unknown, ctx: ServerContext): ListResourcesResult => {
+  readonly listResources = reachable((request: ListResourcesRequest, ctx: ServerContext): ListResourcesResult => {
     const principal = principalOf(ctx.http?.authInfo);
-    return {
-      resources: this.authorization
-        .permitted(principal, this.catalogue.resources())
-        .map((resource) => resource.definition as ListResourcesResult['resources'][number]),
-    };
+    const permitted = this.authorization.permitted(principal, this.catalogue.resources());
+    const page = this.pagination.page('resources/list', request.params?.cursor, permitted);
+    return { resources: page.items.map((resource) => resource.definition as ListResourcesResult['resources'][number]), ...page.next };
   });
 
-  readonly listResourceTemplates = reachable((_request: unknown, ctx: ServerContext): ListResourceTemplatesResult => {
+  readonly listResourceTemplates = reachable((request: ListResourceTemplatesRequest, ctx: ServerContext): ListResourceTemplatesResult => {
     const principal = principalOf(ctx.http?.authInfo);
+    const permitted = this.authorization.permitted(principal, this.catalogue.resourceTemplates());
+    const page = this.pagination.page('resources/templates/list', request.params?.cursor, permitted);
     return {
-      resourceTemplates: this.authorization
-        .permitted(principal, this.catalogue.resourceTemplates())
-        .map((resource) => resource.definition as ListResourceTemplatesResult['resourceTemplates'][number]),
+      resourceTemplates: page.items.map((resource) => resource.definition as ListResourceTemplatesResult['resourceTemplates'][number]),
+      ...page.next,
     };
   });
 
@@ -82,13 +86,14 @@ export class ResourcePromptHandlers {
     }
   });
 
-  readonly listPrompts = reachable((_request: unknown, ctx: ServerContext): ListPromptsResult => {
+  readonly listPrompts = reachable((request: ListPromptsRequest, ctx: ServerContext): ListPromptsResult => {
     const principal = principalOf(ctx.http?.authInfo);
-    return {
-      prompts: this.authorization
-        .permitted(principal, this.catalogue.prompts())
-        .map((prompt) => prompt.definition as ListPromptsResult['prompts'][number]),
-    };
+    const page = this.pagination.page(
+      'prompts/list',
+      request.params?.cursor,
+      this.authorization.permitted(principal, this.catalogue.prompts()),
+    );
+    return { prompts: page.items.map((prompt) => prompt.definition as ListPromptsResult['prompts'][number]), ...page.next };
   });
 
   readonly getPrompt = reachable(async (request: GetPromptRequest, ctx: ServerContext): Promise<GetPromptResult> => {

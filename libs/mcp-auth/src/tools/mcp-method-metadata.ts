@@ -1,3 +1,5 @@
+import type { Icon } from '@modelcontextprotocol/server';
+
 /** Names of tools and prompts: letters, digits, `_`, `-`, `.`, 1 to 128 characters. */
 export const MCP_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
@@ -21,15 +23,44 @@ export function checkMcpName(decorator: string, options: { name?: unknown } | un
   }
 }
 
-/** The `name`, `title` and `description` every listing shows, without empty fields. */
-export function listingFields(options: { name: string; title?: string; description?: string }): {
+/** What every listing shows about an entry: its name, and the title, description and icons it declares. */
+export interface ListingFields {
   name: string;
   title?: string;
   description?: string;
-} {
+  icons?: Icon[];
+}
+
+/** The `name`, `title`, `description` and `icons` every listing shows, without empty fields. */
+export function listingFields(options: ListingFields): ListingFields {
   return {
     name: options.name,
     ...(options.title ? { title: options.title } : {}),
     ...(options.description ? { description: options.description } : {}),
+    ...(options.icons?.length ? { icons: options.icons.map((icon) => ({ ...icon })) } : {}),
   };
+}
+
+/**
+ * Throws a `TypeError` naming the decorator when `icons` is not a list of MCP icons whose
+ * `src` is an `https:` or `data:` URI: clients must refuse any other scheme (MCP `icons`),
+ * so an icon that would never be shown is a mistake worth reporting at startup.
+ */
+export function checkIcons(decorator: string, icons: unknown): void {
+  if (icons === undefined) return;
+  if (!Array.isArray(icons)) throw new TypeError(`${decorator}: icons must be a list of { src, mimeType?, sizes?, theme? }`);
+  for (const icon of icons as Array<Partial<Record<keyof Icon, unknown>> | null>) {
+    const src = typeof icon?.src === 'string' ? icon.src : '';
+    if (!/^(https:\/\/[^\s]+|data:[^\s]+)$/i.test(src) || !URL.canParse(src)) {
+      throw new TypeError(`${decorator}: icon src ${JSON.stringify(icon?.src)} must be an https: or data: URI`);
+    }
+    if (icon!.mimeType !== undefined && typeof icon!.mimeType !== 'string')
+      throw new TypeError(`${decorator}: icon mimeType must be a string`);
+    if (icon!.sizes !== undefined && !(Array.isArray(icon!.sizes) && icon!.sizes.every((size) => typeof size === 'string'))) {
+      throw new TypeError(`${decorator}: icon sizes must be a list of strings such as "48x48" or "any"`);
+    }
+    if (icon!.theme !== undefined && icon!.theme !== 'light' && icon!.theme !== 'dark') {
+      throw new TypeError(`${decorator}: icon theme must be "light" or "dark"`);
+    }
+  }
 }

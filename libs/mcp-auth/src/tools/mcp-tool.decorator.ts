@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import type { ToolAnnotations } from '@modelcontextprotocol/server';
+import type { Icon, ToolAnnotations } from '@modelcontextprotocol/server';
 import { MCP_TOOL_METADATA } from '../mcp-auth.constants.js';
-import { checkMcpName, methodMetadata } from './mcp-method-metadata.js';
+import { checkIcons, checkMcpName, methodMetadata } from './mcp-method-metadata.js';
 import type { ToolSchema } from './tool-schemas.js';
 
 /** What `@McpTool()` declares about a method. */
@@ -24,6 +24,8 @@ export interface McpToolOptions {
   output?: ToolSchema;
   /** A display title. */
   title?: string;
+  /** Icons a client may show beside the tool: `https:` or `data:` URIs (`[{ src, mimeType?, sizes?, theme? }]`). */
+  icons?: Icon[];
   /** MCP tool annotations (`readOnlyHint`, `destructiveHint`, ...). */
   annotations?: ToolAnnotations;
 }
@@ -50,5 +52,6 @@ export interface McpToolOptions {
  */
 export function McpTool(options: McpToolOptions): MethodDecorator {
   checkMcpName('@McpTool', options);
+  checkIcons('@McpTool', options.icons);
   return methodMetadata(MCP_TOOL_METADATA, options);
 }

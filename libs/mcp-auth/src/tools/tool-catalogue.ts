@@ -7,6 +7,7 @@ import { declaredScopeRequirements } from '../authorization/require-scopes.decor
 import { ScopePolicy } from '../authorization/scope-policy.js';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
 import { scopesMentioned } from '../authorization/scope-requirement.js';
+import { catalogueCompletions } from '../completions/catalogue-completions.js';
 import { McpMethodInvoker } from '../invocation/mcp-method-invoker.js';
 import type { McpInvoke } from '../invocation/mcp-method-invoker.js';
 import type { McpOperation } from '../invocation/mcp-execution-context.js';
@@ -180,6 +181,8 @@ export class ToolCatalogue implements OnModuleInit {
     const metatype = wrapper.metatype as abstract new (...args: never[]) => object;
     const classRequirements = declaredScopeRequirements(metatype);
     const prototype = metatype.prototype as Record<string, unknown>;
+    // Completers named by method are bound to the one instance a singleton has (see catalogueCompletions).
+    const instance = wrapper.isDependencyTreeStatic() ? (wrapper.instance as object | undefined) : undefined;
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
       if (typeof prototype[methodName] !== 'function') continue;
       const tool: McpToolOptions | undefined = Reflect.getMetadata(MCP_TOOL_METADATA, prototype, methodName);
@@ -195,13 +198,24 @@ export class ToolCatalogue implements OnModuleInit {
 
       if (resource) {
         addUnique(this.resourceNames, resource.name, undefined, '@McpResource', where);
-        const entry = this.listed(catalogueResource(resource, requirements, invoke));
+        const prepared = catalogueResource(resource, requirements, invoke);
+        const variables = prepared.template?.variableNames ?? [];
+        const completions = catalogueCompletions(resource.complete, variables, instance, '@McpResource', where);
+        const entry = this.listed({ ...prepared, completions });
         if (entry.uri !== undefined) addUnique(this.staticResources, entry.uri, entry, '@McpResource uri', where);
         else this.templates.push(entry);
       }
 
-      if (prompt)
-        addUnique(this.promptsByName, prompt.name, this.listed(cataloguePrompt(prompt, requirements, invoke)), '@McpPrompt', where);
+      if (prompt) {
+        const completions = catalogueCompletions(prompt.complete, Object.keys(prompt.args ?? {}), instance, '@McpPrompt', where);
+        addUnique(
+          this.promptsByName,
+          prompt.name,
+          this.listed({ ...cataloguePrompt(prompt, requirements, invoke), completions }),
+          '@McpPrompt',
+          where,
+        );
+      }
     }
   }
 

@@ -3,18 +3,22 @@ import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ZodObject } from 'zod';
 import { checkAgainst } from './tool-schemas.js';
 import type { Checked, ObjectSchema } from './tool-schemas.js';
+import { contentListOf } from '../content/content-list.js';
 
 const logger = new Logger('McpAuth');
 
 /**
  * Turns what a tool method returned into a `CallToolResult`: a result object passes
- * through, a string becomes one text block, anything else is sent as JSON text
- * (and as `structuredContent` when it is an object).
+ * through, a string becomes one text block, a block made by a content helper
+ * (`imageContent(...)`, `resourceLink(...)`) or a list of such blocks and strings becomes
+ * that content, anything else is sent as JSON text (and as `structuredContent` when it is an object).
  */
 export function toCallToolResult(value: unknown): CallToolResult {
   if (isCallToolResult(value)) return value;
   if (value === undefined) return { content: [] };
   if (typeof value === 'string') return { content: [{ type: 'text', text: value }] };
+  const content = contentListOf(value);
+  if (content) return { content };
   const text = JSON.stringify(value);
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     return { content: [{ type: 'text', text }], structuredContent: value as Record<string, unknown> };
