@@ -240,3 +240,21 @@ describe('example configuration: MCP_REDIS_URL', () => {
     expect(attempt).toThrow(/^MCP_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/);
   });
 });
+
+describe('example configuration: MCP_DPOP, MCP_DPOP_NONCE_SECRET', () => {
+  it('allows DPoP-bound tokens by default, and takes off, allowed or required', () => {
+    expect(loadExampleConfig({}).dpop).toEqual({ mode: 'allowed' });
+    expect(loadExampleConfig({ MCP_DPOP: 'required' }).dpop).toEqual({ mode: 'required' });
+    expect(loadExampleConfig({ MCP_DPOP: ' OFF ' }).dpop).toEqual({ mode: 'off' });
+    expect(() => loadExampleConfig({ MCP_DPOP: 'maybe' })).toThrow('MCP_DPOP must be off, allowed or required (got "maybe")');
+  });
+
+  it('turns on server nonces with a secret of at least 32 bytes, never echoing it', () => {
+    const secret = 'n'.repeat(32);
+    expect(loadExampleConfig({ MCP_DPOP_NONCE_SECRET: secret }).dpop).toEqual({ mode: 'allowed', nonceSecret: secret });
+    const short = () => loadExampleConfig({ MCP_DPOP_NONCE_SECRET: 'too-short-secret' });
+    expect(short).toThrow(/^MCP_DPOP_NONCE_SECRET must be at least 32 bytes/);
+    expect(short).not.toThrow(/too-short-secret/);
+    expect(() => loadExampleConfig({ MCP_DPOP: 'off', MCP_DPOP_NONCE_SECRET: secret })).toThrow(/needs MCP_DPOP=allowed or required/);
+  });
+});

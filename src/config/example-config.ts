@@ -61,6 +61,15 @@ export interface ExampleConfig {
   readonly platform: ExamplePlatform;
   /** Redis shared by the replicas (MCP_REDIS_URL, redis:// or rediss://); unset: all state in this process. */
   readonly redisUrl?: string;
+  /** DPoP-bound tokens (RFC 9449): MCP_DPOP (`off`, `allowed` (default) or `required`) and MCP_DPOP_NONCE_SECRET. */
+  readonly dpop: ExampleDpop;
+}
+
+/** The example's DPoP settings. */
+export interface ExampleDpop {
+  readonly mode: 'off' | 'allowed' | 'required';
+  /** With it, every proof must carry a nonce the server minted (`use_dpop_nonce` until it does). */
+  readonly nonceSecret?: string;
 }
 
 /** Limits, rate limits and shutdown, each from its own environment variable. */
@@ -125,7 +134,7 @@ export class ExampleConfigError extends Error {
  * `MCP_AUTH_INTROSPECTION_CLIENT_ID`, `MCP_AUTH_INTROSPECTION_CLIENT_SECRET`,
  * `MCP_AUTH_INTROSPECTION_CACHE_SECONDS`, `MCP_API_KEYS_FILE`; the store from `MCP_EXAMPLE_DB`
  * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`;
- * the shared Redis from `MCP_REDIS_URL`;
+ * the shared Redis from `MCP_REDIS_URL`; DPoP from `MCP_DPOP` and `MCP_DPOP_NONCE_SECRET`;
  * observability from `MCP_METRICS`, `MCP_METRICS_PORT` and `MCP_HEALTH`; the HTTP platform from
  * `MCP_EXAMPLE_PLATFORM`.
  */
@@ -212,7 +221,26 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     health: parseBoolean('MCP_HEALTH', env.MCP_HEALTH),
     platform: parsePlatform(env.MCP_EXAMPLE_PLATFORM),
     redisUrl: redisUrlOf(env.MCP_REDIS_URL),
+    dpop: dpopOf(env.MCP_DPOP, env.MCP_DPOP_NONCE_SECRET),
   };
+}
+
+/**
+ * `MCP_DPOP`: whether tokens may (`allowed`, the example's default: the embedded provider binds the
+ * tokens of clients that send it a proof), must (`required`) or may not (`off`) be DPoP-bound.
+ * `MCP_DPOP_NONCE_SECRET` (at least 32 bytes) turns on server nonces.
+ */
+function dpopOf(value: string | undefined, nonceSecret: string | undefined): ExampleDpop {
+  const mode = value?.trim().toLowerCase() || 'allowed';
+  if (mode !== 'off' && mode !== 'allowed' && mode !== 'required') {
+    throw new ExampleConfigError(`MCP_DPOP must be off, allowed or required (got "${value}")`);
+  }
+  const secret = nonceSecret || undefined;
+  if (secret !== undefined && Buffer.byteLength(secret) < 32) {
+    throw new ExampleConfigError('MCP_DPOP_NONCE_SECRET must be at least 32 bytes (e.g. `openssl rand -base64 48`)');
+  }
+  if (secret !== undefined && mode === 'off') throw new ExampleConfigError('MCP_DPOP_NONCE_SECRET needs MCP_DPOP=allowed or required');
+  return { mode, ...(secret ? { nonceSecret: secret } : {}) };
 }
 
 /** `MCP_REDIS_URL`: the Redis the replicas share (see docs/scaling.md). */
