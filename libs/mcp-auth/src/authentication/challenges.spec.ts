@@ -38,7 +38,10 @@ describe('Challenges', () => {
 
   describe('with DPoP accepted beside Bearer', () => {
     const dpopChallenges = new Challenges(
-      { resourceMetadataUrl: metadata, dpop: { accepted: true, required: false, algorithms: ['ES256', 'PS256'] } } as ResolvedMcpAuthOptions,
+      {
+        resourceMetadataUrl: metadata,
+        dpop: { accepted: true, required: false, algorithms: ['ES256', 'PS256'] },
+      } as unknown as ResolvedMcpAuthOptions,
       { scopesSupported: ['User.Read'] } as unknown as ToolCatalogue,
       { advertised: (scopes: readonly string[]) => [...scopes] } as unknown as IssuerRegistry,
       new ScopePolicy({ scopeHierarchy: FLAT_SCOPE_HIERARCHY, baselineScopes: ['User.Read'] }),
@@ -68,7 +71,10 @@ describe('Challenges', () => {
 
   it('names DPoP alone where every issuer requires it', () => {
     const only = new Challenges(
-      { resourceMetadataUrl: metadata, dpop: { accepted: true, required: true, algorithms: ['ES256'] } } as ResolvedMcpAuthOptions,
+      {
+        resourceMetadataUrl: metadata,
+        dpop: { accepted: true, required: true, algorithms: ['ES256'] },
+      } as unknown as ResolvedMcpAuthOptions,
       { scopesSupported: ['User.Read'] } as unknown as ToolCatalogue,
       { advertised: (scopes: readonly string[]) => [...scopes] } as unknown as IssuerRegistry,
       new ScopePolicy({ scopeHierarchy: FLAT_SCOPE_HIERARCHY, baselineScopes: ['User.Read'] }),

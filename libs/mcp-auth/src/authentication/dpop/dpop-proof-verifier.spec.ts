@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
-import type { JWK, JWTPayload } from 'jose';
+import type { CryptoKey, JWK, JWTPayload } from 'jose';
 import { DpopNonces } from './dpop-nonces.js';
 import { DpopProofVerifier } from './dpop-proof-verifier.js';
 import type { DpopProofVerifierOptions } from './dpop-proof-verifier.js';
@@ -17,7 +17,7 @@ describe('DpopProofVerifier', () => {
 
   beforeAll(async () => {
     const pair = await generateKeyPair('ES256', { extractable: true });
-    privateKey = pair.privateKey as CryptoKey;
+    privateKey = pair.privateKey;
     publicJwk = await exportJWK(pair.publicKey);
     jkt = await calculateJwkThumbprint(publicJwk);
   });
@@ -91,7 +91,7 @@ describe('DpopProofVerifier', () => {
     expect(codeOf(await verdict(unsigned))).toBe('dpop_proof_unsupported_algorithm');
     const secret = new TextEncoder().encode('s'.repeat(32));
     const hmac = await new SignJWT({ jti: 'x', htm: 'POST', htu: RESOURCE, iat: NOW / 1000 })
-      .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url') } })
+      .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url') } as JWK })
       .sign(secret);
     expect(codeOf(await verdict(hmac))).toBe('dpop_proof_unsupported_algorithm');
     expect(codeOf(await verdict(await proof(), {}, { algorithms: ['PS256'] }))).toBe('dpop_proof_unsupported_algorithm');
@@ -120,7 +120,13 @@ describe('DpopProofVerifier', () => {
 
   describe('with server nonces', () => {
     const secret = Buffer.from('k'.repeat(32));
-    const nonces = new DpopNonces({ secrets: [secret], lifetimeSeconds: 300, resource: RESOURCE, clockToleranceSeconds: 5, now: () => NOW });
+    const nonces = new DpopNonces({
+      secrets: [secret],
+      lifetimeSeconds: 300,
+      resource: RESOURCE,
+      clockToleranceSeconds: 5,
+      now: () => NOW,
+    });
 
     it('asks for a nonce, refuses a foreign one, accepts the current one and reports it', async () => {
       expect(codeOf(await verdict(await proof(), {}, { nonces }))).toBe('dpop_nonce_required');

@@ -22,13 +22,25 @@ describe('resolveDpop', () => {
   });
 
   it.each([
-    ['a mode that is not one', () => dpopMode('issuers[0].dpop', 'on', 'off'), /option "issuers\[0\]\.dpop" must be 'off', 'allowed', 'required'/],
+    [
+      'a mode that is not one',
+      () => dpopMode('issuers[0].dpop', 'on', 'off'),
+      /option "issuers\[0\]\.dpop" must be 'off', 'allowed', 'required'/,
+    ],
     ['a symmetric algorithm', () => resolveDpop({ algorithms: ['HS256' as never] }, ['allowed']), /dpop\.algorithms/],
     ['none', () => resolveDpop({ algorithms: ['none' as never] }, ['allowed']), /dpop\.algorithms/],
     ['an empty algorithm list', () => resolveDpop({ algorithms: [] }, ['allowed']), /dpop\.algorithms/],
-    ['a window over five minutes', () => resolveDpop({ maxProofAgeSeconds: 301 }, ['allowed']), /"dpop.maxProofAgeSeconds" must be at most 300/],
+    [
+      'a window over five minutes',
+      () => resolveDpop({ maxProofAgeSeconds: 301 }, ['allowed']),
+      /"dpop.maxProofAgeSeconds" must be at most 300/,
+    ],
     ['a short nonce secret', () => resolveDpop({ nonce: { secret: 'short' } }, ['allowed']), /"dpop.nonce.secret" must be a string/],
-    ['a nonce lifetime under 10 s', () => resolveDpop({ nonce: { secret: 'x'.repeat(32), lifetimeSeconds: 5 } }, ['allowed']), /lifetimeSeconds/],
+    [
+      'a nonce lifetime under 10 s',
+      () => resolveDpop({ nonce: { secret: 'x'.repeat(32), lifetimeSeconds: 5 } }, ['allowed']),
+      /lifetimeSeconds/,
+    ],
     ['dpop that is not an object', () => defaultDpopMode('allowed' as never), /option "dpop" must be an object/],
   ])('refuses %s at startup, naming the option', (_case, resolve, message) => {
     expect(resolve).toThrow(McpAuthConfigurationError);
