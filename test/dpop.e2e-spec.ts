@@ -1,3 +1,4 @@
+import { Client, ClientCredentialsProvider, DpopSession, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { SignJWT, decodeJwt } from 'jose';
 import type { JWK } from 'jose';
 import { DPOP_ALGORITHMS } from 'nestjs-mcp-auth';
@@ -5,7 +6,7 @@ import { DpopNonces } from '../libs/mcp-auth/src/authentication/dpop/dpop-nonces
 import { TestDpopKey, dpopBoundToken, dpopHeaders } from './support/dpop.js';
 import { post, rpc, startHarness, toolJson } from './support/harness.js';
 import type { Harness } from './support/harness.js';
-import { modernCall, modernHeaders } from './support/modern.js';
+import { MODERN, modernCall, modernHeaders } from './support/modern.js';
 import { nodePost } from './support/node-post.js';
 import { describeOnPlatforms } from './support/platforms.js';
 
@@ -258,6 +259,30 @@ describeOnPlatforms('DPoP with server nonces (MCP_DPOP_NONCE_SECRET)', (_platfor
     const retried = await callWith(nonce!);
     expect(retried.status).toBe(200);
     expect(toolJson((await resultOf(retried)).result)).toMatchObject({ sub: 'demo-reader' });
+  });
+
+  it('the official v2 client gets a bound token, meets use_dpop_nonce and retries with the nonce by itself', async () => {
+    /** The SDK's client-credentials provider, opted in to DPoP as its docs show: `dpop()` returns one session. */
+    class DpopClientCredentials extends ClientCredentialsProvider {
+      readonly session = DpopSession.create();
+      dpop() {
+        return this.session;
+      }
+    }
+    const provider = new DpopClientCredentials({
+      clientId: 'demo-writer',
+      clientSecret: 'demo-writer-secret',
+      expectedIssuer: h.idp.issuer,
+    });
+    const client = new Client({ name: 'e2e-dpop-nonce', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(h.resourceUrl), { authProvider: provider }));
+    try {
+      expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} }))).toMatchObject({ sub: 'demo-writer' });
+      expect(decodeJwt(provider.tokens()!.access_token)).toMatchObject({ cnf: { jkt: (await provider.session).thumbprint } });
+      expect((await provider.session).nonceFor(h.resourceUrl)).toEqual(expect.any(String));
+    } finally {
+      await client.close();
+    }
   });
 
   it('refuses a nonce minted with another server key: use_dpop_nonce again, with one of its own', async () => {
