@@ -4,6 +4,7 @@ import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import type { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { Challenges } from './challenges.js';
 import { DpopRejection } from './dpop/dpop-rejection.js';
+import { TokenRejection } from './token-rejection.js';
 import type { IssuerRegistry } from './identity-providers/issuer-registry.js';
 
 describe('Challenges', () => {
@@ -53,16 +54,22 @@ describe('Challenges', () => {
       );
     });
 
-    it('puts a DPoP refusal on the DPoP challenge, first, with its nonce header', () => {
+    it('answers a proof refusal on the DPoP challenge, with its nonce header', () => {
       const refusal = dpopChallenges.dpopRefused(new DpopRejection('dpop_nonce_required'), 'DPoP', { 'DPoP-Nonce': 'n.1' });
       expect(refusal.getStatus()).toBe(401);
       expect(refusal.wwwAuthenticate).toBe(
-        `DPoP error="use_dpop_nonce", error_description="This server requires a nonce in the DPoP proof", resource_metadata="${metadata}", algs="ES256 PS256", Bearer resource_metadata="${metadata}"`,
+        `DPoP error="use_dpop_nonce", error_description="This server requires a nonce in the DPoP proof", resource_metadata="${metadata}", algs="ES256 PS256"`,
       );
       expect(refusal.headers).toEqual({ 'DPoP-Nonce': 'n.1' });
     });
 
-    it('answers a bound token sent as Bearer on the Bearer challenge, still naming DPoP', () => {
+    it('answers a bearer token refusal on the Bearer challenge alone, as without DPoP', () => {
+      expect(dpopChallenges.invalidToken(new TokenRejection('expired')).wwwAuthenticate).toBe(
+        `Bearer error="invalid_token", error_description="The access token expired", resource_metadata="${metadata}"`,
+      );
+    });
+
+    it('answers a bound token sent as Bearer on the Bearer challenge, naming DPoP after it', () => {
       expect(dpopChallenges.dpopRefused(new DpopRejection('dpop_bound_token_as_bearer'), 'Bearer').wwwAuthenticate).toMatch(
         /^Bearer error="invalid_token", error_description="The access token is bound to a DPoP key[^"]*", resource_metadata="[^"]+", DPoP resource_metadata="[^"]+", algs="ES256 PS256"$/,
       );

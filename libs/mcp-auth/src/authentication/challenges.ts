@@ -17,14 +17,17 @@ const REGISTERED_LABEL = /^(Tool|Resource|Prompt) [A-Za-z0-9_.-]{1,128}$/;
  * The refusals the MCP endpoint can give, each with the challenge the MCP
  * authorization specification, RFC 6750 and RFC 9449 prescribe for it.
  *
- * A 400 or 401 names every scheme the server accepts (`Bearer`, and `DPoP algs="…"` where
- * some issuer's tokens may be DPoP-bound), the one the client used first, carrying the error;
- * a 403 answers the scheme the token was presented with.
+ * The 401 of a request without credentials names every scheme the server accepts (`Bearer`,
+ * and `DPoP algs="…"` where some issuer's tokens may be DPoP-bound): that is where a client
+ * learns them. A refusal of a token answers on the scheme the token came with; when the
+ * refusal is about the choice of scheme (a bound token sent as Bearer, DPoP required) the
+ * other scheme follows, so the client learns what to use instead.
  */
 @Injectable()
 export class Challenges {
   /** Every accepted scheme, `Bearer` first (the 401 of a request without credentials). */
   private readonly accepted: readonly SchemeChallenge[];
+  private readonly bearerChallenge: SchemeChallenge = { scheme: 'Bearer' };
   private readonly dpopChallenge: SchemeChallenge;
 
   constructor(
@@ -37,7 +40,7 @@ export class Challenges {
     this.dpopChallenge = { scheme: 'DPoP', algs: dpop?.algorithms ?? [] };
     // Bearer stays accepted unless every issuer requires DPoP; API keys are bearer credentials.
     const bearer = !dpop?.required || options.apiKeys !== undefined;
-    this.accepted = [...(bearer ? [{ scheme: 'Bearer' as const }] : []), ...(dpop?.accepted ? [this.dpopChallenge] : [])];
+    this.accepted = [...(bearer ? [this.bearerChallenge] : []), ...(dpop?.accepted ? [this.dpopChallenge] : [])];
   }
 
   /** No credentials at all: 401 without an `error`, pointing at the metadata, with the baseline scopes as hint. */
@@ -57,7 +60,7 @@ export class Challenges {
     return new BearerChallengeException(
       400,
       { error: 'invalid_request', errorDescription: description, resourceMetadata: this.options.resourceMetadataUrl },
-      this.schemesFor(used),
+      this.schemesFor(used, false),
     );
   }
 
@@ -69,7 +72,7 @@ export class Challenges {
     return new BearerChallengeException(
       401,
       { error: 'invalid_token', errorDescription: rejection.description, resourceMetadata: this.options.resourceMetadataUrl },
-      this.schemesFor(used),
+      this.schemesFor(used, false),
       headers,
     );
   }
@@ -82,7 +85,7 @@ export class Challenges {
     return new BearerChallengeException(
       401,
       { error: rejection.error, errorDescription: rejection.description, resourceMetadata: this.options.resourceMetadataUrl },
-      this.schemesFor(used),
+      this.schemesFor(used, rejection.aboutScheme),
       headers,
     );
   }
@@ -107,10 +110,14 @@ export class Challenges {
     );
   }
 
-  /** Every accepted scheme, `used` first when it is one of them: its challenge carries the error. */
-  private schemesFor(used: AuthScheme): readonly SchemeChallenge[] {
-    if (used === 'Bearer' || this.accepted.length < 2) return this.accepted;
-    return [...this.accepted].reverse();
+  /**
+   * The challenge of the scheme a token came with (it carries the error), followed by the other
+   * accepted one when `andOthers`; every accepted scheme when the one used is not accepted here.
+   */
+  private schemesFor(used: AuthScheme, andOthers: boolean): readonly SchemeChallenge[] {
+    const own = this.accepted.find((challenge) => challenge.scheme === used);
+    if (!own) return this.accepted;
+    return andOthers ? [own, ...this.accepted.filter((challenge) => challenge !== own)] : [own];
   }
 
   /** `validateUser` said no: the token is fine, the user is not (any more) known here. */

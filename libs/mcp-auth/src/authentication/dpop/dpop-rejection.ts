@@ -66,6 +66,15 @@ export class DpopRejection extends Error {
     super(description);
   }
 
+  /**
+   * True when the refusal is about which scheme the token must come with (a bound token sent as
+   * Bearer, DPoP required, an unbound or foreign token sent as DPoP): the challenge then names
+   * the other scheme too.
+   */
+  get aboutScheme(): boolean {
+    return ['dpop_bound_token_as_bearer', 'dpop_required', 'dpop_not_accepted', 'dpop_unbound_token'].includes(this.code);
+  }
+
   /** The challenge error this refusal is answered with. */
   get error(): DpopChallengeError {
     switch (this.code) {
