@@ -249,6 +249,12 @@ describe('example configuration: MCP_DPOP, MCP_DPOP_NONCE_SECRET', () => {
     expect(() => loadExampleConfig({ MCP_DPOP: 'maybe' })).toThrow('MCP_DPOP must be off, allowed or required (got "maybe")');
   });
 
+  it('is off by default with Entra ID, which issues no DPoP-bound tokens for your own APIs', () => {
+    const entra = { MCP_AUTH_IDP: 'entra', MCP_AUTH_ENTRA_TENANT_ID: TENANT, MCP_AUTH_ENTRA_CLIENT_ID: CLIENT };
+    expect(loadExampleConfig(entra).dpop).toEqual({ mode: 'off' });
+    expect(loadExampleConfig({ ...entra, MCP_DPOP: 'allowed' }).dpop).toEqual({ mode: 'allowed' });
+  });
+
   it('turns on server nonces with a secret of at least 32 bytes, never echoing it', () => {
     const secret = 'n'.repeat(32);
     expect(loadExampleConfig({ MCP_DPOP_NONCE_SECRET: secret }).dpop).toEqual({ mode: 'allowed', nonceSecret: secret });

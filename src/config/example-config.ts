@@ -61,7 +61,7 @@ export interface ExampleConfig {
   readonly platform: ExamplePlatform;
   /** Redis shared by the replicas (MCP_REDIS_URL, redis:// or rediss://); unset: all state in this process. */
   readonly redisUrl?: string;
-  /** DPoP-bound tokens (RFC 9449): MCP_DPOP (`off`, `allowed` (default) or `required`) and MCP_DPOP_NONCE_SECRET. */
+  /** DPoP-bound tokens (RFC 9449): MCP_DPOP (`off`, `allowed` (default; `off` with Entra) or `required`) and MCP_DPOP_NONCE_SECRET. */
   readonly dpop: ExampleDpop;
 }
 
@@ -221,17 +221,19 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     health: parseBoolean('MCP_HEALTH', env.MCP_HEALTH),
     platform: parsePlatform(env.MCP_EXAMPLE_PLATFORM),
     redisUrl: redisUrlOf(env.MCP_REDIS_URL),
-    dpop: dpopOf(env.MCP_DPOP, env.MCP_DPOP_NONCE_SECRET),
+    dpop: dpopOf(env.MCP_DPOP, env.MCP_DPOP_NONCE_SECRET, idp),
   };
 }
 
 /**
- * `MCP_DPOP`: whether tokens may (`allowed`, the example's default: the embedded provider binds the
- * tokens of clients that send it a proof), must (`required`) or may not (`off`) be DPoP-bound.
- * `MCP_DPOP_NONCE_SECRET` (at least 32 bytes) turns on server nonces.
+ * `MCP_DPOP`: whether tokens may (`allowed`), must (`required`) or may not (`off`) be DPoP-bound.
+ * Default `allowed` (the embedded provider, Keycloak and other OIDC issuers bind the tokens of
+ * clients that send a proof), `off` with Entra ID, which issues no DPoP-bound tokens for your
+ * own APIs: the metadata then advertises nothing it cannot get. `MCP_DPOP_NONCE_SECRET` (at least
+ * 32 bytes) turns on server nonces.
  */
-function dpopOf(value: string | undefined, nonceSecret: string | undefined): ExampleDpop {
-  const mode = value?.trim().toLowerCase() || 'allowed';
+function dpopOf(value: string | undefined, nonceSecret: string | undefined, idp: IdentityProviderKind): ExampleDpop {
+  const mode = value?.trim().toLowerCase() || (idp === 'entra' ? 'off' : 'allowed');
   if (mode !== 'off' && mode !== 'allowed' && mode !== 'required') {
     throw new ExampleConfigError(`MCP_DPOP must be off, allowed or required (got "${value}")`);
   }
