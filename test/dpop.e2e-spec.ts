@@ -355,8 +355,8 @@ describe('DPoP off (MCP_DPOP=off)', () => {
 
     const asBearer = await post(h.resourceUrl, rpc.callTool('whoami'), { token });
     expect(asBearer.status).toBe(401);
-    expect(asBearer.headers.get('www-authenticate')).toMatch(
-      /^Bearer error="invalid_token", error_description="The access token is bound to a DPoP key/,
+    expect(asBearer.headers.get('www-authenticate')).toBe(
+      `Bearer error="invalid_token", error_description="The access token is bound to a DPoP key, and this server does not accept DPoP-bound tokens", resource_metadata="${h.metadataUrl}"`,
     );
   });
 });

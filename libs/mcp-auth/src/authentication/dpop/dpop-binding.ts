@@ -14,6 +14,9 @@ import { DpopRejection } from './dpop-rejection.js';
 import { DpopReplayCache } from './dpop-replay-cache.js';
 import { dpopConfirmationOf } from './token-confirmation.js';
 
+/** A bound token where no issuer accepts DPoP: the client cannot present it any other way here. */
+const BOUND_WITHOUT_DPOP = 'The access token is bound to a DPoP key, and this server does not accept DPoP-bound tokens';
+
 /** A request whose DPoP proof passed every check of this instance. */
 export interface ProvedDpop {
   /** The proof's identifier in the replay record: the fleet's check (Redis) is the caller's to make. */
@@ -81,6 +84,7 @@ export class DpopBinding {
     const mode = this.issuers.dpopModeOf(principal);
     if (presented.scheme === 'Bearer') {
       // RFC 9449 §7.2: a DPoP-bound token sent as a bearer token is refused, whatever the mode.
+      if (confirmation && !this.enabled) return new DpopRejection('dpop_bound_token_as_bearer', BOUND_WITHOUT_DPOP);
       if (confirmation) return new DpopRejection('dpop_bound_token_as_bearer');
       return mode === 'required' ? new DpopRejection('dpop_required') : undefined;
     }
