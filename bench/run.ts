@@ -3,9 +3,9 @@
  * auth (`createMcpHandler`, JSON responses) driven with 2026-07-28 requests, the framework
  * floors (a bare Nest controller on Express and on Fastify), and on each platform (b) the
  * example server answering 2026-07-28 requests with an RS256 token, (c) the example
- * answering 2025 (legacy) requests statelessly and (d) on legacy sessions, and (f) the example answering 2026-07-28
- * requests through a global interceptor and a global guard (its MCP_EXAMPLE_LOG_CALLS and MCP_EXAMPLE_READ_ONLY), in
- * alternating rounds; then
+ * answering 2025 (legacy) requests statelessly and (d) on legacy sessions, (f) the example answering 2026-07-28
+ * requests through a global interceptor and a global guard (its MCP_EXAMPLE_LOG_CALLS and MCP_EXAMPLE_READ_ONLY),
+ * and (g) (b) with a DPoP-bound token and a fresh proof per request, in alternating rounds; then
  * token verification cost, tools-count scaling, memory per idle legacy session and JWKS
  * fetches. Every answer is checked; loopback only; every phase is bounded in time.
  *
@@ -28,6 +28,7 @@ import { canPin, freePort, pinRunner, runMeasurement, startServer } from './supp
 import { UNCACHED_LABEL } from './support/verification-labels.js';
 import { median } from './support/median.js';
 import { SDK_COST_STEPS } from './support/sdk-cost.js';
+import { BenchDpopClient } from './support/dpop-proof.js';
 
 const ROUNDS = positiveInteger('BENCH_ROUNDS', 3);
 const SECONDS = positiveInteger('BENCH_SECONDS', 8);
@@ -68,6 +69,7 @@ interface Target {
   readonly headers: Record<string, string>;
   readonly body: string;
   readonly perConnectionHeaders?: (index: number) => Record<string, string>;
+  readonly perRequestHeaders?: () => Record<string, string>;
   readonly check: (body: string, headers: Record<string, string>) => boolean;
   /** The Redis the server is backed by, to count its round trips per request. */
   readonly redisUrl?: string;
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
   for (const platform of PLATFORMS) {
     targets.push(
       await exampleModernTarget(key, platform),
+      await exampleDpopTarget(key, platform),
       await exampleLegacyTarget(key, platform, 'stateless'),
       await exampleLegacyTarget(key, platform, 'sessions'),
       await exampleModernTarget(key, platform, 'enhanced'),
@@ -206,6 +209,28 @@ async function exampleModernTarget(key: TestSigningKey, platform: Platform, enha
 }
 
 /**
+ * Issue 24: (b) with a DPoP-bound token (`cnf.jkt`), presented with the DPoP scheme and a fresh
+ * proof per request (the example accepts DPoP by default): one more signature check and the
+ * replay memory, beside the bearer figure on the same platform.
+ */
+async function exampleDpopTarget(key: TestSigningKey, platform: Platform): Promise<Target> {
+  const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, { MCP_EXAMPLE_PLATFORM: platform });
+  const subject = 'bench-dpop';
+  const client = new BenchDpopClient();
+  const token = await benchToken(key, resourceUrl, subject, 'User.Read', { cnf: { jkt: client.jkt } });
+  return {
+    id: `dpop-${platform}`,
+    label: `(g) library modern DPoP, ${platform}`,
+    server,
+    jwks,
+    headers: { ...modernToolCallHeaders('whoami'), authorization: `DPoP ${token}` },
+    body: modernToolCall('whoami', {}),
+    perRequestHeaders: () => ({ dpop: client.proof(resourceUrl, token) }),
+    check: (body, headers) => isWhoami(body, subject) && isModernResult(body) && !('mcp-session-id' in headers),
+  };
+}
+
+/**
  * Issue 14: the example on one instance with per-principal rate limits counted in Redis
  * (`MCP_REDIS_URL`; a limit high enough never to refuse), answering modern `tools/call`s.
  * Redis's own count of the commands it processed gives the round trips per request.
@@ -275,9 +300,15 @@ async function startWithJwks(name: string, key: TestSigningKey, env: Record<stri
   return { server, jwks, resourceUrl };
 }
 
-function benchToken(key: TestSigningKey, audience: string, sub: string, scope = 'User.Read'): Promise<string> {
+function benchToken(
+  key: TestSigningKey,
+  audience: string,
+  sub: string,
+  scope = 'User.Read',
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return signToken(key, { iss: ISSUER, aud: audience, sub, client_id: 'bench-client', scope, iat: now, exp: now + 3600 });
+  return signToken(key, { iss: ISSUER, aud: audience, sub, client_id: 'bench-client', scope, iat: now, exp: now + 3600, ...extra });
 }
 
 /** Opens `count` sessions (initialize + initialized), spreading them over `tokens`, `parallel` at a time. */
@@ -362,6 +393,7 @@ async function load(target: Target, seconds: number): Promise<MeasuredLoad> {
     headers: target.headers,
     body: target.body,
     perConnectionHeaders: target.perConnectionHeaders,
+    perRequestHeaders: target.perRequestHeaders,
     check: target.check,
   });
   wrongAnswers += result.failures;
@@ -434,6 +466,12 @@ function printTargets(): void {
         addedCpu(`enhanced-${platform}`, `modern-${platform}`),
         (v) => `${v >= 0 ? '+' : ''}${v.toFixed(1)} µs`,
         () => true,
+      ],
+      [
+        `${platform}: DPoP modern tools/call vs bearer, >= 0.8x`,
+        relative(`dpop-${platform}`, `modern-${platform}`),
+        times,
+        (v) => v >= 0.8,
       ],
     );
   }

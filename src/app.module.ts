@@ -96,6 +96,7 @@ export class AppModule {
             ...(config.metrics ? { metrics: config.metrics } : {}),
             ...(config.health ? { health: {} } : {}),
             ...(config.redisUrl ? { redis: { url: config.redisUrl } } : {}),
+            dpop: { mode: config.dpop.mode, ...(config.dpop.nonceSecret ? { nonce: { secret: config.dpop.nonceSecret } } : {}) },
           }),
         }),
         ProductsModule,

@@ -45,6 +45,21 @@ describeOnPlatforms('HTTP behaviour', (_platform, onPlatform) => {
               // The example's baseline (MCP_BASELINE_SCOPES, default User.Read); step-up asks for the rest.
               scopes_supported: ['User.Read'],
               resource_name: 'Product catalogue (example)',
+              // MCP_DPOP=allowed, the example's default: DPoP-bound tokens are accepted, not required (RFC 9728 §2).
+              dpop_signing_alg_values_supported: [
+                'ES256',
+                'ES384',
+                'ES512',
+                'PS256',
+                'PS384',
+                'PS512',
+                'RS256',
+                'RS384',
+                'RS512',
+                'EdDSA',
+                'Ed25519',
+              ],
+              dpop_bound_access_tokens_required: false,
             });
           },
         );
@@ -272,11 +287,13 @@ describeOnPlatforms('HTTP behaviour', (_platform, onPlatform) => {
           expect(response.headers.get('access-control-allow-headers')).toMatch(/Mcp-Session-Id/);
         });
 
-        it('exposes WWW-Authenticate, Mcp-Session-Id and MCP-Protocol-Version to an allowed origin, on a 401 too', async () => {
+        it('exposes WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version and DPoP-Nonce to an allowed origin, on a 401 too', async () => {
           const response = await post(h.resourceUrl, rpc.initialize(), { headers: { origin: 'https://app.example.com' } });
           expect(response.status).toBe(401);
           expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
-          expect(response.headers.get('access-control-expose-headers')).toBe('WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version');
+          expect(response.headers.get('access-control-expose-headers')).toBe(
+            'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version, DPoP-Nonce',
+          );
         });
       });
 

@@ -52,6 +52,21 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
       // The example's baseline (MCP_BASELINE_SCOPES, default User.Read); step-up asks for the rest.
       scopes_supported: ['User.Read'],
       resource_name: 'Product catalogue (example)',
+      // Keycloak binds tokens to DPoP keys (client setting); the example accepts them by default (MCP_DPOP=allowed).
+      dpop_signing_alg_values_supported: [
+        'ES256',
+        'ES384',
+        'ES512',
+        'PS256',
+        'PS384',
+        'PS512',
+        'RS256',
+        'RS384',
+        'RS512',
+        'EdDSA',
+        'Ed25519',
+      ],
+      dpop_bound_access_tokens_required: false,
     });
   });
 

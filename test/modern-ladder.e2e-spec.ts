@@ -271,7 +271,9 @@ describeOnPlatforms('2026-07-28 request ladder', (_platform, onPlatform) => {
         ]),
       );
       expect(allowed).not.toContain('x-other');
-      expect(response.headers.get('access-control-expose-headers')).toBe('WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version');
+      expect(response.headers.get('access-control-expose-headers')).toBe(
+        'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version, DPoP-Nonce',
+      );
     });
   });
 });

@@ -187,7 +187,10 @@ describe('security review findings on the example server', () => {
   it('L6 the first 401 and scopes_supported advertise the baseline; step-up asks for the rest', async () => {
     const anonymous = await post(h.resourceUrl, rpc.initialize());
     expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get('www-authenticate')).toBe(`Bearer scope="User.Read", resource_metadata="${h.metadataUrl}"`);
+    // Both schemes the example accepts (MCP_DPOP=allowed by default), each with the baseline hint.
+    expect(anonymous.headers.get('www-authenticate')).toBe(
+      `Bearer scope="User.Read", resource_metadata="${h.metadataUrl}", DPoP scope="User.Read", resource_metadata="${h.metadataUrl}", algs="ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA Ed25519"`,
+    );
     expect(((await (await fetch(h.metadataUrl)).json()) as { scopes_supported: string[] }).scopes_supported).toEqual(['User.Read']);
 
     const reader = await h.token('demo-reader');

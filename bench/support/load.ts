@@ -17,6 +17,8 @@ export interface LoadOptions {
   readonly body: string;
   /** Headers for each connection (e.g. its own session), by connection index. */
   readonly perConnectionHeaders?: (index: number) => Record<string, string>;
+  /** Headers made afresh for every request (e.g. a DPoP proof, accepted once). */
+  readonly perRequestHeaders?: () => Record<string, string>;
   /** Whether a response (body, and headers with lower-case names) is the right answer. */
   readonly check: (body: string, headers: Record<string, string>) => boolean;
 }
@@ -40,6 +42,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     requests: [
       {
         method: 'POST',
+        ...(options.perRequestHeaders
+          ? {
+              setupRequest: (request: autocannon.Request) => ({
+                ...request,
+                headers: { ...options.headers, ...request.headers, ...options.perRequestHeaders!() },
+              }),
+            }
+          : {}),
         onResponse: (status, body, _context, headers) => {
           if (status === 200 && options.check(body, lowerCaseNames(headers))) ok++;
           else wrong++;

@@ -251,3 +251,27 @@ describe("example configuration: the example's own enhancers", () => {
     expect(() => loadExampleConfig({ MCP_EXAMPLE_READ_ONLY: 'yes' })).toThrow('MCP_EXAMPLE_READ_ONLY must be true or false (got "yes")');
   });
 });
+
+describe('example configuration: MCP_DPOP, MCP_DPOP_NONCE_SECRET', () => {
+  it('allows DPoP-bound tokens by default, and takes off, allowed or required', () => {
+    expect(loadExampleConfig({}).dpop).toEqual({ mode: 'allowed' });
+    expect(loadExampleConfig({ MCP_DPOP: 'required' }).dpop).toEqual({ mode: 'required' });
+    expect(loadExampleConfig({ MCP_DPOP: ' OFF ' }).dpop).toEqual({ mode: 'off' });
+    expect(() => loadExampleConfig({ MCP_DPOP: 'maybe' })).toThrow('MCP_DPOP must be off, allowed or required (got "maybe")');
+  });
+
+  it('is off by default with Entra ID, which issues no DPoP-bound tokens for your own APIs', () => {
+    const entra = { MCP_AUTH_IDP: 'entra', MCP_AUTH_ENTRA_TENANT_ID: TENANT, MCP_AUTH_ENTRA_CLIENT_ID: CLIENT };
+    expect(loadExampleConfig(entra).dpop).toEqual({ mode: 'off' });
+    expect(loadExampleConfig({ ...entra, MCP_DPOP: 'allowed' }).dpop).toEqual({ mode: 'allowed' });
+  });
+
+  it('turns on server nonces with a secret of at least 32 bytes, never echoing it', () => {
+    const secret = 'n'.repeat(32);
+    expect(loadExampleConfig({ MCP_DPOP_NONCE_SECRET: secret }).dpop).toEqual({ mode: 'allowed', nonceSecret: secret });
+    const short = () => loadExampleConfig({ MCP_DPOP_NONCE_SECRET: 'too-short-secret' });
+    expect(short).toThrow(/^MCP_DPOP_NONCE_SECRET must be at least 32 bytes/);
+    expect(short).not.toThrow(/too-short-secret/);
+    expect(() => loadExampleConfig({ MCP_DPOP: 'off', MCP_DPOP_NONCE_SECRET: secret })).toThrow(/needs MCP_DPOP=allowed or required/);
+  });
+});

@@ -65,6 +65,15 @@ export interface ExampleConfig {
   readonly logCalls: boolean;
   /** Refuse every tool that changes the catalogue (MCP_EXAMPLE_READ_ONLY): a global guard. Default false. */
   readonly readOnly: boolean;
+  /** DPoP-bound tokens (RFC 9449): MCP_DPOP (`off`, `allowed` (default; `off` with Entra) or `required`) and MCP_DPOP_NONCE_SECRET. */
+  readonly dpop: ExampleDpop;
+}
+
+/** The example's DPoP settings. */
+export interface ExampleDpop {
+  readonly mode: 'off' | 'allowed' | 'required';
+  /** With it, every proof must carry a nonce the server minted (`use_dpop_nonce` until it does). */
+  readonly nonceSecret?: string;
 }
 
 /** Limits, rate limits and shutdown, each from its own environment variable. */
@@ -129,7 +138,7 @@ export class ExampleConfigError extends Error {
  * `MCP_AUTH_INTROSPECTION_CLIENT_ID`, `MCP_AUTH_INTROSPECTION_CLIENT_SECRET`,
  * `MCP_AUTH_INTROSPECTION_CACHE_SECONDS`, `MCP_API_KEYS_FILE`; the store from `MCP_EXAMPLE_DB`
  * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`;
- * the shared Redis from `MCP_REDIS_URL`;
+ * the shared Redis from `MCP_REDIS_URL`; DPoP from `MCP_DPOP` and `MCP_DPOP_NONCE_SECRET`;
  * observability from `MCP_METRICS`, `MCP_METRICS_PORT` and `MCP_HEALTH`; the HTTP platform from
  * `MCP_EXAMPLE_PLATFORM`; the example's own enhancers from `MCP_EXAMPLE_LOG_CALLS` and `MCP_EXAMPLE_READ_ONLY`.
  */
@@ -218,7 +227,28 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     redisUrl: redisUrlOf(env.MCP_REDIS_URL),
     logCalls: env.MCP_EXAMPLE_LOG_CALLS?.trim() ? parseBoolean('MCP_EXAMPLE_LOG_CALLS', env.MCP_EXAMPLE_LOG_CALLS) : true,
     readOnly: parseBoolean('MCP_EXAMPLE_READ_ONLY', env.MCP_EXAMPLE_READ_ONLY),
+    dpop: dpopOf(env.MCP_DPOP, env.MCP_DPOP_NONCE_SECRET, idp),
   };
+}
+
+/**
+ * `MCP_DPOP`: whether tokens may (`allowed`), must (`required`) or may not (`off`) be DPoP-bound.
+ * Default `allowed` (the embedded provider, Keycloak and other OIDC issuers bind the tokens of
+ * clients that send a proof), `off` with Entra ID, which issues no DPoP-bound tokens for your
+ * own APIs: the metadata then advertises nothing it cannot get. `MCP_DPOP_NONCE_SECRET` (at least
+ * 32 bytes) turns on server nonces.
+ */
+function dpopOf(value: string | undefined, nonceSecret: string | undefined, idp: IdentityProviderKind): ExampleDpop {
+  const mode = value?.trim().toLowerCase() || (idp === 'entra' ? 'off' : 'allowed');
+  if (mode !== 'off' && mode !== 'allowed' && mode !== 'required') {
+    throw new ExampleConfigError(`MCP_DPOP must be off, allowed or required (got "${value}")`);
+  }
+  const secret = nonceSecret || undefined;
+  if (secret !== undefined && Buffer.byteLength(secret) < 32) {
+    throw new ExampleConfigError('MCP_DPOP_NONCE_SECRET must be at least 32 bytes (e.g. `openssl rand -base64 48`)');
+  }
+  if (secret !== undefined && mode === 'off') throw new ExampleConfigError('MCP_DPOP_NONCE_SECRET needs MCP_DPOP=allowed or required');
+  return { mode, ...(secret ? { nonceSecret: secret } : {}) };
 }
 
 /** `MCP_REDIS_URL`: the Redis the replicas share (see docs/scaling.md). */

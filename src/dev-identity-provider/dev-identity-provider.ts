@@ -122,6 +122,9 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
+      // RFC 9449: a client that sends a DPoP proof to the token endpoint gets a token bound to its key
+      // (`token_type: DPoP`, `cnf.jkt` in the JWT and in the introspection answer); others get bearer tokens.
+      dPoP: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: async () => options.resourceUrl,

@@ -1,3 +1,4 @@
+import type { DpopSession } from '@modelcontextprotocol/client';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 
 /**
@@ -22,8 +23,19 @@ export class BrowserOAuthClient {
     readonly redirectUrl: string,
     /** Drives the browser through login and consent for one authorization URL; resolves with the response. */
     private readonly authorize: (url: URL) => Promise<URLSearchParams>,
-    private readonly options: { clientName?: string; clientMetadataUrl?: string; keepRefreshToken?: boolean } = {},
+    private readonly options: {
+      clientName?: string;
+      clientMetadataUrl?: string;
+      keepRefreshToken?: boolean;
+      /** The v2 SDK's DPoP signing session: given, the client asks for DPoP-bound tokens and proves them on every request. */
+      dpop?: DpopSession;
+    } = {},
   ) {}
+
+  /** v2 (RFC 9449): the DPoP session, when the client has one; without it the SDK uses bearer tokens as before. */
+  dpop(): DpopSession | undefined {
+    return this.options.dpop;
+  }
 
   get clientMetadataUrl(): string | undefined {
     return this.options.clientMetadataUrl;

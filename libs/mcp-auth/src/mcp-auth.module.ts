@@ -7,6 +7,7 @@ import { AuditTrail } from './audit/audit-trail.js';
 import { LoggerAuditSink, MCP_AUTH_AUDIT_SINK } from './audit/audit-sink.js';
 import { Challenges } from './authentication/challenges.js';
 import { McpAuthGuard } from './authentication/mcp-auth.guard.js';
+import { DpopBinding } from './authentication/dpop/dpop-binding.js';
 import { IssuerRegistry } from './authentication/identity-providers/issuer-registry.js';
 import { credentialStrategyProviders } from './authentication/credential-strategies.js';
 import { ScopePolicy } from './authorization/scope-policy.js';
@@ -128,6 +129,7 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
     PrincipalRateLimitGuard,
     InFlightRequests,
     Challenges,
+    DpopBinding,
     McpAuthGuard,
     OriginGuard,
     ScopePolicy,

@@ -11,6 +11,7 @@ import type { ApiKeysOptions } from './authentication/api-keys/api-keys.options.
 import type { McpRedisOptions, ResolvedRedisOptions } from './redis/redis.options.js';
 import type { IntrospectionOptions } from './authentication/introspection/introspection.options.js';
 import type { McpProtocol } from './transport/protocol-era.js';
+import type { McpDpopOptions, ResolvedDpopOptions } from './authentication/dpop/dpop.options.js';
 import type {
   McpHealthOptions,
   McpMetricsOptions,
@@ -61,6 +62,12 @@ export interface McpAuthOptions {
   apiKeys?: ApiKeysOptions;
   /** Leeway for `exp` and `nbf`, in seconds. Default 5, at most 60. */
   clockToleranceSeconds?: number;
+  /**
+   * Sender-constrained tokens (DPoP, RFC 9449): `mode` is every issuer's default (`'off'`,
+   * `'allowed'` or `'required'`; an entry of `issuers` may set its own `dpop`), the rest says how
+   * proofs are checked (algorithms, age, server nonces, replay memory). Off by default.
+   */
+  dpop?: McpDpopOptions;
   /** The canonical URL of the MCP endpoint as clients reach it (no trailing slash), e.g. `https://api.example.com/mcp`. */
   resourceUrl: string;
   /** One session per client conversation (default) or every request on its own (`true`). */
@@ -198,6 +205,7 @@ export interface ResolvedMcpAuthOptions {
   readonly algorithms: readonly JwtAlgorithm[];
   readonly apiKeys?: ApiKeysOptions;
   readonly clockToleranceSeconds: number;
+  readonly dpop: ResolvedDpopOptions;
   readonly resourceUrl: string;
   readonly path: string;
   readonly resourceMetadataUrl: string;

@@ -11,6 +11,7 @@ import type { JwksCacheOptions, JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOpt
 import { positiveInteger, requireUrl } from './option-validation.js';
 import { MCP_PROTOCOLS } from './transport/protocol-era.js';
 import { resolveHealth, resolveMetrics } from './observability/resolve-observability.js';
+import { resolveDpop } from './authentication/dpop/resolve-dpop.js';
 import type { McpProtocol } from './transport/protocol-era.js';
 
 const ASYMMETRIC_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
@@ -80,6 +81,10 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     algorithms,
     apiKeys,
     clockToleranceSeconds,
+    dpop: resolveDpop(
+      options.dpop,
+      issuers.map((issuer) => issuer.dpop),
+    ),
     resourceUrl,
     path,
     resourceMetadataUrl: protectedResourceMetadataUrl(resourceUrl),

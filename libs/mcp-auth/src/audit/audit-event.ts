@@ -28,7 +28,8 @@ export interface McpAuditEvent {
    * see `TokenRejectionCode`), `missing_token`, `invalid_request`, `unknown_user`,
    * `insufficient_scope`, `session_not_owned`, `rate_limited`, `unknown_tool`,
    * `unknown_resource`, `unknown_prompt` for a call of something the server does not have,
-   * and `guard_denied` for a call one of the application's guards refused (see `guard`).
+   * `guard_denied` for a call one of the application's guards refused (see `guard`), and
+   * a DPoP refusal's code (`dpop_proof_replayed`, `dpop_nonce_required`, ..., see `DpopRejectionCode`).
    */
   readonly reason?: string;
   /** The token's issuer (`iss`), once the token is validated. */
@@ -37,6 +38,11 @@ export interface McpAuditEvent {
   readonly subject?: string;
   /** The OAuth client (`client_id`/`azp`/`appid`), once the token is validated. */
   readonly client?: string;
+  /**
+   * The thumbprint of the DPoP key the request proved possession of (RFC 9449 `cnf.jkt`), when
+   * its token is DPoP-bound; absent for a bearer token. A public key's digest, not a secret.
+   */
+  readonly dpopJkt?: string;
   /** The tool called (`tools/call`). */
   readonly tool?: string;
   /** The resource read (`resources/read`) or subscribed to (`resources/subscribe`), or the URI template completed (`completion/complete`). */

@@ -7,7 +7,7 @@ import type { McpAuditSink } from './audit-sink.js';
 import { MCP_AUTH_AUDIT_SINK } from './audit-sink.js';
 import { McpMetrics } from '../observability/mcp-metrics.js';
 
-type Details = Omit<McpAuditEvent, 'time' | 'action' | 'outcome' | 'issuer' | 'subject' | 'client'>;
+type Details = Omit<McpAuditEvent, 'time' | 'action' | 'outcome' | 'issuer' | 'subject' | 'client' | 'dpopJkt'>;
 
 /**
  * Turns each authorization decision into an {@link McpAuditEvent} and hands it to the
@@ -31,6 +31,7 @@ export class AuditTrail {
       issuer: principal.issuer,
       subject: principal.sub,
       ...(principal.clientId ? { client: principal.clientId } : {}),
+      ...(principal.confirmation ? { dpopJkt: principal.confirmation.jkt } : {}),
       ...details,
     });
   }

@@ -1,10 +1,11 @@
 import { HttpException } from '@nestjs/common';
-import type { BearerChallenge } from './www-authenticate.js';
-import { formatBearerChallenge } from './www-authenticate.js';
+import type { BearerChallenge, SchemeChallenge } from './www-authenticate.js';
+import { BEARER_ONLY, formatChallenges } from './www-authenticate.js';
 
 /**
- * A refusal that carries its own `WWW-Authenticate` challenge. Thrown by the guard and
- * the endpoint; rendered by {@link BearerChallengeFilter} as status + header + JSON body.
+ * A refusal that carries its own `WWW-Authenticate` challenge (one per accepted scheme, see
+ * `formatChallenges`) and any other header it needs (`DPoP-Nonce`). Thrown by the guard and
+ * the endpoint; rendered by {@link BearerChallengeFilter} as status + headers + JSON body.
  */
 export class BearerChallengeException extends HttpException {
   readonly wwwAuthenticate: string;
@@ -12,6 +13,9 @@ export class BearerChallengeException extends HttpException {
   constructor(
     status: 400 | 401 | 403,
     readonly challenge: BearerChallenge,
+    schemes: readonly SchemeChallenge[] = BEARER_ONLY,
+    /** Headers sent with the refusal besides `WWW-Authenticate` (RFC 9449 §9: `DPoP-Nonce`). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(
       {
@@ -21,7 +25,7 @@ export class BearerChallengeException extends HttpException {
       },
       status,
     );
-    this.wwwAuthenticate = formatBearerChallenge(challenge);
+    this.wwwAuthenticate = formatChallenges(challenge, schemes);
   }
 }
 

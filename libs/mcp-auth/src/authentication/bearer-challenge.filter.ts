@@ -14,6 +14,7 @@ export class BearerChallengeFilter implements ExceptionFilter {
     const body = JSON.stringify(exception.getResponse());
     res.statusCode = exception.getStatus();
     res.setHeader('WWW-Authenticate', exception.wwwAuthenticate);
+    for (const [name, value] of Object.entries(exception.headers)) res.setHeader(name, value);
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Content-Type', 'application/json');
     res.setHeader('Content-Length', Buffer.byteLength(body));

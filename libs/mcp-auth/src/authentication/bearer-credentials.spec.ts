@@ -10,17 +10,26 @@ describe('bearerCredentialsOf', () => {
     expect(bearerCredentialsOf(request({ authorization: 'Bearer abc.def-ghi_~+/=' }))).toEqual({
       kind: 'bearer',
       token: 'abc.def-ghi_~+/=',
+      scheme: 'Bearer',
     });
-    expect(bearerCredentialsOf(request({ authorization: 'bearer xyz' }))).toEqual({ kind: 'bearer', token: 'xyz' });
+    expect(bearerCredentialsOf(request({ authorization: 'bearer xyz' }))).toEqual({ kind: 'bearer', token: 'xyz', scheme: 'Bearer' });
+  });
+
+  it('reads a token presented with the DPoP scheme (RFC 9449 §7.1), in any case, and says so', () => {
+    expect(bearerCredentialsOf(request({ authorization: 'DPoP abc.def' }))).toEqual({ kind: 'bearer', token: 'abc.def', scheme: 'DPoP' });
+    expect(bearerCredentialsOf(request({ authorization: 'dpop xyz' }))).toEqual({ kind: 'bearer', token: 'xyz', scheme: 'DPoP' });
   });
 
   it('reports a missing header as missing', () => {
     expect(bearerCredentialsOf(request({}))).toEqual({ kind: 'missing' });
   });
 
-  it.each(['Basic abc', 'Bearer', 'Bearer ', 'Bearer a b', 'Bearer a"b', 'Token abc'])('reports %j as malformed', (header) => {
-    expect(bearerCredentialsOf(request({ authorization: header })).kind).toBe('malformed');
-  });
+  it.each(['Basic abc', 'Bearer', 'Bearer ', 'Bearer a b', 'Bearer a"b', 'Token abc', 'DPoP', 'DPoPx abc'])(
+    'reports %j as malformed',
+    (header) => {
+      expect(bearerCredentialsOf(request({ authorization: header })).kind).toBe('malformed');
+    },
+  );
 
   it('refuses a token in the query string, even beside a valid header', () => {
     const credentials = bearerCredentialsOf(request({ authorization: 'Bearer abc' }, '/mcp?access_token=abc'));

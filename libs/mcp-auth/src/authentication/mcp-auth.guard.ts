@@ -5,8 +5,12 @@ import { AuditTrail } from '../audit/audit-trail.js';
 import { nodeRequestOf, nodeResponseOf } from '../http/node-exchange.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
 import { MCP_AUTH_STRATEGY_NAMES, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
-import { bearerCredentialsOf } from './bearer-credentials.js';
+import { deferReplayClaim } from '../limits/replay-claim.js';
+import { AUTHORIZATION_FORMAT, bearerCredentialsOf } from './bearer-credentials.js';
 import { Challenges } from './challenges.js';
+import { DpopBinding } from './dpop/dpop-binding.js';
+import type { DpopVerdict, PresentedToken } from './dpop/dpop-binding.js';
+import { DpopRejection } from './dpop/dpop-rejection.js';
 import { IssuerRegistry } from './identity-providers/issuer-registry.js';
 import { jwtHeaderAlgorithm } from './jwt-header.js';
 import { McpJwtStrategy } from './jwt.strategy.js';
@@ -16,8 +20,9 @@ import { TokenRejection, rejectionFromVerifierError } from './token-rejection.js
 /**
  * Authenticates every request to the MCP endpoint with the configured Passport
  * strategies, tried in order (API keys, introspection, JWTs; see
- * `credential-strategies.ts`), and turns each failure into the challenge the
- * specification prescribes, whichever strategy refused.
+ * `credential-strategies.ts`), then holds the token to the way it was presented
+ * (`Bearer`, or `DPoP` with a proof: {@link DpopBinding}), and turns each failure into the
+ * challenge the specification prescribes, whichever step refused.
  * Like `@nestjs/passport`'s guards, override `handleRequest` to customise.
  */
 @Injectable()
@@ -32,6 +37,7 @@ export class McpAuthGuard extends AuthGuard() {
     private readonly limiter: RateLimiter,
     /** Null when no issuer's JWTs are verified here (API keys or introspection only). */
     @Inject(McpJwtStrategy) private readonly strategy: McpJwtStrategy | null,
+    private readonly dpop: DpopBinding,
   ) {
     super({ defaultStrategy: strategyNames, session: false });
   }
@@ -60,12 +66,18 @@ export class McpAuthGuard extends AuthGuard() {
     if (credentials.kind === 'malformed') {
       throw this.refusedWithoutTokenWork(req, 'invalid_request', this.challenges.invalidRequest(credentials.reason));
     }
+    // A server where no issuer accepts DPoP answers the DPoP scheme as it always did: not a header it reads.
+    if (credentials.scheme === 'DPoP' && !this.dpop.enabled) {
+      throw this.refusedWithoutTokenWork(req, 'invalid_request', this.challenges.invalidRequest(AUTHORIZATION_FORMAT));
+    }
     // A token verified before needs none of Passport's per-request plumbing; handleRequest still decides.
     const remembered = this.strategy?.rememberedPrincipal(credentials.token);
     if (!remembered) {
       // Token work ahead: counted per address while in flight, so the failure budget bounds it under concurrency too.
       const release = this.limiter.admitAuthentication(req);
-      return Promise.resolve(super.canActivate(context) as Promise<boolean>).finally(release);
+      return Promise.resolve(super.canActivate(context) as Promise<boolean>)
+        .then(() => this.bound(context, credentials))
+        .finally(release);
     }
     const admit = (principal: McpPrincipal) => {
       (req as IncomingMessage & Record<string, unknown>)[PRINCIPAL_REQUEST_PROPERTY] = this.handleRequest(
@@ -74,13 +86,56 @@ export class McpAuthGuard extends AuthGuard() {
         undefined,
         context,
       );
-      return true;
+      return this.bound(context, credentials);
     };
     if (!(remembered instanceof Promise)) return admit(remembered);
     return remembered.then(admit, (error: unknown) => {
       this.handleRequest(error, false, undefined, context); // throws the matching challenge
       return false;
     });
+  }
+
+  /**
+   * The last step, after the token was found valid (by any strategy, or the verified-token
+   * cache): its binding. A bearer request returns at once; a DPoP request is admitted once its
+   * proof passed, and proofs are new to the fleet too (with Redis: one round trip, inside the
+   * rate limiter's when it counts this principal in Redis anyway).
+   */
+  private bound(context: ExecutionContext, presented: PresentedToken): true | Promise<true> {
+    const req = this.getRequest(context);
+    const principal = (req as IncomingMessage & Record<string, unknown>)[PRINCIPAL_REQUEST_PROPERTY] as McpPrincipal | undefined;
+    if (!principal) return true; // a handleRequest override admitted without a principal: nothing to bind
+    const verdict = this.dpop.check(req, presented, principal);
+    if (!(verdict instanceof Promise)) return this.settled(context, presented, verdict);
+    return verdict.then((settled) => this.settled(context, presented, settled));
+  }
+
+  private settled(context: ExecutionContext, presented: PresentedToken, verdict: DpopVerdict): true | Promise<true> {
+    const req = this.getRequest(context);
+    if (verdict === undefined) return true;
+    if (verdict instanceof DpopRejection || verdict instanceof TokenRejection) throw this.refusedBinding(req, presented, verdict);
+    if (verdict.nextNonce) this.getResponse(context).setHeader('DPoP-Nonce', verdict.nextNonce);
+    if (!this.dpop.sharesReplayRecord) return true;
+    const replayed = () => this.refusedBinding(req, presented, new DpopRejection('dpop_proof_replayed'));
+    if (this.limiter.carriesReplayClaims) {
+      deferReplayClaim(req, { ...this.dpop.replayKey(verdict.proofId), refusal: replayed });
+      return true;
+    }
+    return this.dpop.claimInFleet(verdict.proofId).then((fresh) => {
+      if (!fresh) throw replayed();
+      return true as const;
+    });
+  }
+
+  /** A request whose token was valid but not presented as its binding demands: the principal is taken back. */
+  private refusedBinding(req: IncomingMessage, presented: PresentedToken, rejection: DpopRejection | TokenRejection): HttpException {
+    delete (req as IncomingMessage & Record<string, unknown>)[PRINCIPAL_REQUEST_PROPERTY];
+    const headers = presented.scheme === 'DPoP' ? this.dpop.nonceHeader() : undefined;
+    const challenge =
+      rejection instanceof DpopRejection
+        ? this.challenges.dpopRefused(rejection, presented.scheme, headers)
+        : this.challenges.invalidToken(rejection, presented.scheme, headers);
+    return this.refused(req, rejection.code, challenge);
   }
 
   override handleRequest<TUser = McpPrincipal>(err: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {
@@ -95,7 +150,9 @@ export class McpAuthGuard extends AuthGuard() {
       // An unexpected failure (e.g. a throwing validateUser): refuse, and say why in the log, never the token.
       this.logger.warn(`Token validation failed unexpectedly: ${(err as Error)?.message ?? String(err)}`);
     }
-    throw this.refused(req, rejection.code, this.challenges.invalidToken(rejection));
+    const scheme = credentials.kind === 'bearer' ? credentials.scheme : 'Bearer';
+    const headers = scheme === 'DPoP' ? this.dpop.nonceHeader() : undefined;
+    throw this.refused(req, rejection.code, this.challenges.invalidToken(rejection, scheme, headers));
   }
 
   /** Records a refusal after token work (audit trail, per-IP failure budget) and returns the exception to throw. */

@@ -1,4 +1,6 @@
 import type { ClaimsToScopes } from './claims-to-scopes.js';
+import type { DpopConfirmation } from './dpop/token-confirmation.js';
+import { dpopConfirmationOf } from './dpop/token-confirmation.js';
 
 /** The claims of a validated access token. */
 export interface JwtClaims {
@@ -34,6 +36,12 @@ export interface McpPrincipal {
   readonly expiresAt?: number;
   /** Every claim of the token, untouched. */
   readonly claims: Readonly<JwtClaims>;
+  /**
+   * How the token is sender-constrained, when it is: the DPoP key it is bound to (RFC 9449,
+   * `cnf.jkt`). A request reaches your code with it only after its `DPoP` proof was verified
+   * with that very key; without it, the token was a bearer token.
+   */
+  readonly confirmation?: DpopConfirmation;
 }
 
 /** The calling client: `client_id` (RFC 9068), else `azp` (OIDC, Keycloak, Entra v2), else `appid` (Entra v1). */
@@ -57,6 +65,7 @@ export function principalFromClaims(
   subjectOf: (claims: JwtClaims) => string | undefined = subjectClaim,
 ): McpPrincipal {
   const sub = String(claims.sub ?? '');
+  const confirmation = dpopConfirmationOf(claims);
   return {
     sub,
     id: subjectOf(claims) ?? sub,
@@ -65,6 +74,8 @@ export function principalFromClaims(
     issuer: String(claims.iss ?? ''),
     expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
     claims,
+    // An unreadable cnf.jkt is refused by the DPoP check before the principal is used.
+    ...(confirmation && confirmation !== 'invalid' ? { confirmation } : {}),
   };
 }
 

@@ -122,7 +122,7 @@ describe('on a context that is not an HTTP request', () => {
   it("lets every call through the library's own HTTP guards (they ran on the request that carried it)", async () => {
     const none = null as never;
     const guards: CanActivate[] = [
-      new McpAuthGuard(none, none, [], none, none, null),
+      new McpAuthGuard(none, none, [], none, none, null, none),
       new PreAuthenticationLimitsGuard(none, none),
       new PrincipalRateLimitGuard(none),
       new OriginGuard(none),

@@ -12,6 +12,8 @@ import { RedisConnection } from '../redis/redis-connection.js';
 import { RedisThrottlerStorage } from '../redis/redis-throttler.storage.js';
 import { clientAddressOf } from '../transport/client-address.js';
 import { HeldCounts } from './held-counts.js';
+import { takeReplayClaim } from './replay-claim.js';
+import type { ReplayClaim } from './replay-claim.js';
 import { LimitExceededException } from './limit-exceeded.exception.js';
 import type { RateLimitWindow } from './rate-limit.options.js';
 
@@ -125,12 +127,26 @@ export class RateLimiter implements OnApplicationShutdown {
     );
   }
 
-  /** After authentication: counts the request against its principal; 429 with `Retry-After` beyond the limit. */
+  /**
+   * True when the per-principal limit counts in Redis through this module's own storage: a
+   * DPoP proof's replay claim ({@link ReplayClaim}) then rides in the same round trip.
+   */
+  get carriesReplayClaims(): boolean {
+    return this.options.rateLimit.perPrincipal !== undefined && this.storage instanceof RedisThrottlerStorage;
+  }
+
+  /**
+   * After authentication: counts the request against its principal; 429 with `Retry-After` beyond
+   * the limit. A replay claim the guard left on the request is made in the same round trip: a proof
+   * seen before is refused with the claim's own refusal, and not counted.
+   */
   async consume(req: IncomingMessage, principal: McpPrincipal): Promise<void> {
     const window = this.options.rateLimit.perPrincipal;
+    const claim = takeReplayClaim(req);
     if (!window || !this.storage) return;
     const key = `mcp-auth:principal:${principal.issuer}\u0000${principal.sub}\u0000${principal.clientId ?? ''}`;
-    const record = await this.increment(key, window, 'mcp-auth-principal');
+    const record = await this.increment(key, window, 'mcp-auth-principal', claim);
+    if (record?.alreadyClaimed) throw claim!.refusal();
     if (!record?.isBlocked) return;
     this.audit.decided('rate_limit', 'denied', principal, { reason: 'rate_limited', ip: clientAddressOf(req) });
     throw new LimitExceededException(
@@ -141,15 +157,25 @@ export class RateLimiter implements OnApplicationShutdown {
   }
 
   /**
-   * One hit in the storage. While a shared storage fails, `rateLimit.onStoreError` decides:
+   * One hit in the storage (with the replay claim, when there is one and the storage is Redis).
+   * While a shared storage fails, `rateLimit.onStoreError` decides (a claim then goes unmade:
+   * this instance's own replay memory decided):
    * count here (`local`), admit uncounted (`allow`, undefined) or refuse with 503 (`deny`).
    */
-  private async increment(key: string, window: RateLimitWindow, throttler: string): Promise<StorageRecord | undefined> {
+  private async increment(
+    key: string,
+    window: RateLimitWindow,
+    throttler: string,
+    claim?: ReplayClaim,
+  ): Promise<(StorageRecord & { alreadyClaimed?: boolean }) | undefined> {
     const storage = this.storage!;
     if (storage === this.ownStorage) return storage.increment(key, window.ttlMs, window.limit, 0, throttler);
-    let record: StorageRecord;
+    let record: StorageRecord & { alreadyClaimed?: boolean };
     try {
-      record = await storage.increment(key, window.ttlMs, window.limit, 0, throttler);
+      record =
+        claim && storage instanceof RedisThrottlerStorage
+          ? await storage.increment(key, window.ttlMs, window.limit, 0, throttler, claim)
+          : await storage.increment(key, window.ttlMs, window.limit, 0, throttler);
     } catch (error) {
       const policy = this.options.rateLimit.onStoreError;
       if (!this.storeFailing) {

@@ -13,6 +13,10 @@ export interface ProtectedResourceMetadata {
   bearer_methods_supported: ['header'];
   scopes_supported?: string[];
   resource_name?: string;
+  /** RFC 9728 §2: the algorithms DPoP proofs may be signed with; only when some issuer's tokens may be DPoP-bound. */
+  dpop_signing_alg_values_supported?: string[];
+  /** RFC 9728 §2: true when every access token must be DPoP-bound; given whenever DPoP is accepted. */
+  dpop_bound_access_tokens_required?: boolean;
 }
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
@@ -57,6 +61,12 @@ export class ProtectedResourceMetadataService {
       bearer_methods_supported: ['header'],
       ...(scopes.length > 0 ? { scopes_supported: [...scopes] } : {}),
       ...(this.options.resourceName ? { resource_name: this.options.resourceName } : {}),
+      ...(this.options.dpop.accepted
+        ? {
+            dpop_signing_alg_values_supported: [...this.options.dpop.algorithms],
+            dpop_bound_access_tokens_required: this.options.dpop.required,
+          }
+        : {}),
     };
   }
 }

@@ -5,7 +5,8 @@ import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
 import type { McpAuditEvent } from '../audit/audit-event.js';
 import type { IntrospectionStats } from '../authentication/introspection/introspection.strategy.js';
 import { PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
-import { actionLabel, httpMethodLabel, methodLabel, reasonLabel, statusLabel } from './metric-labels.js';
+import type { McpPrincipal } from '../authentication/principal.js';
+import { actionLabel, httpMethodLabel, isDpopReason, methodLabel, reasonLabel, statusLabel } from './metric-labels.js';
 import type { ResolvedMetricsOptions } from './observability.options.js';
 import { SeriesCounts } from './series-counts.js';
 import type { Series } from './series-counts.js';
@@ -56,7 +57,9 @@ export class McpMetrics {
   private readonly requests = new SeriesCounts();
   private readonly authentications = new SeriesCounts();
   private readonly authorizations = new SeriesCounts();
+  private readonly dpop = new SeriesCounts();
   private readonly allowedAuthentication: Series;
+  private readonly allowedDpop: Series;
   private redisErrors = 0;
   /** Histogram children by their joined label values, bound once. */
   private readonly durationChildren = new Map<string, { observe(seconds: number): void }>();
@@ -80,7 +83,7 @@ export class McpMetrics {
     this.registry = new Registry();
     const registers = [this.registry];
     const name = (suffix: string) => `${options.prefix}${suffix}`;
-    const { requests, authentications, authorizations } = this;
+    const { requests, authentications, authorizations, dpop } = this;
     const redisErrors = () => this.redisErrors + (sources.redisErrors?.() ?? 0);
     new Counter({
       name: name('requests_total'),
@@ -126,6 +129,16 @@ export class McpMetrics {
       },
     });
     this.allowedAuthentication = authentications.of('allowed|none', () => ({ outcome: 'allowed', reason: 'none' }));
+    new Counter({
+      name: name('dpop_requests_total'),
+      help: 'Requests with a DPoP-bound token (RFC 9449) or refused for DPoP reasons: allowed, or denied with the reason',
+      labelNames: ['outcome', 'reason'],
+      registers,
+      collect() {
+        dpop.writeTo(this);
+      },
+    });
+    this.allowedDpop = dpop.of('allowed|none', () => ({ outcome: 'allowed', reason: 'none' }));
 
     new Counter({
       name: name('jwks_fetches_total'),
@@ -206,6 +219,7 @@ export class McpMetrics {
     const { outcome } = event;
     if (event.action === 'authenticate') {
       this.authentications.of(`${outcome}|${reason}`, () => ({ outcome, reason })).count++;
+      if (isDpopReason(event.reason)) this.dpop.of(`${outcome}|${reason}`, () => ({ outcome, reason })).count++;
       return;
     }
     const action = actionLabel(event.action);
@@ -235,7 +249,10 @@ export class McpMetrics {
       );
     }
     // Denials are counted from the audit trail, with their reason; an admitted caller left its principal on the request.
-    if ((req as IncomingMessage & Record<string, unknown>)[PRINCIPAL_REQUEST_PROPERTY] !== undefined) this.allowedAuthentication.count++;
+    const principal = (req as IncomingMessage & Record<string, McpPrincipal | undefined>)[PRINCIPAL_REQUEST_PROPERTY];
+    if (principal === undefined) return;
+    this.allowedAuthentication.count++;
+    if (principal.confirmation) this.allowedDpop.count++;
   }
 
   private child<T>(children: Map<string, T>, key: string, bind: () => T): T {

@@ -1,4 +1,5 @@
-import { actionLabel, httpMethodLabel, methodLabel, reasonLabel, statusLabel } from './metric-labels.js';
+import { DPOP_REJECTION_CODES } from '../authentication/dpop/dpop-rejection.js';
+import { actionLabel, httpMethodLabel, isDpopReason, methodLabel, reasonLabel, statusLabel } from './metric-labels.js';
 
 describe('metric labels (bounded sets)', () => {
   it('labels a message by its MCP method, anything unknown as other', () => {
@@ -26,6 +27,9 @@ describe('metric labels (bounded sets)', () => {
     expect(reasonLabel(undefined)).toBe('none');
     expect(reasonLabel('expired')).toBe('expired');
     expect(reasonLabel('insufficient_scope')).toBe('insufficient_scope');
+    for (const code of DPOP_REJECTION_CODES) expect(reasonLabel(code)).toBe(code);
+    expect(isDpopReason('dpop_proof_replayed')).toBe(true);
+    expect(isDpopReason('expired')).toBe(false);
     expect(reasonLabel('something a sink made up')).toBe('other');
     expect(actionLabel('tools/call')).toBe('tools/call');
     expect(actionLabel('constructor')).toBe('other');

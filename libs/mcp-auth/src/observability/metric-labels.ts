@@ -1,5 +1,6 @@
 import type { McpAuditAction } from '../audit/audit-event.js';
 import type { TokenRejectionCode } from '../authentication/token-rejection.js';
+import { DPOP_REJECTION_CODES } from '../authentication/dpop/dpop-rejection.js';
 
 /**
  * Label values are bounded sets: whatever a caller sends (a made-up method, an odd status,
@@ -82,6 +83,7 @@ const TOKEN_REJECTIONS: readonly TokenRejectionCode[] = [
 /** Why a decision was a denial (see `McpAuditEvent.reason`); `none` for an allowed one, `other` for a reason not listed here. */
 const REASONS: ReadonlySet<string> = new Set<string>([
   ...TOKEN_REJECTIONS,
+  ...DPOP_REJECTION_CODES,
   'missing_token',
   'invalid_request',
   'unknown_user',
@@ -93,6 +95,13 @@ const REASONS: ReadonlySet<string> = new Set<string>([
   'unknown_prompt',
   'guard_denied',
 ]);
+
+const DPOP_REASONS: ReadonlySet<string> = new Set<string>(DPOP_REJECTION_CODES);
+
+/** True for the reason of a DPoP refusal (counted in the DPoP metric too). */
+export function isDpopReason(reason: string | undefined): boolean {
+  return reason !== undefined && DPOP_REASONS.has(reason);
+}
 
 /** The `reason` label of a decision. */
 export function reasonLabel(reason: string | undefined): string {

@@ -5,10 +5,14 @@ import type { Redis } from 'ioredis';
  * One hit, counted and judged in one round trip, with Redis's own clock (replicas'
  * clocks may differ). The window slides like `ThrottlerStorageService`'s: each hit is a
  * member of a sorted set scored by its expiry; a refused hit is not counted.
- * KEYS: hits, block. ARGV: ttl ms, limit, block duration ms, hit id.
- * Returns { total hits, ms to expire, blocked 0/1, ms to block expire }.
+ * KEYS: hits, block[, claim]. ARGV: ttl ms, limit, block duration ms, hit id[, claim ttl ms].
+ * Returns { total hits, ms to expire, blocked 0/1, ms to block expire }; with a claim key
+ * that exists already (a DPoP proof used before), { 0, 0, 0, 0, 1 } and nothing is counted.
  */
 const INCREMENT_SCRIPT = `
+if KEYS[3] and not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[5]) then
+  return { 0, 0, 0, 0, 1 }
+end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local ttl = tonumber(ARGV[1])
@@ -36,8 +40,14 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 return { hits + 1, ttl, 0, 0 }
 `;
 
-type IncrementReply = [number, number, number, number];
+type IncrementReply = [number, number, number, number, number?];
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/** A one-time key claimed in the same round trip as the hit (see {@link RedisThrottlerStorage.increment}). */
+export interface ThrottlerClaim {
+  readonly key: string;
+  readonly ttlMs: number;
+}
 
 interface WithIncrement {
   mcpAuthThrottlerIncrement(
@@ -47,6 +57,16 @@ interface WithIncrement {
     limit: number,
     blockMs: number,
     hit: string,
+  ): Promise<IncrementReply>;
+  mcpAuthThrottlerIncrementClaiming(
+    hits: string,
+    block: string,
+    claim: string,
+    ttlMs: number,
+    limit: number,
+    blockMs: number,
+    hit: string,
+    claimTtlMs: number,
   ): Promise<IncrementReply>;
 }
 
@@ -75,21 +95,30 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   ) {
     if (!(client as unknown as Partial<WithIncrement>).mcpAuthThrottlerIncrement) {
       client.defineCommand('mcpAuthThrottlerIncrement', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });
+      client.defineCommand('mcpAuthThrottlerIncrementClaiming', { numberOfKeys: 3, lua: INCREMENT_SCRIPT });
     }
   }
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+  /**
+   * `ThrottlerStorage.increment`; with `claim`, also claims that key (`SET NX PX`) in the same
+   * script, first: when it exists already, nothing is counted and `alreadyClaimed` is true.
+   */
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+    claim?: ThrottlerClaim,
+  ): Promise<ThrottlerStorageRecord & { alreadyClaimed?: boolean }> {
     const hits = this.key(`throttle:${throttlerName}:${key}`);
     // Unique per hit across replicas: this storage's random tag and its own counter.
     const hit = `${this.instance}:${(this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER)}`;
-    const [totalHits, ttlMs, blocked, blockMs] = await (this.client as unknown as WithIncrement).mcpAuthThrottlerIncrement(
-      hits,
-      `${hits}:block`,
-      ttl,
-      limit,
-      blockDuration,
-      hit,
-    );
+    const commands = this.client as unknown as WithIncrement;
+    const [totalHits, ttlMs, blocked, blockMs, claimedBefore] = claim
+      ? await commands.mcpAuthThrottlerIncrementClaiming(hits, `${hits}:block`, claim.key, ttl, limit, blockDuration, hit, claim.ttlMs)
+      : await commands.mcpAuthThrottlerIncrement(hits, `${hits}:block`, ttl, limit, blockDuration, hit);
+    if (claimedBefore === 1) return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0, alreadyClaimed: true };
     return {
       totalHits,
       timeToExpire: Math.ceil(ttlMs / 1000),

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 
 /**
  * Redis as the store replicas share (rate-limit counters, the introspection cache and
- * refusal memory, legacy session ownership, the `subscriptions/listen` event bus).
+ * refusal memory, legacy session ownership, the `subscriptions/listen` event bus, the DPoP
+ * proofs seen).
  * Give `url` (the module opens and closes its own connections) or `client` (a
  * connection of yours, duplicated for pub/sub, never closed by the module).
  */

@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Headers a browser client must be able to read (MCP authorization, RFC 9728 discovery). */
-export const EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version';
+/** Headers a browser client must be able to read (MCP authorization, RFC 9728 discovery, RFC 9449 §8 nonces). */
+export const EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version, DPoP-Nonce';
 /**
  * Headers a browser client may send to the MCP endpoint: the 2025 revisions' and the
- * 2026-07-28 standard headers (`Mcp-Method`, `Mcp-Name`; `Mcp-Param-*` are echoed per preflight).
+ * 2026-07-28 standard headers (`Mcp-Method`, `Mcp-Name`; `Mcp-Param-*` are echoed per preflight),
+ * and a DPoP proof (RFC 9449 §4.1).
  */
 export const ALLOWED_REQUEST_HEADERS =
-  'Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name';
+  'Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name, DPoP';
 
 /** A header name a tool may declare for its parameters (2026-07-28 `Mcp-Param-<name>`), as a preflight lists it. */
 const PARAM_HEADER = /^mcp-param-[!#$%&'*+.^_`|~0-9a-z-]+$/;

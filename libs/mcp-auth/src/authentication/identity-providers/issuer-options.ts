@@ -1,4 +1,5 @@
 import type { ClaimsToScopes } from '../claims-to-scopes.js';
+import type { DpopMode } from '../dpop/dpop.options.js';
 import type { IntrospectionOptions } from '../introspection/introspection.options.js';
 import type { JwtClaims } from '../principal.js';
 import type { TokenRejection } from '../token-rejection.js';
@@ -47,6 +48,12 @@ export interface McpIssuerOptions {
    * token. Default false: Keycloak and Entra ID send `typ: JWT`. Not for introspection.
    */
   requireAtJwt?: boolean;
+  /**
+   * Whether this provider's tokens may (`'allowed'`) or must (`'required'`) be DPoP-bound and
+   * presented with a proof (RFC 9449), or not (`'off'`). Default: the module's `dpop.mode` (`'off'`).
+   * JWTs carry the binding in `cnf.jkt`; introspected tokens in the answer's `cnf`.
+   */
+  dpop?: DpopMode;
   /** The issuer identifiers the protected resource metadata names in `authorization_servers`. Default: every `issuer`. */
   authorizationServers?: string[];
   /** Maps claims to the scopes tools are checked against. Default: the module's `claimsToScopes`. */

@@ -24,6 +24,7 @@ describe('IssuerRegistry', () => {
     claimsToScopes: defaultClaimsToScopes,
     subjectOf: subjectClaim,
     advertisedScope: (scope) => scope,
+    dpop: 'off',
   };
   const registry = new IssuerRegistry({ issuers: [issuer], algorithms: ['RS256'], jwks: {} as never });
 

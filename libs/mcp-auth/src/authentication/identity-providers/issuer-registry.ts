@@ -12,6 +12,7 @@ import type { JwtClaims, McpPrincipal } from '../principal.js';
 import { TokenRejection } from '../token-rejection.js';
 import { audiencesOf } from './preset-validation.js';
 import type { ResolvedIssuer } from './resolve-issuers.js';
+import type { DpopMode } from '../dpop/dpop.options.js';
 
 /**
  * The trusted issuers, and the rules that tie a token to exactly one of them.
@@ -120,6 +121,11 @@ export class IssuerRegistry {
     const refusal = issuer.checkClaims?.(claims);
     if (refusal) throw refusal;
     return issuer;
+  }
+
+  /** The DPoP mode of the principal's issuer; `'off'` for a principal of no issuer (an API key). */
+  dpopModeOf(principal: McpPrincipal): DpopMode {
+    return this.byIssuer.get(principal.issuer)?.dpop ?? 'off';
   }
 
   /**

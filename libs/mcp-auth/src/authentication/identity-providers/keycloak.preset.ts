@@ -3,6 +3,7 @@ import { keycloakClaimsToScopes, rolesAsScopesOption } from '../claims-to-scopes
 import type { RolesAsScopes } from '../claims-to-scopes.js';
 import { TokenRejection } from '../token-rejection.js';
 import type { McpIssuerOptions } from './issuer-options.js';
+import type { DpopMode } from '../dpop/dpop.options.js';
 import { audiencesOf, presetName, presetUrl } from './preset-validation.js';
 
 /** Options of the {@link keycloak} preset. */
@@ -26,7 +27,11 @@ export interface KeycloakPresetOptions {
    */
   rolesAsScopes?: RolesAsScopes;
   /** Where the realm's keys are. Default: discovered (`<issuer>/protocol/openid-connect/certs`). */
-  jwksUri?: string;
+  jwksUri?: string; /**
+   * DPoP-bound tokens (RFC 9449): `'allowed'` or `'required'`, or `'off'`. Default: the module's `dpop.mode`.
+   * See docs/dpop.md for turning it on at the identity provider.
+   */
+  dpop?: DpopMode;
 }
 
 /** Keycloak's built-in audience for its own account console; never ours. */
@@ -67,6 +72,7 @@ export function keycloak(options: KeycloakPresetOptions): McpIssuerOptions {
     issuer,
     audience: options.audience,
     jwksUri: options.jwksUri,
+    ...(options.dpop !== undefined ? { dpop: options.dpop } : {}),
     claimsToScopes: keycloakClaimsToScopes({
       realmRoles: options.realmRoles ?? true,
       clientId: (options.clientRoles ?? true) ? clientId : undefined,

@@ -1,6 +1,7 @@
 import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
 import type { ClaimsToScopes } from '../claims-to-scopes.js';
 import type { McpIssuerOptions } from './issuer-options.js';
+import type { DpopMode } from '../dpop/dpop.options.js';
 import { presetUrl } from './preset-validation.js';
 
 /** Options of the {@link oidc} preset. */
@@ -14,7 +15,11 @@ export interface OidcPresetOptions {
   /** Claims to scopes. Default: the module's `claimsToScopes`. */
   claimsToScopes?: ClaimsToScopes;
   /** Require the RFC 9068 header `typ: at+jwt` (see {@link McpIssuerOptions.requireAtJwt}). Default false. */
-  requireAtJwt?: boolean;
+  requireAtJwt?: boolean; /**
+   * DPoP-bound tokens (RFC 9449): `'allowed'` or `'required'`, or `'off'`. Default: the module's `dpop.mode`.
+   * See docs/dpop.md for turning it on at the identity provider.
+   */
+  dpop?: DpopMode;
 }
 
 /**
@@ -37,5 +42,6 @@ export function oidc(options: OidcPresetOptions): McpIssuerOptions {
     jwksUri: options.jwksUri,
     claimsToScopes: options.claimsToScopes,
     requireAtJwt: options.requireAtJwt,
+    ...(options.dpop !== undefined ? { dpop: options.dpop } : {}),
   };
 }

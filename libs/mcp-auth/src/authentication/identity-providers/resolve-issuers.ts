@@ -7,6 +7,8 @@ import type { JwtClaims } from '../principal.js';
 import { subjectClaim } from '../principal.js';
 import { TokenRejection } from '../token-rejection.js';
 import type { McpIssuerOptions } from './issuer-options.js';
+import type { DpopMode } from '../dpop/dpop.options.js';
+import { defaultDpopMode, dpopMode } from '../dpop/resolve-dpop.js';
 import { checkIntrospectedIssuersAreTellable, chooseVerification, resolveIntrospection } from '../../resolve-credentials.js';
 import type { IssuerVerification } from '../../resolve-credentials.js';
 
@@ -26,6 +28,8 @@ export interface ResolvedIssuer {
   readonly checkClaims?: McpIssuerOptions['checkClaims'];
   readonly subjectOf: (claims: JwtClaims) => string | undefined;
   readonly advertisedScope: (scope: string) => string;
+  /** Whether its tokens may or must be DPoP-bound (RFC 9449). */
+  readonly dpop: DpopMode;
 }
 
 const SAME = (scope: string) => scope;
@@ -63,6 +67,7 @@ export async function resolveIssuers(
 
   // Before any discovery: refused at once, whatever else is wrong.
   checkIntrospectedIssuersAreTellable(entries);
+  const moduleDpopMode = defaultDpopMode(options.dpop);
   const seen = new Map<string, string>();
   const resolved: ResolvedIssuer[] = [];
   for (const { option, config } of entries) {
@@ -114,6 +119,7 @@ export async function resolveIssuers(
       checkClaims: config.checkClaims,
       subjectOf: config.subjectOf ?? subjectClaim,
       advertisedScope: config.advertisedScope ?? SAME,
+      dpop: dpopMode(option === 'issuer' ? 'dpop.mode' : `${option}.dpop`, config.dpop, moduleDpopMode),
     });
   }
   return resolved;

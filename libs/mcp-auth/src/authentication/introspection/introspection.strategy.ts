@@ -6,6 +6,7 @@ import type { BearerVerdict } from '../bearer-token.strategy.js';
 import type { Challenges } from '../challenges.js';
 import type { ResolvedIssuer } from '../identity-providers/resolve-issuers.js';
 import { issuedAtRejection } from '../issued-at.js';
+import { dpopConfirmationOf } from '../dpop/token-confirmation.js';
 import { admitKnownUser } from '../known-user.js';
 import { principalFromClaims } from '../principal.js';
 import type { McpPrincipal } from '../principal.js';
@@ -157,10 +158,15 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
     if (issuedAt) return issuedAt;
     const audiences = [response.aud].flat().filter((aud): aud is string => typeof aud === 'string');
     if (!audiences.some((aud) => issuer.audiences.includes(aud))) return new TokenRejection('wrong_audience');
-    // RFC 7662 §2.2: `token_type` as in RFC 6749 §7.1. Only a bearer access token is one; a
-    // refresh token (or a DPoP-bound token, whose proof this server does not check) is not.
-    if (response.token_type !== undefined && (typeof response.token_type !== 'string' || response.token_type.toLowerCase() !== 'bearer')) {
-      return new TokenRejection('invalid_claim', 'The token is not a bearer access token (token_type)');
+    // RFC 7662 §2.2: `token_type` as in RFC 6749 §7.1. An access token is `Bearer`, or `DPoP`
+    // (RFC 9449 §6.2) with the key it is bound to in `cnf.jkt`, whose proof the guard checks
+    // (DpopBinding); anything else (a refresh token) is not an access token.
+    const tokenType = typeof response.token_type === 'string' ? response.token_type.toLowerCase() : response.token_type;
+    if (tokenType !== undefined && tokenType !== 'bearer' && tokenType !== 'dpop') {
+      return new TokenRejection('invalid_claim', 'The token is not an access token (token_type)');
+    }
+    if (tokenType === 'dpop' && dpopConfirmationOf(response) === undefined) {
+      return new TokenRejection('invalid_claim', 'The introspection answer says token_type DPoP but names no key (cnf.jkt)');
     }
     // RFC 7662 makes `sub` optional; a client-credentials token is the client acting for itself.
     const sub = typeof response.sub === 'string' && response.sub !== '' ? response.sub : response.client_id;
