@@ -68,6 +68,21 @@ export { LoggerAuditSink, MCP_AUTH_AUDIT_SINK } from './audit/audit-sink.js';
 export type { McpRateLimitOptions, RateLimitStoreErrorPolicy, RateLimitWindow } from './limits/rate-limit.options.js';
 export { LIMIT_DEFAULTS } from './limits/resolve-limits.js';
 
+export { DownstreamTokens } from './downstream/downstream-tokens.service.js';
+export type { DownstreamCaller, DownstreamTokenResult, DownstreamTokenStats } from './downstream/downstream-tokens.service.js';
+export { DownstreamToken } from './downstream/downstream-token.js';
+export type { DownstreamTokenRequest } from './downstream/downstream-token.js';
+export { DownstreamConsentRequiredError, DownstreamTokenError } from './downstream/downstream-token.error.js';
+export type { DownstreamTokenErrorCode } from './downstream/downstream-token.error.js';
+export type {
+  DownstreamClientAuthMethod,
+  DownstreamFlow,
+  DownstreamPrivateKeyJwt,
+  McpDownstreamCacheOptions,
+  McpDownstreamOptions,
+} from './downstream/downstream.options.js';
+export { MIN_DOWNSTREAM_CACHE_KEY_BYTES } from './downstream/resolve-downstream.js';
+
 export type { McpHealthOptions, McpMetricsOptions } from './observability/observability.options.js';
 export { McpMetrics } from './observability/mcp-metrics.js';
 export { McpReadiness } from './observability/readiness.js';

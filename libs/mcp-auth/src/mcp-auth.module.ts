@@ -43,6 +43,7 @@ import { metricsEndpoint } from './observability/metrics-endpoint.js';
 import { MetricsServer } from './observability/metrics-server.js';
 import { McpReadiness } from './observability/readiness.js';
 import { SharedSessionStore } from './transport/shared-session-store.js';
+import { DownstreamTokens } from './downstream/downstream-tokens.service.js';
 
 /**
  * An OAuth-protected MCP server for a Nest application: validates access tokens from
@@ -88,13 +89,14 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
     {
       // Null while metrics are off: every caller checks for it, and nothing is counted per request.
       provide: McpMetrics,
-      inject: [MCP_AUTH_RESOLVED_OPTIONS, IssuerRegistry, McpJwtStrategy, IntrospectionStrategy, RedisConnection],
+      inject: [MCP_AUTH_RESOLVED_OPTIONS, IssuerRegistry, McpJwtStrategy, IntrospectionStrategy, RedisConnection, DownstreamTokens],
       useFactory: (
         options: ResolvedMcpAuthOptions,
         issuers: IssuerRegistry,
         jwt: McpJwtStrategy | null,
         introspection: IntrospectionStrategy | null,
         redis: RedisConnection,
+        downstream: DownstreamTokens,
       ): Promise<McpMetrics> | null =>
         options.metrics
           ? McpMetrics.create(options.metrics, {
@@ -102,6 +104,7 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
               tokenCache: () => jwt?.tokenCacheStats,
               introspection: () => introspection?.stats ?? [],
               redisErrors: () => redis.errors,
+              downstreamTokens: () => downstream.stats,
             })
           : null,
     },
@@ -142,6 +145,7 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
     McpNotifier,
     ListenStreams,
     LegacySessionNotifications,
+    DownstreamTokens,
   ],
   exports: [
     MCP_AUTH_RESOLVED_OPTIONS,
@@ -153,6 +157,7 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
     McpReadiness,
     MetricsServer,
     McpNotifier,
+    DownstreamTokens,
   ],
 })
 export class McpAuthModule extends ConfigurableModuleClass implements NestModule {

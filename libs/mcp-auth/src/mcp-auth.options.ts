@@ -11,6 +11,7 @@ import type { ApiKeysOptions } from './authentication/api-keys/api-keys.options.
 import type { McpRedisOptions, ResolvedRedisOptions } from './redis/redis.options.js';
 import type { IntrospectionOptions } from './authentication/introspection/introspection.options.js';
 import type { McpProtocol } from './transport/protocol-era.js';
+import type { McpDownstreamCacheOptions, ResolvedDownstreamCache } from './downstream/downstream.options.js';
 import type {
   McpHealthOptions,
   McpMetricsOptions,
@@ -162,6 +163,11 @@ export interface McpAuthOptions {
   metrics?: McpMetricsOptions | false;
   /** Liveness and readiness endpoints for load balancers (`/healthz`, `/readyz`). Off by default. */
   health?: McpHealthOptions | false;
+  /**
+   * The cache of downstream tokens (`ctx.tokenFor`, issuers' `downstream`): kept until shortly
+   * before they expire, in memory and, with `redis`, sealed in Redis (`encryptionKey` required then).
+   */
+  downstreamCache?: McpDownstreamCacheOptions;
 }
 
 /** Caching of the issuer's JWKS, in milliseconds. */
@@ -230,4 +236,5 @@ export interface ResolvedMcpAuthOptions {
   readonly metrics?: ResolvedMetricsOptions;
   /** Undefined when the health endpoints are off. */
   readonly health?: ResolvedHealthOptions;
+  readonly downstreamCache: ResolvedDownstreamCache;
 }

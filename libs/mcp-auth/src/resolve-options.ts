@@ -12,6 +12,7 @@ import { positiveInteger, requireUrl } from './option-validation.js';
 import { MCP_PROTOCOLS } from './transport/protocol-era.js';
 import { resolveHealth, resolveMetrics } from './observability/resolve-observability.js';
 import type { McpProtocol } from './transport/protocol-era.js';
+import { resolveDownstreamCache } from './downstream/resolve-downstream.js';
 
 const ASYMMETRIC_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 const MAX_CLOCK_TOLERANCE_SECONDS = 60;
@@ -70,6 +71,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     // API keys alone need no identity provider.
     issuerOptional: apiKeys !== undefined,
   });
+  const redis = resolveRedis(options.redis);
 
   return {
     issuers,
@@ -102,7 +104,12 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
       options.tokenCache === false
         ? false
         : { maxEntries: positiveInteger('tokenCache.maxEntries', options.tokenCache?.maxEntries, 10_000) },
-    redis: resolveRedis(options.redis),
+    redis,
+    downstreamCache: resolveDownstreamCache(
+      options.downstreamCache,
+      redis,
+      issuers.some((issuer) => issuer.downstream),
+    ),
     ...(metrics ? { metrics } : {}),
     ...(health ? { health } : {}),
   };

@@ -23,6 +23,7 @@ import { toolErrorResult } from '../tools/tool-result.js';
 import { HandlerAuthorization, describeIssues, principalOf, sessionField } from './handler-authorization.js';
 import { CatalogueServer, reachable } from './catalogue-server.js';
 import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
+import { DownstreamTokens } from '../downstream/downstream-tokens.service.js';
 
 export { FORBIDDEN_ERROR_CODE, principalOf } from './handler-authorization.js';
 
@@ -63,9 +64,10 @@ export class McpServerFactory {
     policy: ScopePolicy,
     private readonly audit: AuditTrail,
     private readonly legacyNotifications: LegacySessionNotifications,
+    private readonly downstream: DownstreamTokens,
   ) {
     this.authorization = new HandlerAuthorization(policy, audit);
-    this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization);
+    this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization, downstream);
     this.subscriptions = legacyNotifications.handlers(this.authorization);
   }
 
@@ -124,6 +126,7 @@ export class McpServerFactory {
           principal,
           authInfo: ctx.http!.authInfo!,
           sessionId: ctx.sessionId,
+          tokenFor: this.downstream.for({ principal, authInfo: ctx.http!.authInfo! }),
           // Read lazily: the deadline's controller is only created when a tool asks for it.
           get signal() {
             return deadline.signal;

@@ -16,6 +16,7 @@ import type { McpToolContext } from '../tools/mcp-tool-context.js';
 import { reachable } from './catalogue-server.js';
 import { describeIssues, principalOf } from './handler-authorization.js';
 import type { HandlerAuthorization } from './handler-authorization.js';
+import type { DownstreamTokens } from '../downstream/downstream-tokens.service.js';
 
 /**
  * The MCP handlers for resources and prompts. Lists show only what the caller may
@@ -28,6 +29,7 @@ export class ResourcePromptHandlers {
   constructor(
     private readonly catalogue: ToolCatalogue,
     private readonly authorization: HandlerAuthorization,
+    private readonly downstream: DownstreamTokens,
   ) {}
 
   /**
@@ -72,7 +74,7 @@ export class ResourcePromptHandlers {
     }
     this.authorization.refuseIfForbidden(principal, found.resource.requirements, 'resources/read', { resource: uri }, ctx);
     this.authorization.allowed(principal, 'resources/read', { resource: uri }, ctx);
-    return (await found.resource.read(uri, found.variables, contextOf(principal, ctx))) as ReadResourceResult;
+    return (await found.resource.read(uri, found.variables, contextOf(principal, ctx, this.downstream))) as ReadResourceResult;
   });
 
   readonly listPrompts = reachable((_request: unknown, ctx: ServerContext): ListPromptsResult => {
@@ -97,11 +99,12 @@ export class ResourcePromptHandlers {
     const parsed = prompt.args.safeParse(request.params.arguments ?? {});
     if (!parsed.success)
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid arguments for prompt ${name}: ${describeIssues(parsed.error)}`);
-    return (await prompt.get(parsed.data, contextOf(principal, ctx))) as GetPromptResult;
+    return (await prompt.get(parsed.data, contextOf(principal, ctx, this.downstream))) as GetPromptResult;
   });
 }
 
 /** What a resource or prompt method receives as its second argument. */
-function contextOf(principal: McpPrincipal, ctx: ServerContext): McpToolContext {
-  return { principal, authInfo: ctx.http!.authInfo!, signal: ctx.mcpReq.signal, sessionId: ctx.sessionId };
+function contextOf(principal: McpPrincipal, ctx: ServerContext, downstream: DownstreamTokens): McpToolContext {
+  const authInfo = ctx.http!.authInfo!;
+  return { principal, authInfo, signal: ctx.mcpReq.signal, sessionId: ctx.sessionId, tokenFor: downstream.for({ principal, authInfo }) };
 }

@@ -2,6 +2,7 @@ import type { ClaimsToScopes } from '../claims-to-scopes.js';
 import type { IntrospectionOptions } from '../introspection/introspection.options.js';
 import type { JwtClaims } from '../principal.js';
 import type { TokenRejection } from '../token-rejection.js';
+import type { McpDownstreamOptions } from '../../downstream/downstream.options.js';
 
 /** The protected header of a JWT, as far as issuer rules look at it. */
 export interface JwtHeader {
@@ -62,4 +63,9 @@ export interface McpIssuerOptions {
   subjectOf?: (claims: JwtClaims) => string | undefined;
   /** How a tool's scope is written where clients read it (metadata, challenges). Entra: `api://<app>/<scope>`. */
   advertisedScope?: (scope: string) => string;
+  /**
+   * Tokens for downstream APIs, for this provider's callers (`ctx.tokenFor(...)`): RFC 8693 token
+   * exchange or Entra's on-behalf-of at this provider's token endpoint. Off unless given.
+   */
+  downstream?: McpDownstreamOptions;
 }

@@ -9,6 +9,8 @@ import { TokenRejection } from '../token-rejection.js';
 import type { McpIssuerOptions } from './issuer-options.js';
 import { checkIntrospectedIssuersAreTellable, chooseVerification, resolveIntrospection } from '../../resolve-credentials.js';
 import type { IssuerVerification } from '../../resolve-credentials.js';
+import { downstreamNeedsDiscovery, resolveDownstream } from '../../downstream/resolve-downstream.js';
+import type { ResolvedDownstream } from '../../downstream/downstream.options.js';
 
 /** One trusted issuer after validation and discovery: every default filled in. */
 export interface ResolvedIssuer {
@@ -26,6 +28,8 @@ export interface ResolvedIssuer {
   readonly checkClaims?: McpIssuerOptions['checkClaims'];
   readonly subjectOf: (claims: JwtClaims) => string | undefined;
   readonly advertisedScope: (scope: string) => string;
+  /** Downstream tokens for this issuer's callers, when configured. */
+  readonly downstream?: ResolvedDownstream;
 }
 
 const SAME = (scope: string) => scope;
@@ -89,7 +93,10 @@ export async function resolveIssuers(
     if (config.requireAtJwt && chosen.kind === 'introspection') {
       throw new McpAuthConfigurationError(requireAtJwtOption, "applies to JWTs, and this issuer's tokens are checked by introspection");
     }
-    const discovered = chosen.needsDiscovery ? await discoverOpenIdConfiguration(issuers[0], defaults.discoveryTimeoutMs) : undefined;
+    const discovered =
+      chosen.needsDiscovery || downstreamNeedsDiscovery(config.downstream)
+        ? await discoverOpenIdConfiguration(issuers[0], defaults.discoveryTimeoutMs)
+        : undefined;
     const jwksUri =
       chosen.kind !== 'jwks'
         ? ''
@@ -114,6 +121,7 @@ export async function resolveIssuers(
       checkClaims: config.checkClaims,
       subjectOf: config.subjectOf ?? subjectClaim,
       advertisedScope: config.advertisedScope ?? SAME,
+      ...(config.downstream !== undefined ? { downstream: resolveDownstream(config.downstream, option, discovered) } : {}),
     });
   }
   return resolved;
