@@ -110,6 +110,11 @@ function consentUrlOf(answer: TokenErrorResponse, request: DownstreamTokenReques
 /** At most 200 characters of the provider's description, on one line, or nothing. */
 function quoted(description: unknown): string {
   if (typeof description !== 'string' || description.trim() === '') return '';
-  const line = description.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  // Control characters (line breaks included) become spaces: the text ends up in one line of a tool error.
+  const line = [...description]
+    .map((char) => (char < ' ' || char === '\u007f' ? ' ' : char))
+    .join('')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   return `: ${line.length > 200 ? `${line.slice(0, 200)}…` : line}`;
 }
