@@ -15,7 +15,13 @@ export { RedisServerEventBus } from './notifications/redis-server-event-bus.js';
 export type { JwtClaims, McpPrincipal } from './authentication/principal.js';
 export { clientIdOf } from './authentication/principal.js';
 export type { ClaimsToScopes, KeycloakClaimsOptions, RolesAsScopes } from './authentication/claims-to-scopes.js';
-export { defaultClaimsToScopes, entraClaimsToScopes, keycloakClaimsToScopes } from './authentication/claims-to-scopes.js';
+export {
+  auth0ClaimsToScopes,
+  defaultClaimsToScopes,
+  entraClaimsToScopes,
+  keycloakClaimsToScopes,
+  oktaClaimsToScopes,
+} from './authentication/claims-to-scopes.js';
 export { McpAuthGuard } from './authentication/mcp-auth.guard.js';
 export { McpJwtStrategy } from './authentication/jwt.strategy.js';
 export { JwksKeyStore } from './authentication/keys/jwks-key-store.js';
@@ -37,6 +43,10 @@ export type { KeycloakPresetOptions } from './authentication/identity-providers/
 export { entra } from './authentication/identity-providers/entra.preset.js';
 export type { EntraCloud, EntraPresetOptions } from './authentication/identity-providers/entra.preset.js';
 export { oidc } from './authentication/identity-providers/oidc.preset.js';
+export { okta } from './authentication/identity-providers/okta.preset.js';
+export type { OktaPresetOptions } from './authentication/identity-providers/okta.preset.js';
+export { auth0 } from './authentication/identity-providers/auth0.preset.js';
+export type { Auth0PresetOptions } from './authentication/identity-providers/auth0.preset.js';
 export type { OidcPresetOptions } from './authentication/identity-providers/oidc.preset.js';
 
 export { RequireScopes } from './authorization/require-scopes.decorator.js';

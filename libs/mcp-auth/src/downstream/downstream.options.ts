@@ -69,7 +69,8 @@ export interface McpDownstreamOptions {
   /**
    * Where a user (or an administrator) grants the consent a downstream API needs, for the
    * tool error when the provider answers `consent_required`/`interaction_required`.
-   * Default: the provider's `error_uri`, if it sends one (Entra's preset: its admin-consent URL).
+   * A function receives the request with the scopes as sent. Default: the provider's `error_uri`,
+   * if it sends one (Entra's preset: the admin-consent URL of this server's app registration).
    */
   consentUrl?: string | ((request: { audience?: string; resource?: string; scopes: readonly string[] }) => string | undefined);
   /** How long one exchange may take, in milliseconds. Default 5 000. */

@@ -33,6 +33,7 @@ export function refusalError(
   status: number,
   answer: TokenErrorResponse,
   request: DownstreamTokenRequest,
+  scopes: readonly string[],
   config: ResolvedDownstream,
 ): DownstreamTokenError {
   const error = typeof answer.error === 'string' ? answer.error.slice(0, 64) : `http_${status}`;
@@ -44,7 +45,7 @@ export function refusalError(
 
   const consent = error === 'consent_required' || suberror === 'consent_required' || codes.some((code) => ENTRA_CONSENT_CODES.has(code));
   if (consent) {
-    const url = consentUrlOf(answer, request, config);
+    const url = consentUrlOf(answer, request, scopes, config);
     return new DownstreamConsentRequiredError(
       'consent_required',
       `Calling ${target} needs consent that has not been granted yet (${providerError}${said}). ` +
@@ -62,7 +63,7 @@ export function refusalError(
       'interaction_required',
       `The identity provider wants you to sign in again before ${target} can be called (${providerError}${said}), ` +
         'e.g. for multi-factor authentication or an access policy: sign out of this server in your MCP client, sign in again, then call the tool again.',
-      consentUrlOf(answer, request, config),
+      consentUrlOf(answer, request, scopes, config),
       claims,
       providerError,
     );
@@ -78,7 +79,7 @@ export function refusalError(
   if (error === 'invalid_scope' || error === 'invalid_target' || error === 'access_denied') {
     return new DownstreamTokenError(
       'invalid_scope',
-      `The identity provider will not issue a token for ${target}${request.scopes?.length ? ` with ${request.scopes.join(' ')}` : ''} ` +
+      `The identity provider will not issue a token for ${target}${scopes.length ? ` with ${scopes.join(' ')}` : ''} ` +
         `to this server for you (${providerError}${said}): you (or this server's client) may not hold that permission; ask an administrator.`,
       providerError,
     );
@@ -98,11 +99,17 @@ export function refusalError(
   );
 }
 
-function consentUrlOf(answer: TokenErrorResponse, request: DownstreamTokenRequest, config: ResolvedDownstream): string | undefined {
+/** Where consent is granted: the configured URL (or function of the request, with scopes as sent), else the provider's `error_uri`. */
+function consentUrlOf(
+  answer: TokenErrorResponse,
+  request: DownstreamTokenRequest,
+  scopes: readonly string[],
+  config: ResolvedDownstream,
+): string | undefined {
   const configured = config.consentUrl;
   const url =
     typeof configured === 'function'
-      ? configured({ audience: request.audience, resource: request.resource, scopes: request.scopes ?? [] })
+      ? configured({ audience: request.audience, resource: request.resource, scopes })
       : (configured ?? (typeof answer.error_uri === 'string' ? answer.error_uri : undefined));
   return url !== undefined && /^https?:\/\/[^\s"]+$/.test(url) ? url : undefined;
 }

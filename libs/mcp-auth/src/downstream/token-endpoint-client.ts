@@ -71,7 +71,7 @@ export class TokenEndpointClient {
           `The identity provider's token endpoint answered HTTP ${response.status} for ${targetOf(request)}: try again later.`,
         );
       }
-      throw refusalError(response.status, json as TokenErrorResponse, request, this.config);
+      throw refusalError(response.status, json as TokenErrorResponse, request, scopes, this.config);
     }
     return this.issued(json, request);
   }

@@ -64,6 +64,11 @@ export interface McpIssuerOptions {
   /** How a tool's scope is written where clients read it (metadata, challenges). Entra: `api://<app>/<scope>`. */
   advertisedScope?: (scope: string) => string;
   /**
+   * One line logged once (context `McpAuth`) the first time a token of this provider arrives
+   * without an accepted audience: how to make the provider put this server into `aud`.
+   */
+  audienceHint?: string;
+  /**
    * Tokens for downstream APIs, for this provider's callers (`ctx.tokenFor(...)`): RFC 8693 token
    * exchange or Entra's on-behalf-of at this provider's token endpoint. Off unless given.
    */

@@ -3,7 +3,8 @@ import { keycloakClaimsToScopes, rolesAsScopesOption } from '../claims-to-scopes
 import type { RolesAsScopes } from '../claims-to-scopes.js';
 import { TokenRejection } from '../token-rejection.js';
 import type { McpIssuerOptions } from './issuer-options.js';
-import { audiencesOf, presetName, presetUrl } from './preset-validation.js';
+import { audiencesOf, presetDownstream, presetName, presetUrl } from './preset-validation.js';
+import type { PresetDownstreamOptions } from './preset-validation.js';
 
 /** Options of the {@link keycloak} preset. */
 export interface KeycloakPresetOptions {
@@ -27,7 +28,18 @@ export interface KeycloakPresetOptions {
   rolesAsScopes?: RolesAsScopes;
   /** Where the realm's keys are. Default: discovered (`<issuer>/protocol/openid-connect/certs`). */
   jwksUri?: string;
+  /**
+   * Tokens for downstream APIs through Keycloak's standard token exchange (RFC 8693, Keycloak 26.2+):
+   * this server's confidential client (`clientId`, `clientSecret` or `privateKeyJwt`) with
+   * "Standard token exchange" on. Tools then ask `ctx.tokenFor({ audience: '<target client id>', scopes })`.
+   * See docs/downstream.md and docs/keycloak.md.
+   */
+  downstream?: PresetDownstreamOptions;
 }
+
+/** Logged once when a realm's token arrives without this server in `aud`. */
+const AUDIENCE_HINT =
+  "Keycloak tokens arrive without this server's resource URL in aud: on Keycloak 26.6+ enable resource indicators (feature resource-indicators) so clients' resource parameter sets it, or add an Audience mapper (Included Custom Audience: the resource URL) to a default client scope; see docs/keycloak.md";
 
 /** Keycloak's built-in audience for its own account console; never ours. */
 const ACCOUNT_AUDIENCE = 'account';
@@ -67,6 +79,8 @@ export function keycloak(options: KeycloakPresetOptions): McpIssuerOptions {
     issuer,
     audience: options.audience,
     jwksUri: options.jwksUri,
+    audienceHint: AUDIENCE_HINT,
+    ...presetDownstream('keycloak({ downstream })', options.downstream, { flow: 'token-exchange' }),
     claimsToScopes: keycloakClaimsToScopes({
       realmRoles: options.realmRoles ?? true,
       clientId: (options.clientRoles ?? true) ? clientId : undefined,
@@ -78,8 +92,8 @@ export function keycloak(options: KeycloakPresetOptions): McpIssuerOptions {
         return new TokenRejection(
           'wrong_audience',
           audiences.length === 0
-            ? "The access token has no audience: in Keycloak, add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client"
-            : "The access token's only audience is Keycloak's default 'account', not this server: in Keycloak, add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client",
+            ? "The access token has no audience: in Keycloak, request it with the resource parameter (resource indicators, 26.6+) or add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client"
+            : "The access token's only audience is Keycloak's default 'account', not this server: in Keycloak, request it with the resource parameter (resource indicators, 26.6+) or add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client",
         );
       }
       return undefined;

@@ -28,6 +28,7 @@ export interface ResolvedIssuer {
   readonly checkClaims?: McpIssuerOptions['checkClaims'];
   readonly subjectOf: (claims: JwtClaims) => string | undefined;
   readonly advertisedScope: (scope: string) => string;
+  readonly audienceHint?: string;
   /** Downstream tokens for this issuer's callers, when configured. */
   readonly downstream?: ResolvedDownstream;
 }
@@ -121,6 +122,7 @@ export async function resolveIssuers(
       checkClaims: config.checkClaims,
       subjectOf: config.subjectOf ?? subjectClaim,
       advertisedScope: config.advertisedScope ?? SAME,
+      ...(config.audienceHint !== undefined ? { audienceHint: String(config.audienceHint) } : {}),
       ...(config.downstream !== undefined ? { downstream: resolveDownstream(config.downstream, option, discovered) } : {}),
     });
   }
