@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { McpAuthModule, entra, keycloak, oidc } from 'nestjs-mcp-auth';
 import type { McpAuthOptions, McpIssuerOptions, McpPrincipal } from 'nestjs-mcp-auth';
+import { InventoryModule } from './inventory/inventory.module.js';
+import type { InventorySettings } from './inventory/inventory.tools.js';
 import type { ExampleConfig, ExampleLimits } from './config/example-config.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { KnownUsers } from './identity/known-users.service.js';
@@ -9,18 +11,42 @@ import { StoreModule } from './store/store.module.js';
 
 /**
  * The identity provider `MCP_AUTH_IDP` selects, through the library's presets.
- * `devIssuer` is the embedded development provider's issuer, when it runs.
+ * `devIssuer` is the embedded development provider's issuer, when it runs; `downstream` this
+ * server's client for token exchange (the `stock_level` tool), when configured.
  */
-export function identityProviderOf(config: ExampleConfig, devIssuer?: string): McpIssuerOptions {
+export function identityProviderOf(config: ExampleConfig, devIssuer?: string, downstream?: ExampleDownstreamClient): McpIssuerOptions {
   if (config.idp === 'keycloak') {
     const { url, realm, clientId } = config.keycloak!;
-    return keycloak({ url, realm, clientId, audience: config.audience, jwksUri: config.jwksUri });
+    return keycloak({
+      url,
+      realm,
+      clientId,
+      audience: config.audience,
+      jwksUri: config.jwksUri,
+      ...(downstream ? { downstream: { clientId: downstream.clientId!, clientSecret: downstream.clientSecret } } : {}),
+    });
   }
   if (config.idp === 'entra') {
     const { cloud, authorityHost, ...rest } = config.entra!;
-    return entra({ ...rest, ...(cloud ? { cloud } : {}), ...(authorityHost ? { authorityHost } : {}) });
+    return entra({
+      ...rest,
+      ...(cloud ? { cloud } : {}),
+      ...(authorityHost ? { authorityHost } : {}),
+      ...(downstream ? { downstream } : {}),
+    });
   }
-  return oidc({ issuer: config.issuer ?? devIssuer!, audience: config.audience, jwksUri: config.jwksUri });
+  return oidc({
+    issuer: config.issuer ?? devIssuer!,
+    audience: config.audience,
+    jwksUri: config.jwksUri,
+    ...(downstream ? { downstream: { clientId: downstream.clientId!, clientSecret: downstream.clientSecret } } : {}),
+  });
+}
+
+/** This server's client for downstream tokens (Entra: the client id defaults to the API's own). */
+export interface ExampleDownstreamClient {
+  readonly clientId?: string;
+  readonly clientSecret: string;
 }
 
 /**
@@ -32,6 +58,7 @@ export function issuersOf(
   config: ExampleConfig,
   devIssuer?: string,
   introspectionClient?: { clientId: string; clientSecret: string },
+  downstream?: ExampleDownstreamClient,
 ): McpIssuerOptions[] {
   switch (config.mode) {
     case 'api-keys':
@@ -44,7 +71,7 @@ export function issuersOf(
     case 'introspection':
       return [
         {
-          ...identityProviderOf(config, devIssuer),
+          ...identityProviderOf(config, devIssuer, downstream),
           introspection: {
             ...introspectionClient!,
             endpoint: config.introspection?.endpoint,
@@ -53,7 +80,7 @@ export function issuersOf(
         },
       ];
     case 'jwks':
-      return [{ ...identityProviderOf(config, devIssuer), ...atJwt(config) }];
+      return [{ ...identityProviderOf(config, devIssuer, downstream), ...atJwt(config) }];
   }
 }
 
@@ -65,7 +92,7 @@ function atJwt(config: ExampleConfig): Pick<McpIssuerOptions, 'requireAtJwt'> {
 /** The example: a product catalogue in SQLite served as an OAuth-protected MCP server. */
 @Module({})
 export class AppModule {
-  static register(config: ExampleConfig, issuers: McpIssuerOptions[]): DynamicModule {
+  static register(config: ExampleConfig, issuers: McpIssuerOptions[], inventory?: InventorySettings): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -92,10 +119,12 @@ export class AppModule {
             ...(config.metrics ? { metrics: config.metrics } : {}),
             ...(config.health ? { health: {} } : {}),
             ...(config.redisUrl ? { redis: { url: config.redisUrl } } : {}),
+            ...(config.downstream.cacheKey ? { downstreamCache: { encryptionKey: config.downstream.cacheKey } } : {}),
           }),
         }),
         ProductsModule,
         IdentityModule,
+        ...(inventory ? [InventoryModule.register(inventory)] : []),
       ],
     };
   }

@@ -61,6 +61,28 @@ export interface ExampleConfig {
   readonly platform: ExamplePlatform;
   /** Redis shared by the replicas (MCP_REDIS_URL, redis:// or rediss://); unset: all state in this process. */
   readonly redisUrl?: string;
+  /** Downstream calls of the `stock_level` tool (MCP_DOWNSTREAM_*, MCP_INVENTORY_*; issue 25). */
+  readonly downstream: DownstreamSettings;
+}
+
+/**
+ * How the example calls its inventory API as the user (issue 25). With the embedded provider it
+ * is all built in; with your own issuer, `clientId`/`clientSecret` (this server's client for token
+ * exchange or Entra on-behalf-of) and `inventoryAudiences` turn it on.
+ */
+export interface DownstreamSettings {
+  /** MCP_DOWNSTREAM_CLIENT_ID (Entra: default the API's own client id). */
+  readonly clientId?: string;
+  /** MCP_DOWNSTREAM_CLIENT_SECRET. */
+  readonly clientSecret?: string;
+  /** MCP_INVENTORY_AUDIENCE, comma-separated: the first is asked for, every one is accepted by the inventory API. */
+  readonly inventoryAudiences?: string[];
+  /** MCP_INVENTORY_SCOPES: what is asked for there; the first is what the inventory API requires. Default `stock:read`. */
+  readonly inventoryScopes: string[];
+  /** MCP_EXAMPLE_INVENTORY_PORT: the inventory API's loopback port. Default 0: any free port. */
+  readonly inventoryPort: number;
+  /** MCP_DOWNSTREAM_CACHE_KEY: seals downstream tokens kept in Redis (required with MCP_REDIS_URL when the tool is on). */
+  readonly cacheKey?: string;
 }
 
 /** Limits, rate limits and shutdown, each from its own environment variable. */
@@ -212,6 +234,36 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     health: parseBoolean('MCP_HEALTH', env.MCP_HEALTH),
     platform: parsePlatform(env.MCP_EXAMPLE_PLATFORM),
     redisUrl: redisUrlOf(env.MCP_REDIS_URL),
+    downstream: downstreamSettings(env, idp, embedded),
+  };
+}
+
+/** `MCP_DOWNSTREAM_CLIENT_ID`, `MCP_DOWNSTREAM_CLIENT_SECRET`, `MCP_INVENTORY_AUDIENCE`, `MCP_INVENTORY_SCOPES`, `MCP_EXAMPLE_INVENTORY_PORT`, `MCP_DOWNSTREAM_CACHE_KEY` (issue 25). */
+function downstreamSettings(env: NodeJS.ProcessEnv, idp: IdentityProviderKind, embedded: boolean): DownstreamSettings {
+  const clientId = env.MCP_DOWNSTREAM_CLIENT_ID?.trim() || undefined;
+  const clientSecret = env.MCP_DOWNSTREAM_CLIENT_SECRET || undefined;
+  const inventoryAudiences = list(env.MCP_INVENTORY_AUDIENCE);
+  if (!embedded && (clientSecret !== undefined) !== (inventoryAudiences !== undefined)) {
+    throw new ExampleConfigError(
+      "The stock_level tool with your own identity provider needs both MCP_DOWNSTREAM_CLIENT_SECRET (this server's client for token exchange) and MCP_INVENTORY_AUDIENCE (what to ask a token for); see docs/downstream.md",
+    );
+  }
+  if (!embedded && clientSecret !== undefined && clientId === undefined && idp !== 'entra') {
+    throw new ExampleConfigError(
+      "MCP_DOWNSTREAM_CLIENT_SECRET needs MCP_DOWNSTREAM_CLIENT_ID: this server's client at your identity provider",
+    );
+  }
+  const cacheKey = env.MCP_DOWNSTREAM_CACHE_KEY || undefined;
+  if (cacheKey !== undefined && Buffer.byteLength(cacheKey) < 32) {
+    throw new ExampleConfigError('MCP_DOWNSTREAM_CACHE_KEY must be at least 32 bytes (e.g. `openssl rand -base64 48`)');
+  }
+  return {
+    clientId,
+    clientSecret,
+    inventoryAudiences,
+    inventoryScopes: list(env.MCP_INVENTORY_SCOPES?.replace(/\s+/g, ',')) ?? ['stock:read'],
+    inventoryPort: parsePort(env.MCP_EXAMPLE_INVENTORY_PORT, 'MCP_EXAMPLE_INVENTORY_PORT', 0),
+    cacheKey,
   };
 }
 

@@ -1,7 +1,8 @@
 import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
 import type { ClaimsToScopes } from '../claims-to-scopes.js';
 import type { McpIssuerOptions } from './issuer-options.js';
-import { presetUrl } from './preset-validation.js';
+import { presetDownstream, presetUrl } from './preset-validation.js';
+import type { McpDownstreamOptions } from '../../downstream/downstream.options.js';
 
 /** Options of the {@link oidc} preset. */
 export interface OidcPresetOptions {
@@ -15,6 +16,8 @@ export interface OidcPresetOptions {
   claimsToScopes?: ClaimsToScopes;
   /** Require the RFC 9068 header `typ: at+jwt` (see {@link McpIssuerOptions.requireAtJwt}). Default false. */
   requireAtJwt?: boolean;
+  /** Tokens for downstream APIs (RFC 8693 token exchange unless `flow` says otherwise). */
+  downstream?: McpDownstreamOptions;
 }
 
 /**
@@ -37,5 +40,6 @@ export function oidc(options: OidcPresetOptions): McpIssuerOptions {
     jwksUri: options.jwksUri,
     claimsToScopes: options.claimsToScopes,
     requireAtJwt: options.requireAtJwt,
+    ...(options.downstream !== undefined ? { downstream: options.downstream } : {}),
   };
 }
