@@ -1,7 +1,7 @@
 import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
 import type { ClaimsToScopes } from '../claims-to-scopes.js';
 import type { McpIssuerOptions } from './issuer-options.js';
-import { presetDownstream, presetUrl } from './preset-validation.js';
+import { presetUrl } from './preset-validation.js';
 import type { McpDownstreamOptions } from '../../downstream/downstream.options.js';
 
 /** Options of the {@link oidc} preset. */
