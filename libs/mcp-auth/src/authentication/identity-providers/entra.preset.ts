@@ -46,7 +46,8 @@ export interface EntraPresetOptions {
    * certificate (`privateKeyJwt`, `header: { 'x5t#S256': … }`). Tools then ask
    * `ctx.tokenFor({ audience: 'https://graph.microsoft.com', scopes: ['User.Read'] })`.
    */
-  downstream?: Partial<Pick<PresetDownstreamOptions, 'clientId' | 'tokenEndpoint'>> & Omit<PresetDownstreamOptions, 'clientId' | 'tokenEndpoint'>;
+  downstream?: Partial<Pick<PresetDownstreamOptions, 'clientId' | 'tokenEndpoint'>> &
+    Omit<PresetDownstreamOptions, 'clientId' | 'tokenEndpoint'>;
 }
 
 /**
