@@ -120,6 +120,8 @@ export class AppModule {
             ...(config.health ? { health: {} } : {}),
             ...(config.redisUrl ? { redis: { url: config.redisUrl } } : {}),
             ...(config.downstream.cacheKey ? { downstreamCache: { encryptionKey: config.downstream.cacheKey } } : {}),
+            ...(config.enterprise.managedAuthorization ? { enterpriseManagedAuthorization: true } : {}),
+            ...(config.enterprise.scopeSnapshot ? { scopeSnapshot: config.enterprise.scopeSnapshot } : {}),
           }),
         }),
         ProductsModule,

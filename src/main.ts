@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule, issuersOf } from './app.module.js';
 import { loadExampleConfig } from './config/example-config.js';
 import { ExampleConsoleLogger } from './logging/example-console-logger.js';
+import { StartupWarnings } from './logging/startup-warnings.js';
 import type { ExampleConfig } from './config/example-config.js';
 import type { DevIdentityProvider } from './dev-identity-provider/dev-identity-provider.js';
 import { startInventoryApi } from './inventory/inventory-api.js';
@@ -18,7 +19,7 @@ const EXAMPLE_SERVER_NAME = 'product-catalog';
 /** Starts the example server; returns a function that stops it. */
 export async function bootstrap(
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ url: string; issuer?: string; inventory?: InventoryApi; close(): Promise<void> }> {
+): Promise<{ url: string; issuer?: string; inventory?: InventoryApi; app: INestApplication; close(): Promise<void> }> {
   let config = loadExampleConfig(env);
   // API keys and shared secrets need no identity provider; the others get the embedded one unless one is configured.
   const needsIdp = config.mode === 'jwks' || config.mode === 'introspection';
@@ -52,10 +53,12 @@ export async function bootstrap(
     const issuers = issuersOf(config, devIdp?.issuer, introspectionClient, inventoryApi && downstream);
     const inventory = inventoryApi && (await trustInventory(config, inventoryApi, issuers, devIdp));
     const issuer = issuers.length > 0 ? [issuers[0].authorizationServers ?? issuers[0].issuer].flat()[0] : undefined;
-    // Nest stays silent until startup succeeded, so a bad configuration prints one line, not a stack trace.
+    // Nest stays silent until startup succeeded, so a bad configuration prints one line, not a stack trace;
+    // the warnings of a successful startup (scope snapshot drift, for one) are printed once it listens.
+    const startupLog = new StartupWarnings();
     // Known users are required by default only where the example knows them: the embedded provider's demo users.
     const requireKnownUsers = config.requireKnownUsers ?? devIdp !== undefined;
-    const app = await createApp(config, AppModule.register({ ...config, requireKnownUsers }, issuers, inventory));
+    const app = await createApp(config, AppModule.register({ ...config, requireKnownUsers }, issuers, inventory), startupLog);
     app.enableShutdownHooks();
     await app.listen(config.port, config.host);
     // Colours only on a terminal: escape codes do not belong in log files, and colouring
@@ -64,6 +67,7 @@ export async function bootstrap(
     app.useLogger(
       new ExampleConsoleLogger({ logLevels: config.logLevels, colors: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }),
     );
+    startupLog.replay();
     const address = app.getHttpServer().address() as { port: number };
     // The listening address is not a URL to connect to (behind a proxy, or on 0.0.0.0, it is not
     // what clients use): only the resource URL is printed as one.
@@ -75,6 +79,7 @@ export async function bootstrap(
       url: `http://${config.host}:${address.port}`,
       issuer,
       inventory: inventoryApi,
+      app,
       close: async () => {
         await app.close();
         await devIdp?.close();
@@ -114,8 +119,8 @@ async function trustInventory(
  * Fastify the module leaves its routes' bodies unparsed itself, so the application's
  * other routes keep Fastify's JSON parsing.
  */
-async function createApp(config: ExampleConfig, module: DynamicModule): Promise<INestApplication> {
-  const options = { abortOnError: false, logger: false as const };
+async function createApp(config: ExampleConfig, module: DynamicModule, logger: StartupWarnings): Promise<INestApplication> {
+  const options = { abortOnError: false, logger };
   if (config.platform === 'fastify') {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
     // Fastify sends no X-Powered-By; its trustProxy option is Express's `trust proxy` (client addresses for per-IP limits).

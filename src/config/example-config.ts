@@ -63,6 +63,16 @@ export interface ExampleConfig {
   readonly redisUrl?: string;
   /** Downstream calls of the `stock_level` tool (MCP_DOWNSTREAM_*, MCP_INVENTORY_*; issue 25). */
   readonly downstream: DownstreamSettings;
+  /** Enterprise-Managed Authorization and the scope snapshot (MCP_ENTERPRISE_MANAGED_AUTHORIZATION, MCP_SCOPE_SNAPSHOT_*; issue 25). */
+  readonly enterprise: EnterpriseSettings;
+}
+
+/** The example's Enterprise-Managed Authorization settings (issue 25). */
+export interface EnterpriseSettings {
+  /** MCP_ENTERPRISE_MANAGED_AUTHORIZATION: declare the extension (library option `enterpriseManagedAuthorization`). */
+  readonly managedAuthorization: boolean;
+  /** MCP_SCOPE_SNAPSHOT_FILE and MCP_SCOPE_SNAPSHOT_ON_DRIFT (`warn` or `fail`): the library's `scopeSnapshot`. */
+  readonly scopeSnapshot?: { readonly file: string; readonly onDrift: 'warn' | 'fail' };
 }
 
 /**
@@ -235,7 +245,24 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     platform: parsePlatform(env.MCP_EXAMPLE_PLATFORM),
     redisUrl: redisUrlOf(env.MCP_REDIS_URL),
     downstream: downstreamSettings(env, idp, embedded),
+    enterprise: enterpriseSettings(env),
   };
+}
+
+/** `MCP_ENTERPRISE_MANAGED_AUTHORIZATION`, `MCP_SCOPE_SNAPSHOT_FILE`, `MCP_SCOPE_SNAPSHOT_ON_DRIFT` (issue 25). */
+function enterpriseSettings(env: NodeJS.ProcessEnv): EnterpriseSettings {
+  const managedAuthorization = parseBoolean('MCP_ENTERPRISE_MANAGED_AUTHORIZATION', env.MCP_ENTERPRISE_MANAGED_AUTHORIZATION);
+  const file = env.MCP_SCOPE_SNAPSHOT_FILE?.trim() || undefined;
+  const onDrift = env.MCP_SCOPE_SNAPSHOT_ON_DRIFT?.trim() || 'warn';
+  if (onDrift !== 'warn' && onDrift !== 'fail') {
+    throw new ExampleConfigError(`MCP_SCOPE_SNAPSHOT_ON_DRIFT must be warn or fail (got "${env.MCP_SCOPE_SNAPSHOT_ON_DRIFT}")`);
+  }
+  if (!file && env.MCP_SCOPE_SNAPSHOT_ON_DRIFT?.trim()) {
+    throw new ExampleConfigError(
+      'MCP_SCOPE_SNAPSHOT_ON_DRIFT needs MCP_SCOPE_SNAPSHOT_FILE: the recorded snapshot (npm run scope-snapshot)',
+    );
+  }
+  return { managedAuthorization, ...(file ? { scopeSnapshot: { file, onDrift } } : {}) };
 }
 
 /** `MCP_DOWNSTREAM_CLIENT_ID`, `MCP_DOWNSTREAM_CLIENT_SECRET`, `MCP_INVENTORY_AUDIENCE`, `MCP_INVENTORY_SCOPES`, `MCP_EXAMPLE_INVENTORY_PORT`, `MCP_DOWNSTREAM_CACHE_KEY` (issue 25). */

@@ -56,6 +56,10 @@ export type { ScopeDecision } from './authorization/scope-policy.js';
 export type { ScopeHierarchyOptions } from './authorization/scope-hierarchy.js';
 export { REQUIRED_SCOPES_META_KEY } from './authorization/listing.js';
 export type { McpListing } from './authorization/listing.js';
+export { ScopeSnapshot } from './authorization/scope-snapshot.service.js';
+export { SCOPE_SNAPSHOT_VERSION, scopeSnapshotDrift } from './authorization/scope-snapshot.js';
+export type { McpScopeSnapshot, ScopeOpenings, ScopeSnapshotDrift } from './authorization/scope-snapshot.js';
+export type { McpScopeSnapshotOptions, ScopeSnapshotDriftPolicy } from './authorization/scope-snapshot.options.js';
 
 export { McpProvider, McpToolProvider } from './tools/mcp-tool-provider.decorator.js';
 export { McpTool } from './tools/mcp-tool.decorator.js';
@@ -71,6 +75,7 @@ export type { McpPromptOptions } from './prompts/mcp-prompt.decorator.js';
 export type { CataloguePrompt } from './prompts/catalogue-prompt.js';
 
 export type { ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js';
+export { ENTERPRISE_MANAGED_AUTHORIZATION } from './metadata/enterprise-managed-authorization.js';
 
 export type { McpAuditAction, McpAuditEvent } from './audit/audit-event.js';
 export type { McpAuditSink } from './audit/audit-sink.js';

@@ -44,6 +44,8 @@ import { MetricsServer } from './observability/metrics-server.js';
 import { McpReadiness } from './observability/readiness.js';
 import { SharedSessionStore } from './transport/shared-session-store.js';
 import { DownstreamTokens } from './downstream/downstream-tokens.service.js';
+import { ScopeSnapshot } from './authorization/scope-snapshot.service.js';
+import { EnterpriseManagedAuthorizationCheck } from './metadata/enterprise-managed-authorization.js';
 
 /**
  * An OAuth-protected MCP server for a Nest application: validates access tokens from
@@ -146,6 +148,8 @@ import { DownstreamTokens } from './downstream/downstream-tokens.service.js';
     ListenStreams,
     LegacySessionNotifications,
     DownstreamTokens,
+    ScopeSnapshot,
+    EnterpriseManagedAuthorizationCheck,
   ],
   exports: [
     MCP_AUTH_RESOLVED_OPTIONS,
@@ -158,6 +162,7 @@ import { DownstreamTokens } from './downstream/downstream-tokens.service.js';
     MetricsServer,
     McpNotifier,
     DownstreamTokens,
+    ScopeSnapshot,
   ],
 })
 export class McpAuthModule extends ConfigurableModuleClass implements NestModule {

@@ -24,6 +24,7 @@ import { HandlerAuthorization, describeIssues, principalOf, sessionField } from 
 import { CatalogueServer, reachable } from './catalogue-server.js';
 import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
 import { DownstreamTokens } from '../downstream/downstream-tokens.service.js';
+import { declaredExtensions } from '../metadata/enterprise-managed-authorization.js';
 
 export { FORBIDDEN_ERROR_CODE, principalOf } from './handler-authorization.js';
 
@@ -74,7 +75,11 @@ export class McpServerFactory {
   /** A fresh protocol server: what the SDK's per-request factory must return (one that is serving cannot be reused). */
   readonly create = (): Server => {
     const handlers = this.resourcesAndPrompts;
-    const capabilities = (this.capabilities ??= { tools: { listChanged: true }, ...handlers.capabilities() });
+    const capabilities = (this.capabilities ??= {
+      tools: { listChanged: true },
+      ...handlers.capabilities(),
+      ...extensionsCapability(this.options),
+    });
     const server = new CatalogueServer(this.options.server, { capabilities, jsonSchemaValidator: this.validator, cacheHints: CACHE_HINTS });
     server.setRequestHandler('tools/list', this.listTools);
     // Bound to its server: a tool's result is projected through the server's era codec.
@@ -160,4 +165,10 @@ export function toAuthInfo(principal: McpPrincipal, token: string, resource: URL
     resource,
     extra: { principal, sub: principal.sub, issuer: principal.issuer },
   };
+}
+
+/** `capabilities.extensions`, only when the server declares an extension (option `enterpriseManagedAuthorization`). */
+function extensionsCapability(options: ResolvedMcpAuthOptions): Pick<ServerCapabilities, 'extensions'> {
+  const extensions = declaredExtensions(options);
+  return Object.keys(extensions).length > 0 ? { extensions } : {};
 }
