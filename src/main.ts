@@ -16,9 +16,10 @@ import type { ExampleDownstreamClient } from './app.module.js';
 /** The name the banner suggests clients list the server under (the MCP server announces the same, in app.module.ts). */
 const EXAMPLE_SERVER_NAME = 'product-catalog';
 
-/** Starts the example server; returns a function that stops it. */
+/** Starts the example server; returns a function that stops it. `banner: false` skips the embedded provider's connection banner. */
 export async function bootstrap(
   env: NodeJS.ProcessEnv = process.env,
+  { banner = true }: { banner?: boolean } = {},
 ): Promise<{ url: string; issuer?: string; inventory?: InventoryApi; app: INestApplication; close(): Promise<void> }> {
   let config = loadExampleConfig(env);
   // API keys and shared secrets need no identity provider; the others get the embedded one unless one is configured.
@@ -74,7 +75,7 @@ export async function bootstrap(
     new Logger('Example').log(
       `Listening on ${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}; MCP endpoint ${config.resourceUrl} (mode ${config.mode}, platform ${config.platform}${issuer ? `, issuer ${issuer}` : ''})`,
     );
-    if (devIdp) await printDevInstructions(config, devIdp);
+    if (devIdp && banner) await printDevInstructions(config, devIdp);
     return {
       url: `http://${config.host}:${address.port}`,
       issuer,

@@ -12,7 +12,10 @@ import { bootstrap } from './main.js';
  * at startup. See docs/enterprise-managed-authorization.md.
  */
 export async function recordScopeSnapshot(file: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const server = await bootstrap({ ...env, PORT: '0', MCP_SCOPE_SNAPSHOT_FILE: '', MCP_SCOPE_SNAPSHOT_ON_DRIFT: '' });
+  const server = await bootstrap(
+    { ...env, PORT: '0', LOG_LEVEL: env.LOG_LEVEL ?? 'warn', MCP_SCOPE_SNAPSHOT_FILE: '', MCP_SCOPE_SNAPSHOT_ON_DRIFT: '' },
+    { banner: false },
+  );
   try {
     const path = resolve(file);
     await writeFile(path, server.app.get(ScopeSnapshot).json());
