@@ -31,15 +31,16 @@ export interface KeycloakPresetOptions {
   /**
    * Tokens for downstream APIs through Keycloak's standard token exchange (RFC 8693, Keycloak 26.2+):
    * this server's confidential client (`clientId`, `clientSecret` or `privateKeyJwt`) with
-   * "Standard token exchange" on. Tools then ask `ctx.tokenFor({ audience: '<target client id>', scopes })`.
+   * "Standard token exchange" on. Tools then ask `ctx.tokenFor({ audience: '<target client id>', scopes })`
+   * (Keycloak's token exchange does not take `resource`; the caller's token must name this client in `aud`).
    * See docs/downstream.md and docs/keycloak.md.
    */
   downstream?: PresetDownstreamOptions;
 }
 
-/** Logged once when a realm's token arrives without this server in `aud`. */
+/** Logged once per process, the first time a realm's token arrives without this server in `aud` (it names the fix, never the token). */
 const AUDIENCE_HINT =
-  "Keycloak tokens arrive without this server's resource URL in aud: on Keycloak 26.6+ enable resource indicators (feature resource-indicators) so clients' resource parameter sets it, or add an Audience mapper (Included Custom Audience: the resource URL) to a default client scope; see docs/keycloak.md";
+  "Keycloak tokens arrive without this server's resource URL in aud: on Keycloak 26.7+ enable resource indicators (--features=resource-indicators, experimental) and set this server's client's resource URL, so clients' resource parameter puts it in aud; otherwise add an Audience mapper (Included Custom Audience: the resource URL) to a client scope the MCP clients get; see docs/keycloak.md";
 
 /** Keycloak's built-in audience for its own account console; never ours. */
 const ACCOUNT_AUDIENCE = 'account';
@@ -92,8 +93,8 @@ export function keycloak(options: KeycloakPresetOptions): McpIssuerOptions {
         return new TokenRejection(
           'wrong_audience',
           audiences.length === 0
-            ? "The access token has no audience: in Keycloak, request it with the resource parameter (resource indicators, 26.6+) or add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client"
-            : "The access token's only audience is Keycloak's default 'account', not this server: in Keycloak, request it with the resource parameter (resource indicators, 26.6+) or add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client",
+            ? "The access token has no audience: in Keycloak, request it with the resource parameter (resource indicators, Keycloak 26.7+) or add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client"
+            : "The access token's only audience is Keycloak's default 'account', not this server: in Keycloak, request it with the resource parameter (resource indicators, Keycloak 26.7+) or add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client",
         );
       }
       return undefined;
