@@ -20,7 +20,7 @@ import {
   ScopeSnapshot,
 } from 'nestjs-mcp-auth';
 import type { McpAuthOptions, McpScopeSnapshot } from 'nestjs-mcp-auth';
-import { startTestIdentityProvider } from 'nestjs-mcp-auth/testing';
+import { connectMcpClient, startTestIdentityProvider } from 'nestjs-mcp-auth/testing';
 import type { TestIdentityProvider } from 'nestjs-mcp-auth/testing';
 import { recordScopeSnapshot } from '../src/record-scope-snapshot.js';
 import { post, rpc, startHarness } from './support/harness.js';
@@ -132,6 +132,13 @@ describe('Enterprise-Managed Authorization', () => {
       expect(response.status).toBe(200);
       const body = (await response.json()) as { result: { capabilities: Record<string, unknown> } };
       expect(body.result.capabilities.extensions).toEqual({ [ENTERPRISE_MANAGED_AUTHORIZATION]: {} });
+      // A 2025-era client (SDK v1) that knows nothing of extensions connects and works as before.
+      const legacy = await connectMcpClient(h.resourceUrl, await h.token('demo-reader'));
+      try {
+        expect((await legacy.listTools()).tools.map((tool) => tool.name)).toContain('whoami');
+      } finally {
+        await legacy.close();
+      }
     });
   });
 
