@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,7 @@ import { join } from 'node:path';
 import { ConsoleLogger } from '@nestjs/common';
 import type { INestApplication, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, CrossAppAccessProvider, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import {
   ENTERPRISE_MANAGED_AUTHORIZATION,
@@ -20,11 +21,13 @@ import {
   ScopeSnapshot,
 } from 'nestjs-mcp-auth';
 import type { McpAuthOptions, McpScopeSnapshot } from 'nestjs-mcp-auth';
-import { connectMcpClient, startTestIdentityProvider } from 'nestjs-mcp-auth/testing';
+import { connectMcpClient, createTestSigningKey, startTestIdentityProvider } from 'nestjs-mcp-auth/testing';
 import type { TestIdentityProvider } from 'nestjs-mcp-auth/testing';
 import { recordScopeSnapshot } from '../src/record-scope-snapshot.js';
-import { post, rpc, startHarness } from './support/harness.js';
-import type { Harness } from './support/harness.js';
+import { post, rpc, startExample, startHarness, toolJson } from './support/harness.js';
+import type { ExampleServer, Harness } from './support/harness.js';
+import { startIdJagAuthorizationServer } from './support/id-jag-authorization-server.js';
+import type { IdJagAuthorizationServer } from './support/id-jag-authorization-server.js';
 import { MODERN } from './support/modern.js';
 
 /** What an application logged at startup, kept instead of printed. */
@@ -138,6 +141,106 @@ describe('Enterprise-Managed Authorization', () => {
         expect((await legacy.listTools()).tools.map((tool) => tool.name)).toContain('whoami');
       } finally {
         await legacy.close();
+      }
+    });
+  });
+
+  describe('the whole Cross App Access flow, with the SDK v2 client (CrossAppAccessProvider)', () => {
+    const ENTERPRISE_IDP = 'https://acme.idp.example';
+    let idpKey: Awaited<ReturnType<typeof createTestSigningKey>>;
+    let as: IdJagAuthorizationServer;
+    let example: ExampleServer;
+    const resources: string[] = [];
+
+    beforeAll(async () => {
+      idpKey = await createTestSigningKey('enterprise-idp');
+      as = await startIdJagAuthorizationServer({
+        idp: { issuer: ENTERPRISE_IDP, publicJwk: idpKey.publicJwk },
+        resources,
+        clients: { 'claude-agent': 'agent-secret' },
+      });
+      example = await startExample((resourceUrl) => {
+        resources.push(resourceUrl);
+        return {
+          MCP_AUTH_ISSUER: as.issuer,
+          MCP_ENTERPRISE_MANAGED_AUTHORIZATION: 'true',
+          MCP_EXAMPLE_REQUIRE_KNOWN_USERS: 'false',
+        };
+      });
+    });
+    afterAll(async () => {
+      await example?.close();
+      await as?.close();
+    });
+
+    /**
+     * The MCP client's side as the SDK ships it. The ID-JAG comes from the enterprise identity
+     * provider's token exchange in real life (`discoverAndRequestJwtAuthGrant`); here the test
+     * signs what that provider would return, for the authorization server and resource the
+     * provider reads from this server's metadata.
+     */
+    function agent(seen: Array<{ authorizationServerUrl: string; resourceUrl: string; scope?: string }>): CrossAppAccessProvider {
+      return new CrossAppAccessProvider({
+        clientId: 'claude-agent',
+        clientSecret: 'agent-secret',
+        expectedIssuer: as.issuer,
+        assertion: async (ctx) => {
+          seen.push({ authorizationServerUrl: ctx.authorizationServerUrl, resourceUrl: ctx.resourceUrl, scope: ctx.scope });
+          const now = Math.floor(Date.now() / 1000);
+          return idpKey.sign(
+            {
+              iss: ENTERPRISE_IDP,
+              sub: 'alice@acme',
+              aud: ctx.authorizationServerUrl,
+              resource: ctx.resourceUrl,
+              client_id: 'claude-agent',
+              scope: 'User.Read User.Write',
+              jti: randomUUID(),
+              iat: now,
+              exp: now + 300,
+            },
+            { typ: 'oauth-id-jag+jwt' },
+          );
+        },
+      });
+    }
+
+    it('reaches the tools: 401, metadata, ID-JAG for this resource, an access token restricted to it, validated as any other', async () => {
+      const seen: Array<{ authorizationServerUrl: string; resourceUrl: string; scope?: string }> = [];
+      const client = new Client({ name: 'e2e-xaa', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+      await client.connect(new StreamableHTTPClientTransport(new URL(example.resourceUrl), { authProvider: agent(seen) }));
+      try {
+        expect(client.getServerCapabilities()?.extensions).toEqual({ [ENTERPRISE_MANAGED_AUTHORIZATION]: {} });
+        // The client learned where to go from this server's protected resource metadata.
+        expect(seen).toEqual([{ authorizationServerUrl: as.issuer, resourceUrl: example.resourceUrl, scope: 'User.Read' }]);
+        const issued = as.requests.filter((request) => request.status === 200);
+        expect(issued).toHaveLength(1);
+        expect(issued[0].idJag).toMatchObject({ resource: example.resourceUrl, aud: as.issuer, sub: 'alice@acme' });
+        // The token carries the scopes asked for (the baseline) that the ID-JAG allowed: User.Read, not User.Write.
+        expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(['list_products', 'whoami']);
+        expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} }))).toEqual({
+          sub: 'alice@acme',
+          clientId: 'claude-agent',
+          scopes: ['User.Read'],
+        });
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('refuses a token its authorization server did not restrict to this resource (§5.1)', async () => {
+      as.audienceRestricted = false;
+      try {
+        const before = as.requests.filter((request) => request.status === 200).length;
+        const client = new Client({ name: 'e2e-xaa', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+        await expect(
+          client.connect(new StreamableHTTPClientTransport(new URL(example.resourceUrl), { authProvider: agent([]) })),
+        ).rejects.toThrow();
+        // The authorization server did issue a token: this server refused it for its audience.
+        expect(as.requests.filter((request) => request.status === 200).length).toBeGreaterThan(before);
+        await client.close().catch(() => undefined);
+      } finally {
+        as.audienceRestricted = true;
       }
     });
   });
