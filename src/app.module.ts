@@ -3,6 +3,8 @@ import type { Provider } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { McpAuthModule, entra, keycloak, oidc } from 'nestjs-mcp-auth';
 import type { McpAuthOptions, McpIssuerOptions, McpPrincipal } from 'nestjs-mcp-auth';
+import { InventoryModule } from './inventory/inventory.module.js';
+import type { InventorySettings } from './inventory/inventory.tools.js';
 import type { ExampleConfig, ExampleLimits } from './config/example-config.js';
 import { ReadOnlyGuard } from './access/read-only.guard.js';
 import { IdentityModule } from './identity/identity.module.js';
@@ -13,18 +15,42 @@ import { StoreModule } from './store/store.module.js';
 
 /**
  * The identity provider `MCP_AUTH_IDP` selects, through the library's presets.
- * `devIssuer` is the embedded development provider's issuer, when it runs.
+ * `devIssuer` is the embedded development provider's issuer, when it runs; `downstream` this
+ * server's client for token exchange (the `stock_level` tool), when configured.
  */
-export function identityProviderOf(config: ExampleConfig, devIssuer?: string): McpIssuerOptions {
+export function identityProviderOf(config: ExampleConfig, devIssuer?: string, downstream?: ExampleDownstreamClient): McpIssuerOptions {
   if (config.idp === 'keycloak') {
     const { url, realm, clientId } = config.keycloak!;
-    return keycloak({ url, realm, clientId, audience: config.audience, jwksUri: config.jwksUri });
+    return keycloak({
+      url,
+      realm,
+      clientId,
+      audience: config.audience,
+      jwksUri: config.jwksUri,
+      ...(downstream ? { downstream: { clientId: downstream.clientId!, clientSecret: downstream.clientSecret } } : {}),
+    });
   }
   if (config.idp === 'entra') {
     const { cloud, authorityHost, ...rest } = config.entra!;
-    return entra({ ...rest, ...(cloud ? { cloud } : {}), ...(authorityHost ? { authorityHost } : {}) });
+    return entra({
+      ...rest,
+      ...(cloud ? { cloud } : {}),
+      ...(authorityHost ? { authorityHost } : {}),
+      ...(downstream ? { downstream } : {}),
+    });
   }
-  return oidc({ issuer: config.issuer ?? devIssuer!, audience: config.audience, jwksUri: config.jwksUri });
+  return oidc({
+    issuer: config.issuer ?? devIssuer!,
+    audience: config.audience,
+    jwksUri: config.jwksUri,
+    ...(downstream ? { downstream: { clientId: downstream.clientId!, clientSecret: downstream.clientSecret } } : {}),
+  });
+}
+
+/** This server's client for downstream tokens (Entra: the client id defaults to the API's own). */
+export interface ExampleDownstreamClient {
+  readonly clientId?: string;
+  readonly clientSecret: string;
 }
 
 /**
@@ -36,6 +62,7 @@ export function issuersOf(
   config: ExampleConfig,
   devIssuer?: string,
   introspectionClient?: { clientId: string; clientSecret: string },
+  downstream?: ExampleDownstreamClient,
 ): McpIssuerOptions[] {
   switch (config.mode) {
     case 'api-keys':
@@ -48,7 +75,7 @@ export function issuersOf(
     case 'introspection':
       return [
         {
-          ...identityProviderOf(config, devIssuer),
+          ...identityProviderOf(config, devIssuer, downstream),
           introspection: {
             ...introspectionClient!,
             endpoint: config.introspection?.endpoint,
@@ -57,7 +84,7 @@ export function issuersOf(
         },
       ];
     case 'jwks':
-      return [{ ...identityProviderOf(config, devIssuer), ...atJwt(config) }];
+      return [{ ...identityProviderOf(config, devIssuer, downstream), ...atJwt(config) }];
   }
 }
 
@@ -69,7 +96,7 @@ function atJwt(config: ExampleConfig): Pick<McpIssuerOptions, 'requireAtJwt'> {
 /** The example: a product catalogue in SQLite served as an OAuth-protected MCP server. */
 @Module({})
 export class AppModule {
-  static register(config: ExampleConfig, issuers: McpIssuerOptions[]): DynamicModule {
+  static register(config: ExampleConfig, issuers: McpIssuerOptions[], inventory?: InventorySettings): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -97,10 +124,14 @@ export class AppModule {
             ...(config.health ? { health: {} } : {}),
             ...(config.redisUrl ? { redis: { url: config.redisUrl } } : {}),
             dpop: { mode: config.dpop.mode, ...(config.dpop.nonceSecret ? { nonce: { secret: config.dpop.nonceSecret } } : {}) },
+            ...(config.downstream.cacheKey ? { downstreamCache: { encryptionKey: config.downstream.cacheKey } } : {}),
+            ...(config.enterprise.managedAuthorization ? { enterpriseManagedAuthorization: true } : {}),
+            ...(config.enterprise.scopeSnapshot ? { scopeSnapshot: config.enterprise.scopeSnapshot } : {}),
           }),
         }),
         ProductsModule,
         IdentityModule,
+        ...(inventory ? [InventoryModule.register(inventory)] : []),
       ],
       providers: enhancersOf(config),
     };

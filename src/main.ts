@@ -1,22 +1,44 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule, issuersOf } from './app.module.js';
 import { loadExampleConfig } from './config/example-config.js';
 import { ExampleConsoleLogger } from './logging/example-console-logger.js';
+import { StartupWarnings } from './logging/startup-warnings.js';
 import type { ExampleConfig } from './config/example-config.js';
 import type { DevIdentityProvider } from './dev-identity-provider/dev-identity-provider.js';
+import { startInventoryApi } from './inventory/inventory-api.js';
+import type { InventoryApi } from './inventory/inventory-api.js';
+import type { ExampleDownstreamClient } from './app.module.js';
 
 /** The name the banner suggests clients list the server under (the MCP server announces the same, in app.module.ts). */
 const EXAMPLE_SERVER_NAME = 'product-catalog';
 
-/** Starts the example server; returns a function that stops it. */
-export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; issuer?: string; close(): Promise<void> }> {
-  const config = loadExampleConfig(env);
+/** Starts the example server; returns a function that stops it. `banner: false` skips the embedded provider's connection banner. */
+export async function bootstrap(
+  env: NodeJS.ProcessEnv = process.env,
+  { banner = true }: { banner?: boolean } = {},
+): Promise<{ url: string; issuer?: string; inventory?: InventoryApi; app: INestApplication; close(): Promise<void> }> {
+  let config = loadExampleConfig(env);
   // API keys and shared secrets need no identity provider; the others get the embedded one unless one is configured.
   const needsIdp = config.mode === 'jwks' || config.mode === 'introspection';
-  const devIdp = needsIdp && config.idp === 'oidc' && !config.issuer ? await startEmbeddedIdentityProvider(config) : undefined;
+  const embedded = needsIdp && config.idp === 'oidc' && !config.issuer;
+  // The inventory API (a second resource server, for the stock_level tool) listens first: the embedded provider names it as a token exchange target.
+  const inventoryApi =
+    (embedded && config.mode === 'jwks') || config.downstream.clientSecret
+      ? await startInventoryApi({
+          requiredScope: config.downstream.inventoryScopes[0].replace(/^.*\//, ''),
+          port: config.downstream.inventoryPort,
+        })
+      : undefined;
+  const devIdp = embedded
+    ? await startEmbeddedIdentityProvider(config, inventoryApi?.url).catch(async (error: unknown) => {
+        await inventoryApi?.close();
+        throw error;
+      })
+    : undefined;
   const introspectionClient =
     config.mode !== 'introspection'
       ? undefined
@@ -24,12 +46,20 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
         ? (await import('./dev-identity-provider/demo-clients.js')).DEV_RESOURCE_SERVER
         : { clientId: config.introspection!.clientId!, clientSecret: config.introspection!.clientSecret! };
   try {
-    const issuers = issuersOf(config, devIdp?.issuer, introspectionClient);
+    // The embedded provider is one process: its downstream tokens kept in Redis are sealed with a key of its own unless one is given.
+    if (devIdp && inventoryApi && config.redisUrl && !config.downstream.cacheKey) {
+      config = { ...config, downstream: { ...config.downstream, cacheKey: randomBytes(32).toString('base64') } };
+    }
+    const downstream = await downstreamClientOf(config, devIdp);
+    const issuers = issuersOf(config, devIdp?.issuer, introspectionClient, inventoryApi && downstream);
+    const inventory = inventoryApi && (await trustInventory(config, inventoryApi, issuers, devIdp));
     const issuer = issuers.length > 0 ? [issuers[0].authorizationServers ?? issuers[0].issuer].flat()[0] : undefined;
-    // Nest stays silent until startup succeeded, so a bad configuration prints one line, not a stack trace.
+    // Nest stays silent until startup succeeded, so a bad configuration prints one line, not a stack trace;
+    // the warnings of a successful startup (scope snapshot drift, for one) are printed once it listens.
+    const startupLog = new StartupWarnings();
     // Known users are required by default only where the example knows them: the embedded provider's demo users.
     const requireKnownUsers = config.requireKnownUsers ?? devIdp !== undefined;
-    const app = await createApp(config, AppModule.register({ ...config, requireKnownUsers }, issuers));
+    const app = await createApp(config, AppModule.register({ ...config, requireKnownUsers }, issuers, inventory), startupLog);
     app.enableShutdownHooks();
     await app.listen(config.port, config.host);
     // Colours only on a terminal: escape codes do not belong in log files, and colouring
@@ -38,25 +68,49 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
     app.useLogger(
       new ExampleConsoleLogger({ logLevels: config.logLevels, colors: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }),
     );
+    startupLog.replay();
     const address = app.getHttpServer().address() as { port: number };
     // The listening address is not a URL to connect to (behind a proxy, or on 0.0.0.0, it is not
     // what clients use): only the resource URL is printed as one.
     new Logger('Example').log(
       `Listening on ${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}; MCP endpoint ${config.resourceUrl} (mode ${config.mode}, platform ${config.platform}${issuer ? `, issuer ${issuer}` : ''})`,
     );
-    if (devIdp) await printDevInstructions(config, devIdp);
+    if (devIdp && banner) await printDevInstructions(config, devIdp);
     return {
       url: `http://${config.host}:${address.port}`,
       issuer,
+      inventory: inventoryApi,
+      app,
       close: async () => {
         await app.close();
         await devIdp?.close();
+        await inventoryApi?.close();
       },
     };
   } catch (error) {
     await devIdp?.close();
+    await inventoryApi?.close();
     throw error;
   }
+}
+
+/** This server's client for token exchange: the embedded provider's, or MCP_DOWNSTREAM_CLIENT_ID/SECRET with your own issuer. */
+async function downstreamClientOf(config: ExampleConfig, devIdp?: DevIdentityProvider): Promise<ExampleDownstreamClient | undefined> {
+  if (devIdp) return (await import('./dev-identity-provider/demo-clients.js')).DEV_TOKEN_EXCHANGE_CLIENT;
+  const { clientId, clientSecret } = config.downstream;
+  return clientSecret ? { ...(clientId ? { clientId } : {}), clientSecret } : undefined;
+}
+
+/** The inventory API accepts the issuer's tokens for itself; the tool asks for that audience. */
+async function trustInventory(
+  config: ExampleConfig,
+  api: InventoryApi,
+  issuers: { issuer: string | string[]; jwksUri?: string }[],
+  devIdp?: DevIdentityProvider,
+): Promise<{ url: string; audience: string; scopes: string[] }> {
+  const audiences = devIdp ? [api.url] : config.downstream.inventoryAudiences!;
+  api.trust({ issuers: [issuers[0].issuer].flat(), jwksUri: issuers[0].jwksUri, audiences });
+  return { url: api.url, audience: audiences[0], scopes: config.downstream.inventoryScopes };
 }
 
 /**
@@ -66,8 +120,8 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env): Promise<{
  * Fastify the module leaves its routes' bodies unparsed itself, so the application's
  * other routes keep Fastify's JSON parsing.
  */
-async function createApp(config: ExampleConfig, module: DynamicModule): Promise<INestApplication> {
-  const options = { abortOnError: false, logger: false as const };
+async function createApp(config: ExampleConfig, module: DynamicModule, logger: StartupWarnings): Promise<INestApplication> {
+  const options = { abortOnError: false, logger };
   if (config.platform === 'fastify') {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
     // Fastify sends no X-Powered-By; its trustProxy option is Express's `trust proxy` (client addresses for per-IP limits).
@@ -79,11 +133,9 @@ async function createApp(config: ExampleConfig, module: DynamicModule): Promise<
 }
 
 /** The newcomer's first run: a real OpenID provider on loopback, issuing tokens for the demo roles. */
-async function startEmbeddedIdentityProvider(config: ExampleConfig): Promise<DevIdentityProvider> {
-  const [{ startDevIdentityProvider }, { DEMO_CLIENTS, DEMO_USERS, DEV_RESOURCE_SERVER }] = await Promise.all([
-    import('./dev-identity-provider/dev-identity-provider.js'),
-    import('./dev-identity-provider/demo-clients.js'),
-  ]);
+async function startEmbeddedIdentityProvider(config: ExampleConfig, inventoryUrl?: string): Promise<DevIdentityProvider> {
+  const [{ startDevIdentityProvider }, { DEMO_CLIENTS, DEMO_USERS, DEV_RESOURCE_SERVER, DEV_TOKEN_EXCHANGE_CLIENT, INVENTORY_SCOPES }] =
+    await Promise.all([import('./dev-identity-provider/dev-identity-provider.js'), import('./dev-identity-provider/demo-clients.js')]);
   const opaque = config.mode === 'introspection';
   return startDevIdentityProvider({
     resourceUrl: config.resourceUrl,
@@ -93,6 +145,7 @@ async function startEmbeddedIdentityProvider(config: ExampleConfig): Promise<Dev
     users: DEMO_USERS,
     accessTokenFormat: opaque ? 'opaque' : 'jwt',
     resourceServers: opaque ? [DEV_RESOURCE_SERVER] : [],
+    ...(inventoryUrl ? { tokenExchange: { clients: [DEV_TOKEN_EXCHANGE_CLIENT], targets: { [inventoryUrl]: INVENTORY_SCOPES } } } : {}),
   });
 }
 

@@ -134,12 +134,12 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
     [
       "only Keycloak's default audience",
       { aud: 'account' },
-      "The access token's only audience is Keycloak's default 'account', not this server: in Keycloak, add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client",
+      "The access token's only audience is Keycloak's default 'account', not this server: in Keycloak, request it with the resource parameter (resource indicators, Keycloak 26.7+) or add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client",
     ],
     [
       'no audience at all',
       { aud: undefined },
-      "The access token has no audience: in Keycloak, add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client",
+      "The access token has no audience: in Keycloak, request it with the resource parameter (resource indicators, Keycloak 26.7+) or add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client",
     ],
     ['an ID token', { typ: 'ID' }, 'The token is a Keycloak ID or refresh token (typ), not an access token'],
     [

@@ -67,6 +67,10 @@ export interface ExampleConfig {
   readonly readOnly: boolean;
   /** DPoP-bound tokens (RFC 9449): MCP_DPOP (`off`, `allowed` (default; `off` with Entra) or `required`) and MCP_DPOP_NONCE_SECRET. */
   readonly dpop: ExampleDpop;
+  /** Downstream calls of the `stock_level` tool (MCP_DOWNSTREAM_*, MCP_INVENTORY_*; issue 25). */
+  readonly downstream: DownstreamSettings;
+  /** Enterprise-Managed Authorization and the scope snapshot (MCP_ENTERPRISE_MANAGED_AUTHORIZATION, MCP_SCOPE_SNAPSHOT_*; issue 25). */
+  readonly enterprise: EnterpriseSettings;
 }
 
 /** The example's DPoP settings. */
@@ -74,6 +78,34 @@ export interface ExampleDpop {
   readonly mode: 'off' | 'allowed' | 'required';
   /** With it, every proof must carry a nonce the server minted (`use_dpop_nonce` until it does). */
   readonly nonceSecret?: string;
+}
+
+/** The example's Enterprise-Managed Authorization settings (issue 25). */
+export interface EnterpriseSettings {
+  /** MCP_ENTERPRISE_MANAGED_AUTHORIZATION: declare the extension (library option `enterpriseManagedAuthorization`). */
+  readonly managedAuthorization: boolean;
+  /** MCP_SCOPE_SNAPSHOT_FILE and MCP_SCOPE_SNAPSHOT_ON_DRIFT (`warn` or `fail`): the library's `scopeSnapshot`. */
+  readonly scopeSnapshot?: { readonly file: string; readonly onDrift: 'warn' | 'fail' };
+}
+
+/**
+ * How the example calls its inventory API as the user (issue 25). With the embedded provider it
+ * is all built in; with your own issuer, `clientId`/`clientSecret` (this server's client for token
+ * exchange or Entra on-behalf-of) and `inventoryAudiences` turn it on.
+ */
+export interface DownstreamSettings {
+  /** MCP_DOWNSTREAM_CLIENT_ID (Entra: default the API's own client id). */
+  readonly clientId?: string;
+  /** MCP_DOWNSTREAM_CLIENT_SECRET. */
+  readonly clientSecret?: string;
+  /** MCP_INVENTORY_AUDIENCE, comma-separated: the first is asked for, every one is accepted by the inventory API. */
+  readonly inventoryAudiences?: string[];
+  /** MCP_INVENTORY_SCOPES: what is asked for there; the first is what the inventory API requires. Default `stock:read`. */
+  readonly inventoryScopes: string[];
+  /** MCP_EXAMPLE_INVENTORY_PORT: the inventory API's loopback port. Default 0: any free port. */
+  readonly inventoryPort: number;
+  /** MCP_DOWNSTREAM_CACHE_KEY: seals downstream tokens kept in Redis (required with MCP_REDIS_URL when the tool is on). */
+  readonly cacheKey?: string;
 }
 
 /** Limits, rate limits and shutdown, each from its own environment variable. */
@@ -228,6 +260,53 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     logCalls: env.MCP_EXAMPLE_LOG_CALLS?.trim() ? parseBoolean('MCP_EXAMPLE_LOG_CALLS', env.MCP_EXAMPLE_LOG_CALLS) : true,
     readOnly: parseBoolean('MCP_EXAMPLE_READ_ONLY', env.MCP_EXAMPLE_READ_ONLY),
     dpop: dpopOf(env.MCP_DPOP, env.MCP_DPOP_NONCE_SECRET, idp),
+    downstream: downstreamSettings(env, idp, embedded),
+    enterprise: enterpriseSettings(env),
+  };
+}
+
+/** `MCP_ENTERPRISE_MANAGED_AUTHORIZATION`, `MCP_SCOPE_SNAPSHOT_FILE`, `MCP_SCOPE_SNAPSHOT_ON_DRIFT` (issue 25). */
+function enterpriseSettings(env: NodeJS.ProcessEnv): EnterpriseSettings {
+  const managedAuthorization = parseBoolean('MCP_ENTERPRISE_MANAGED_AUTHORIZATION', env.MCP_ENTERPRISE_MANAGED_AUTHORIZATION);
+  const file = env.MCP_SCOPE_SNAPSHOT_FILE?.trim() || undefined;
+  const onDrift = env.MCP_SCOPE_SNAPSHOT_ON_DRIFT?.trim() || 'warn';
+  if (onDrift !== 'warn' && onDrift !== 'fail') {
+    throw new ExampleConfigError(`MCP_SCOPE_SNAPSHOT_ON_DRIFT must be warn or fail (got "${env.MCP_SCOPE_SNAPSHOT_ON_DRIFT}")`);
+  }
+  if (!file && env.MCP_SCOPE_SNAPSHOT_ON_DRIFT?.trim()) {
+    throw new ExampleConfigError(
+      'MCP_SCOPE_SNAPSHOT_ON_DRIFT needs MCP_SCOPE_SNAPSHOT_FILE: the recorded snapshot (npm run scope-snapshot)',
+    );
+  }
+  return { managedAuthorization, ...(file ? { scopeSnapshot: { file, onDrift } } : {}) };
+}
+
+/** `MCP_DOWNSTREAM_CLIENT_ID`, `MCP_DOWNSTREAM_CLIENT_SECRET`, `MCP_INVENTORY_AUDIENCE`, `MCP_INVENTORY_SCOPES`, `MCP_EXAMPLE_INVENTORY_PORT`, `MCP_DOWNSTREAM_CACHE_KEY` (issue 25). */
+function downstreamSettings(env: NodeJS.ProcessEnv, idp: IdentityProviderKind, embedded: boolean): DownstreamSettings {
+  const clientId = env.MCP_DOWNSTREAM_CLIENT_ID?.trim() || undefined;
+  const clientSecret = env.MCP_DOWNSTREAM_CLIENT_SECRET || undefined;
+  const inventoryAudiences = list(env.MCP_INVENTORY_AUDIENCE);
+  if (!embedded && (clientSecret !== undefined) !== (inventoryAudiences !== undefined)) {
+    throw new ExampleConfigError(
+      "The stock_level tool with your own identity provider needs both MCP_DOWNSTREAM_CLIENT_SECRET (this server's client for token exchange) and MCP_INVENTORY_AUDIENCE (what to ask a token for); see docs/downstream.md",
+    );
+  }
+  if (!embedded && clientSecret !== undefined && clientId === undefined && idp !== 'entra') {
+    throw new ExampleConfigError(
+      "MCP_DOWNSTREAM_CLIENT_SECRET needs MCP_DOWNSTREAM_CLIENT_ID: this server's client at your identity provider",
+    );
+  }
+  const cacheKey = env.MCP_DOWNSTREAM_CACHE_KEY || undefined;
+  if (cacheKey !== undefined && Buffer.byteLength(cacheKey) < 32) {
+    throw new ExampleConfigError('MCP_DOWNSTREAM_CACHE_KEY must be at least 32 bytes (e.g. `openssl rand -base64 48`)');
+  }
+  return {
+    clientId,
+    clientSecret,
+    inventoryAudiences,
+    inventoryScopes: list(env.MCP_INVENTORY_SCOPES?.replace(/\s+/g, ',')) ?? ['stock:read'],
+    inventoryPort: parsePort(env.MCP_EXAMPLE_INVENTORY_PORT, 'MCP_EXAMPLE_INVENTORY_PORT', 0),
+    cacheKey,
   };
 }
 

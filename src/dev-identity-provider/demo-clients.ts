@@ -21,3 +21,12 @@ export const DEMO_USERS: readonly DevUser[] = SEED_USERS.map((user) => ({
 
 /** The example server's own client at the development identity provider, for token introspection. */
 export const DEV_RESOURCE_SERVER = { clientId: 'mcp-resource-server', clientSecret: 'mcp-resource-server-secret' } as const;
+
+/**
+ * The example server's own client for RFC 8693 token exchange at the development provider
+ * (the `stock_level` tool's token for the inventory API), allowed that grant only.
+ */
+export const DEV_TOKEN_EXCHANGE_CLIENT = { clientId: 'mcp-token-exchange', clientSecret: 'mcp-token-exchange-secret' } as const;
+
+/** The inventory API's scope, and the scope of the caller's token it needs (downscoping: reading stock needs User.Read). */
+export const INVENTORY_SCOPES: Readonly<Record<string, string>> = { 'stock:read': 'User.Read' };

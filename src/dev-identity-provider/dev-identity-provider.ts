@@ -8,6 +8,8 @@ import { LoginAndConsent, INTERACTION_PATH } from './interactions.js';
 import { REGISTRATION_PATH, allowRegistrationFromLoopbackPages } from './registration-cors.js';
 import { renderErrorPage } from './consent-page.js';
 import { developmentSigningKey } from './signing-key.js';
+import { TOKEN_EXCHANGE_GRANT, actorClaim, registerTokenExchange } from './token-exchange-grant.js';
+import type { TokenExchangePolicy } from './token-exchange-grant.js';
 
 const DAY_SECONDS = 24 * 60 * 60;
 
@@ -60,6 +62,8 @@ export interface DevIdentityProviderOptions {
    * `oidc-provider`'s own guard that refuses private and loopback addresses (SSRF protection).
    */
   readonly fetch?: typeof fetch;
+  /** RFC 8693 token exchange for downstream APIs (see token-exchange-grant.ts); its clients are registered for that grant only. */
+  readonly tokenExchange?: Omit<TokenExchangePolicy, 'subjectAudience' | 'accessTokenTtlSeconds'>;
 }
 
 /** A running development identity provider. */
@@ -78,6 +82,8 @@ export interface DevIdentityProvider {
   revoke(clientId: string, token: string): Promise<void>;
   /** How many introspection requests the provider has answered. */
   introspectionRequests(): number;
+  /** How many token exchanges (RFC 8693) the provider has answered. */
+  tokenExchanges(): number;
   close(): Promise<void>;
 }
 
@@ -106,15 +112,27 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
 
   const provider = new Provider(issuer, {
     ...(users.length ? interactiveConfiguration(users, options.fetch, options.accessTokenTtlSeconds ?? 3600) : {}),
-    clients: [...options.clients, ...(options.resourceServers ?? [])].map((client) => ({
-      client_id: client.clientId,
-      client_secret: client.clientSecret,
-      grant_types: ['client_credentials'],
-      token_endpoint_auth_method: 'client_secret_basic',
-      redirect_uris: [],
-      response_types: [],
-    })),
+    clients: [...options.clients, ...(options.resourceServers ?? [])]
+      .map((client) => ({
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'client_secret_basic' as const,
+        redirect_uris: [],
+        response_types: [],
+      }))
+      .concat(
+        (options.tokenExchange?.clients ?? []).map((client) => ({
+          client_id: client.clientId,
+          client_secret: client.clientSecret,
+          grant_types: [TOKEN_EXCHANGE_GRANT],
+          token_endpoint_auth_method: 'client_secret_basic' as const,
+          redirect_uris: [],
+          response_types: [],
+        })),
+      ),
     jwks: { keys: [{ ...signingKey, use: 'sig', alg: 'RS256' }] },
+    extraTokenClaims: actorClaim,
     cookies: { keys: [randomBytes(32).toString('hex')] },
     features: {
       ...(users.length ? interactiveFeatures() : {}),
@@ -147,6 +165,14 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
       },
     },
   });
+  const { publicKey } = { publicKey: { kty: signingKey.kty, n: signingKey.n, e: signingKey.e, kid: signingKey.kid, alg: 'RS256' } };
+  const exchange = options.tokenExchange
+    ? registerTokenExchange(provider, publicKey, {
+        ...options.tokenExchange,
+        subjectAudience: options.resourceUrl,
+        accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
+      })
+    : undefined;
   const callback = provider.callback();
   const loginAndConsent = users.length ? new LoginAndConsent(provider, users, options.resourceUrl) : undefined;
   let introspections = 0;
@@ -200,6 +226,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
       if (!response.ok) throw new Error(`Revocation failed: HTTP ${response.status}`);
     },
     introspectionRequests: () => introspections,
+    tokenExchanges: () => exchange?.exchanges() ?? 0,
     close: () =>
       new Promise<void>((resolve) => {
         http.closeAllConnections();

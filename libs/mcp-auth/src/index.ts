@@ -18,7 +18,13 @@ export { RedisServerEventBus } from './notifications/redis-server-event-bus.js';
 export type { JwtClaims } from './authentication/principal.js';
 export { clientIdOf } from './authentication/principal.js';
 export type { ClaimsToScopes, KeycloakClaimsOptions, RolesAsScopes } from './authentication/claims-to-scopes.js';
-export { defaultClaimsToScopes, entraClaimsToScopes, keycloakClaimsToScopes } from './authentication/claims-to-scopes.js';
+export {
+  auth0ClaimsToScopes,
+  defaultClaimsToScopes,
+  entraClaimsToScopes,
+  keycloakClaimsToScopes,
+  oktaClaimsToScopes,
+} from './authentication/claims-to-scopes.js';
 export { McpAuthGuard } from './authentication/mcp-auth.guard.js';
 export { McpJwtStrategy } from './authentication/jwt.strategy.js';
 export { JwksKeyStore } from './authentication/keys/jwks-key-store.js';
@@ -45,6 +51,10 @@ export type { KeycloakPresetOptions } from './authentication/identity-providers/
 export { entra } from './authentication/identity-providers/entra.preset.js';
 export type { EntraCloud, EntraPresetOptions } from './authentication/identity-providers/entra.preset.js';
 export { oidc } from './authentication/identity-providers/oidc.preset.js';
+export { okta } from './authentication/identity-providers/okta.preset.js';
+export type { OktaPresetOptions } from './authentication/identity-providers/okta.preset.js';
+export { auth0 } from './authentication/identity-providers/auth0.preset.js';
+export type { Auth0PresetOptions } from './authentication/identity-providers/auth0.preset.js';
 export type { OidcPresetOptions } from './authentication/identity-providers/oidc.preset.js';
 
 export { RequireScopes } from './authorization/require-scopes.decorator.js';
@@ -54,6 +64,10 @@ export type { ScopeDecision } from './authorization/scope-policy.js';
 export type { ScopeHierarchyOptions } from './authorization/scope-hierarchy.js';
 export { REQUIRED_SCOPES_META_KEY } from './authorization/listing.js';
 export type { McpListing } from './authorization/listing.js';
+export { ScopeSnapshot } from './authorization/scope-snapshot.service.js';
+export { SCOPE_SNAPSHOT_VERSION, scopeSnapshotDrift } from './authorization/scope-snapshot.js';
+export type { McpScopeSnapshot, ScopeOpenings, ScopeSnapshotDrift } from './authorization/scope-snapshot.js';
+export type { McpScopeSnapshotOptions, ScopeSnapshotDriftPolicy } from './authorization/scope-snapshot.options.js';
 
 export { McpProvider, McpToolProvider } from './tools/mcp-tool-provider.decorator.js';
 export { McpTool } from './tools/mcp-tool.decorator.js';
@@ -83,12 +97,28 @@ export type { BinaryData, ContentBlockOptions, McpContentBlock, ResourceLinkOpti
 export type { McpCompleter, McpCompletionContext, McpCompletions } from './completions/mcp-completion.js';
 
 export type { ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js';
+export { ENTERPRISE_MANAGED_AUTHORIZATION } from './metadata/enterprise-managed-authorization.js';
 
 export type { McpAuditAction, McpAuditEvent } from './audit/audit-event.js';
 export type { McpAuditSink } from './audit/audit-sink.js';
 export { LoggerAuditSink, MCP_AUTH_AUDIT_SINK } from './audit/audit-sink.js';
 export type { McpRateLimitOptions, RateLimitStoreErrorPolicy, RateLimitWindow } from './limits/rate-limit.options.js';
 export { LIMIT_DEFAULTS } from './limits/resolve-limits.js';
+
+export { DownstreamTokens } from './downstream/downstream-tokens.service.js';
+export type { DownstreamCaller, DownstreamTokenResult, DownstreamTokenStats } from './downstream/downstream-tokens.service.js';
+export { DownstreamToken } from './downstream/downstream-token.js';
+export type { DownstreamTokenRequest } from './downstream/downstream-token.js';
+export { DownstreamConsentRequiredError, DownstreamTokenError } from './downstream/downstream-token.error.js';
+export type { DownstreamTokenErrorCode } from './downstream/downstream-token.error.js';
+export type {
+  DownstreamClientAuthMethod,
+  DownstreamFlow,
+  DownstreamPrivateKeyJwt,
+  McpDownstreamCacheOptions,
+  McpDownstreamOptions,
+} from './downstream/downstream.options.js';
+export { MIN_DOWNSTREAM_CACHE_KEY_BYTES } from './downstream/resolve-downstream.js';
 
 export type { McpHealthOptions, McpMetricsOptions } from './observability/observability.options.js';
 export { McpMetrics } from './observability/mcp-metrics.js';

@@ -45,6 +45,9 @@ import { metricsEndpoint } from './observability/metrics-endpoint.js';
 import { MetricsServer } from './observability/metrics-server.js';
 import { McpReadiness } from './observability/readiness.js';
 import { SharedSessionStore } from './transport/shared-session-store.js';
+import { DownstreamTokens } from './downstream/downstream-tokens.service.js';
+import { ScopeSnapshot } from './authorization/scope-snapshot.service.js';
+import { EnterpriseManagedAuthorizationCheck } from './metadata/enterprise-managed-authorization.js';
 
 /**
  * An OAuth-protected MCP server for a Nest application: validates access tokens from
@@ -90,13 +93,14 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
     {
       // Null while metrics are off: every caller checks for it, and nothing is counted per request.
       provide: McpMetrics,
-      inject: [MCP_AUTH_RESOLVED_OPTIONS, IssuerRegistry, McpJwtStrategy, IntrospectionStrategy, RedisConnection],
+      inject: [MCP_AUTH_RESOLVED_OPTIONS, IssuerRegistry, McpJwtStrategy, IntrospectionStrategy, RedisConnection, DownstreamTokens],
       useFactory: (
         options: ResolvedMcpAuthOptions,
         issuers: IssuerRegistry,
         jwt: McpJwtStrategy | null,
         introspection: IntrospectionStrategy | null,
         redis: RedisConnection,
+        downstream: DownstreamTokens,
       ): Promise<McpMetrics> | null =>
         options.metrics
           ? McpMetrics.create(options.metrics, {
@@ -104,6 +108,7 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
               tokenCache: () => jwt?.tokenCacheStats,
               introspection: () => introspection?.stats ?? [],
               redisErrors: () => redis.errors,
+              downstreamTokens: () => downstream.stats,
             })
           : null,
     },
@@ -146,6 +151,9 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
     McpNotifier,
     ListenStreams,
     LegacySessionNotifications,
+    DownstreamTokens,
+    ScopeSnapshot,
+    EnterpriseManagedAuthorizationCheck,
   ],
   exports: [
     MCP_AUTH_RESOLVED_OPTIONS,
@@ -157,6 +165,8 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
     McpReadiness,
     MetricsServer,
     McpNotifier,
+    DownstreamTokens,
+    ScopeSnapshot,
   ],
 })
 export class McpAuthModule extends ConfigurableModuleClass implements NestModule {

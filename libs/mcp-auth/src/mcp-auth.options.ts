@@ -12,6 +12,8 @@ import type { McpRedisOptions, ResolvedRedisOptions } from './redis/redis.option
 import type { IntrospectionOptions } from './authentication/introspection/introspection.options.js';
 import type { McpProtocol } from './transport/protocol-era.js';
 import type { McpDpopOptions, ResolvedDpopOptions } from './authentication/dpop/dpop.options.js';
+import type { McpDownstreamCacheOptions, ResolvedDownstreamCache } from './downstream/downstream.options.js';
+import type { McpScopeSnapshotOptions, ResolvedScopeSnapshot } from './authorization/scope-snapshot.options.js';
 import type {
   McpHealthOptions,
   McpMetricsOptions,
@@ -175,6 +177,26 @@ export interface McpAuthOptions {
   metrics?: McpMetricsOptions | false;
   /** Liveness and readiness endpoints for load balancers (`/healthz`, `/readyz`). Off by default. */
   health?: McpHealthOptions | false;
+  /**
+   * The cache of downstream tokens (`ctx.tokenFor`, issuers' `downstream`): kept until shortly
+   * before they expire, in memory and, with `redis`, sealed in Redis (`encryptionKey` required then).
+   */
+  downstreamCache?: McpDownstreamCacheOptions;
+  /**
+   * Declare the MCP extension Enterprise-Managed Authorization
+   * (`io.modelcontextprotocol/enterprise-managed-authorization`): in `capabilities.extensions`
+   * (`server/discover`, `initialize`) and in the protected resource metadata
+   * (`mcp_extensions_supported`). Its access tokens are ordinary ones for this resource, validated
+   * as any other; startup warns about an issuer that does not accept `resourceUrl` as audience
+   * (extension §5.1). Default false. See docs/enterprise-managed-authorization.md.
+   */
+  enterpriseManagedAuthorization?: boolean;
+  /**
+   * The recorded scope snapshot (which tools, resources and prompts each scope opens, from
+   * `ScopeSnapshot.json()`): at startup each scope that now opens more is named, in a warning
+   * or (`onDrift: 'fail'`) a startup error. Off unless given.
+   */
+  scopeSnapshot?: McpScopeSnapshotOptions;
 }
 
 /** Caching of the issuer's JWKS, in milliseconds. */
@@ -245,4 +267,8 @@ export interface ResolvedMcpAuthOptions {
   readonly metrics?: ResolvedMetricsOptions;
   /** Undefined when the health endpoints are off. */
   readonly health?: ResolvedHealthOptions;
+  readonly downstreamCache: ResolvedDownstreamCache;
+  readonly enterpriseManagedAuthorization: boolean;
+  /** Undefined when no snapshot is configured. */
+  readonly scopeSnapshot?: ResolvedScopeSnapshot;
 }

@@ -13,6 +13,9 @@ import { MCP_PROTOCOLS } from './transport/protocol-era.js';
 import { resolveHealth, resolveMetrics } from './observability/resolve-observability.js';
 import { resolveDpop } from './authentication/dpop/resolve-dpop.js';
 import type { McpProtocol } from './transport/protocol-era.js';
+import { resolveDownstreamCache } from './downstream/resolve-downstream.js';
+import { resolveScopeSnapshot } from './authorization/scope-snapshot.options.js';
+import { resolveEnterpriseManagedAuthorization } from './metadata/enterprise-managed-authorization.js';
 
 const ASYMMETRIC_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 const MAX_CLOCK_TOLERANCE_SECONDS = 60;
@@ -71,6 +74,8 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     // API keys alone need no identity provider.
     issuerOptional: apiKeys !== undefined,
   });
+  const redis = resolveRedis(options.redis);
+  const scopeSnapshot = await resolveScopeSnapshot(options.scopeSnapshot);
 
   return {
     issuers,
@@ -108,7 +113,14 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
       options.tokenCache === false
         ? false
         : { maxEntries: positiveInteger('tokenCache.maxEntries', options.tokenCache?.maxEntries, 10_000) },
-    redis: resolveRedis(options.redis),
+    redis,
+    downstreamCache: resolveDownstreamCache(
+      options.downstreamCache,
+      redis,
+      issuers.some((issuer) => issuer.downstream),
+    ),
+    enterpriseManagedAuthorization: resolveEnterpriseManagedAuthorization(options.enterpriseManagedAuthorization, issuers.length > 0),
+    ...(scopeSnapshot ? { scopeSnapshot } : {}),
     ...(metrics ? { metrics } : {}),
     ...(health ? { health } : {}),
   };

@@ -103,3 +103,24 @@ export function rolesAsScopesOption(option: string, value: unknown): RolesAsScop
   }
   return value;
 }
+
+/** Okta (custom authorization servers): the granted scopes are the `scp` list; groups and roles never count. */
+export const oktaClaimsToScopes: ClaimsToScopes = (claims) => {
+  const scopes = new Set<string>();
+  addAll(scopes, claims.scp);
+  return [...scopes];
+};
+
+/**
+ * Auth0: the `scope` string; the API's RBAC `permissions` list (Auth0's "Add Permissions in the
+ * Access Token") only for tokens without `scope` unless `'always'`: a user's permissions
+ * are not what the client asked for and the user consented to (see {@link RolesAsScopes}).
+ */
+export function auth0ClaimsToScopes(permissionsAsScopes: RolesAsScopes = 'app-only'): ClaimsToScopes {
+  return (claims) => {
+    const scopes = new Set<string>();
+    addAll(scopes, claims.scope);
+    if (permissionsAsScopes === 'always' || claims.scope === undefined) addAll(scopes, claims.permissions);
+    return [...scopes];
+  };
+}

@@ -5,6 +5,7 @@ export interface OpenIdConfiguration {
   issuer: string;
   jwks_uri: string;
   introspection_endpoint?: string;
+  token_endpoint?: string;
   [field: string]: unknown;
 }
 

@@ -26,7 +26,7 @@ export interface McpPrincipal {
    * (Entra ID: `<tid>/<oid>`, since Entra's `sub` differs per application). Sessions belong to it.
    */
   readonly id: string;
-  /** The OAuth client that obtained the token: `client_id`, else `azp`, else `appid`. */
+  /** The OAuth client that obtained the token: `client_id`, else `azp`, else `appid`, else `cid`. */
   readonly clientId?: string;
   /** Granted scopes and roles, as the claims-to-scopes mapping produced them. */
   readonly scopes: readonly string[];
@@ -44,9 +44,9 @@ export interface McpPrincipal {
   readonly confirmation?: DpopConfirmation;
 }
 
-/** The calling client: `client_id` (RFC 9068), else `azp` (OIDC, Keycloak, Entra v2), else `appid` (Entra v1). */
+/** The calling client: `client_id` (RFC 9068), else `azp` (OIDC, Keycloak, Entra v2, Auth0), else `appid` (Entra v1), else `cid` (Okta). */
 export function clientIdOf(claims: JwtClaims): string | undefined {
-  for (const name of ['client_id', 'azp', 'appid']) {
+  for (const name of ['client_id', 'azp', 'appid', 'cid']) {
     const value = claims[name];
     if (typeof value === 'string' && value) return value;
   }

@@ -1,5 +1,6 @@
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { CompleteRequest, CompleteResult, ServerCapabilities, ServerContext } from '@modelcontextprotocol/server';
+import type { DownstreamTokens } from '../downstream/downstream-tokens.service.js';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
 import { McpCallContext } from '../invocation/mcp-call-context.js';
 import type { McpOperation } from '../invocation/mcp-execution-context.js';
@@ -41,6 +42,7 @@ export class CompletionHandler {
   constructor(
     private readonly catalogue: ToolCatalogue,
     private readonly authorization: HandlerAuthorization,
+    private readonly downstream?: DownstreamTokens,
   ) {}
 
   /** `{ completions: {} }` when some prompt or resource template declares a completer, else nothing to announce. */
@@ -71,7 +73,14 @@ export class CompletionHandler {
     // The context's `arguments` are those the user already chose for the other arguments.
     const chosen = request.params.context?.arguments ?? {};
     // The SDK validated `context.arguments` as strings, which is what McpCompletionContext promises.
-    const call = new McpCallContext(entry.operation, chosen, principal, ctx, ctx.mcpReq) as unknown as McpCompletionContext;
+    const call = new McpCallContext(
+      entry.operation,
+      chosen,
+      principal,
+      ctx,
+      ctx.mcpReq,
+      this.downstream,
+    ) as unknown as McpCompletionContext;
     const suggestions = [...(await completer(argument.value, call))];
     return {
       completion: {

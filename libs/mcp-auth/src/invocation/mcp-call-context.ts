@@ -2,6 +2,9 @@ import { PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import type { AuthInfo, ServerContext } from '@modelcontextprotocol/server';
 import type { IncomingMessage } from 'node:http';
 import type { McpPrincipal } from '../authentication/principal.js';
+import type { DownstreamToken, DownstreamTokenRequest } from '../downstream/downstream-token.js';
+import { DownstreamTokenError } from '../downstream/downstream-token.error.js';
+import type { DownstreamTokens } from '../downstream/downstream-tokens.service.js';
 import { carryingRequestOf } from '../http/carrying-request.js';
 import type { McpToolContext } from '../tools/mcp-tool-context.js';
 import { McpExecutionContext } from './mcp-execution-context.js';
@@ -31,6 +34,7 @@ export class McpCallContext extends McpExecutionContext implements McpToolContex
     readonly principal: McpPrincipal,
     private readonly serverContext: ServerContext,
     private readonly signalSource: { readonly signal: AbortSignal },
+    private readonly downstream?: DownstreamTokens,
   ) {
     super();
     this.arguments = args;
@@ -41,6 +45,12 @@ export class McpCallContext extends McpExecutionContext implements McpToolContex
   /** Read lazily: a deadline creates its controller only when a method asks for the signal. */
   get signal(): AbortSignal {
     return this.signalSource.signal;
+  }
+
+  /** A token for a downstream API, for this caller (see {@link McpToolContext.tokenFor}). */
+  tokenFor(request: DownstreamTokenRequest): Promise<DownstreamToken> {
+    if (!this.downstream) return Promise.reject(new DownstreamTokenError('not_configured', 'Downstream tokens are not available here'));
+    return this.downstream.tokenFor(this, request);
   }
 
   get context(): McpToolContext {

@@ -4,6 +4,7 @@ import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { IssuerRegistry } from '../authentication/identity-providers/issuer-registry.js';
 import { ScopePolicy } from '../authorization/scope-policy.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
+import { declaredExtensions } from './enterprise-managed-authorization.js';
 
 /** The OAuth 2.0 Protected Resource Metadata document (RFC 9728 §2) this server publishes. */
 export interface ProtectedResourceMetadata {
@@ -17,6 +18,13 @@ export interface ProtectedResourceMetadata {
   dpop_signing_alg_values_supported?: string[];
   /** RFC 9728 §2: true when every access token must be DPoP-bound; given whenever DPoP is accepted. */
   dpop_bound_access_tokens_required?: boolean;
+  /**
+   * The MCP extensions this resource declares (e.g. `io.modelcontextprotocol/enterprise-managed-authorization`).
+   * An additional metadata parameter (RFC 9728 §2 allows them): the extension asks servers to declare
+   * itself in their authorization metadata without naming a field, so this name is the library's choice;
+   * `capabilities.extensions` of `server/discover` is the specification's own place.
+   */
+  mcp_extensions_supported?: string[];
 }
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
@@ -55,6 +63,7 @@ export class ProtectedResourceMetadataService {
     const supported = this.policy.baselineScopes(this.catalogue.scopesSupported);
     // As clients must request them from their issuer (Entra: api://<app>/<scope>); tools keep the short names.
     const scopes = this.issuers.advertised(supported);
+    const extensions = Object.keys(declaredExtensions(this.options));
     return {
       resource: this.options.resourceUrl,
       ...(this.issuers.authorizationServers.length > 0 ? { authorization_servers: this.issuers.authorizationServers } : {}),
@@ -67,6 +76,7 @@ export class ProtectedResourceMetadataService {
             dpop_bound_access_tokens_required: this.options.dpop.required,
           }
         : {}),
+      ...(extensions.length > 0 ? { mcp_extensions_supported: extensions } : {}),
     };
   }
 }

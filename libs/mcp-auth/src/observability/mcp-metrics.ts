@@ -4,6 +4,7 @@ import type { Histogram, Registry } from 'prom-client';
 import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
 import type { McpAuditEvent } from '../audit/audit-event.js';
 import type { IntrospectionStats } from '../authentication/introspection/introspection.strategy.js';
+import type { DownstreamTokenStats } from '../downstream/downstream-tokens.service.js';
 import { PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { actionLabel, httpMethodLabel, isDpopReason, methodLabel, reasonLabel, statusLabel } from './metric-labels.js';
@@ -24,6 +25,8 @@ export interface McpMetricsSources {
   readonly introspection?: () => ReadonlyArray<{ readonly issuer: string; readonly stats: IntrospectionStats }>;
   /** Errors reported by the module's Redis connections, when `redis` is configured. */
   readonly redisErrors?: () => number;
+  /** Downstream token requests per issuer, by result (exchanged, cache hit, error code). */
+  readonly downstreamTokens?: () => readonly DownstreamTokenStats[];
 }
 
 /** The era a request was served in; `none` until (unless) its body was read and classified. */
@@ -192,6 +195,18 @@ export class McpMetrics {
         if (introspected.length > 0) {
           this.inc({ cache: 'introspection', result: 'hit' }, sum(introspected, 'cacheHits'));
           this.inc({ cache: 'introspection', result: 'miss' }, sum(introspected, 'cacheMisses'));
+        }
+      },
+    });
+    new Counter({
+      name: name('downstream_token_requests_total'),
+      help: 'Downstream tokens tools asked for (ctx.tokenFor), per issuer and result: exchanged at the identity provider, served from the memory or the shared cache, coalesced with a running exchange, or the error code',
+      labelNames: ['issuer', 'result'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { issuer, counts } of sources.downstreamTokens?.() ?? []) {
+          for (const [result, count] of counts) this.inc({ issuer, result }, count);
         }
       },
     });

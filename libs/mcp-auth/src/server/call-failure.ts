@@ -1,6 +1,7 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelcontextprotocol/server';
 import type { CallToolResult } from '@modelcontextprotocol/server';
+import { DownstreamTokenError } from '../downstream/downstream-token.error.js';
 import type { McpOperation } from '../invocation/mcp-execution-context.js';
 import { toolErrorResult } from '../tools/tool-result.js';
 import { FORBIDDEN_ERROR_CODE } from './handler-authorization.js';
@@ -19,6 +20,7 @@ const logger = new Logger('McpAuth');
  * | 400, 422 (a pipe's `BadRequestException`)  | `isError` result, the message   | -32602 with the message    | -32602          |
  * | 404                                        | `isError` result, the message   | -32602 resource not found  | -32602          |
  * | any other `HttpException`                  | `isError` result, the message   | -32603 with the message    | -32603          |
+ * | `DownstreamTokenError` (`ctx.tokenFor`)    | `isError` result, the message   | -32603 with the message    | -32603          |
  * | anything else (logged, never sent)         | `isError` "Tool … failed"       | -32603 Internal error      | -32603          |
  *
  * A refusal is a protocol error on every kind (the tool did not run; the code is the one a
@@ -30,6 +32,8 @@ const logger = new Logger('McpAuth');
 /** A failed `tools/call`: the tool error result, or (a refusal, a `ProtocolError`) the thrown JSON-RPC error. */
 export function toolFailure(error: unknown, operation: McpOperation): CallToolResult {
   if (error instanceof ProtocolError) throw error;
+  // Written for the caller (what to do: consent, sign in again), never carrying a token.
+  if (error instanceof DownstreamTokenError) return toolErrorResult(error.message);
   if (!(error instanceof HttpException)) {
     logUnexpected(error, operation);
     return toolErrorResult(`Tool ${operation.name} failed`);
@@ -42,6 +46,7 @@ export function toolFailure(error: unknown, operation: McpOperation): CallToolRe
 /** The JSON-RPC error a failed `resources/read` or `prompts/get` answers. */
 export function protocolErrorFor(error: unknown, operation: McpOperation): ProtocolError {
   if (error instanceof ProtocolError) return error;
+  if (error instanceof DownstreamTokenError) return new ProtocolError(ProtocolErrorCode.InternalError, error.message);
   if (!(error instanceof HttpException)) {
     logUnexpected(error, operation);
     return new ProtocolError(ProtocolErrorCode.InternalError, 'Internal error');

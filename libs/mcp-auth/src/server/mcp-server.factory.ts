@@ -29,6 +29,8 @@ import { HandlerAuthorization, principalOf, sessionField } from './handler-autho
 import { CatalogueServer, reachable } from './catalogue-server.js';
 import { ListPagination } from './list-pagination.js';
 import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
+import { DownstreamTokens } from '../downstream/downstream-tokens.service.js';
+import { declaredExtensions } from '../metadata/enterprise-managed-authorization.js';
 
 export { FORBIDDEN_ERROR_CODE, principalOf } from './handler-authorization.js';
 
@@ -72,11 +74,12 @@ export class McpServerFactory {
     policy: ScopePolicy,
     private readonly audit: AuditTrail,
     private readonly legacyNotifications: LegacySessionNotifications,
+    private readonly downstream: DownstreamTokens,
   ) {
     this.authorization = new HandlerAuthorization(policy, audit);
     this.pagination = new ListPagination(options.pageSize);
-    this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization, this.pagination);
-    this.completions = new CompletionHandler(catalogue, this.authorization);
+    this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization, this.pagination, downstream);
+    this.completions = new CompletionHandler(catalogue, this.authorization, downstream);
     this.subscriptions = legacyNotifications.handlers(this.authorization);
   }
 
@@ -87,6 +90,7 @@ export class McpServerFactory {
       tools: { listChanged: true },
       ...handlers.capabilities(),
       ...this.completions.capability(),
+      ...extensionsCapability(this.options),
     });
     const server = new CatalogueServer(this.options.server, { capabilities, jsonSchemaValidator: this.validator, cacheHints: CACHE_HINTS });
     server.setRequestHandler('tools/list', this.listTools);
@@ -140,7 +144,7 @@ export class McpServerFactory {
     const signal = ctx.mcpReq.signal;
     try {
       const value = await withDeadline(this.options.requestTimeoutMs, signal, (deadline) =>
-        tool.invoke(checked.value, new McpCallContext(tool.operation, checked.value, principal, ctx, deadline)),
+        tool.invoke(checked.value, new McpCallContext(tool.operation, checked.value, principal, ctx, deadline, this.downstream)),
       );
       const result = tool.toResult(value);
       return server.projectCallToolResult(result instanceof Promise ? await result : result, tool.definition.outputSchema);
@@ -168,4 +172,10 @@ export function toAuthInfo(principal: McpPrincipal, token: string, resource: URL
     resource,
     extra: { principal, sub: principal.sub, issuer: principal.issuer },
   };
+}
+
+/** `capabilities.extensions`, only when the server declares an extension (option `enterpriseManagedAuthorization`). */
+function extensionsCapability(options: ResolvedMcpAuthOptions): Pick<ServerCapabilities, 'extensions'> {
+  const extensions = declaredExtensions(options);
+  return Object.keys(extensions).length > 0 ? { extensions } : {};
 }

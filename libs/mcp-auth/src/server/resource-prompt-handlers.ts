@@ -22,6 +22,7 @@ import { reachable } from './catalogue-server.js';
 import { principalOf } from './handler-authorization.js';
 import type { HandlerAuthorization } from './handler-authorization.js';
 import type { ListPagination } from './list-pagination.js';
+import type { DownstreamTokens } from '../downstream/downstream-tokens.service.js';
 
 /**
  * The MCP handlers for resources and prompts. Lists show only what the caller may
@@ -35,6 +36,7 @@ export class ResourcePromptHandlers {
     private readonly catalogue: ToolCatalogue,
     private readonly authorization: HandlerAuthorization,
     private readonly pagination: ListPagination,
+    private readonly downstream: DownstreamTokens,
   ) {}
 
   /**
@@ -79,7 +81,7 @@ export class ResourcePromptHandlers {
     this.authorization.refuseIfForbidden(principal, found.resource.requirements, 'resources/read', { resource: uri }, ctx);
     const operation: McpOperation = { kind: 'resource', name: found.resource.name, uri };
     try {
-      const call = new McpCallContext(operation, found.variables, principal, ctx, ctx.mcpReq);
+      const call = new McpCallContext(operation, found.variables, principal, ctx, ctx.mcpReq, this.downstream);
       return (await found.resource.read(uri, found.variables, call)) as ReadResourceResult;
     } catch (error) {
       throw protocolErrorFor(error, operation);
@@ -114,7 +116,7 @@ export class ResourcePromptHandlers {
     try {
       return (await prompt.get(
         parsed.data,
-        new McpCallContext(prompt.operation, parsed.data, principal, ctx, ctx.mcpReq),
+        new McpCallContext(prompt.operation, parsed.data, principal, ctx, ctx.mcpReq, this.downstream),
       )) as GetPromptResult;
     } catch (error) {
       throw protocolErrorFor(error, prompt.operation);

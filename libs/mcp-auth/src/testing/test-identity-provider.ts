@@ -7,7 +7,7 @@ import { createTestSigningKey } from './test-signing-key.js';
 import type { TestSigningKey } from './test-signing-key.js';
 
 /** Which identity provider the test provider imitates: URLs, discovery document and token claims. */
-export type TestIdentityProviderShape = 'oidc' | 'keycloak' | 'entra';
+export type TestIdentityProviderShape = 'oidc' | 'keycloak' | 'entra' | 'okta' | 'auth0';
 
 export interface TestIdentityProviderOptions {
   /** Default `oidc`. */
@@ -16,7 +16,12 @@ export interface TestIdentityProviderOptions {
   realm?: string;
   /** Entra: the home tenant id. Default: a random GUID. */
   tenantId?: string;
-  /** The `aud` of minted tokens unless a token sets its own. Default: none; Keycloak: `account`, as Keycloak does without an Audience mapper. */
+  /** Okta: the custom authorization server's id. Default `default` (its tokens' default audience is `api://default`). */
+  authorizationServerId?: string;
+  /**
+   * The `aud` of minted tokens unless a token sets its own. Default: none; Keycloak: `account`, as Keycloak does
+   * without an Audience mapper; Okta: `api://default`, the default authorization server's audience.
+   */
   audience?: string | string[];
   /** Loopback address to listen on. Default `127.0.0.1`. */
   host?: '127.0.0.1' | '::1';
@@ -36,7 +41,7 @@ export interface TestTokenOptions {
 /** A running test identity provider. */
 export interface TestIdentityProvider {
   readonly shape: TestIdentityProviderShape;
-  /** The base URL: Keycloak's `url`, Entra's `authorityHost`, or the issuer itself for `oidc`. */
+  /** The base URL: Keycloak's `url`, Entra's `authorityHost`, Okta's and Auth0's `domain`, or the issuer itself for `oidc`. */
   readonly url: string;
   /** The issuer of its tokens (Entra: v2, home tenant). */
   readonly issuer: string;
@@ -77,8 +82,8 @@ const ENTRA_V1_ISSUER_HOST = 'https://sts.windows.net';
  */
 export async function startTestIdentityProvider(options: TestIdentityProviderOptions = {}): Promise<TestIdentityProvider> {
   const shape = options.shape ?? 'oidc';
-  if (!['oidc', 'keycloak', 'entra'].includes(shape))
-    throw new TypeError(`startTestIdentityProvider: shape must be oidc, keycloak or entra (got ${JSON.stringify(shape)})`);
+  if (!['oidc', 'keycloak', 'entra', 'okta', 'auth0'].includes(shape))
+    throw new TypeError(`startTestIdentityProvider: shape must be oidc, keycloak, entra, okta or auth0 (got ${JSON.stringify(shape)})`);
   const host = options.host ?? '127.0.0.1';
   const key = await createTestSigningKey();
   let jwksRequests = 0;
@@ -91,7 +96,7 @@ export async function startTestIdentityProvider(options: TestIdentityProviderOpt
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const realm = options.realm ?? 'test';
   const tenantId = (options.tenantId ?? randomUUID()).toLowerCase();
-  const urls = shapeUrls(shape, url, realm);
+  const urls = shapeUrls(shape, url, realm, options.authorizationServerId ?? 'default');
 
   const issuerFor = (tenant: string, version: 1 | 2 = 2) =>
     version === 1 ? `${ENTRA_V1_ISSUER_HOST}/${tenant}/` : `${url}/${tenant}/v2.0`;
@@ -142,12 +147,31 @@ export async function startTestIdentityProvider(options: TestIdentityProviderOpt
         });
         delete defaults.jti;
         defaults.uti = randomUUID().replace(/-/g, '').slice(0, 22);
+      } else if (shape === 'okta') {
+        // Okta: `ver` 1, `jti` "AT.…", the client in `cid`, the user's id in `uid` and login in `sub`, scopes as the `scp` list.
+        Object.assign(defaults, {
+          ver: 1,
+          jti: `AT.${randomUUID().replace(/-/g, '')}`,
+          iss: issuer,
+          cid: '0oa1b2c3d4e5f6g7h8i9',
+          uid: `00u${randomUUID().replace(/-/g, '').slice(0, 17)}`,
+          sub: 'ada@example.com',
+        });
+        defaults.aud ??= 'api://default';
+      } else if (shape === 'auth0') {
+        // Auth0: `sub` "auth0|…", the client in `azp`, `aud` with the tenant's userinfo beside the API when openid was asked.
+        Object.assign(defaults, {
+          iss: issuer,
+          sub: `auth0|${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+          azp: 'Xg7a1B2c3D4e5F6g7H8i9J0kL1m2N3o4',
+        });
       } else {
         Object.assign(defaults, { iss: issuer, sub: randomUUID() });
       }
       const payload: Record<string, unknown> = { ...defaults, ...claims };
       for (const name of Object.keys(payload)) if (payload[name] === undefined) delete payload[name];
-      return key.sign(payload as JWTPayload, { typ: 'JWT', ...tokenOptions.header });
+      // Okta's access token header has no `typ`; the others say `JWT`.
+      return key.sign(payload as JWTPayload, { ...(shape === 'okta' ? {} : { typ: 'JWT' }), ...tokenOptions.header });
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -163,7 +187,33 @@ interface ShapeUrls {
   route(path: string): { kind: 'discovery' | 'jwks'; tenant?: string } | undefined;
 }
 
-function shapeUrls(shape: TestIdentityProviderShape, url: string, realm: string): ShapeUrls {
+function shapeUrls(shape: TestIdentityProviderShape, url: string, realm: string, authorizationServerId: string): ShapeUrls {
+  if (shape === 'okta') {
+    const base = `/oauth2/${encodeURIComponent(authorizationServerId)}`;
+    return {
+      issuer: `${url}${base}`,
+      jwksUri: `${url}${base}/v1/keys`,
+      route: (path) =>
+        path === `${base}/.well-known/openid-configuration` || path === `${base}/.well-known/oauth-authorization-server`
+          ? { kind: 'discovery' }
+          : path === `${base}/v1/keys`
+            ? { kind: 'jwks' }
+            : undefined,
+    };
+  }
+  if (shape === 'auth0') {
+    return {
+      // Auth0 writes its issuer with a trailing slash.
+      issuer: `${url}/`,
+      jwksUri: `${url}/.well-known/jwks.json`,
+      route: (path) =>
+        path === '/.well-known/openid-configuration'
+          ? { kind: 'discovery' }
+          : path === '/.well-known/jwks.json'
+            ? { kind: 'jwks' }
+            : undefined,
+    };
+  }
   if (shape === 'keycloak') {
     const base = `/realms/${encodeURIComponent(realm)}`;
     return {
@@ -225,7 +275,15 @@ function discoveryDocument(shape: TestIdentityProviderShape, url: string, tenant
           token_endpoint: `${issuer}/protocol/openid-connect/token`,
           introspection_endpoint: `${issuer}/protocol/openid-connect/token/introspect`,
         }
-      : { authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token` };
+      : shape === 'okta'
+        ? {
+            authorization_endpoint: `${issuer}/v1/authorize`,
+            token_endpoint: `${issuer}/v1/token`,
+            introspection_endpoint: `${issuer}/v1/introspect`,
+          }
+        : shape === 'auth0'
+          ? { authorization_endpoint: `${url}/authorize`, token_endpoint: `${url}/oauth/token` }
+          : { authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token` };
   return {
     issuer,
     ...endpoints,

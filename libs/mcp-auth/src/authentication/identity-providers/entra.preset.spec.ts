@@ -89,6 +89,29 @@ describe('entra()', () => {
     expect(single.advertisedScope!(`api://${CLIENT}/User.Read`)).toBe(`api://${CLIENT}/User.Read`);
   });
 
+  it("accepts the https Application ID URI of Microsoft's MCP guide beside the client id, and advertises scopes under it", () => {
+    const https = entra({ tenantId: TENANT, clientId: CLIENT, appIdUri: ['https://mcp.contoso.com/mcp', `api://${CLIENT}`] });
+    expect(https.audience).toEqual([CLIENT, 'https://mcp.contoso.com/mcp', `api://${CLIENT}`]);
+    expect(https.advertisedScope!('User.Read')).toBe('https://mcp.contoso.com/mcp/User.Read');
+  });
+
+  it("fills in the on-behalf-of flow on the v2 endpoint of the tenant, or of the caller's tenant when multi-tenant", () => {
+    const single = entra({ tenantId: TENANT, clientId: CLIENT, downstream: { clientSecret: 'secret' } }).downstream!;
+    expect(single).toMatchObject({
+      flow: 'entra-on-behalf-of',
+      clientId: CLIENT,
+      clientSecret: 'secret',
+      clientAuthMethod: 'client_secret_post',
+      tokenEndpoint: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`,
+    });
+    expect((single.consentUrl as (request: object) => string)({ scopes: ['https://graph.microsoft.com/User.Read'] })).toBe(
+      `https://login.microsoftonline.com/${TENANT}/v2.0/adminconsent?client_id=${CLIENT}&scope=https%3A%2F%2Fgraph.microsoft.com%2FUser.Read`,
+    );
+    const multi = entra({ tenantId: 'organizations', clientId: CLIENT, allowedTenants: [TENANT], downstream: { clientSecret: 'secret' } });
+    const endpoint = multi.downstream!.tokenEndpoint as (principal: { claims: Record<string, unknown> }) => string;
+    expect(endpoint({ claims: { tid: TENANT } })).toBe(`https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`);
+  });
+
   it.each([['00000003-0000-0000-c000-000000000000'], ['https://graph.microsoft.com'], [['https://graph.microsoft.com', CLIENT]]])(
     'screens out a Microsoft Graph token (aud %j) with a clear reason',
     (aud) => {
@@ -135,7 +158,7 @@ describe('entra()', () => {
     [{ tenantId: TENANT, clientId: CLIENT, allowedTenants: [OTHER] }, 'entra({ allowedTenants })', /multi-tenant/],
     [{ tenantId: TENANT, clientId: CLIENT, cloud: 'mars' }, 'entra({ cloud })', /public, usgov, china/],
     [{ tenantId: TENANT, clientId: CLIENT, cloud: 'china', authorityHost: 'https://x' }, 'entra({ authorityHost })', /alternatives/],
-    [{ tenantId: TENANT, clientId: CLIENT, appIdUri: 'my-api' }, 'entra({ appIdUri })', /App ID URI/],
+    [{ tenantId: TENANT, clientId: CLIENT, appIdUri: 'my-api' }, 'entra({ appIdUri })', /Application ID URI/],
     [{ tenantId: TENANT, clientId: CLIENT, rolesAsScopes: 'yes' }, 'entra({ rolesAsScopes })', /'app-only' or 'always'/],
   ])('refuses %j naming %s', (options, option, problem) => {
     expect(() => entra(options as never)).toThrow(McpAuthConfigurationError);

@@ -3,7 +3,8 @@ import { entraClaimsToScopes, entraClaimsToScopesWithUserRoles, rolesAsScopesOpt
 import type { RolesAsScopes } from '../claims-to-scopes.js';
 import { TokenRejection } from '../token-rejection.js';
 import type { McpIssuerOptions } from './issuer-options.js';
-import { audiencesOf, presetUrl } from './preset-validation.js';
+import { audiencesOf, presetDownstream, presetUrl } from './preset-validation.js';
+import type { PresetDownstreamOptions } from './preset-validation.js';
 
 /** National clouds of Microsoft Entra ID and their hosts. */
 export type EntraCloud = 'public' | 'usgov' | 'china';
@@ -14,8 +15,14 @@ export interface EntraPresetOptions {
   tenantId: string;
   /** The application (client) id of the API's app registration: the audience of v2 tokens. */
   clientId: string;
-  /** The App ID URI from "Expose an API" (the audience of v1 tokens). Default `api://<clientId>`. */
-  appIdUri?: string;
+  /**
+   * The Application ID URI from "Expose an API" (`identifierUris`): `api://<clientId>` (default), or
+   * the server's https URL, as Microsoft's MCP guide has it (then MCP clients' `resource`
+   * parameter matches it and Entra issues the token). A list when the registration has several;
+   * the first is how scopes are advertised (`<appIdUri>/User.Read`). v2 tokens carry the client id
+   * in `aud` whatever this is; v1 tokens may carry any of these URIs.
+   */
+  appIdUri?: string | string[];
   /**
    * Also accept v1.0 tokens (issuer `https://sts.windows.net/<tenant>/`, audience `api://…`). Default false:
    * set `accessTokenAcceptedVersion: 2` in the app manifest instead; v1 tokens are then refused saying so.
@@ -33,6 +40,14 @@ export interface EntraPresetOptions {
    * lets the app roles assigned to a user widen every client's token: opt in knowingly. See docs/entra.md.
    */
   rolesAsScopes?: RolesAsScopes;
+  /**
+   * Tokens for downstream APIs through the on-behalf-of flow (v2 endpoint): the API's own app
+   * registration (`clientId` by default) as a confidential client, with `clientSecret` or a
+   * certificate (`privateKeyJwt`, `header: { 'x5t#S256': … }`). Tools then ask
+   * `ctx.tokenFor({ audience: 'https://graph.microsoft.com', scopes: ['User.Read'] })`.
+   */
+  downstream?: Partial<Pick<PresetDownstreamOptions, 'clientId' | 'tokenEndpoint'>> &
+    Omit<PresetDownstreamOptions, 'clientId' | 'tokenEndpoint'>;
 }
 
 /**
@@ -105,7 +120,9 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
     throw new McpAuthConfigurationError('entra({ authorityHost })', 'and "cloud" are alternatives: give one');
   }
   const authority = options.authorityHost !== undefined ? presetUrl('entra({ authorityHost })', options.authorityHost) : cloud.login;
-  const appIdUri = options.appIdUri !== undefined ? appIdUriOf(options.appIdUri) : `api://${clientId}`;
+  const appIdUris = options.appIdUri !== undefined ? [options.appIdUri].flat().map(appIdUriOf) : [`api://${clientId}`];
+  if (appIdUris.length === 0) throw new McpAuthConfigurationError('entra({ appIdUri })', 'must name at least one Application ID URI');
+  const appIdUri = appIdUris[0];
 
   // The login host first: it is the authorization server advertised to clients.
   const v2Hosts = options.authorityHost !== undefined ? [authority] : [authority, ...cloud.v2IssuerHosts];
@@ -119,7 +136,7 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
   return {
     name: 'entra',
     issuer: issuers,
-    audience: [clientId, appIdUri],
+    audience: [clientId, ...appIdUris],
     jwksUri: `${authority}/${tenantId}/discovery/v2.0/keys`,
     authorizationServers: tenants.map((tenant) => v2Issuers(tenant)[0]),
     claimsToScopes:
@@ -159,6 +176,18 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
     },
     subjectOf: (claims) => `${String(claims.tid)}/${String(claims.oid)}`,
     advertisedScope: (scope) => (scope.includes('://') || scope.startsWith(`${appIdUri}/`) ? scope : `${appIdUri}/${scope}`),
+    audienceHint: `Entra ID tokens arrive without this API in aud (${clientId} or ${appIdUris.join(', ')}): clients must request ${appIdUri}/<scope>, or send resource=<an Application ID URI> (v2 tokens only); see docs/entra.md`,
+    ...presetDownstream('entra({ downstream })', options.downstream, {
+      flow: 'entra-on-behalf-of',
+      clientId,
+      clientAuthMethod: options.downstream?.privateKeyJwt ? 'private_key_jwt' : 'client_secret_post',
+      // The caller's own tenant: a multi-tenant API exchanges in the tenant the user signed in to.
+      tokenEndpoint: multiTenant
+        ? (principal) => `${authority}/${encodeURIComponent(String(principal.claims.tid))}/oauth2/v2.0/token`
+        : `${authority}/${tenantId}/oauth2/v2.0/token`,
+      consentUrl: ({ scopes }) =>
+        `${authority}/${tenantId}/v2.0/adminconsent?client_id=${encodeURIComponent(options.downstream?.clientId ?? clientId)}&scope=${encodeURIComponent(scopes.join(' '))}`,
+    }),
   };
 }
 
@@ -192,7 +221,7 @@ function appIdUriOf(value: unknown): string {
   if (typeof value !== 'string' || !/^(api|https?):\/\/[^\s?#]+$/.test(value)) {
     throw new McpAuthConfigurationError(
       'entra({ appIdUri })',
-      `must be the App ID URI from "Expose an API", e.g. api://<client-id> (got ${JSON.stringify(value)})`,
+      `must be the Application ID URI from "Expose an API", e.g. api://<client-id> or https://api.example.com/mcp (got ${JSON.stringify(value)})`,
     );
   }
   return value.replace(/\/+$/, '');

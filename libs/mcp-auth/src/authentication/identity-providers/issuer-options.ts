@@ -3,6 +3,7 @@ import type { DpopMode } from '../dpop/dpop.options.js';
 import type { IntrospectionOptions } from '../introspection/introspection.options.js';
 import type { JwtClaims } from '../principal.js';
 import type { TokenRejection } from '../token-rejection.js';
+import type { McpDownstreamOptions } from '../../downstream/downstream.options.js';
 
 /** The protected header of a JWT, as far as issuer rules look at it. */
 export interface JwtHeader {
@@ -69,4 +70,14 @@ export interface McpIssuerOptions {
   subjectOf?: (claims: JwtClaims) => string | undefined;
   /** How a tool's scope is written where clients read it (metadata, challenges). Entra: `api://<app>/<scope>`. */
   advertisedScope?: (scope: string) => string;
+  /**
+   * One line logged once (context `McpAuth`) the first time a token of this provider arrives
+   * without an accepted audience: how to make the provider put this server into `aud`.
+   */
+  audienceHint?: string;
+  /**
+   * Tokens for downstream APIs, for this provider's callers (`ctx.tokenFor(...)`): RFC 8693 token
+   * exchange or Entra's on-behalf-of at this provider's token endpoint. Off unless given.
+   */
+  downstream?: McpDownstreamOptions;
 }

@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { subjectClaim } from '../principal.js';
 import { defaultClaimsToScopes } from '../claims-to-scopes.js';
 import { TokenRejection } from '../token-rejection.js';
 import { IssuerRegistry } from './issuer-registry.js';
+import { keycloak } from './keycloak.preset.js';
 import type { ResolvedIssuer } from './resolve-issuers.js';
 
 const ISSUER = 'https://idp.example';
@@ -34,5 +36,36 @@ describe('IssuerRegistry', () => {
     expect(refusal).toBeInstanceOf(TokenRejection);
     expect((refusal as TokenRejection).code).toBe('unsupported_critical_header');
     expect(registry.keyStores.map((store) => store.stats.fetches)).toEqual([0]);
+  });
+
+  it("logs the issuer's audience hint once, the first time a token arrives without this server in aud, and never the token", async () => {
+    const preset = keycloak({ url: 'https://sso.example', realm: 'acme' });
+    const realm: ResolvedIssuer = {
+      ...issuer,
+      name: preset.name!,
+      issuers: [preset.issuer as string],
+      screen: preset.screen,
+      audienceHint: preset.audienceHint,
+    };
+    const keycloakRegistry = new IssuerRegistry({ issuers: [realm], algorithms: ['RS256'], jwks: {} as never });
+    const warnings: string[] = [];
+    Logger.overrideLogger({ log() {}, error() {}, warn: (message: unknown) => void warnings.push(String(message)) });
+    try {
+      const refusals: unknown[] = [];
+      for (const aud of ['account', undefined, 'account']) {
+        const token = compact({ alg: 'RS256', kid: 'k1' }, { iss: realm.issuers[0], aud, sub: 'alice', secret: 'do-not-log' });
+        refusals.push(
+          await new Promise<unknown>((resolve) => keycloakRegistry.keyFor({} as IncomingMessage, token, (error) => resolve(error))),
+        );
+      }
+      expect(refusals.map((refusal) => (refusal as TokenRejection).code)).toEqual(['wrong_audience', 'wrong_audience', 'wrong_audience']);
+      expect(warnings).toEqual([preset.audienceHint]);
+      expect(warnings[0]).toContain('--features=resource-indicators');
+      expect(warnings[0]).toContain('Audience mapper');
+      expect(warnings[0]).not.toContain('alice');
+      expect(warnings[0]).not.toContain('do-not-log');
+    } finally {
+      Logger.overrideLogger(new ConsoleLogger());
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createSecretKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -36,6 +36,8 @@ export class IssuerRegistry {
   private readonly keyProviders = new Map<string, SigningKeyProvider>();
   private readonly routed = new WeakMap<IncomingMessage, ResolvedIssuer>();
   private readonly secrets = new Map<ResolvedIssuer, KeyObject>();
+  /** Issuers whose audience hint was logged already: once per process is enough to point at the fix. */
+  private readonly hinted = new Set<ResolvedIssuer>();
 
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: Pick<ResolvedMcpAuthOptions, 'issuers' | 'algorithms' | 'jwks'>,
@@ -99,7 +101,10 @@ export class IssuerRegistry {
     const issuer = typeof decoded.claims.iss === 'string' ? this.byIssuer.get(decoded.claims.iss) : undefined;
     if (!issuer) return done(new TokenRejection('wrong_issuer'));
     const refusal = issuer.screen?.(decoded.claims, decoded.header);
-    if (refusal) return done(refusal);
+    if (refusal) {
+      if (refusal.code === 'wrong_audience') this.hintAudience(issuer);
+      return done(refusal);
+    }
     // The verifier's algorithm list is the union over issuers: pin each token to its issuer's own.
     const { kind } = issuer.verification;
     if (kind === 'introspection')
@@ -117,7 +122,10 @@ export class IssuerRegistry {
   verified(req: IncomingMessage, claims: JwtClaims): ResolvedIssuer {
     const issuer = this.routed.get(req);
     if (!issuer || typeof claims.iss !== 'string' || !issuer.issuers.includes(claims.iss)) throw new TokenRejection('wrong_issuer');
-    if (!audiencesOf(claims.aud).some((aud) => issuer.audiences.includes(aud))) throw new TokenRejection('wrong_audience');
+    if (!audiencesOf(claims.aud).some((aud) => issuer.audiences.includes(aud))) {
+      this.hintAudience(issuer);
+      throw new TokenRejection('wrong_audience');
+    }
     const refusal = issuer.checkClaims?.(claims);
     if (refusal) throw refusal;
     return issuer;
@@ -126,6 +134,13 @@ export class IssuerRegistry {
   /** The DPoP mode of the principal's issuer; `'off'` for a principal of no issuer (an API key). */
   dpopModeOf(principal: McpPrincipal): DpopMode {
     return this.byIssuer.get(principal.issuer)?.dpop ?? 'off';
+  }
+
+  /** Logs the issuer's audience hint, the first time only (it names a configuration fix, never a token's content). */
+  private hintAudience(issuer: ResolvedIssuer): void {
+    if (!issuer.audienceHint || this.hinted.has(issuer)) return;
+    this.hinted.add(issuer);
+    new Logger('McpAuth').warn(issuer.audienceHint);
   }
 
   /**

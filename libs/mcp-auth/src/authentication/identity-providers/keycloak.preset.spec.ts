@@ -43,7 +43,7 @@ describe('keycloak()', () => {
   it.each([
     [{ aud: 'account' }, /only audience is Keycloak's default 'account'.*add an Audience mapper/],
     [{ aud: ['account'] }, /only audience is Keycloak's default 'account'/],
-    [{}, /has no audience: in Keycloak, add an Audience mapper/],
+    [{}, /has no audience: in Keycloak, request it with the resource parameter .* or add an Audience mapper/],
   ])('screens out %j before any key is fetched', (claims, description) => {
     const rejection = preset.screen!(claims, { alg: 'RS256' });
     expect(rejection?.code).toBe('wrong_audience');

@@ -4,7 +4,8 @@ import type { RolesAsScopes } from '../claims-to-scopes.js';
 import { TokenRejection } from '../token-rejection.js';
 import type { McpIssuerOptions } from './issuer-options.js';
 import type { DpopMode } from '../dpop/dpop.options.js';
-import { audiencesOf, presetName, presetUrl } from './preset-validation.js';
+import { audiencesOf, presetDownstream, presetName, presetUrl } from './preset-validation.js';
+import type { PresetDownstreamOptions } from './preset-validation.js';
 
 /** Options of the {@link keycloak} preset. */
 export interface KeycloakPresetOptions {
@@ -27,12 +28,25 @@ export interface KeycloakPresetOptions {
    */
   rolesAsScopes?: RolesAsScopes;
   /** Where the realm's keys are. Default: discovered (`<issuer>/protocol/openid-connect/certs`). */
-  jwksUri?: string; /**
+  jwksUri?: string;
+  /**
+   * Tokens for downstream APIs through Keycloak's standard token exchange (RFC 8693, Keycloak 26.2+):
+   * this server's confidential client (`clientId`, `clientSecret` or `privateKeyJwt`) with
+   * "Standard token exchange" on. Tools then ask `ctx.tokenFor({ audience: '<target client id>', scopes })`
+   * (Keycloak's token exchange does not take `resource`; the caller's token must name this client in `aud`).
+   * See docs/downstream.md and docs/keycloak.md.
+   */
+  downstream?: PresetDownstreamOptions;
+  /**
    * DPoP-bound tokens (RFC 9449): `'allowed'` or `'required'`, or `'off'`. Default: the module's `dpop.mode`.
    * See docs/dpop.md for turning it on at the identity provider.
    */
   dpop?: DpopMode;
 }
+
+/** Logged once per process, the first time a realm's token arrives without this server in `aud` (it names the fix, never the token). */
+const AUDIENCE_HINT =
+  "Keycloak tokens arrive without this server's resource URL in aud: on Keycloak 26.7+ enable resource indicators (--features=resource-indicators, experimental) and set this server's client's resource URL, so clients' resource parameter puts it in aud; otherwise add an Audience mapper (Included Custom Audience: the resource URL) to a client scope the MCP clients get; see docs/keycloak.md";
 
 /** Keycloak's built-in audience for its own account console; never ours. */
 const ACCOUNT_AUDIENCE = 'account';
@@ -73,6 +87,8 @@ export function keycloak(options: KeycloakPresetOptions): McpIssuerOptions {
     audience: options.audience,
     jwksUri: options.jwksUri,
     ...(options.dpop !== undefined ? { dpop: options.dpop } : {}),
+    audienceHint: AUDIENCE_HINT,
+    ...presetDownstream('keycloak({ downstream })', options.downstream, { flow: 'token-exchange' }),
     claimsToScopes: keycloakClaimsToScopes({
       realmRoles: options.realmRoles ?? true,
       clientId: (options.clientRoles ?? true) ? clientId : undefined,
@@ -84,8 +100,8 @@ export function keycloak(options: KeycloakPresetOptions): McpIssuerOptions {
         return new TokenRejection(
           'wrong_audience',
           audiences.length === 0
-            ? "The access token has no audience: in Keycloak, add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client"
-            : "The access token's only audience is Keycloak's default 'account', not this server: in Keycloak, add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client",
+            ? "The access token has no audience: in Keycloak, request it with the resource parameter (resource indicators, Keycloak 26.7+) or add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client"
+            : "The access token's only audience is Keycloak's default 'account', not this server: in Keycloak, request it with the resource parameter (resource indicators, Keycloak 26.7+) or add an Audience mapper (Included Custom Audience: this server's resource URL) to a client scope of the calling client",
         );
       }
       return undefined;

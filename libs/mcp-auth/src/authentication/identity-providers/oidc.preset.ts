@@ -3,6 +3,7 @@ import type { ClaimsToScopes } from '../claims-to-scopes.js';
 import type { McpIssuerOptions } from './issuer-options.js';
 import type { DpopMode } from '../dpop/dpop.options.js';
 import { presetUrl } from './preset-validation.js';
+import type { McpDownstreamOptions } from '../../downstream/downstream.options.js';
 
 /** Options of the {@link oidc} preset. */
 export interface OidcPresetOptions {
@@ -15,7 +16,10 @@ export interface OidcPresetOptions {
   /** Claims to scopes. Default: the module's `claimsToScopes`. */
   claimsToScopes?: ClaimsToScopes;
   /** Require the RFC 9068 header `typ: at+jwt` (see {@link McpIssuerOptions.requireAtJwt}). Default false. */
-  requireAtJwt?: boolean; /**
+  requireAtJwt?: boolean;
+  /** Tokens for downstream APIs (RFC 8693 token exchange unless `flow` says otherwise). */
+  downstream?: McpDownstreamOptions;
+  /**
    * DPoP-bound tokens (RFC 9449): `'allowed'` or `'required'`, or `'off'`. Default: the module's `dpop.mode`.
    * See docs/dpop.md for turning it on at the identity provider.
    */
@@ -43,5 +47,6 @@ export function oidc(options: OidcPresetOptions): McpIssuerOptions {
     claimsToScopes: options.claimsToScopes,
     requireAtJwt: options.requireAtJwt,
     ...(options.dpop !== undefined ? { dpop: options.dpop } : {}),
+    ...(options.downstream !== undefined ? { downstream: options.downstream } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
+import type { McpDownstreamOptions } from '../../downstream/downstream.options.js';
 import { requireUrl } from '../../option-validation.js';
 
 /** A required http(s) URL option of a preset, returned without trailing slashes. */
@@ -21,4 +22,22 @@ export function presetName(option: string, value: unknown, pattern: RegExp, hint
 export function audiencesOf(aud: unknown): string[] {
   if (typeof aud === 'string') return [aud];
   return Array.isArray(aud) ? aud.filter((value): value is string => typeof value === 'string') : [];
+}
+
+/** A preset's `downstream` option: the issuer's block without `flow`, which the preset knows. */
+export type PresetDownstreamOptions = Omit<McpDownstreamOptions, 'flow'>;
+
+/**
+ * The `downstream` entry a preset contributes: the user's block on top of the provider's form
+ * (`defaults`), or nothing when the option is not given. Validated in full at startup.
+ */
+export function presetDownstream(
+  option: string,
+  downstream: Partial<PresetDownstreamOptions> | undefined,
+  defaults: Partial<McpDownstreamOptions>,
+): { downstream?: McpDownstreamOptions } {
+  if (downstream === undefined) return {};
+  if (typeof downstream !== 'object' || downstream === null) throw new McpAuthConfigurationError(option, 'must be an object');
+  if ('flow' in downstream) throw new McpAuthConfigurationError(option, "takes no flow: the preset sets its provider's");
+  return { downstream: { ...defaults, ...downstream } as McpDownstreamOptions };
 }

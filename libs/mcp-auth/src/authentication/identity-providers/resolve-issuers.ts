@@ -11,6 +11,8 @@ import type { DpopMode } from '../dpop/dpop.options.js';
 import { defaultDpopMode, dpopMode } from '../dpop/resolve-dpop.js';
 import { checkIntrospectedIssuersAreTellable, chooseVerification, resolveIntrospection } from '../../resolve-credentials.js';
 import type { IssuerVerification } from '../../resolve-credentials.js';
+import { downstreamNeedsDiscovery, resolveDownstream } from '../../downstream/resolve-downstream.js';
+import type { ResolvedDownstream } from '../../downstream/downstream.options.js';
 
 /** One trusted issuer after validation and discovery: every default filled in. */
 export interface ResolvedIssuer {
@@ -30,6 +32,9 @@ export interface ResolvedIssuer {
   readonly advertisedScope: (scope: string) => string;
   /** Whether its tokens may or must be DPoP-bound (RFC 9449). */
   readonly dpop: DpopMode;
+  readonly audienceHint?: string;
+  /** Downstream tokens for this issuer's callers, when configured. */
+  readonly downstream?: ResolvedDownstream;
 }
 
 const SAME = (scope: string) => scope;
@@ -94,7 +99,10 @@ export async function resolveIssuers(
     if (config.requireAtJwt && chosen.kind === 'introspection') {
       throw new McpAuthConfigurationError(requireAtJwtOption, "applies to JWTs, and this issuer's tokens are checked by introspection");
     }
-    const discovered = chosen.needsDiscovery ? await discoverOpenIdConfiguration(issuers[0], defaults.discoveryTimeoutMs) : undefined;
+    const discovered =
+      chosen.needsDiscovery || downstreamNeedsDiscovery(config.downstream)
+        ? await discoverOpenIdConfiguration(issuers[0], defaults.discoveryTimeoutMs)
+        : undefined;
     const jwksUri =
       chosen.kind !== 'jwks'
         ? ''
@@ -120,6 +128,8 @@ export async function resolveIssuers(
       subjectOf: config.subjectOf ?? subjectClaim,
       advertisedScope: config.advertisedScope ?? SAME,
       dpop: dpopMode(option === 'issuer' ? 'dpop.mode' : `${option}.dpop`, config.dpop, moduleDpopMode),
+      ...(config.audienceHint !== undefined ? { audienceHint: String(config.audienceHint) } : {}),
+      ...(config.downstream !== undefined ? { downstream: resolveDownstream(config.downstream, option, discovered) } : {}),
     });
   }
   return resolved;
