@@ -1,6 +1,7 @@
 import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
 import { auth0ClaimsToScopes, rolesAsScopesOption } from '../claims-to-scopes.js';
 import type { RolesAsScopes } from '../claims-to-scopes.js';
+import type { DpopMode } from '../dpop/dpop.options.js';
 import type { McpIssuerOptions } from './issuer-options.js';
 import { presetDownstream, presetUrl } from './preset-validation.js';
 import type { PresetDownstreamOptions } from './preset-validation.js';
@@ -24,6 +25,11 @@ export interface Auth0PresetOptions {
    * (`subjectTokenType: 'urn:acme:mcp-access-token'`). Tools ask `ctx.tokenFor({ audience: '<API identifier>', scopes })`.
    */
   downstream?: PresetDownstreamOptions;
+  /**
+   * DPoP-bound tokens (RFC 9449): `'allowed'` or `'required'`, or `'off'`. Default: the module's `dpop.mode`.
+   * See docs/dpop.md for turning it on at the identity provider.
+   */
+  dpop?: DpopMode;
 }
 
 /**
@@ -55,6 +61,7 @@ export function auth0(options: Auth0PresetOptions): McpIssuerOptions {
     claimsToScopes: auth0ClaimsToScopes(rolesAsScopesOption('auth0({ permissionsAsScopes })', options.permissionsAsScopes)),
     audienceHint:
       "Auth0 tokens arrive without this server in aud: clients must ask for the API's audience (its Identifier = this server's resource URL), or the tenant must map the resource parameter to the audience; see docs/auth0.md",
+    ...(options.dpop !== undefined ? { dpop: options.dpop } : {}),
     ...presetDownstream('auth0({ downstream })', options.downstream, { flow: 'token-exchange' }),
   };
 }

@@ -2,6 +2,7 @@ import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js
 import { oktaClaimsToScopes } from '../claims-to-scopes.js';
 import type { IntrospectionOptions } from '../introspection/introspection.options.js';
 import type { JwtClaims } from '../principal.js';
+import type { DpopMode } from '../dpop/dpop.options.js';
 import type { McpIssuerOptions } from './issuer-options.js';
 import { presetDownstream, presetName, presetUrl } from './preset-validation.js';
 import type { PresetDownstreamOptions } from './preset-validation.js';
@@ -32,6 +33,11 @@ export interface OktaPresetOptions {
    * `ctx.tokenFor({ audience: '<the downstream authorization server's audience>', scopes })`.
    */
   downstream?: PresetDownstreamOptions;
+  /**
+   * DPoP-bound tokens (RFC 9449): `'allowed'` or `'required'`, or `'off'`. Default: the module's `dpop.mode`.
+   * See docs/dpop.md for turning it on at the identity provider.
+   */
+  dpop?: DpopMode;
 }
 
 /** The subject Okta's user tokens carry in `sub` is the login (it can change); `uid` is the user's id. */
@@ -84,6 +90,7 @@ export function okta(options: OktaPresetOptions): McpIssuerOptions {
     subjectOf: oktaSubject,
     audienceHint:
       "Okta tokens arrive without this server in aud: set the custom authorization server's Audience to this server's resource URL (Security → API → Authorization Servers), or list its audience in okta({ audience }); see docs/okta.md",
+    ...(options.dpop !== undefined ? { dpop: options.dpop } : {}),
     ...presetDownstream('okta({ downstream })', options.downstream, { flow: 'token-exchange' }),
   };
 }
