@@ -28,7 +28,7 @@ describe('ListenStreams: what a subscriptions/listen listener hears', () => {
   let streams: ListenStreams;
   beforeEach(() => {
     bus = new InMemoryServerEventBus();
-    streams = new ListenStreams({ maxSessionsPerSubject: 2 }, bus, catalogue, policy);
+    streams = new ListenStreams({ maxListenStreams: 4, maxListenStreamsPerSubject: 2 }, bus, catalogue, policy);
   });
 
   /** Subscribes the way the SDK does: inside the handling of the listen request that open() runs. */
@@ -105,7 +105,7 @@ describe('ListenStreams: what a subscriptions/listen listener hears', () => {
     expect(await streams.open(who, streams.reserve(who), async () => error)).toBe(error);
   });
 
-  it('holds at most maxSessionsPerSubject open streams per subject, and gives a place back when a stream ends', async () => {
+  it('holds at most maxListenStreamsPerSubject open streams per subject, and gives a place back when a stream ends', async () => {
     const who = principal(['User.Read']);
     const other = { ...principal(['User.Read']), sub: 'someone-else', id: 'someone-else' };
     const streamOf = () => new Response(new ReadableStream({ pull() {} }), { headers: { 'content-type': 'text/event-stream' } });
@@ -126,6 +126,26 @@ describe('ListenStreams: what a subscriptions/listen listener hears', () => {
     await first.body!.cancel();
     expect(() => streams.reserve(who)).not.toThrow();
     await second.body!.cancel();
+  });
+
+  it('holds at most maxListenStreams open streams in all: 503 for whoever asks next, until one ends', async () => {
+    const subject = (id: string) => ({ ...principal(['User.Read']), sub: id, id });
+    const streamOf = () => new Response(new ReadableStream({ pull() {} }), { headers: { 'content-type': 'text/event-stream' } });
+    const open = [];
+    for (const id of ['a', 'b', 'c', 'd']) open.push(await streams.open(subject(id), streams.reserve(subject(id)), async () => streamOf()));
+    let refusal: unknown;
+    try {
+      streams.reserve(subject('e'));
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(LimitExceededException);
+    expect((refusal as LimitExceededException).getStatus()).toBe(503);
+    expect((refusal as LimitExceededException).message).toContain('4 listen streams');
+    expect((refusal as LimitExceededException).retryAfterSeconds).toBeGreaterThan(0);
+    await open[0].body!.cancel();
+    expect(() => streams.reserve(subject('e'))).not.toThrow();
+    await Promise.all(open.slice(1).map((response) => response.body!.cancel()));
   });
 
   it('gives the place back at once for an answer that is not a stream, and when the handler fails', async () => {

@@ -42,7 +42,8 @@ export function endingAt(response: Response, deadline: number): Response {
 
 /**
  * `response` with a body that calls `done` once, when the stream ends or its reader (the
- * client) goes away. A response that is not an event stream calls it at once.
+ * client) goes away, after the stream under it has been cancelled. A response that is not
+ * an event stream calls it at once.
  */
 export function whenEnded(response: Response, done: () => void): Response {
   const source = response.body;
@@ -70,8 +71,8 @@ export function whenEnded(response: Response, done: () => void): Response {
       }
     },
     cancel(reason) {
-      finish();
-      return reader.cancel(reason);
+      // Once the stream under it is gone: a place given back before the SDK let go of its own could be refused by it.
+      return reader.cancel(reason).finally(finish);
     },
   });
   return new Response(body, { status: response.status, headers: response.headers });

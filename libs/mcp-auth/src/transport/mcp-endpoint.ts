@@ -8,6 +8,7 @@ import type { McpPrincipal } from '../authentication/principal.js';
 import { ownerKeyOf } from '../authentication/principal.js';
 import { MCP_AUTH_RESOLVED_OPTIONS, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
 import { ListenStreams, isListenRequest } from '../notifications/listen-streams.js';
+import { oversizedListen } from '../notifications/listen-request-bounds.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { McpServerFactory, toAuthInfo } from '../server/mcp-server.factory.js';
 import { McpMetrics } from '../observability/mcp-metrics.js';
@@ -61,6 +62,8 @@ export class McpEndpoint implements OnModuleDestroy {
       legacy: 'reject',
       // subscriptions/listen streams: events of every replica, filtered by each listener's scopes.
       bus: listens,
+      // ListenStreams refuses beyond it first (503); the SDK's own refusal would be an internal error.
+      maxSubscriptions: options.maxListenStreams,
       ...(options.jsonResponse ? {} : { responseMode: 'sse' as const }),
     });
   }
@@ -109,13 +112,7 @@ export class McpEndpoint implements OnModuleDestroy {
     const authInfo = this.authInfoOf(req, principal);
 
     if (era === 'modern') {
-      if (isListenRequest(message)) {
-        // Refused (429) before the stream opens when the subject holds too many.
-        const release = this.listens.reserve(principal);
-        const listen = (request: Request) =>
-          this.listens.open(principal, release, () => this.modern.fetch(request, { authInfo, parsedBody: message }));
-        return this.serve(req, res, listen);
-      }
+      if (isListenRequest(message)) return this.listen(req, res, principal, authInfo, message, body.bytes);
       return this.serve(req, res, (request) => this.modern.fetch(request, { authInfo, parsedBody: message }));
     }
 
@@ -134,6 +131,40 @@ export class McpEndpoint implements OnModuleDestroy {
     await this.serve(req, res, (request) => transport.handleRequest(request, { authInfo, parsedBody: message }));
     // An initialize the SDK refused opened no session: give its place back.
     if (transport.sessionId === undefined) await transport.close();
+  }
+
+  /**
+   * A `subscriptions/listen` request: bounded in size, refused (429, 503) before the stream
+   * opens when the subject or the process holds too many, then served by the SDK for as long
+   * as the token lives. Nothing of the request may outlive the moment the SDK has read it: the
+   * stream lives for hours, and whatever its closures reach lives as long. So the message is
+   * handed over through a variable emptied on use, from a function that is not `async` (an
+   * async frame would keep its arguments until the stream ends), and no closure of this
+   * function names it.
+   */
+  private listen(
+    req: IncomingMessage,
+    res: ServerResponse,
+    principal: McpPrincipal,
+    authInfo: AuthInfo,
+    message: unknown,
+    bytes: number | undefined,
+  ): Promise<void> {
+    const tooLarge = oversizedListen(message, bytes ?? Buffer.byteLength(JSON.stringify(message)));
+    if (tooLarge) {
+      writeJsonRpcError(res, 400, JsonRpcErrorCode.InvalidParams, tooLarge, {}, requestIdOf(message));
+      return Promise.resolve();
+    }
+    const release = this.listens.reserve(principal);
+    let unread: unknown = message;
+    const handOver = () => {
+      const parsedBody = unread;
+      unread = undefined;
+      return parsedBody;
+    };
+    return this.serve(req, res, (request) =>
+      this.listens.open(principal, release, () => this.modern.fetch(request, { authInfo, parsedBody: handOver() })),
+    );
   }
 
   /** GET: a legacy session's server-to-client stream, closed when the token that opened it expires. */

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 
 /** The outcome of reading a JSON request body. */
 export type JsonBody =
-  | { readonly kind: 'json'; readonly value: unknown }
+  /** `bytes`: the size of the body as received; undefined when the application's body parser read it. */
+  | { readonly kind: 'json'; readonly value: unknown; readonly bytes?: number }
   | { readonly kind: 'invalid' }
   | { readonly kind: 'too_large' }
   | { readonly kind: 'timeout' };
@@ -41,7 +42,7 @@ export function readJsonBody(req: IncomingMessage, limit: number, timeoutMs: num
     const onEnd = () => {
       try {
         const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-        finish({ kind: 'json', value: JSON.parse(text) });
+        finish({ kind: 'json', value: JSON.parse(text), bytes: size });
       } catch {
         finish({ kind: 'invalid' });
       }

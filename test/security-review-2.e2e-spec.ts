@@ -1,0 +1,157 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { McpEndpoint } from '../libs/mcp-auth/src/transport/mcp-endpoint.js';
+import { post } from './support/harness.js';
+import { startLibraryApp } from './support/library-app.js';
+import type { LibraryApp } from './support/library-app.js';
+import { modernHeaders, modernListen, listenRequestOfSize } from './support/modern.js';
+import { describeOnPlatforms } from './support/platforms.js';
+
+/** The bound on a `subscriptions/listen` request the README documents (bytes of its body). */
+const LISTEN_REQUEST_LIMIT = 32 * 1024;
+/** The bound on its `resourceSubscriptions` (as on a legacy session). */
+const LISTEN_SUBSCRIPTIONS_LIMIT = 256;
+/** The default number of open listen streams per subject. */
+const LISTEN_STREAMS_PER_SUBJECT = 10;
+
+/** A full garbage collection, from inside a process started without --expose-gc. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+/** A raw `subscriptions/listen` POST; the caller reads or cancels the answer's body. */
+function listen(url: string, token: string, body: unknown): Promise<Response> {
+  return post(url, body, { token, headers: modernHeaders('subscriptions/listen') });
+}
+
+describeOnPlatforms('second security review', (platform) => {
+  describe('N1 a listen stream keeps nothing of its request', () => {
+    let h: LibraryApp;
+    beforeAll(async () => {
+      h = await startLibraryApp({}, [], platform);
+    });
+    afterAll(() => h?.close());
+
+    /** A token of a subject of its own, so that per-subject limits do not get in the way. */
+    const tokenOf = (sub: string) => h.forge(h.claims({ sub, scope: 'User.Read' }));
+
+    it('N1 refuses a listen request larger than the bound with 400, -32602, before any stream opens', async () => {
+      const response = await listen(h.resourceUrl, await tokenOf('n1-size'), listenRequestOfSize(LISTEN_REQUEST_LIMIT + 1, 7));
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      const body = (await response.json()) as { id: unknown; error: { code: number; message: string } };
+      expect(body).toMatchObject({ id: 7, error: { code: -32602 } });
+      expect(body.error.message).toContain(`${LISTEN_REQUEST_LIMIT} bytes`);
+    });
+
+    it('N1 refuses more resourceSubscriptions than the bound with 400, -32602; the bound itself is accepted', async () => {
+      const token = await tokenOf('n1-count');
+      const uris = (count: number) => Array.from({ length: count }, (_, i) => `products://items/${i}`);
+      const tooMany = await listen(h.resourceUrl, token, modernListen(8, { resourceSubscriptions: uris(LISTEN_SUBSCRIPTIONS_LIMIT + 1) }));
+      expect(tooMany.status).toBe(400);
+      const body = (await tooMany.json()) as { id: unknown; error: { code: number; message: string } };
+      expect(body).toMatchObject({ id: 8, error: { code: -32602 } });
+      expect(body.error.message).toContain(`${LISTEN_SUBSCRIPTIONS_LIMIT}`);
+
+      const enough = await listen(h.resourceUrl, token, modernListen(9, { resourceSubscriptions: uris(LISTEN_SUBSCRIPTIONS_LIMIT) }));
+      expect(enough.status).toBe(200);
+      expect(enough.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      await enough.body!.cancel();
+    });
+
+    it('N1 nothing keeps the request of an open listen stream once the SDK has read it (the largest accepted, hostile shape)', async () => {
+      // What the SDK's modern handler is given for each request, watched without being kept.
+      const endpoint = h.app.get(McpEndpoint) as unknown as {
+        modern: { fetch: (request: Request, options?: object) => Promise<Response> };
+      };
+      const handler = endpoint.modern;
+      const original = handler.fetch;
+      const handedOver: Array<WeakRef<object>> = [];
+      handler.fetch = (request, options) => {
+        const parsedBody = (options as { parsedBody?: unknown } | undefined)?.parsedBody;
+        if (typeof parsedBody === 'object' && parsedBody !== null) handedOver.push(new WeakRef(parsedBody));
+        return original(request, options);
+      };
+      const open: Response[] = [];
+      try {
+        for (let i = 0; i < 3; i++) {
+          const response = await listen(h.resourceUrl, await tokenOf(`n1-kept-${i}`), listenRequestOfSize(LISTEN_REQUEST_LIMIT, i + 1));
+          expect(response.status).toBe(200);
+          // The acknowledgement: the SDK has read the request and subscribed the stream.
+          const reader = response.body!.getReader();
+          expect(new TextDecoder().decode((await reader.read()).value)).toContain('notifications/subscriptions/acknowledged');
+          reader.releaseLock();
+          open.push(response);
+        }
+        expect(handedOver).toHaveLength(3);
+        // WeakRefs hold their target until the current job ends: collect on a later turn.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        collectGarbage();
+        expect(handedOver.map((ref) => ref.deref() === undefined)).toEqual([true, true, true]);
+      } finally {
+        handler.fetch = original;
+        await Promise.all(open.map((response) => response.body?.cancel().catch(() => undefined)));
+      }
+    });
+
+    it(`N2 a subject holds at most ${LISTEN_STREAMS_PER_SUBJECT} open listen streams by default: the next gets 429`, async () => {
+      const token = await tokenOf('n2-default');
+      const open: Response[] = [];
+      try {
+        for (let i = 0; i < LISTEN_STREAMS_PER_SUBJECT; i++) {
+          const response = await listen(h.resourceUrl, token, modernListen(i + 1, { toolsListChanged: true }));
+          expect(response.status).toBe(200);
+          open.push(response);
+        }
+        const refused = await listen(h.resourceUrl, token, modernListen(99, { toolsListChanged: true }));
+        expect(refused.status).toBe(429);
+        await refused.arrayBuffer();
+      } finally {
+        await Promise.all(open.map((response) => response.body?.cancel().catch(() => undefined)));
+      }
+    });
+  });
+
+  describe('N2 the process-wide limit of listen streams', () => {
+    let h: LibraryApp;
+    beforeAll(async () => {
+      h = await startLibraryApp({ maxListenStreams: 3, maxListenStreamsPerSubject: 2 }, [], platform);
+    });
+    afterAll(() => h?.close());
+
+    it('N2 a full process answers 503 with Retry-After and a JSON-RPC error naming the limit, not -32603; a closed stream frees its place', async () => {
+      const [reader, writer, admin] = await Promise.all([h.token('demo-reader'), h.token('demo-writer'), h.token('demo-admin')]);
+      const filter = { toolsListChanged: true };
+      const open = [
+        await listen(h.resourceUrl, reader, modernListen(1, filter)),
+        await listen(h.resourceUrl, reader, modernListen(2, filter)),
+        await listen(h.resourceUrl, writer, modernListen(3, filter)),
+      ];
+      try {
+        for (const response of open) expect(response.status).toBe(200);
+        const full = await listen(h.resourceUrl, admin, modernListen(4, filter));
+        expect(full.status).toBe(503);
+        expect(Number(full.headers.get('retry-after'))).toBeGreaterThan(0);
+        const body = (await full.json()) as { jsonrpc: string; error: { code: number; message: string } };
+        expect(body.jsonrpc).toBe('2.0');
+        expect(body.error.code).not.toBe(-32603);
+        expect(body.error.message).toContain('3 listen streams');
+
+        // The client of a stream goes away: its place comes back once the server sees the close.
+        await open.shift()!.body!.cancel();
+        let again: Response | undefined;
+        for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
+          again = await listen(h.resourceUrl, admin, modernListen(5, filter));
+          if (again.status === 200) break;
+          await again.arrayBuffer();
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(again!.status).toBe(200);
+        open.push(again!);
+      } finally {
+        await Promise.all(open.map((response) => response.body?.cancel().catch(() => undefined)));
+      }
+    });
+  });
+});
