@@ -19,14 +19,23 @@ export interface LibraryApp extends TestIdentity {
   close(): Promise<void>;
 }
 
+/** Where the app runs and whom it trusts, when the test decides: an identity provider it shares with other apps, and the port of its resource URL. */
+export interface LibraryAppPlacement {
+  readonly port: number;
+  /** Started (and closed) by the test, not by the app. */
+  readonly identity: TestIdentity;
+}
+
 export async function startLibraryApp(
   options: Partial<McpAuthOptions> = {},
   providers: Provider[] = [],
   platform: Platform = 'express',
+  placement?: LibraryAppPlacement,
 ): Promise<LibraryApp> {
-  const port = await freePort();
+  const port = placement?.port ?? (await freePort());
   const resourceUrl = `http://127.0.0.1:${port}/mcp`;
-  const identity = await startTestIdentity(resourceUrl);
+  const identity = placement?.identity ?? (await startTestIdentity(resourceUrl));
+  const closeIdentity = () => (placement ? Promise.resolve() : identity.idp.close());
 
   @Module({
     imports: [
@@ -55,11 +64,11 @@ export async function startLibraryApp(
       close: async () => {
         if (!closed) await app.close();
         closed = true;
-        await identity.idp.close();
+        await closeIdentity();
       },
     };
   } catch (error) {
-    await identity.idp.close();
+    await closeIdentity();
     throw error;
   }
 }

@@ -102,7 +102,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
       options.tokenCache === false
         ? false
         : { maxEntries: positiveInteger('tokenCache.maxEntries', options.tokenCache?.maxEntries, 10_000) },
-    redis: resolveRedis(options.redis),
+    redis: resolveRedis(options.redis, resourceUrl),
     ...(metrics ? { metrics } : {}),
     ...(health ? { health } : {}),
   };
@@ -170,8 +170,13 @@ function resolveJwksCache(jwks: JwksCacheOptions | undefined): Required<JwksCach
   return resolved;
 }
 
-/** `redis`: a `redis://`/`rediss://` URL or a client, not both. */
-function resolveRedis(redis: McpRedisOptions | undefined): ResolvedRedisOptions | undefined {
+/**
+ * `redis`: a `redis://`/`rediss://` URL or a client, not both. The key prefix defaults to one of
+ * this resource's own, so that two MCP servers sharing a Redis never share sessions, rate-limit
+ * counters, events or introspection answers by accident: replicas of one server share it because
+ * they serve the same `resourceUrl`.
+ */
+function resolveRedis(redis: McpRedisOptions | undefined, resourceUrl: string): ResolvedRedisOptions | undefined {
   if (redis === undefined) return undefined;
   if (typeof redis !== 'object' || redis === null) {
     throw new McpAuthConfigurationError('redis', 'must be an object: { url } or { client }');
@@ -191,9 +196,14 @@ function resolveRedis(redis: McpRedisOptions | undefined): ResolvedRedisOptions 
       throw new McpAuthConfigurationError('redis.url', 'must be a redis:// or rediss:// URL');
     }
   }
-  const keyPrefix = redis.keyPrefix ?? 'mcp-auth:';
+  const keyPrefix = redis.keyPrefix ?? defaultRedisKeyPrefix(resourceUrl);
   if (typeof keyPrefix !== 'string' || keyPrefix === '') {
     throw new McpAuthConfigurationError('redis.keyPrefix', 'must be a non-empty string');
   }
   return { url: redis.url, client: redis.client, keyPrefix };
+}
+
+/** The default `redis.keyPrefix`: `mcp-auth:` and the resource URL, e.g. `mcp-auth:https://api.example.com/mcp:`. */
+export function defaultRedisKeyPrefix(resourceUrl: string): string {
+  return `mcp-auth:${resourceUrl}:`;
 }
