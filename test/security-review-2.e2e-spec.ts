@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { McpEndpoint } from '../libs/mcp-auth/src/transport/mcp-endpoint.js';
@@ -151,6 +152,49 @@ describeOnPlatforms('second security review', (platform) => {
         open.push(again!);
       } finally {
         await Promise.all(open.map((response) => response.body?.cancel().catch(() => undefined)));
+      }
+    });
+  });
+
+  describe('N4 a refusal answered before the body was read closes the connection', () => {
+    let h: LibraryApp;
+    beforeAll(async () => {
+      h = await startLibraryApp({}, [], platform);
+    });
+    afterAll(() => h?.close());
+
+    it('N4 a token-less POST whose body trickles in gets its 401, then the connection is closed (well before bodyTimeoutMs)', async () => {
+      const { port } = new URL(h.resourceUrl);
+      const socket = connect(Number(port), '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      const closed = new Promise<'closed'>((resolve) => socket.once('close', () => resolve('closed')));
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(
+        'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+          'Accept: application/json, text/event-stream\r\nContent-Length: 100000\r\n\r\n{',
+      );
+      // One byte every 100 ms, for at most 5 s: a client that never finishes its body.
+      const trickle = setInterval(() => {
+        if (!socket.destroyed) socket.write(' ');
+      }, 100);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no answer within 5 s (got ${JSON.stringify(received)})`)), 5_000);
+          socket.on('data', () => {
+            if (!received.includes('\r\n\r\n')) return;
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        expect(received).toMatch(/^HTTP\/1\.1 401 /);
+        // Closed after the answer while the body still trickles, well before the body timeout (30 s by default).
+        const stillOpen = new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), 5_000));
+        expect(await Promise.race([closed, stillOpen])).toBe('closed');
+      } finally {
+        clearInterval(trickle);
+        socket.destroy();
       }
     });
   });

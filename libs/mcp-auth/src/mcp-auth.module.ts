@@ -13,6 +13,7 @@ import { ScopePolicy } from './authorization/scope-policy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import { MCP_AUTH_CONTROLLERS, MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAMES } from './mcp-auth.constants.js';
 import { withoutPoweredBy } from './http/without-powered-by.middleware.js';
+import { closeUnreadBodies } from './http/unread-body.middleware.js';
 import { leaveMarkedBodiesUnparsed } from './http/fastify-unparsed-body.js';
 import type { FastifyInstanceLike } from './http/fastify-unparsed-body.js';
 import { ConfigurableModuleClass, MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
@@ -167,14 +168,15 @@ export class McpAuthModule extends ConfigurableModuleClass implements NestModule
   }
 
   /**
-   * The module's own routes answer without `X-Powered-By`. On Fastify, their bodies are
+   * The module's own routes answer without `X-Powered-By`, and close the connection of a
+   * request answered before its body was read (`closeUnreadBodies`). On Fastify, their bodies are
    * left for the endpoint to read (see `leaveMarkedBodiesUnparsed`): done here, as Nest
    * configures middleware before it registers routes. The health and metrics endpoints are
    * middleware, not routes: their paths come from options resolved at runtime (`forRootAsync`), and
    * they answer before any guard or MCP logic runs. Requests to the endpoint are timed from here.
    */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(withoutPoweredBy).forRoutes(...this.controllers);
+    consumer.apply(withoutPoweredBy, closeUnreadBodies).forRoutes(...this.controllers);
     const adapter = this.adapterHost.httpAdapter;
     if (adapter?.getType() === 'fastify') leaveMarkedBodiesUnparsed(adapter.getInstance<FastifyInstanceLike>());
     const { options, metrics, readiness } = this;

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { arrivalOf } from '../http/unread-body.middleware.js';
 
 /** The outcome of reading a JSON request body. */
 export type JsonBody =
@@ -12,8 +13,9 @@ type MaybeParsedRequest = IncomingMessage & { body?: unknown; _body?: boolean };
 
 /**
  * Reads and parses the JSON body, at most `limit` bytes, and gives up (`timeout`) when
- * it has not arrived in full within `timeoutMs`. Uses the body when the application's
- * own body parser already consumed it. Never throws.
+ * it has not arrived in full `timeoutMs` after the request arrived (the guards' time
+ * included). Uses the body when the application's own body parser already consumed it.
+ * Never throws.
  */
 export function readJsonBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<JsonBody> {
   const request = req as MaybeParsedRequest;
@@ -32,7 +34,7 @@ export function readJsonBody(req: IncomingMessage, limit: number, timeoutMs: num
       req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onError);
       resolve(result);
     };
-    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs).unref();
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), Math.max(0, arrivalOf(req) + timeoutMs - Date.now())).unref();
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) return void chunks.push(chunk);
