@@ -2,10 +2,11 @@ import { connect } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { McpEndpoint } from '../libs/mcp-auth/src/transport/mcp-endpoint.js';
-import { post } from './support/harness.js';
+import type { McpAuditEvent } from 'nestjs-mcp-auth';
+import { openSession, post, rpc } from './support/harness.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
-import { modernHeaders, modernListen, listenRequestOfSize } from './support/modern.js';
+import { envelope, modernCall, modernHeaders, modernListen, listenRequestOfSize } from './support/modern.js';
 import { describeOnPlatforms } from './support/platforms.js';
 
 /** The bound on a `subscriptions/listen` request the README documents (bytes of its body). */
@@ -19,6 +20,11 @@ const LISTEN_STREAMS_PER_SUBJECT = 10;
 function collectGarbage(): void {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
+}
+
+/** A 2026-07-28 request of `method` with `params` and the envelope. */
+function modernRequest(method: string, params: Record<string, unknown>, id = 1) {
+  return { jsonrpc: '2.0', id, method, params: { ...params, _meta: envelope() } };
 }
 
 /** A raw `subscriptions/listen` POST; the caller reads or cancels the answer's body. */
@@ -195,6 +201,74 @@ describeOnPlatforms('second security review', (platform) => {
       } finally {
         clearInterval(trickle);
         socket.destroy();
+      }
+    });
+  });
+
+  describe('I1 caller text is bounded wherever it is audited or echoed', () => {
+    let h: LibraryApp;
+    const events: McpAuditEvent[] = [];
+    let reader: string;
+    beforeAll(async () => {
+      h = await startLibraryApp({ auditSink: { record: (event) => void events.push(event) } }, [], platform);
+      reader = await h.token('demo-reader');
+    });
+    afterAll(() => h?.close());
+
+    /** Caller text far longer than any name: 10,000 characters (within the 16 KiB header limit, for Mcp-Name). */
+    const long = (prefix: string) => `${prefix}${'x'.repeat(10_000)}`;
+    /** Sends `body` on both eras (a legacy session, a modern request); returns each answer's JSON-RPC error and audit events. */
+    async function onBothEras(method: string, name: string, legacyBody: object, modernBody: object) {
+      const sessionId = await openSession(h.resourceUrl, reader);
+      const answers = [];
+      for (const [body, headers] of [
+        [legacyBody, { 'mcp-session-id': sessionId }],
+        [modernBody, modernHeaders(method, name)],
+      ] as const) {
+        const before = events.length;
+        const response = await post(h.resourceUrl, body, { token: reader, headers });
+        const text = await response.text();
+        const json = JSON.parse(text.startsWith('event:') ? text.slice(text.indexOf('data: ') + 6) : text) as {
+          error?: { message: string; data?: { uri?: string } };
+        };
+        answers.push({ status: response.status, error: json.error, events: events.slice(before) });
+      }
+      return answers;
+    }
+
+    it('I1 an unknown tool name of 10,000 characters: at most 256 in the audit event and in "Unknown tool: …"', async () => {
+      const name = long('no_such_tool_');
+      for (const answer of await onBothEras('tools/call', name, rpc.callTool(name), modernCall(name))) {
+        expect(answer.status).toBe(200);
+        expect(answer.error!.message.startsWith('Unknown tool: no_such_tool_xxx')).toBe(true);
+        expect(answer.error!.message.length).toBeLessThanOrEqual(300);
+        expect(answer.events).toEqual([
+          expect.objectContaining({ reason: 'unknown_tool', tool: expect.stringMatching(/^no_such_tool_x+…$/) }),
+        ]);
+        expect(answer.events[0].tool!.length).toBeLessThanOrEqual(257);
+      }
+    });
+
+    it('I1 an unknown prompt name and an unknown resource URI: bounded in the audit event and in the error', async () => {
+      const prompt = long('no_such_prompt_');
+      for (const answer of await onBothEras('prompts/get', prompt, rpc.getPrompt(prompt), modernRequest('prompts/get', { name: prompt }))) {
+        expect(answer.error!.message.length).toBeLessThanOrEqual(300);
+        expect(answer.events[0].prompt!.length).toBeLessThanOrEqual(257);
+      }
+      const uri = long('secret://elsewhere/');
+      for (const answer of await onBothEras('resources/read', uri, rpc.readResource(uri), modernRequest('resources/read', { uri }))) {
+        expect(answer.error!.message.length).toBeLessThanOrEqual(300);
+        expect(JSON.stringify(answer.error!.data ?? {}).length).toBeLessThanOrEqual(300);
+        expect(answer.events[0].resource!.length).toBeLessThanOrEqual(257);
+      }
+    });
+
+    it('I1 a templated resource read with a 10,000-character id: served, and audited with at most 256 characters of its URI', async () => {
+      const uri = long('products://items/');
+      for (const answer of await onBothEras('resources/read', uri, rpc.readResource(uri), modernRequest('resources/read', { uri }))) {
+        expect(answer.events).toHaveLength(1);
+        expect(answer.events[0].resource!.length).toBeLessThanOrEqual(257);
+        expect(answer.events[0].resource!.startsWith('products://items/xxx')).toBe(true);
       }
     });
   });

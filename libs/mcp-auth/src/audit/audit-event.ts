@@ -27,11 +27,11 @@ export interface McpAuditEvent {
   readonly subject?: string;
   /** The OAuth client (`client_id`/`azp`/`appid`), once the token is validated. */
   readonly client?: string;
-  /** The tool called (`tools/call`). */
+  /** The tool called (`tools/call`), at most 256 characters (then ending in `…`): the caller names it. */
   readonly tool?: string;
-  /** The resource read (`resources/read`) or subscribed to (`resources/subscribe`). */
+  /** The resource read (`resources/read`) or subscribed to (`resources/subscribe`), at most 256 characters like `tool`. */
   readonly resource?: string;
-  /** The prompt requested (`prompts/get`). */
+  /** The prompt requested (`prompts/get`), at most 256 characters like `tool`. */
   readonly prompt?: string;
   /** Tools shown by a listing (`tools/list`). */
   readonly tools?: readonly string[];

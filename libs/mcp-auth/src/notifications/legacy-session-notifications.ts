@@ -16,6 +16,7 @@ import { principalOf } from '../server/handler-authorization.js';
 import { reachable } from '../server/catalogue-server.js';
 import { MCP_EVENT_BUS } from './event-bus.provider.js';
 import { MAX_RESOURCE_SUBSCRIPTIONS } from './listen-request-bounds.js';
+import { boundedCallerText } from '../audit/caller-text.js';
 
 /** A legacy session of this process that may hear of changes: its server and the URIs it subscribed to. */
 interface ListeningSession {
@@ -82,7 +83,7 @@ export class LegacySessionNotifications implements OnModuleInit, OnModuleDestroy
       const found = this.catalogue.resource(uri);
       if (!found) {
         authorization.unknown(principal, 'resources/subscribe', { resource: uri }, ctx);
-        throw new ResourceNotFoundError(uri);
+        throw new ResourceNotFoundError(boundedCallerText(uri));
       }
       authorization.refuseIfForbidden(principal, found.resource.requirements, 'resources/subscribe', { resource: uri }, ctx);
       const session = ctx.sessionId === undefined ? undefined : this.sessions.get(ctx.sessionId);

@@ -23,6 +23,7 @@ import { toolErrorResult } from '../tools/tool-result.js';
 import { HandlerAuthorization, describeIssues, principalOf, sessionField } from './handler-authorization.js';
 import { CatalogueServer, reachable } from './catalogue-server.js';
 import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
+import { boundedCallerText } from '../audit/caller-text.js';
 
 export { FORBIDDEN_ERROR_CODE, principalOf } from './handler-authorization.js';
 
@@ -109,7 +110,7 @@ export class McpServerFactory {
     const tool = this.catalogue.get(name);
     if (!tool) {
       this.authorization.unknown(principal, 'tools/call', { tool: name }, ctx);
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${boundedCallerText(name)}`);
     }
     // The endpoint already refused this before dispatch; checking again here keeps a
     // tool safe if it is ever reached another way (a batch, a custom transport).

@@ -16,6 +16,7 @@ import type { McpToolContext } from '../tools/mcp-tool-context.js';
 import { reachable } from './catalogue-server.js';
 import { describeIssues, principalOf } from './handler-authorization.js';
 import type { HandlerAuthorization } from './handler-authorization.js';
+import { boundedCallerText } from '../audit/caller-text.js';
 
 /**
  * The MCP handlers for resources and prompts. Lists show only what the caller may
@@ -68,7 +69,7 @@ export class ResourcePromptHandlers {
     const found = this.catalogue.resource(uri);
     if (!found) {
       this.authorization.unknown(principal, 'resources/read', { resource: uri }, ctx);
-      throw new ResourceNotFoundError(uri);
+      throw new ResourceNotFoundError(boundedCallerText(uri));
     }
     this.authorization.refuseIfForbidden(principal, found.resource.requirements, 'resources/read', { resource: uri }, ctx);
     this.authorization.allowed(principal, 'resources/read', { resource: uri }, ctx);
@@ -90,7 +91,7 @@ export class ResourcePromptHandlers {
     const prompt = this.catalogue.prompt(name);
     if (!prompt) {
       this.authorization.unknown(principal, 'prompts/get', { prompt: name }, ctx);
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${boundedCallerText(name)}`);
     }
     this.authorization.refuseIfForbidden(principal, prompt.requirements, 'prompts/get', { prompt: name }, ctx);
     this.authorization.allowed(principal, 'prompts/get', { prompt: name }, ctx);
