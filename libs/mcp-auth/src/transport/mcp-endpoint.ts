@@ -20,6 +20,7 @@ import { JsonRpcErrorCode, requestIdOf, writeJsonRpcError } from './json-rpc-res
 import { PreDispatchAuthorization } from './pre-dispatch-authorization.js';
 import { eraOf } from './protocol-era.js';
 import { isJsonContentType, readJsonBody } from './request-body.js';
+import { MAX_JSON_DEPTH } from './json-depth.js';
 import type { McpSession } from './session-registry.js';
 import { NOT_OWNED, SessionRegistry } from './session-registry.js';
 import { serveWithWebHandler } from './web-exchange.js';
@@ -101,6 +102,14 @@ export class McpEndpoint implements OnModuleDestroy {
     }
     if (body.kind === 'invalid') {
       return writeJsonRpcError(res, 400, JsonRpcErrorCode.ParseError, 'Parse error: Invalid JSON');
+    }
+    if (body.kind === 'too_deep') {
+      return writeJsonRpcError(
+        res,
+        400,
+        JsonRpcErrorCode.InvalidRequest,
+        `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+      );
     }
     const message = body.value;
     const era = eraOf(req, message, this.options.protocol);

@@ -1,11 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { arrivalOf } from '../http/unread-body.middleware.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 
 /** The outcome of reading a JSON request body. */
 export type JsonBody =
   /** `bytes`: the size of the body as received; undefined when the application's body parser read it. */
   | { readonly kind: 'json'; readonly value: unknown; readonly bytes?: number }
   | { readonly kind: 'invalid' }
+  /** Valid JSON nested deeper than `MAX_JSON_DEPTH`: refused before anything recurses over it. */
+  | { readonly kind: 'too_deep' }
   | { readonly kind: 'too_large' }
   | { readonly kind: 'timeout' };
 
@@ -20,7 +23,7 @@ type MaybeParsedRequest = IncomingMessage & { body?: unknown; _body?: boolean };
 export function readJsonBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<JsonBody> {
   const request = req as MaybeParsedRequest;
   if (request._body || request.readableEnded) {
-    return Promise.resolve(request.body === undefined ? { kind: 'invalid' } : { kind: 'json', value: request.body });
+    return Promise.resolve(request.body === undefined ? { kind: 'invalid' } : parsed(request.body));
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ kind: 'too_large' });
@@ -44,7 +47,7 @@ export function readJsonBody(req: IncomingMessage, limit: number, timeoutMs: num
     const onEnd = () => {
       try {
         const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-        finish({ kind: 'json', value: JSON.parse(text), bytes: size });
+        finish(parsed(JSON.parse(text), size));
       } catch {
         finish({ kind: 'invalid' });
       }
@@ -53,6 +56,11 @@ export function readJsonBody(req: IncomingMessage, limit: number, timeoutMs: num
     // 'close' before 'end': the client went away mid-body.
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onError);
   });
+}
+
+/** A parsed body, unless it nests too deep (JSON.parse itself does not recurse, and takes any depth). */
+function parsed(value: unknown, bytes?: number): JsonBody {
+  return nestsDeeperThan(value, MAX_JSON_DEPTH) ? { kind: 'too_deep' } : { kind: 'json', value, bytes };
 }
 
 /** True for `application/json`, with or without parameters (charset). */
