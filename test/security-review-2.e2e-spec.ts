@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { McpEndpoint } from '../libs/mcp-auth/src/transport/mcp-endpoint.js';
 import type { McpAuditEvent } from 'nestjs-mcp-auth';
-import { openSession, post, rpc } from './support/harness.js';
+import { openSession, openSessionStream, post, rpc } from './support/harness.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { envelope, modernCall, modernHeaders, modernListen, listenRequestOfSize } from './support/modern.js';
@@ -269,6 +269,50 @@ describeOnPlatforms('second security review', (platform) => {
         expect(answer.events).toHaveLength(1);
         expect(answer.events[0].resource!.length).toBeLessThanOrEqual(257);
         expect(answer.events[0].resource!.startsWith('products://items/xxx')).toBe(true);
+      }
+    });
+  });
+
+  describe('open streams ask validateUser again', () => {
+    const disabled = new Set<string>();
+    let h: LibraryApp;
+    beforeAll(async () => {
+      h = await startLibraryApp({ validateUser: (principal) => !disabled.has(principal.sub), revalidateUserMs: 200 }, [], platform);
+    });
+    afterAll(() => h?.close());
+
+    /** Reads a stream's body to its end in the background; `within(ms)` says whether it ended by then. */
+    function watchEnd(response: Response): { within(ms: number): Promise<'ended' | 'still open'>; cancel(): Promise<void> } {
+      const reader = response.body!.getReader();
+      const ended = (async () => {
+        while (!(await reader.read()).done);
+        return 'ended' as const;
+      })().catch(() => 'ended' as const);
+      return {
+        within: (ms) => Promise.race([ended, new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), ms))]),
+        cancel: () => reader.cancel().catch(() => undefined),
+      };
+    }
+
+    it('a user disabled after opening a listen stream and a legacy GET stream has both closed', async () => {
+      const token = await h.token('demo-reader');
+      const listenStream = await listen(h.resourceUrl, token, modernListen(1, { toolsListChanged: true }));
+      expect(listenStream.status).toBe(200);
+      const getStream = await openSessionStream(h.resourceUrl, token, await openSession(h.resourceUrl, token));
+      expect(getStream.status).toBe(200);
+      const streams = [watchEnd(listenStream), watchEnd(getStream)];
+      try {
+        // Known: both stay open across several re-checks.
+        expect(await Promise.all(streams.map((stream) => stream.within(700)))).toEqual(['still open', 'still open']);
+        disabled.add('demo-reader');
+        expect(await Promise.all(streams.map((stream) => stream.within(5_000)))).toEqual(['ended', 'ended']);
+        // And the next request of that user is refused as before (403, unknown user).
+        const again = await listen(h.resourceUrl, token, modernListen(2, { toolsListChanged: true }));
+        expect(again.status).toBe(403);
+        await again.arrayBuffer();
+      } finally {
+        disabled.delete('demo-reader');
+        await Promise.all(streams.map((stream) => stream.cancel()));
       }
     });
   });

@@ -90,6 +90,13 @@ export interface McpAuthOptions {
    */
   validateUser?: (principal: McpPrincipal) => boolean | Promise<boolean>;
   /**
+   * How often an open stream (a `subscriptions/listen` stream, a legacy session's GET stream)
+   * asks `validateUser` again, in milliseconds; the stream is closed when the answer is no (or
+   * it fails), so a user disabled after opening one stops hearing of changes. Only with
+   * `validateUser`. Default 60 s.
+   */
+  revalidateUserMs?: number;
+  /**
    * The minimal scopes a client should ask for on first use: advertised in the first 401
    * challenge's `scope` and in the metadata's `scopes_supported`. A call that needs more gets
    * the 403 step-up challenge naming exactly what is missing, so broad scopes (`Admin.Write`)
@@ -210,6 +217,7 @@ export interface ResolvedMcpAuthOptions {
   readonly resourceName: string;
   readonly claimsToScopes: ClaimsToScopes;
   readonly validateUser?: (principal: McpPrincipal) => boolean | Promise<boolean>;
+  readonly revalidateUserMs: number;
   readonly challengeScopes?: readonly string[];
   readonly listing: McpListing;
   /** The configured baseline; undefined for the default (see {@link ScopePolicy.baselineScopes}). */

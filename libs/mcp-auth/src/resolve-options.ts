@@ -90,6 +90,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     resourceName: options.resourceName ?? server.name,
     claimsToScopes,
     validateUser: options.validateUser,
+    revalidateUserMs: positiveInteger('revalidateUserMs', options.revalidateUserMs, 60_000),
     challengeScopes: options.challengeScopes,
     listing: resolveListing(options.listing),
     baselineScopes: scopeList('baselineScopes', options.baselineScopes),

@@ -28,7 +28,7 @@ describe('ListenStreams: what a subscriptions/listen listener hears', () => {
   let streams: ListenStreams;
   beforeEach(() => {
     bus = new InMemoryServerEventBus();
-    streams = new ListenStreams({ maxListenStreams: 4, maxListenStreamsPerSubject: 2 }, bus, catalogue, policy);
+    streams = new ListenStreams({ maxListenStreams: 4, maxListenStreamsPerSubject: 2, revalidateUserMs: 60_000 }, bus, catalogue, policy);
   });
 
   /** Subscribes the way the SDK does: inside the handling of the listen request that open() runs. */
@@ -97,6 +97,37 @@ describe('ListenStreams: what a subscriptions/listen listener hears', () => {
     expect(await response.text()).toBe('event: message\ndata: {}\n\n');
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     expect(cancelled).toBe(true);
+  });
+
+  it('ends the stream once validateUser, asked again every revalidateUserMs, no longer knows the user; gives its place back', async () => {
+    const known = new Set(['s']);
+    const checked = new ListenStreams(
+      { maxListenStreams: 4, maxListenStreamsPerSubject: 1, revalidateUserMs: 20, validateUser: (who) => known.has(who.sub) },
+      bus,
+      catalogue,
+      policy,
+    );
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      pull() {},
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const who = principal(['User.Read']);
+    const response = await checked.open(
+      who,
+      checked.reserve(who),
+      async () => new Response(endless, { headers: { 'content-type': 'text/event-stream' } }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(cancelled).toBe(false); // still known: still open
+    known.delete('s');
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(true);
+    expect(cancelled).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(() => checked.reserve(who)).not.toThrow();
   });
 
   it('leaves an answer that is not a stream (an error) as it is', async () => {

@@ -10,7 +10,7 @@ import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { ScopePolicy } from '../authorization/scope-policy.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { MCP_EVENT_BUS } from './event-bus.provider.js';
-import { endingAt, whenEnded } from './stream-deadline.js';
+import { endableStream, isEventStream, watchStream } from './stream-lifetime.js';
 
 /** What a subject over its number of open streams is told to wait before trying again, in seconds. */
 const STREAM_LIMIT_RETRY_AFTER_SECONDS = 30;
@@ -29,7 +29,8 @@ const STREAM_LIMIT_RETRY_AFTER_SECONDS = 30;
  *   nothing but "this list changed", and the list it then asks for shows only what its
  *   scopes allow.
  *
- * The stream itself ends when the principal's token expires. This instance holds at most
+ * The stream itself ends when the principal's token expires, or when `validateUser` (asked
+ * again every `revalidateUserMs`) no longer knows the user. This instance holds at most
  * `maxListenStreams` open streams (the SDK's handler is given the same bound, which it
  * would answer with an internal error; it is refused here first, with 503), and a subject
  * at most `maxListenStreamsPerSubject` of them (429), so that it takes many subjects to
@@ -43,7 +44,10 @@ export class ListenStreams implements ServerEventBus {
 
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS)
-    private readonly options: Pick<ResolvedMcpAuthOptions, 'maxListenStreams' | 'maxListenStreamsPerSubject'>,
+    private readonly options: Pick<
+      ResolvedMcpAuthOptions,
+      'maxListenStreams' | 'maxListenStreamsPerSubject' | 'validateUser' | 'revalidateUserMs'
+    >,
     @Inject(MCP_EVENT_BUS) private readonly bus: ServerEventBus,
     private readonly catalogue: ToolCatalogue,
     private readonly policy: ScopePolicy,
@@ -78,8 +82,9 @@ export class ListenStreams implements ServerEventBus {
 
   /**
    * Serves one `subscriptions/listen` request of `principal` (`handle` is the SDK's
-   * handler) on the place {@link reserve} took; its stream ends when the token expires,
-   * and gives the place back when it ends.
+   * handler) on the place {@link reserve} took; its stream ends when the token expires or
+   * `validateUser` no longer knows the user (asked again every `revalidateUserMs`), and
+   * gives the place back when it ends.
    */
   async open(principal: McpPrincipal, release: () => void, handle: () => Promise<Response>): Promise<Response> {
     let response: Response;
@@ -89,8 +94,17 @@ export class ListenStreams implements ServerEventBus {
       release();
       throw error;
     }
-    const ending = principal.expiresAt === undefined ? response : endingAt(response, principal.expiresAt * 1000);
-    return whenEnded(ending, release);
+    if (!isEventStream(response)) {
+      release();
+      return response;
+    }
+    let stopWatching = () => {};
+    const stream = endableStream(response, () => {
+      stopWatching();
+      release();
+    });
+    stopWatching = watchStream(principal, this.options, () => stream.end());
+    return stream.response;
   }
 
   publish(event: ServerEvent): void {

@@ -9,6 +9,7 @@ import { ownerKeyOf } from '../authentication/principal.js';
 import { MCP_AUTH_RESOLVED_OPTIONS, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
 import { ListenStreams, isListenRequest } from '../notifications/listen-streams.js';
 import { oversizedListen } from '../notifications/listen-request-bounds.js';
+import { watchStream } from '../notifications/stream-lifetime.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { McpServerFactory, toAuthInfo } from '../server/mcp-server.factory.js';
 import { McpMetrics } from '../observability/mcp-metrics.js';
@@ -24,9 +25,6 @@ import { MAX_JSON_DEPTH } from './json-depth.js';
 import type { McpSession } from './session-registry.js';
 import { NOT_OWNED, SessionRegistry } from './session-registry.js';
 import { serveWithWebHandler } from './web-exchange.js';
-
-/** The longest delay `setTimeout` honours. */
-const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 type AuthenticatedRequest = IncomingMessage & { [PRINCIPAL_REQUEST_PROPERTY]?: McpPrincipal };
 
@@ -176,15 +174,16 @@ export class McpEndpoint implements OnModuleDestroy {
     );
   }
 
-  /** GET: a legacy session's server-to-client stream, closed when the token that opened it expires. */
+  /**
+   * GET: a legacy session's server-to-client stream, closed when the token that opened it
+   * expires or `validateUser` no longer knows the user (asked again every `revalidateUserMs`).
+   */
   async get(req: AuthenticatedRequest, res: ServerResponse): Promise<void> {
     const principal = this.authenticated(req);
-    const expiresAt = principal.expiresAt;
-    if (expiresAt !== undefined) {
-      // Capped at the longest delay a timer takes (about 24.8 days); longer would fire at once.
-      const timer = setTimeout(() => res.end(), Math.min(MAX_TIMER_DELAY_MS, Math.max(0, expiresAt * 1000 - Date.now())));
-      res.once('close', () => clearTimeout(timer));
-    }
+    res.once(
+      'close',
+      watchStream(principal, this.options, () => res.end()),
+    );
     await this.withSession(req, res, principal);
   }
 
