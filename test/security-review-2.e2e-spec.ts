@@ -8,6 +8,8 @@ import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { envelope, modernCall, modernHeaders, modernListen, listenRequestOfSize } from './support/modern.js';
 import { describeOnPlatforms } from './support/platforms.js';
+import { nodeGet } from './support/node-post.js';
+import { MetricsServer } from 'nestjs-mcp-auth';
 
 /** The bound on a `subscriptions/listen` request the README documents (bytes of its body). */
 const LISTEN_REQUEST_LIMIT = 32 * 1024;
@@ -314,6 +316,53 @@ describeOnPlatforms('second security review', (platform) => {
         disabled.delete('demo-reader');
         await Promise.all(streams.map((stream) => stream.cancel()));
       }
+    });
+  });
+
+  describe('metrics and health on the application port: the Origin rule, and for the metrics a Host rule', () => {
+    let h: LibraryApp;
+    let onOwnPort: LibraryApp;
+    let origin: string;
+    let ownPortUrl: string;
+    beforeAll(async () => {
+      h = await startLibraryApp({ metrics: {}, health: {} }, [], platform);
+      origin = new URL(h.resourceUrl).origin;
+      onOwnPort = await startLibraryApp({ metrics: { port: 0, allowedHosts: ['metrics.internal'] } }, [], platform);
+      ownPortUrl = `http://127.0.0.1:${onOwnPort.app.get(MetricsServer).address()!.port}/metrics`;
+    });
+    afterAll(async () => {
+      await h?.close();
+      await onOwnPort?.close();
+    });
+
+    it('answers a scrape under its own host, localhost or an IP address; refuses another host name (DNS rebinding) with 403', async () => {
+      const { port } = new URL(h.resourceUrl);
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, '10.1.2.3:9090']) {
+        expect((await nodeGet(`${origin}/metrics`, { host })).status).toBe(200);
+      }
+      for (const host of [`rebind.attacker.example:${port}`, 'metrics.internal', 'localhost.attacker.example']) {
+        const refused = await nodeGet(`${origin}/metrics`, { host });
+        expect(refused.status).toBe(403);
+        expect(refused.text).not.toContain('mcp_auth_');
+      }
+    });
+
+    it('refuses a scrape or a health check carrying a foreign Origin with 403, as the MCP endpoint does', async () => {
+      for (const path of ['/metrics', '/healthz', '/readyz']) {
+        const refused = await nodeGet(`${origin}${path}`, { origin: 'https://attacker.example' });
+        expect(refused.status).toBe(403);
+        expect((await nodeGet(`${origin}${path}`, { origin })).status).not.toBe(403);
+      }
+    });
+
+    it('answers a health check under any Host: orchestrators probe with theirs, and it tells nothing', async () => {
+      expect((await nodeGet(`${origin}/healthz`, { host: 'anything.example' })).status).toBe(200);
+    });
+
+    it('applies the Host rule on the metrics port too, with metrics.allowedHosts added to the defaults', async () => {
+      expect((await nodeGet(ownPortUrl, { host: 'metrics.internal:9464' })).status).toBe(200);
+      expect((await nodeGet(ownPortUrl, {})).status).toBe(200);
+      expect((await nodeGet(ownPortUrl, { host: 'rebind.attacker.example' })).status).toBe(403);
     });
   });
 });

@@ -108,8 +108,9 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
     },
     {
       provide: MetricsServer,
-      inject: [McpMetrics],
-      useFactory: (metrics: McpMetrics | null) => (metrics?.options.port !== undefined ? new MetricsServer(metrics) : null),
+      inject: [McpMetrics, MCP_AUTH_RESOLVED_OPTIONS],
+      useFactory: (metrics: McpMetrics | null, options: ResolvedMcpAuthOptions) =>
+        metrics?.options.port !== undefined ? new MetricsServer(metrics, options.allowedOrigins) : null,
     },
     McpReadiness,
     {
@@ -182,12 +183,16 @@ export class McpAuthModule extends ConfigurableModuleClass implements NestModule
     const { options, metrics, readiness } = this;
     if (!options) return;
     if (options.health && readiness) {
-      consumer.apply(livenessEndpoint).forRoutes({ path: options.health.livenessPath, method: RequestMethod.GET });
-      consumer.apply(readinessEndpoint(readiness)).forRoutes({ path: options.health.readinessPath, method: RequestMethod.GET });
+      consumer.apply(livenessEndpoint(options.allowedOrigins)).forRoutes({ path: options.health.livenessPath, method: RequestMethod.GET });
+      consumer
+        .apply(readinessEndpoint(readiness, options.allowedOrigins))
+        .forRoutes({ path: options.health.readinessPath, method: RequestMethod.GET });
     }
     if (metrics) {
       if (metrics.options.port === undefined) {
-        consumer.apply(metricsEndpoint(metrics)).forRoutes({ path: metrics.options.path, method: RequestMethod.GET });
+        consumer
+          .apply(metricsEndpoint(metrics, options.allowedOrigins))
+          .forRoutes({ path: metrics.options.path, method: RequestMethod.GET });
       }
       consumer
         .apply((req: IncomingMessage, res: ServerResponse, next: () => void) => {

@@ -10,6 +10,7 @@ import { checkApiKeys } from './resolve-credentials.js';
 import type { JwksCacheOptions, JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { positiveInteger, requireUrl } from './option-validation.js';
 import { MCP_PROTOCOLS } from './transport/protocol-era.js';
+import { defaultAllowedHosts } from './transport/host-check.js';
 import { resolveHealth, resolveMetrics } from './observability/resolve-observability.js';
 import type { McpProtocol } from './transport/protocol-era.js';
 
@@ -35,8 +36,6 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     );
   }
   checkPath(path);
-  const metrics = resolveMetrics(options.metrics, path);
-  const health = resolveHealth(options.health, path, metrics);
 
   const algorithms = options.algorithms ?? ['RS256'];
   if (!Array.isArray(algorithms) || algorithms.length === 0 || algorithms.some((alg) => !ASYMMETRIC_ALGORITHMS.includes(alg))) {
@@ -57,6 +56,9 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
       );
     }
   }
+
+  const metrics = resolveMetrics(options.metrics, path, defaultAllowedHosts(resourceUrl, allowedOrigins));
+  const health = resolveHealth(options.health, path, metrics);
 
   const scopeHierarchy = resolveScopeHierarchy(options.scopeHierarchy);
   const server = options.server ?? { name: 'mcp-server', version: '1.0.0' };
