@@ -69,9 +69,10 @@ describeOnPlatforms('second security review', (platform) => {
       await enough.body!.cancel();
     });
 
-    it('N1 nothing keeps the request of an open listen stream once the SDK has read it (the largest accepted, hostile shape)', async () => {
+    /** Opens three listen streams on `app` with the largest request accepted and checks that what the SDK was given is garbage. */
+    async function expectNothingKept(app: LibraryApp): Promise<void> {
       // What the SDK's modern handler is given for each request, watched without being kept.
-      const endpoint = h.app.get(McpEndpoint) as unknown as {
+      const endpoint = app.app.get(McpEndpoint) as unknown as {
         modern: { fetch: (request: Request, options?: object) => Promise<Response> };
       };
       const handler = endpoint.modern;
@@ -85,7 +86,8 @@ describeOnPlatforms('second security review', (platform) => {
       const open: Response[] = [];
       try {
         for (let i = 0; i < 3; i++) {
-          const response = await listen(h.resourceUrl, await tokenOf(`n1-kept-${i}`), listenRequestOfSize(LISTEN_REQUEST_LIMIT, i + 1));
+          const token = await app.forge(app.claims({ sub: `n1-kept-${i}`, scope: 'User.Read' }));
+          const response = await listen(app.resourceUrl, token, listenRequestOfSize(LISTEN_REQUEST_LIMIT, i + 1));
           expect(response.status).toBe(200);
           // The acknowledgement: the SDK has read the request and subscribed the stream.
           const reader = response.body!.getReader();
@@ -101,6 +103,19 @@ describeOnPlatforms('second security review', (platform) => {
       } finally {
         handler.fetch = original;
         await Promise.all(open.map((response) => response.body?.cancel().catch(() => undefined)));
+      }
+    }
+
+    it('N1 nothing keeps the request of an open listen stream once the SDK has read it (the largest accepted, hostile shape)', async () => {
+      await expectNothingKept(h);
+    });
+
+    it("N1 nothing keeps it either when the application's own body parser read the body", async () => {
+      const parsing = await startLibraryApp({}, [], platform, { bodyParser: true });
+      try {
+        await expectNothingKept(parsing);
+      } finally {
+        await parsing.close();
       }
     });
 

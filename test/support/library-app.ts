@@ -19,23 +19,26 @@ export interface LibraryApp extends TestIdentity {
   close(): Promise<void>;
 }
 
-/** Where the app runs and whom it trusts, when the test decides: an identity provider it shares with other apps, and the port of its resource URL. */
-export interface LibraryAppPlacement {
-  readonly port: number;
-  /** Started (and closed) by the test, not by the app. */
-  readonly identity: TestIdentity;
+/** What a test may decide about the app beyond its options: where it runs, whom it trusts, how bodies are parsed. */
+export interface LibraryAppSettings {
+  /** The port of its resource URL. Default: a free one. */
+  readonly port?: number;
+  /** An identity provider it shares with other apps, started (and closed) by the test. Default: one of its own. */
+  readonly identity?: TestIdentity;
+  /** On Express, leave Nest's body parser on, as an application may. Default off (as the README advises). */
+  readonly bodyParser?: boolean;
 }
 
 export async function startLibraryApp(
   options: Partial<McpAuthOptions> = {},
   providers: Provider[] = [],
   platform: Platform = 'express',
-  placement?: LibraryAppPlacement,
+  settings: LibraryAppSettings = {},
 ): Promise<LibraryApp> {
-  const port = placement?.port ?? (await freePort());
+  const port = settings.port ?? (await freePort());
   const resourceUrl = `http://127.0.0.1:${port}/mcp`;
-  const identity = placement?.identity ?? (await startTestIdentity(resourceUrl));
-  const closeIdentity = () => (placement ? Promise.resolve() : identity.idp.close());
+  const identity = settings.identity ?? (await startTestIdentity(resourceUrl));
+  const closeIdentity = () => (settings.identity ? Promise.resolve() : identity.idp.close());
 
   @Module({
     imports: [
@@ -50,10 +53,14 @@ export async function startLibraryApp(
 
   try {
     // On Fastify the module leaves its own routes' bodies unparsed, so Nest's body parser stays on, as an application has it.
+    // abortOnError off: a startup failure fails the test that caused it, instead of exiting the whole Jest worker.
     const app =
       platform === 'fastify'
-        ? await NestFactory.create(TestAppModule, new (await import('@nestjs/platform-fastify')).FastifyAdapter(), { logger: ['error'] })
-        : await NestFactory.create(TestAppModule, { bodyParser: false, logger: ['error'] });
+        ? await NestFactory.create(TestAppModule, new (await import('@nestjs/platform-fastify')).FastifyAdapter(), {
+            logger: ['error'],
+            abortOnError: false,
+          })
+        : await NestFactory.create(TestAppModule, { bodyParser: settings.bodyParser ?? false, logger: ['error'], abortOnError: false });
     await app.listen(port, '127.0.0.1');
     let closed = false;
     return {

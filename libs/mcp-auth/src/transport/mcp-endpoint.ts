@@ -20,7 +20,7 @@ import { LegacyJsonTransport } from './legacy-json-transport.js';
 import { JsonRpcErrorCode, requestIdOf, writeJsonRpcError } from './json-rpc-response.js';
 import { PreDispatchAuthorization } from './pre-dispatch-authorization.js';
 import { eraOf } from './protocol-era.js';
-import { isJsonContentType, readJsonBody } from './request-body.js';
+import { forgetParsedBody, isJsonContentType, readJsonBody } from './request-body.js';
 import { MAX_JSON_DEPTH } from './json-depth.js';
 import type { McpSession } from './session-registry.js';
 import { NOT_OWNED, SessionRegistry } from './session-registry.js';
@@ -146,8 +146,9 @@ export class McpEndpoint implements OnModuleDestroy {
    * as the token lives. Nothing of the request may outlive the moment the SDK has read it: the
    * stream lives for hours, and whatever its closures reach lives as long. So the message is
    * handed over through a variable emptied on use, from a function that is not `async` (an
-   * async frame would keep its arguments until the stream ends), and no closure of this
-   * function names it.
+   * async frame would keep its arguments until the stream ends), no closure of this function
+   * names it, and the request (which the stream's response keeps) no longer carries what an
+   * application's body parser left on it.
    */
   private listen(
     req: IncomingMessage,
@@ -163,6 +164,7 @@ export class McpEndpoint implements OnModuleDestroy {
       return Promise.resolve();
     }
     const release = this.listens.reserve(principal);
+    forgetParsedBody(req);
     let unread: unknown = message;
     const handOver = () => {
       const parsedBody = unread;

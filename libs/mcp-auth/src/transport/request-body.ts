@@ -12,7 +12,7 @@ export type JsonBody =
   | { readonly kind: 'too_large' }
   | { readonly kind: 'timeout' };
 
-type MaybeParsedRequest = IncomingMessage & { body?: unknown; _body?: boolean };
+type MaybeParsedRequest = IncomingMessage & { body?: unknown; _body?: boolean; rawBody?: unknown };
 
 /**
  * Reads and parses the JSON body, at most `limit` bytes, and gives up (`timeout`) when
@@ -56,6 +56,17 @@ export function readJsonBody(req: IncomingMessage, limit: number, timeoutMs: num
     // 'close' before 'end': the client went away mid-body.
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onError);
   });
+}
+
+/**
+ * Drops what the application's body parser left on the request (`body`, and Nest's `rawBody`),
+ * for a request that outlives the reading of its body: a `subscriptions/listen` stream keeps its
+ * request for hours, and must not keep the body with it.
+ */
+export function forgetParsedBody(req: IncomingMessage): void {
+  const request = req as MaybeParsedRequest;
+  if (request.body !== undefined) request.body = undefined;
+  if (request.rawBody !== undefined) request.rawBody = undefined;
 }
 
 /** A parsed body, unless it nests too deep (JSON.parse itself does not recurse, and takes any depth). */
