@@ -6,13 +6,15 @@
  * answering 2025 (legacy) requests statelessly and (d) on legacy sessions, (f) the example answering 2026-07-28
  * requests through a global interceptor and a global guard (its MCP_EXAMPLE_LOG_CALLS and MCP_EXAMPLE_READ_ONLY),
  * and (g) (b) with a DPoP-bound token and a fresh proof per request, in alternating rounds; then
- * token verification cost, tools-count scaling, memory per idle legacy session and JWKS
- * fetches. Every answer is checked; loopback only; every phase is bounded in time.
+ * token verification cost, tools-count scaling, memory per idle legacy session and per open
+ * `subscriptions/listen` stream, and JWKS fetches. Every answer is checked; loopback only; every
+ * phase is bounded in time.
  *
  * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per measurement (default 8),
- * BENCH_CONNECTIONS (default 10), BENCH_SESSIONS (default "1000,10000"), BENCH_PLATFORMS (default
- * "express,fastify"); BENCH_THROUGHPUT_ONLY=1 stops
- * after the throughput rounds (for iterating on the hot path).
+ * BENCH_CONNECTIONS (default 10), BENCH_SESSIONS (default "1000,10000"), BENCH_LISTEN_STREAMS (default
+ * 1000, at most 1000), BENCH_PLATFORMS (default "express,fastify"); BENCH_THROUGHPUT_ONLY=1 stops
+ * after the throughput rounds (for iterating on the hot path), BENCH_MEMORY_ONLY=1 runs the memory
+ * phases alone.
  */
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -29,6 +31,8 @@ import { UNCACHED_LABEL } from './support/verification-labels.js';
 import { median } from './support/median.js';
 import { SDK_COST_STEPS } from './support/sdk-cost.js';
 import { BenchDpopClient } from './support/dpop-proof.js';
+import { openListenStream } from './support/listen-streams.js';
+import { listenRequestOfSize, modernListen } from '../test/support/modern.js';
 
 const ROUNDS = positiveInteger('BENCH_ROUNDS', 3);
 const SECONDS = positiveInteger('BENCH_SECONDS', 8);
@@ -37,6 +41,8 @@ const SESSION_COUNTS = (process.env.BENCH_SESSIONS ?? '1000,10000')
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
+/** Open listen streams measured; at most 1,000, so that they and the warm-up fit the default `maxListenStreams` (1,024). */
+const LISTEN_STREAMS = Math.min(1000, positiveInteger('BENCH_LISTEN_STREAMS', 1000));
 const ISSUER = 'https://idp.bench.invalid/realms/bench';
 /** Every JWKS endpoint a server under test was given, to count fetches over the whole run. */
 const jwksEndpoints: JwksServer[] = [];
@@ -51,7 +57,7 @@ const measured: Record<string, { ratio: number; p99: number; rps: number; cpu: n
 /** The SDK's own per-request work, in-process (bench/support/sdk-cost.ts), in µs. */
 let sdkCost: Record<string, number> | undefined;
 /** The other figures the targets are read from, filled in as the phases run. */
-const figures: Partial<Record<'tools500' | 'sessionKb' | 'uncachedMicros' | 'fetchesPerKey', number>> = {};
+const figures: Partial<Record<'tools500' | 'sessionKb' | 'listenKb' | 'uncachedMicros' | 'fetchesPerKey', number>> = {};
 /** Redis round trips (commands sent by clients) per answered request of the Redis-backed target. */
 let redisRoundTrips: number | undefined;
 /** What the requests in flight at the end of that load may add to {@link redisRoundTrips}. */
@@ -84,6 +90,11 @@ async function main(): Promise<void> {
       `servers ${canPin ? 'pinned to core 1 (taskset), load on core 0' : 'NOT pinned (no taskset)'}`,
   );
 
+  if (process.env.BENCH_MEMORY_ONLY) {
+    await sessionMemory(key);
+    await listenMemory(key);
+    return void printTargets();
+  }
   const targets: Target[] = [await baselineTarget()];
   for (const platform of PLATFORMS) targets.push(await floorTarget(key, platform));
   // The Redis-backed run needs Debian's redis-server (scripts/install-test-system-packages.sh installs it).
@@ -138,6 +149,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_THROUGHPUT_ONLY) return void printTargets();
   await toolScaling(key);
   await sessionMemory(key);
+  await listenMemory(key);
   const verification = await runMeasurement('verification');
   console.log('\nToken verification (own process on the server core, 3,000 distinct tokens after 3,000 to warm up; median):');
   for (const [label, micros] of Object.entries(verification)) console.log(`  ${label.padEnd(66)} ${micros.toFixed(1).padStart(7)} µs`);
@@ -491,6 +503,7 @@ function printTargets(): void {
       (v) => `${v.toFixed(1)} KB heap`,
       (v) => v <= 100,
     ],
+    [`open listen stream, largest request, <= 100 KB`, figures.listenKb, (v) => `${v.toFixed(1)} KB heap`, (v) => v <= 100],
     ['JWKS fetches, one per key for the whole run', figures.fetchesPerKey, (v) => `${v.toFixed(2)} per key`, (v) => v <= 1],
     ['wrong answers over every measured request, 0', wrongAnswers, (v) => String(v), (v) => v === 0],
   );
@@ -616,6 +629,89 @@ async function sessionMemory(key: TestSigningKey): Promise<void> {
     await server.stop();
     await jwks.close();
   }
+}
+
+/**
+ * Memory per open `subscriptions/listen` stream (issue 19), measured like the idle legacy
+ * session: the example as shipped, heap (after full GC) and RSS growth divided by the number of
+ * open streams, ten per subject (the default per-subject bound). Once with a tiny listen request,
+ * once with the largest accepted: 32 KiB, 256 resource URIs (kept by the SDK for the stream's
+ * life) and the rest in many tiny objects under an `_meta` key (kept by nothing, if nothing keeps the request).
+ */
+async function listenMemory(key: TestSigningKey): Promise<void> {
+  const { server, jwks, resourceUrl } = await startWithJwks('example-server', key, {});
+  const perSubject = 10;
+  let subjects = 0;
+  const nextTokens = (streams: number) =>
+    Promise.all(Array.from({ length: Math.ceil(streams / perSubject) }, () => benchToken(key, resourceUrl, `bench-listen-${subjects++}`)));
+  const variants = [
+    ['a tiny listen request', JSON.stringify(modernListen(1, { toolsListChanged: true }))],
+    ['the largest accepted (32 KiB, 256 URIs)', listenRequestOfSize(32 * 1024)],
+  ] as const;
+  try {
+    console.log(
+      `\nMemory per open subscriptions/listen stream (example server, ${LISTEN_STREAMS} streams, ${perSubject} per subject; heap after full GC)`,
+    );
+    for (const [label, body] of variants) {
+      // Warm up: what the first streams build once (code, caches) is not what a stream keeps.
+      const warm = await openListenStreams(resourceUrl, await nextTokens(perSubject), perSubject, body, perSubject);
+      const before = await server.memory();
+      const open = await openListenStreams(resourceUrl, await nextTokens(LISTEN_STREAMS), LISTEN_STREAMS, body, perSubject);
+      const after = await server.memory();
+      for (const close of [...warm, ...open]) close();
+      const perStream = (field: 'heapUsed' | 'rss') => (after[field] - before[field]) / LISTEN_STREAMS / 1024;
+      if (body.length > 1000) figures.listenKb = perStream('heapUsed');
+      console.log(
+        `  ${label.padEnd(42)} heap ${perStream('heapUsed').toFixed(1)} KB/stream, RSS ${perStream('rss').toFixed(1)} KB/stream ` +
+          `(heap total ${(after.heapUsed / 1048576).toFixed(0)} MB)`,
+      );
+      // The server gives the places back as it sees the connections close.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  } finally {
+    await server.stop();
+    await jwks.close();
+  }
+}
+
+/**
+ * Opens `count` listen streams with `body`, `perSubject` on each token, 16 at a time; returns
+ * their closers. A 503 (the server has not yet seen the previous variant's streams close) is
+ * retried, for at most 10 s.
+ */
+async function openListenStreams(
+  url: string,
+  tokens: string[],
+  count: number,
+  body: string,
+  perSubject: number,
+): Promise<Array<() => void>> {
+  const closers: Array<() => void> = [];
+  const deadline = Date.now() + 10_000;
+  let next = 0;
+  const openOne = async (token: string): Promise<() => void> => {
+    for (;;) {
+      try {
+        return await openListenStream(url, token, body);
+      } catch (error) {
+        if ((error as { status?: number }).status !== 503 || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  };
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      closers.push(await openOne(tokens[Math.floor(index / perSubject)]));
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: 16 }, worker));
+  } catch (error) {
+    for (const close of closers) close();
+    throw error;
+  }
+  return closers;
 }
 
 function positiveInteger(name: string, fallback: number): number {

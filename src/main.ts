@@ -125,7 +125,10 @@ async function createApp(config: ExampleConfig, module: DynamicModule, logger: S
   if (config.platform === 'fastify') {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
     // Fastify sends no X-Powered-By; its trustProxy option is Express's `trust proxy` (client addresses for per-IP limits).
-    return NestFactory.create(module, new FastifyAdapter(), options);
+    // Its requestTimeout defaults to 0 (none): a request still arriving this long after it began is cut off by Node,
+    // whatever route it is for. Above the MCP endpoint's own bodyTimeoutMs (30 s by default), which answers first.
+    const requestTimeout = Math.max(60_000, 2 * (config.limits.bodyTimeoutMs ?? 30_000));
+    return NestFactory.create(module, new FastifyAdapter({ requestTimeout }), options);
   }
   const app = await NestFactory.create(module, { ...options, bodyParser: false });
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by'); // no framework banner on any answer

@@ -91,6 +91,50 @@ describe('Development identity provider: authorization code rules', () => {
     expect(((await refused.json()) as { error: string }).error).toBe('invalid_redirect_uri');
   });
 
+  it.each<{ case: string; metadata: Record<string, unknown> }>([
+    {
+      case: 'a web client with an https redirect URI',
+      metadata: { application_type: 'web', redirect_uris: ['https://attacker.example/cb'] },
+    },
+    { case: 'a native client with an https redirect URI only', metadata: { redirect_uris: ['https://attacker.example/cb'] } },
+    { case: 'a native client with a private-use scheme redirect URI only', metadata: { redirect_uris: ['com.attacker.app:/cb'] } },
+    {
+      case: 'a confidential client (client_secret_basic)',
+      metadata: { redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_basic' },
+    },
+    {
+      case: 'a client-credentials client',
+      metadata: {
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    },
+    {
+      case: 'a public client asking for the client-credentials grant too',
+      metadata: { redirect_uris: [redirectUri], grant_types: ['authorization_code', 'client_credentials'] },
+    },
+    { case: 'an implicit-flow client', metadata: { redirect_uris: [redirectUri], response_types: ['token'], grant_types: ['implicit'] } },
+  ])('refuses to register $case: open registration is for public clients with loopback redirect URIs', async ({ metadata }) => {
+    const refused = await register(metadata);
+    expect(refused.status).toBe(400);
+    const body = (await refused.json()) as { error: string; error_description: string };
+    expect(['invalid_client_metadata', 'invalid_redirect_uri']).toContain(body.error);
+    expect(body.error_description).toMatch(/loopback|public|grant|response/);
+  });
+
+  it('registers a client listing a loopback redirect URI beside others with the loopback ones only (RFC 7591 §2 lets it replace them)', async () => {
+    const registered = await register({
+      redirect_uris: ['https://vscode.dev/redirect', 'http://127.0.0.1:33418/', 'http://localhost:4000/cb'],
+    });
+    expect(registered.status).toBe(201);
+    const client = (await registered.json()) as { redirect_uris: string[]; token_endpoint_auth_method: string; grant_types: string[] };
+    expect(client.redirect_uris).toEqual(['http://127.0.0.1:33418/', 'http://localhost:4000/cb']);
+    expect(client.token_endpoint_auth_method).toBe('none');
+    expect(client.grant_types).toEqual(['authorization_code', 'refresh_token']);
+  });
+
   it('ignores the scope a client registers with, so it can step up later', async () => {
     const registered = await register({ redirect_uris: [redirectUri], scope: 'User.Read' });
     expect(registered.status).toBe(201);

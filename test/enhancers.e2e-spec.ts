@@ -83,10 +83,12 @@ describeOnPlatforms("the application's guards, interceptors, pipes and filters o
         { provide: APP_FILTER, useClass: GlobalTeapotFilter },
       ],
       platform,
-      (app) => {
-        // The other global kind the way an application also declares them: useGlobal*().
-        app.useGlobalInterceptors(new GlobalInterceptor(app.get(CallLog)));
-        app.useLogger(logger);
+      {
+        configure: (app) => {
+          // The other global kind the way an application also declares them: useGlobal*().
+          app.useGlobalInterceptors(new GlobalInterceptor(app.get(CallLog)));
+          app.useLogger(logger);
+        },
       },
     );
     log = h.app.get(CallLog);

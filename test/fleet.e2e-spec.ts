@@ -309,7 +309,7 @@ if (unavailable) {
     let shared = false;
     while (!shared && Date.now() < deadline) {
       expect(await whoami(`${fleet.baseUrl}/mcp`, warm)).toBe(200);
-      shared = (await inspector.keys('mcp-auth:throttle:*').catch(() => [])).length > 0;
+      shared = (await inspector.keys(`mcp-auth:${fleet.resourceUrl}:throttle:*`).catch(() => [])).length > 0;
       if (!shared) await new Promise((resolve) => setTimeout(resolve, 250));
     }
     expect(shared).toBe(true);

@@ -3,6 +3,7 @@ import { openSession, parseChallenge, post, rpc, startHarness } from './support/
 import { nodePost } from './support/node-post.js';
 import type { Harness } from './support/harness.js';
 import { describeOnPlatforms } from './support/platforms.js';
+import { MODERN } from './support/modern.js';
 
 /**
  * Item 2: property-based fuzzing of what a hostile client controls, against the real
@@ -304,6 +305,54 @@ describeOnPlatforms('fuzzing', (_platform, onPlatform) => {
         runs(200),
       );
       expect([...seen].sort()).toEqual(expect.arrayContaining([200, 202, 400, 403, 413]));
+    });
+
+    it('refuses deeply nested JSON (legacy initialize capabilities, modern clientCapabilities and _meta, arguments, batches) with 400 and a JSON-RPC error before anything recurses over it, never 5xx', async () => {
+      /** `depth` levels of objects or arrays, as JSON text. */
+      const nest = (depth: number, arrays: boolean) =>
+        arrays ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+      const modernEnvelope = (capabilities: string, extra = '') =>
+        `{"io.modelcontextprotocol/protocolVersion":"${MODERN}","io.modelcontextprotocol/clientCapabilities":${capabilities}${extra}}`;
+      const places = {
+        'legacy initialize capabilities': (deep: string) =>
+          `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"experimental":${deep}},"clientInfo":{"name":"f","version":"1"}}}`,
+        'modern clientCapabilities': (deep: string) =>
+          `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":${modernEnvelope(`{"experimental":${deep}}`)}}}`,
+        'modern _meta key of the caller': (deep: string) =>
+          `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":${modernEnvelope('{}', `,"com.example/deep":${deep}`)}}}`,
+        'tool arguments': (deep: string) =>
+          `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{"deep":${deep}}}}`,
+        'a batch': (deep: string) => `[${deep}]`,
+      };
+      const headersOf = (place: string): Record<string, string> =>
+        place.startsWith('modern') ? { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' } : {};
+      const deepBody = fc.record({
+        place: fc.constantFrom(...(Object.keys(places) as Array<keyof typeof places>)),
+        depth: fc.oneof(fc.integer({ min: 129, max: 2_000 }), fc.integer({ min: 50_000, max: 100_000 })),
+        arrays: fc.boolean(),
+      });
+      await fc.assert(
+        fc.asyncProperty(deepBody, async ({ place, depth, arrays }) => {
+          const response = await post(h.resourceUrl, places[place](nest(depth, arrays)), { token: reader, headers: headersOf(place) });
+          expect(response.status).toBe(400);
+          const refusal = JSON.parse(await response.text());
+          expect(refusal).toEqual(
+            expect.objectContaining({
+              jsonrpc: '2.0',
+              id: null,
+              error: expect.objectContaining({ code: -32600, message: expect.stringContaining('nested') }),
+            }),
+          );
+        }),
+        runs(40),
+      );
+      // Shallow enough, the same places are served: the bound is about depth, not about these fields.
+      const shallow = await post(h.resourceUrl, places['modern clientCapabilities'](nest(64, false)), {
+        token: reader,
+        headers: headersOf('modern clientCapabilities'),
+      });
+      expect(shallow.status).toBe(200);
+      await shallow.arrayBuffer();
     });
   });
 

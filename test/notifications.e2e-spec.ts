@@ -156,7 +156,7 @@ describe('change notifications', () => {
 describe('listen streams per subject', () => {
   let app: LibraryApp;
   beforeAll(async () => {
-    app = await startLibraryApp({ maxSessionsPerSubject: 2 });
+    app = await startLibraryApp({ maxListenStreamsPerSubject: 2 });
   });
   afterAll(async () => {
     await app?.close();
@@ -171,7 +171,7 @@ describe('listen streams per subject', () => {
     );
   }
 
-  it('a subject holds at most maxSessionsPerSubject open streams: the next gets 429 with Retry-After, a closed one frees its place', async () => {
+  it('a subject holds at most maxListenStreamsPerSubject open streams: the next gets 429 with Retry-After, a closed one frees its place', async () => {
     const token = await app.token('demo-reader');
     const open = [await listen(token, 1), await listen(token, 2)];
     try {

@@ -100,6 +100,8 @@ describe('example configuration: limits', () => {
     expect(loadExampleConfig({}).limits).toEqual({
       maxSessions: undefined,
       maxSessionsPerSubject: undefined,
+      maxListenStreams: undefined,
+      maxListenStreamsPerSubject: undefined,
       sessionMaxLifetimeMs: undefined,
       requestTimeoutMs: undefined,
       maxRequestBodyBytes: undefined,
@@ -113,6 +115,8 @@ describe('example configuration: limits', () => {
       loadExampleConfig({
         MCP_MAX_SESSIONS: '500',
         MCP_MAX_SESSIONS_PER_SUBJECT: '5',
+        MCP_MAX_LISTEN_STREAMS: '2000',
+        MCP_MAX_LISTEN_STREAMS_PER_SUBJECT: '4',
         MCP_SESSION_MAX_LIFETIME_MS: '3600000',
         MCP_REQUEST_TIMEOUT_MS: '30000',
         MCP_MAX_BODY_BYTES: '65536',
@@ -125,6 +129,8 @@ describe('example configuration: limits', () => {
     ).toEqual({
       maxSessions: 500,
       maxSessionsPerSubject: 5,
+      maxListenStreams: 2000,
+      maxListenStreamsPerSubject: 4,
       sessionMaxLifetimeMs: 3_600_000,
       requestTimeoutMs: 30_000,
       maxRequestBodyBytes: 65_536,

@@ -112,6 +112,8 @@ export interface DownstreamSettings {
 export interface ExampleLimits {
   readonly maxSessions?: number;
   readonly maxSessionsPerSubject?: number;
+  readonly maxListenStreams?: number;
+  readonly maxListenStreamsPerSubject?: number;
   readonly sessionMaxLifetimeMs?: number;
   readonly requestTimeoutMs?: number;
   readonly maxRequestBodyBytes?: number;
@@ -367,7 +369,8 @@ function parseBooleanNamed(name: string, value: string, expected: string): boole
 }
 
 /**
- * Reads `MCP_MAX_SESSIONS`, `MCP_MAX_SESSIONS_PER_SUBJECT`, `MCP_SESSION_MAX_LIFETIME_MS`,
+ * Reads `MCP_MAX_SESSIONS`, `MCP_MAX_SESSIONS_PER_SUBJECT`, `MCP_MAX_LISTEN_STREAMS`,
+ * `MCP_MAX_LISTEN_STREAMS_PER_SUBJECT`, `MCP_SESSION_MAX_LIFETIME_MS`,
  * `MCP_REQUEST_TIMEOUT_MS`, `MCP_MAX_BODY_BYTES`, `MCP_BODY_TIMEOUT_MS`, `MCP_MAX_HEADER_BYTES`, `MCP_SHUTDOWN_TIMEOUT_MS`,
  * `MCP_RATE_LIMIT_PER_MINUTE` and `MCP_UNAUTHENTICATED_LIMIT_PER_MINUTE`.
  */
@@ -375,6 +378,8 @@ function loadLimits(env: NodeJS.ProcessEnv): ExampleLimits {
   return {
     maxSessions: optionalPositiveInteger('MCP_MAX_SESSIONS', env.MCP_MAX_SESSIONS),
     maxSessionsPerSubject: optionalPositiveInteger('MCP_MAX_SESSIONS_PER_SUBJECT', env.MCP_MAX_SESSIONS_PER_SUBJECT),
+    maxListenStreams: optionalPositiveInteger('MCP_MAX_LISTEN_STREAMS', env.MCP_MAX_LISTEN_STREAMS),
+    maxListenStreamsPerSubject: optionalPositiveInteger('MCP_MAX_LISTEN_STREAMS_PER_SUBJECT', env.MCP_MAX_LISTEN_STREAMS_PER_SUBJECT),
     sessionMaxLifetimeMs: optionalPositiveInteger('MCP_SESSION_MAX_LIFETIME_MS', env.MCP_SESSION_MAX_LIFETIME_MS),
     requestTimeoutMs: optionalPositiveInteger('MCP_REQUEST_TIMEOUT_MS', env.MCP_REQUEST_TIMEOUT_MS),
     maxRequestBodyBytes: optionalPositiveInteger('MCP_MAX_BODY_BYTES', env.MCP_MAX_BODY_BYTES),

@@ -7,6 +7,7 @@ import type { Configuration } from 'oidc-provider';
 import { LoginAndConsent, INTERACTION_PATH } from './interactions.js';
 import { REGISTRATION_PATH, allowRegistrationFromLoopbackPages } from './registration-cors.js';
 import { renderErrorPage } from './consent-page.js';
+import { restrictOpenRegistration } from './registration-policy.js';
 import { developmentSigningKey } from './signing-key.js';
 import { TOKEN_EXCHANGE_GRANT, actorClaim, registerTokenExchange } from './token-exchange-grant.js';
 import type { TokenExchangePolicy } from './token-exchange-grant.js';
@@ -238,7 +239,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
 /** The `oidc-provider` features interactive clients need. */
 function interactiveFeatures() {
   return {
-    // RFC 7591, open: the provider listens on loopback only, for development.
+    // RFC 7591, open: the provider listens on loopback only, for development; restrictOpenRegistration says what registers.
     registration: { enabled: true, initialAccessToken: false },
     // A client whose id is an https URL is described by the document at that URL (MCP 2025-11-25).
     clientIdMetadataDocument: { enabled: true, ack: 'draft-02' },
@@ -278,8 +279,11 @@ function interactiveConfiguration(
     // challenged scope) would be refused. What a client gets is decided per request, on the consent page.
     extraClientMetadata: {
       properties: ['scope'],
-      validator: (_ctx, key, _value, metadata) => {
-        if (key === 'scope') delete metadata.scope;
+      // Called once per property listed, for every client oidc-provider builds: once per client.
+      validator: (ctx, key, _value, metadata) => {
+        if (key !== 'scope') return;
+        delete metadata.scope;
+        restrictOpenRegistration(ctx, metadata);
       },
     },
     // Interactive clients get refresh tokens without asking for offline_access, which the MCP

@@ -19,19 +19,31 @@ export interface LibraryApp extends TestIdentity {
   close(): Promise<void>;
 }
 
-/**
- * @param configure runs between creating the application and its `listen()`, where an
- *   application calls `useGlobalGuards()`, `useGlobalInterceptors()` or `useLogger()`.
- */
+/** What a test may decide about the app beyond its options: where it runs, whom it trusts, how bodies are parsed. */
+export interface LibraryAppSettings {
+  /** The port of its resource URL. Default: a free one. */
+  readonly port?: number;
+  /** An identity provider it shares with other apps, started (and closed) by the test. Default: one of its own. */
+  readonly identity?: TestIdentity;
+  /** On Express, leave Nest's body parser on, as an application may. Default off (as the README advises). */
+  readonly bodyParser?: boolean;
+  /**
+   * Runs between creating the application and its `listen()`, where an application calls
+   * `useGlobalGuards()`, `useGlobalInterceptors()` or `useLogger()`.
+   */
+  readonly configure?: (app: INestApplication) => void;
+}
+
 export async function startLibraryApp(
   options: Partial<McpAuthOptions> = {},
   providers: Provider[] = [],
   platform: Platform = 'express',
-  configure: (app: INestApplication) => void = () => undefined,
+  settings: LibraryAppSettings = {},
 ): Promise<LibraryApp> {
-  const port = await freePort();
+  const port = settings.port ?? (await freePort());
   const resourceUrl = `http://127.0.0.1:${port}/mcp`;
-  const identity = await startTestIdentity(resourceUrl);
+  const identity = settings.identity ?? (await startTestIdentity(resourceUrl));
+  const closeIdentity = () => (settings.identity ? Promise.resolve() : identity.idp.close());
 
   @Module({
     imports: [
@@ -46,11 +58,15 @@ export async function startLibraryApp(
 
   try {
     // On Fastify the module leaves its own routes' bodies unparsed, so Nest's body parser stays on, as an application has it.
+    // abortOnError off: a startup failure fails the test that caused it, instead of exiting the whole Jest worker.
     const app =
       platform === 'fastify'
-        ? await NestFactory.create(TestAppModule, new (await import('@nestjs/platform-fastify')).FastifyAdapter(), { logger: ['error'] })
-        : await NestFactory.create(TestAppModule, { bodyParser: false, logger: ['error'] });
-    configure(app);
+        ? await NestFactory.create(TestAppModule, new (await import('@nestjs/platform-fastify')).FastifyAdapter(), {
+            logger: ['error'],
+            abortOnError: false,
+          })
+        : await NestFactory.create(TestAppModule, { bodyParser: settings.bodyParser ?? false, logger: ['error'], abortOnError: false });
+    settings.configure?.(app);
     await app.listen(port, '127.0.0.1');
     let closed = false;
     return {
@@ -61,11 +77,11 @@ export async function startLibraryApp(
       close: async () => {
         if (!closed) await app.close();
         closed = true;
-        await identity.idp.close();
+        await closeIdentity();
       },
     };
   } catch (error) {
-    await identity.idp.close();
+    await closeIdentity();
     throw error;
   }
 }

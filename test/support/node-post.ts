@@ -11,8 +11,25 @@ export function nodePost(
   body: string,
   headers: Record<string, string> | string[],
 ): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return nodeRequest('POST', url, headers, body);
+}
+
+/** A GET with Node's HTTP client, with any `Host` (and other) headers; like {@link nodePost}. */
+export function nodeGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return nodeRequest('GET', url, headers);
+}
+
+function nodeRequest(
+  method: 'GET' | 'POST',
+  url: string,
+  headers: Record<string, string> | string[],
+  body?: string,
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method: 'POST', headers, timeout: 5_000 });
+    const outgoing = request(url, { method, headers, timeout: 5_000 });
     outgoing.on('response', async (response) => {
       const chunks: Buffer[] = [];
       for await (const chunk of response) chunks.push(chunk as Buffer);

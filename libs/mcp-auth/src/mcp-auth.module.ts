@@ -14,6 +14,7 @@ import { ScopePolicy } from './authorization/scope-policy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import { MCP_AUTH_CONTROLLERS, MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAMES } from './mcp-auth.constants.js';
 import { withoutPoweredBy } from './http/without-powered-by.middleware.js';
+import { closeUnreadBodies } from './http/unread-body.middleware.js';
 import { leaveMarkedBodiesUnparsed } from './http/fastify-unparsed-body.js';
 import type { FastifyInstanceLike } from './http/fastify-unparsed-body.js';
 import { ConfigurableModuleClass, MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
@@ -114,8 +115,9 @@ import { EnterpriseManagedAuthorizationCheck } from './metadata/enterprise-manag
     },
     {
       provide: MetricsServer,
-      inject: [McpMetrics],
-      useFactory: (metrics: McpMetrics | null) => (metrics?.options.port !== undefined ? new MetricsServer(metrics) : null),
+      inject: [McpMetrics, MCP_AUTH_RESOLVED_OPTIONS],
+      useFactory: (metrics: McpMetrics | null, options: ResolvedMcpAuthOptions) =>
+        metrics?.options.port !== undefined ? new MetricsServer(metrics, options.allowedOrigins) : null,
     },
     McpReadiness,
     {
@@ -181,25 +183,30 @@ export class McpAuthModule extends ConfigurableModuleClass implements NestModule
   }
 
   /**
-   * The module's own routes answer without `X-Powered-By`. On Fastify, their bodies are
+   * The module's own routes answer without `X-Powered-By`, and close the connection of a
+   * request answered before its body was read (`closeUnreadBodies`). On Fastify, their bodies are
    * left for the endpoint to read (see `leaveMarkedBodiesUnparsed`): done here, as Nest
    * configures middleware before it registers routes. The health and metrics endpoints are
    * middleware, not routes: their paths come from options resolved at runtime (`forRootAsync`), and
    * they answer before any guard or MCP logic runs. Requests to the endpoint are timed from here.
    */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(withoutPoweredBy).forRoutes(...this.controllers);
+    consumer.apply(withoutPoweredBy, closeUnreadBodies).forRoutes(...this.controllers);
     const adapter = this.adapterHost.httpAdapter;
     if (adapter?.getType() === 'fastify') leaveMarkedBodiesUnparsed(adapter.getInstance<FastifyInstanceLike>());
     const { options, metrics, readiness } = this;
     if (!options) return;
     if (options.health && readiness) {
-      consumer.apply(livenessEndpoint).forRoutes({ path: options.health.livenessPath, method: RequestMethod.GET });
-      consumer.apply(readinessEndpoint(readiness)).forRoutes({ path: options.health.readinessPath, method: RequestMethod.GET });
+      consumer.apply(livenessEndpoint(options.allowedOrigins)).forRoutes({ path: options.health.livenessPath, method: RequestMethod.GET });
+      consumer
+        .apply(readinessEndpoint(readiness, options.allowedOrigins))
+        .forRoutes({ path: options.health.readinessPath, method: RequestMethod.GET });
     }
     if (metrics) {
       if (metrics.options.port === undefined) {
-        consumer.apply(metricsEndpoint(metrics)).forRoutes({ path: metrics.options.path, method: RequestMethod.GET });
+        consumer
+          .apply(metricsEndpoint(metrics, options.allowedOrigins))
+          .forRoutes({ path: metrics.options.path, method: RequestMethod.GET });
       }
       consumer
         .apply((req: IncomingMessage, res: ServerResponse, next: () => void) => {

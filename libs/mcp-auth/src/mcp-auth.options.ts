@@ -99,6 +99,13 @@ export interface McpAuthOptions {
    */
   validateUser?: (principal: McpPrincipal) => boolean | Promise<boolean>;
   /**
+   * How often an open stream (a `subscriptions/listen` stream, a legacy session's GET stream)
+   * asks `validateUser` again, in milliseconds; the stream is closed when the answer is no (or
+   * it fails), so a user disabled after opening one stops hearing of changes. Only with
+   * `validateUser`. Default 60 s.
+   */
+  revalidateUserMs?: number;
+  /**
    * The minimal scopes a client should ask for on first use: advertised in the first 401
    * challenge's `scope` and in the metadata's `scopes_supported`. A call that needs more gets
    * the 403 step-up challenge naming exactly what is missing, so broad scopes (`Admin.Write`)
@@ -135,11 +142,19 @@ export interface McpAuthOptions {
   discoveryTimeoutMs?: number;
   /** At most this many open sessions in total; an `initialize` beyond it gets 503 with `Retry-After`. Default 10 000. */
   maxSessions?: number;
-  /**
-   * At most this many open sessions per subject (issuer + `sub`), and as many open `subscriptions/listen`
-   * streams on this instance; an `initialize` or a listen request beyond it gets 429. Default 100.
-   */
+  /** At most this many open sessions per subject (issuer + `sub`); an `initialize` beyond it gets 429. Default 100. */
   maxSessionsPerSubject?: number;
+  /**
+   * At most this many open `subscriptions/listen` streams (2026-07-28) on this instance, for
+   * everyone together; a listen request beyond it gets 503 with `Retry-After`. Default 1,024.
+   */
+  maxListenStreams?: number;
+  /**
+   * At most this many open listen streams per subject on this instance, so that a few subjects
+   * cannot take every place of `maxListenStreams` (it takes `maxListenStreams / maxListenStreamsPerSubject`
+   * subjects to fill them); beyond it 429 with `Retry-After`. Default 10.
+   */
+  maxListenStreamsPerSubject?: number;
   /** A session is closed this long after it opened, however busy, in milliseconds. Default 24 h. */
   sessionMaxLifetimeMs?: number;
   /** A tool call still running after this long is aborted (its `signal` fires) and answered with a JSON-RPC error, in milliseconds. Default 60 s. */
@@ -238,6 +253,7 @@ export interface ResolvedMcpAuthOptions {
   readonly resourceName: string;
   readonly claimsToScopes: ClaimsToScopes;
   readonly validateUser?: (principal: McpPrincipal) => boolean | Promise<boolean>;
+  readonly revalidateUserMs: number;
   readonly challengeScopes?: readonly string[];
   readonly listing: McpListing;
   readonly pageSize: number;
@@ -248,6 +264,8 @@ export interface ResolvedMcpAuthOptions {
   readonly jsonResponse: boolean;
   readonly maxSessions: number;
   readonly maxSessionsPerSubject: number;
+  readonly maxListenStreams: number;
+  readonly maxListenStreamsPerSubject: number;
   readonly sessionMaxLifetimeMs: number;
   readonly requestTimeoutMs: number;
   readonly maxHeaderBytes: number;

@@ -10,6 +10,7 @@ import { checkApiKeys } from './resolve-credentials.js';
 import type { JwksCacheOptions, JwtAlgorithm, McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { positiveInteger, requireUrl } from './option-validation.js';
 import { MCP_PROTOCOLS } from './transport/protocol-era.js';
+import { defaultAllowedHosts } from './transport/host-check.js';
 import { resolveHealth, resolveMetrics } from './observability/resolve-observability.js';
 import { resolveDpop } from './authentication/dpop/resolve-dpop.js';
 import type { McpProtocol } from './transport/protocol-era.js';
@@ -39,8 +40,6 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     );
   }
   checkPath(path);
-  const metrics = resolveMetrics(options.metrics, path);
-  const health = resolveHealth(options.health, path, metrics);
 
   const algorithms = options.algorithms ?? ['RS256'];
   if (!Array.isArray(algorithms) || algorithms.length === 0 || algorithms.some((alg) => !ASYMMETRIC_ALGORITHMS.includes(alg))) {
@@ -62,6 +61,9 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     }
   }
 
+  const metrics = resolveMetrics(options.metrics, path, defaultAllowedHosts(resourceUrl, allowedOrigins));
+  const health = resolveHealth(options.health, path, metrics);
+
   const scopeHierarchy = resolveScopeHierarchy(options.scopeHierarchy);
   const server = options.server ?? { name: 'mcp-server', version: '1.0.0' };
   const limits = resolveLimits(options);
@@ -74,7 +76,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     // API keys alone need no identity provider.
     issuerOptional: apiKeys !== undefined,
   });
-  const redis = resolveRedis(options.redis);
+  const redis = resolveRedis(options.redis, resourceUrl);
   const scopeSnapshot = await resolveScopeSnapshot(options.scopeSnapshot);
 
   return {
@@ -100,6 +102,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     resourceName: options.resourceName ?? server.name,
     claimsToScopes,
     validateUser: options.validateUser,
+    revalidateUserMs: positiveInteger('revalidateUserMs', options.revalidateUserMs, 60_000),
     challengeScopes: options.challengeScopes,
     listing: resolveListing(options.listing),
     pageSize: positiveInteger('pageSize', options.pageSize, 100),
@@ -188,8 +191,13 @@ function resolveJwksCache(jwks: JwksCacheOptions | undefined): Required<JwksCach
   return resolved;
 }
 
-/** `redis`: a `redis://`/`rediss://` URL or a client, not both. */
-function resolveRedis(redis: McpRedisOptions | undefined): ResolvedRedisOptions | undefined {
+/**
+ * `redis`: a `redis://`/`rediss://` URL or a client, not both. The key prefix defaults to one of
+ * this resource's own, so that two MCP servers sharing a Redis never share sessions, rate-limit
+ * counters, events or introspection answers by accident: replicas of one server share it because
+ * they serve the same `resourceUrl`.
+ */
+function resolveRedis(redis: McpRedisOptions | undefined, resourceUrl: string): ResolvedRedisOptions | undefined {
   if (redis === undefined) return undefined;
   if (typeof redis !== 'object' || redis === null) {
     throw new McpAuthConfigurationError('redis', 'must be an object: { url } or { client }');
@@ -209,9 +217,14 @@ function resolveRedis(redis: McpRedisOptions | undefined): ResolvedRedisOptions 
       throw new McpAuthConfigurationError('redis.url', 'must be a redis:// or rediss:// URL');
     }
   }
-  const keyPrefix = redis.keyPrefix ?? 'mcp-auth:';
+  const keyPrefix = redis.keyPrefix ?? defaultRedisKeyPrefix(resourceUrl);
   if (typeof keyPrefix !== 'string' || keyPrefix === '') {
     throw new McpAuthConfigurationError('redis.keyPrefix', 'must be a non-empty string');
   }
   return { url: redis.url, client: redis.client, keyPrefix };
+}
+
+/** The default `redis.keyPrefix`: `mcp-auth:` and the resource URL, e.g. `mcp-auth:https://api.example.com/mcp:`. */
+export function defaultRedisKeyPrefix(resourceUrl: string): string {
+  return `mcp-auth:${resourceUrl}:`;
 }

@@ -43,11 +43,14 @@ export interface McpAuditEvent {
    * its token is DPoP-bound; absent for a bearer token. A public key's digest, not a secret.
    */
   readonly dpopJkt?: string;
-  /** The tool called (`tools/call`). */
+  /** The tool called (`tools/call`), at most 256 characters (then ending in `…`): the caller names it. */
   readonly tool?: string;
-  /** The resource read (`resources/read`) or subscribed to (`resources/subscribe`), or the URI template completed (`completion/complete`). */
+  /**
+   * The resource read (`resources/read`) or subscribed to (`resources/subscribe`), or the URI template
+   * completed (`completion/complete`), at most 256 characters like `tool`.
+   */
   readonly resource?: string;
-  /** The prompt requested (`prompts/get`) or completed (`completion/complete`). */
+  /** The prompt requested (`prompts/get`) or completed (`completion/complete`), at most 256 characters like `tool`. */
   readonly prompt?: string;
   /** The application guard (its class name) that refused the call (`guard_denied`). */
   readonly guard?: string;

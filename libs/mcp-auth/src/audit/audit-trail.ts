@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { clientAddressOf } from '../transport/client-address.js';
 import type { McpAuditAction, McpAuditEvent } from './audit-event.js';
+import { boundedCallerText } from './caller-text.js';
 import type { McpAuditSink } from './audit-sink.js';
 import { MCP_AUTH_AUDIT_SINK } from './audit-sink.js';
 import { McpMetrics } from '../observability/mcp-metrics.js';
@@ -42,7 +43,7 @@ export class AuditTrail {
   }
 
   private record(event: Omit<McpAuditEvent, 'time'>): void {
-    const full: McpAuditEvent = { time: new Date().toISOString(), ...event };
+    const full: McpAuditEvent = { time: new Date().toISOString(), ...event, ...boundedTargets(event) };
     this.metrics?.decided(full);
     try {
       const pending = this.sink.record(full);
@@ -61,4 +62,14 @@ export class AuditTrail {
 export function sessionOf(req: IncomingMessage): { sessionId?: string } {
   const value = req.headers['mcp-session-id'];
   return typeof value === 'string' && value !== '' ? { sessionId: value.slice(0, 64) } : {};
+}
+
+/** The event's tool, resource and prompt, where given, cut to 256 characters (`boundedCallerText`): the caller named them. */
+function boundedTargets({ tool, resource, prompt }: Pick<McpAuditEvent, 'tool' | 'resource' | 'prompt'>): Partial<McpAuditEvent> {
+  if (tool === undefined && resource === undefined && prompt === undefined) return {};
+  return {
+    ...(tool !== undefined ? { tool: boundedCallerText(tool) } : {}),
+    ...(resource !== undefined ? { resource: boundedCallerText(resource) } : {}),
+    ...(prompt !== undefined ? { prompt: boundedCallerText(prompt) } : {}),
+  };
 }

@@ -20,3 +20,16 @@ export function admitKnownUser(
     return principal;
   });
 }
+
+/**
+ * Asks `validateUser` again about a principal admitted earlier (an open stream's): true while
+ * it still says yes, false when it says no or fails. True without `validateUser`.
+ */
+export function isKnownUser(principal: McpPrincipal, options: Pick<ResolvedMcpAuthOptions, 'validateUser'>): Promise<boolean> {
+  const { validateUser } = options;
+  if (!validateUser) return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => resolve(validateUser(principal))).then(
+    (known) => Boolean(known),
+    () => false,
+  );
+}

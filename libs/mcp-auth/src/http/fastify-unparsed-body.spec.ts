@@ -50,4 +50,10 @@ describe('leaveMarkedBodiesUnparsed (a real Fastify instance)', () => {
     expect((await send('/other', 'text/x-unknown', 'x')).status).toBe(415);
     expect((await send('/other', 'application/json', JSON.stringify({ pad: 'x'.repeat(100) }))).status).toBe(413);
   });
+
+  it("answers the module's private content type on the application's other routes as any unknown type: 415, body never left unread", async () => {
+    const answer = await send('/other', 'application/x-mcp-auth-unparsed', '{"a":1}');
+    expect(answer.status).toBe(415);
+    expect(answer.json).toMatchObject({ statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+  });
 });

@@ -26,7 +26,7 @@ export interface FastifyInstanceLike {
   hasContentTypeParser(contentType: string): boolean;
   addContentTypeParser(
     contentType: string,
-    parser: (request: unknown, payload: unknown, done: (error: null, body?: unknown) => void) => void,
+    parser: (request: FastifyRequestLike, payload: unknown, done: (error: Error | null, body?: unknown) => void) => void,
   ): unknown;
   addHook(
     name: 'preParsing',
@@ -41,13 +41,27 @@ export interface FastifyInstanceLike {
  * then, with its own limits. For the routes marked {@link LeaveBodyUnparsed}, Fastify is
  * shown a content type of the module's own (on the Fastify request's header view only:
  * the Node request, which the endpoint reads, keeps the real one), whose parser leaves
- * the stream unread. The application's other routes parse as they did. Idempotent.
+ * the stream unread. The application's other routes parse as they did: the parser is the
+ * instance's (Nest registers every route on the root instance, so it cannot be scoped by
+ * plugin), so on an unmarked route it refuses the private type as Fastify refuses any type it
+ * has no parser for (415), rather than leave a body unread there. Idempotent.
  */
 export function leaveMarkedBodiesUnparsed(fastify: FastifyInstanceLike): void {
   if (fastify.hasContentTypeParser(UNPARSED_CONTENT_TYPE)) return;
-  fastify.addContentTypeParser(UNPARSED_CONTENT_TYPE, (_request, _payload, done) => done(null, undefined));
+  fastify.addContentTypeParser(UNPARSED_CONTENT_TYPE, (request, _payload, done) => {
+    if (request.routeOptions.config?.[UNPARSED_BODY_FLAG] === true) return done(null, undefined);
+    done(unsupportedMediaType());
+  });
   fastify.addHook('preParsing', (request, _reply, payload, done) => {
     if (request.routeOptions.config?.[UNPARSED_BODY_FLAG] === true) request.headers = { 'content-type': UNPARSED_CONTENT_TYPE };
     done(null, payload);
+  });
+}
+
+/** The error Fastify answers a content type it cannot parse with (its `FST_ERR_CTP_INVALID_MEDIA_TYPE`, 415). */
+function unsupportedMediaType(): Error {
+  return Object.assign(new Error(`Unsupported Media Type: ${UNPARSED_CONTENT_TYPE}`), {
+    statusCode: 415,
+    code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
   });
 }

@@ -6,10 +6,10 @@ describe('HeldCounts', () => {
     const first = counts.take('a');
     const second = counts.take('a');
     counts.take('b');
-    expect([counts.of('a'), counts.of('b'), counts.of('c')]).toEqual([2, 1, 0]);
+    expect([counts.of('a'), counts.of('b'), counts.of('c'), counts.total]).toEqual([2, 1, 0, 3]);
     first();
     first();
-    expect(counts.of('a')).toBe(1);
+    expect([counts.of('a'), counts.total]).toEqual([1, 2]);
     second();
     expect(counts.of('a')).toBe(0);
     expect((counts as unknown as { counts: Map<string, number> }).counts.has('a')).toBe(false);

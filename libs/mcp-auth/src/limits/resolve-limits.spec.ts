@@ -16,12 +16,19 @@ describe('limit options', () => {
     expect(LIMIT_DEFAULTS).toEqual({
       maxSessions: 10_000,
       maxSessionsPerSubject: 100,
+      maxListenStreams: 1024,
+      maxListenStreamsPerSubject: 10,
       sessionMaxLifetimeMs: 86_400_000,
       requestTimeoutMs: 60_000,
       maxHeaderBytes: 16_384,
       bodyTimeoutMs: 30_000,
       shutdownTimeoutMs: 10_000,
     });
+  });
+
+  it('lowers the default listen streams per subject to a smaller maxListenStreams', async () => {
+    const resolved = await resolveOptions({ ...base, maxListenStreams: 4 }, '/mcp');
+    expect(resolved).toMatchObject({ maxListenStreams: 4, maxListenStreamsPerSubject: 4 });
   });
 
   it('keeps what is given', async () => {
@@ -40,6 +47,12 @@ describe('limit options', () => {
   it.each<[string, Partial<McpAuthOptions>, RegExp]>([
     ['maxSessions', { maxSessions: 0 }, /maxSessions.*positive whole number/],
     ['maxSessionsPerSubject', { maxSessionsPerSubject: 1.5 }, /maxSessionsPerSubject.*positive whole number/],
+    ['maxListenStreams', { maxListenStreams: 0 }, /maxListenStreams.*positive whole number/],
+    [
+      'maxListenStreamsPerSubject',
+      { maxListenStreams: 20, maxListenStreamsPerSubject: 21 },
+      /maxListenStreamsPerSubject.*must not exceed maxListenStreams \(20\)/,
+    ],
     ['requestTimeoutMs', { requestTimeoutMs: -1 }, /requestTimeoutMs/],
     ['maxHeaderBytes', { maxHeaderBytes: Number.NaN }, /maxHeaderBytes/],
     ['shutdownTimeoutMs', { shutdownTimeoutMs: -5 }, /shutdownTimeoutMs.*0 or more/],

@@ -7,6 +7,8 @@ import type { RateLimitWindow } from './rate-limit.options.js';
 export const LIMIT_DEFAULTS = {
   maxSessions: 10_000,
   maxSessionsPerSubject: 100,
+  maxListenStreams: 1024,
+  maxListenStreamsPerSubject: 10,
   sessionMaxLifetimeMs: 24 * 60 * 60_000,
   requestTimeoutMs: 60_000,
   maxHeaderBytes: 16 * 1024,
@@ -33,9 +35,23 @@ export function resolveLimits(options: McpAuthOptions) {
   if (options.auditSink !== undefined && typeof options.auditSink?.record !== 'function') {
     throw new McpAuthConfigurationError('auditSink', 'must be an object with a record(event) method');
   }
+  const maxListenStreams = positiveInteger('maxListenStreams', options.maxListenStreams, LIMIT_DEFAULTS.maxListenStreams);
+  const maxListenStreamsPerSubject = positiveInteger(
+    'maxListenStreamsPerSubject',
+    options.maxListenStreamsPerSubject,
+    Math.min(LIMIT_DEFAULTS.maxListenStreamsPerSubject, maxListenStreams),
+  );
+  if (maxListenStreamsPerSubject > maxListenStreams) {
+    throw new McpAuthConfigurationError(
+      'maxListenStreamsPerSubject',
+      `must not exceed maxListenStreams (${maxListenStreams}): one subject could then take every listen stream`,
+    );
+  }
   return {
     maxSessions: positiveInteger('maxSessions', options.maxSessions, LIMIT_DEFAULTS.maxSessions),
     maxSessionsPerSubject: positiveInteger('maxSessionsPerSubject', options.maxSessionsPerSubject, LIMIT_DEFAULTS.maxSessionsPerSubject),
+    maxListenStreams,
+    maxListenStreamsPerSubject,
     sessionMaxLifetimeMs: positiveInteger('sessionMaxLifetimeMs', options.sessionMaxLifetimeMs, LIMIT_DEFAULTS.sessionMaxLifetimeMs),
     requestTimeoutMs: positiveInteger('requestTimeoutMs', options.requestTimeoutMs, LIMIT_DEFAULTS.requestTimeoutMs),
     maxHeaderBytes: positiveInteger('maxHeaderBytes', options.maxHeaderBytes, LIMIT_DEFAULTS.maxHeaderBytes),

@@ -15,15 +15,14 @@ import type { HandlerAuthorization } from '../server/handler-authorization.js';
 import { principalOf } from '../server/handler-authorization.js';
 import { reachable } from '../server/catalogue-server.js';
 import { MCP_EVENT_BUS } from './event-bus.provider.js';
+import { MAX_RESOURCE_SUBSCRIPTIONS } from './listen-request-bounds.js';
+import { boundedCallerText } from '../audit/caller-text.js';
 
 /** A legacy session of this process that may hear of changes: its server and the URIs it subscribed to. */
 interface ListeningSession {
   readonly server: Server;
   readonly uris: Set<string>;
 }
-
-/** How many resources one session may subscribe to: the set lives as long as the session. */
-const MAX_SUBSCRIPTIONS_PER_SESSION = 256;
 
 /**
  * Change notifications for the legacy (2025) sessions of this process. Every event on
@@ -84,16 +83,16 @@ export class LegacySessionNotifications implements OnModuleInit, OnModuleDestroy
       const found = this.catalogue.resource(uri);
       if (!found) {
         authorization.unknown(principal, 'resources/subscribe', { resource: uri }, ctx);
-        throw new ResourceNotFoundError(uri);
+        throw new ResourceNotFoundError(boundedCallerText(uri));
       }
       authorization.refuseIfForbidden(principal, found.resource.requirements, 'resources/subscribe', { resource: uri }, ctx);
       const session = ctx.sessionId === undefined ? undefined : this.sessions.get(ctx.sessionId);
       if (!session)
         throw new ProtocolError(ProtocolErrorCode.InvalidRequest, 'resources/subscribe needs a session: this endpoint keeps none');
-      if (!session.uris.has(uri) && session.uris.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
+      if (!session.uris.has(uri) && session.uris.size >= MAX_RESOURCE_SUBSCRIPTIONS) {
         throw new ProtocolError(
           ProtocolErrorCode.InvalidRequest,
-          `A session may subscribe to at most ${MAX_SUBSCRIPTIONS_PER_SESSION} resources`,
+          `A session may subscribe to at most ${MAX_RESOURCE_SUBSCRIPTIONS} resources`,
         );
       }
       session.uris.add(uri);

@@ -28,7 +28,7 @@ describe('ListenStreams: what a subscriptions/listen listener hears', () => {
   let streams: ListenStreams;
   beforeEach(() => {
     bus = new InMemoryServerEventBus();
-    streams = new ListenStreams({ maxSessionsPerSubject: 2 }, bus, catalogue, policy);
+    streams = new ListenStreams({ maxListenStreams: 4, maxListenStreamsPerSubject: 2, revalidateUserMs: 60_000 }, bus, catalogue, policy);
   });
 
   /** Subscribes the way the SDK does: inside the handling of the listen request that open() runs. */
@@ -99,13 +99,44 @@ describe('ListenStreams: what a subscriptions/listen listener hears', () => {
     expect(cancelled).toBe(true);
   });
 
+  it('ends the stream once validateUser, asked again every revalidateUserMs, no longer knows the user; gives its place back', async () => {
+    const known = new Set(['s']);
+    const checked = new ListenStreams(
+      { maxListenStreams: 4, maxListenStreamsPerSubject: 1, revalidateUserMs: 20, validateUser: (who) => known.has(who.sub) },
+      bus,
+      catalogue,
+      policy,
+    );
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      pull() {},
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const who = principal(['User.Read']);
+    const response = await checked.open(
+      who,
+      checked.reserve(who),
+      async () => new Response(endless, { headers: { 'content-type': 'text/event-stream' } }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(cancelled).toBe(false); // still known: still open
+    known.delete('s');
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(true);
+    expect(cancelled).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(() => checked.reserve(who)).not.toThrow();
+  });
+
   it('leaves an answer that is not a stream (an error) as it is', async () => {
     const error = Response.json({ jsonrpc: '2.0', id: 1, error: { code: -32602, message: 'Invalid params' } });
     const who = principal(['User.Read'], 1);
     expect(await streams.open(who, streams.reserve(who), async () => error)).toBe(error);
   });
 
-  it('holds at most maxSessionsPerSubject open streams per subject, and gives a place back when a stream ends', async () => {
+  it('holds at most maxListenStreamsPerSubject open streams per subject, and gives a place back when a stream ends', async () => {
     const who = principal(['User.Read']);
     const other = { ...principal(['User.Read']), sub: 'someone-else', id: 'someone-else' };
     const streamOf = () => new Response(new ReadableStream({ pull() {} }), { headers: { 'content-type': 'text/event-stream' } });
@@ -126,6 +157,26 @@ describe('ListenStreams: what a subscriptions/listen listener hears', () => {
     await first.body!.cancel();
     expect(() => streams.reserve(who)).not.toThrow();
     await second.body!.cancel();
+  });
+
+  it('holds at most maxListenStreams open streams in all: 503 for whoever asks next, until one ends', async () => {
+    const subject = (id: string) => ({ ...principal(['User.Read']), sub: id, id });
+    const streamOf = () => new Response(new ReadableStream({ pull() {} }), { headers: { 'content-type': 'text/event-stream' } });
+    const open = [];
+    for (const id of ['a', 'b', 'c', 'd']) open.push(await streams.open(subject(id), streams.reserve(subject(id)), async () => streamOf()));
+    let refusal: unknown;
+    try {
+      streams.reserve(subject('e'));
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(LimitExceededException);
+    expect((refusal as LimitExceededException).getStatus()).toBe(503);
+    expect((refusal as LimitExceededException).message).toContain('4 listen streams');
+    expect((refusal as LimitExceededException).retryAfterSeconds).toBeGreaterThan(0);
+    await open[0].body!.cancel();
+    expect(() => streams.reserve(subject('e'))).not.toThrow();
+    await Promise.all(open.slice(1).map((response) => response.body!.cancel()));
   });
 
   it('gives the place back at once for an answer that is not a stream, and when the handler fails', async () => {

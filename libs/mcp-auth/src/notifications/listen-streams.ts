@@ -10,7 +10,7 @@ import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { ScopePolicy } from '../authorization/scope-policy.js';
 import { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { MCP_EVENT_BUS } from './event-bus.provider.js';
-import { endingAt, whenEnded } from './stream-deadline.js';
+import { endableStream, isEventStream, watchStream } from './stream-lifetime.js';
 
 /** What a subject over its number of open streams is told to wait before trying again, in seconds. */
 const STREAM_LIMIT_RETRY_AFTER_SECONDS = 30;
@@ -29,19 +29,25 @@ const STREAM_LIMIT_RETRY_AFTER_SECONDS = 30;
  *   nothing but "this list changed", and the list it then asks for shows only what its
  *   scopes allow.
  *
- * The stream itself ends when the principal's token expires, and a subject holds at
- * most `maxSessionsPerSubject` open streams on this instance (the SDK's own bound,
- * 1,024 streams per handler, is shared by everyone: without this, one subject could take
- * them all).
+ * The stream itself ends when the principal's token expires, or when `validateUser` (asked
+ * again every `revalidateUserMs`) no longer knows the user. This instance holds at most
+ * `maxListenStreams` open streams (the SDK's handler is given the same bound, which it
+ * would answer with an internal error; it is refused here first, with 503), and a subject
+ * at most `maxListenStreamsPerSubject` of them (429), so that it takes many subjects to
+ * fill the process.
  */
 @Injectable()
 export class ListenStreams implements ServerEventBus {
   private readonly listening = new AsyncLocalStorage<McpPrincipal>();
-  /** Open streams per subject (issuer and id). */
+  /** Open streams per subject (issuer and id), and in all. */
   private readonly perOwner = new HeldCounts();
 
   constructor(
-    @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options: Pick<ResolvedMcpAuthOptions, 'maxSessionsPerSubject'>,
+    @Inject(MCP_AUTH_RESOLVED_OPTIONS)
+    private readonly options: Pick<
+      ResolvedMcpAuthOptions,
+      'maxListenStreams' | 'maxListenStreamsPerSubject' | 'validateUser' | 'revalidateUserMs'
+    >,
     @Inject(MCP_EVENT_BUS) private readonly bus: ServerEventBus,
     private readonly catalogue: ToolCatalogue,
     private readonly policy: ScopePolicy,
@@ -51,12 +57,20 @@ export class ListenStreams implements ServerEventBus {
    * Takes a place for a new stream of `principal`, or refuses it; returns the function
    * that gives the place back (once the stream has ended: {@link open} does that).
    *
-   * @throws LimitExceededException 429 when the subject already has `maxSessionsPerSubject` open streams.
+   * @throws LimitExceededException 503 when this instance holds `maxListenStreams` open streams,
+   *   429 when the subject already has `maxListenStreamsPerSubject`.
    */
   reserve(principal: McpPrincipal): () => void {
+    if (this.perOwner.total >= this.options.maxListenStreams) {
+      throw new LimitExceededException(
+        503,
+        `Service Unavailable: this server holds its maximum of ${this.options.maxListenStreams} listen streams; try again later`,
+        STREAM_LIMIT_RETRY_AFTER_SECONDS,
+      );
+    }
     const owner = ownerKeyOf(principal);
     const held = this.perOwner.of(owner);
-    if (held >= this.options.maxSessionsPerSubject) {
+    if (held >= this.options.maxListenStreamsPerSubject) {
       throw new LimitExceededException(
         429,
         `Too Many Requests: this subject already has ${held} open listen streams; close one or let it end`,
@@ -68,8 +82,9 @@ export class ListenStreams implements ServerEventBus {
 
   /**
    * Serves one `subscriptions/listen` request of `principal` (`handle` is the SDK's
-   * handler) on the place {@link reserve} took; its stream ends when the token expires,
-   * and gives the place back when it ends.
+   * handler) on the place {@link reserve} took; its stream ends when the token expires or
+   * `validateUser` no longer knows the user (asked again every `revalidateUserMs`), and
+   * gives the place back when it ends.
    */
   async open(principal: McpPrincipal, release: () => void, handle: () => Promise<Response>): Promise<Response> {
     let response: Response;
@@ -79,8 +94,17 @@ export class ListenStreams implements ServerEventBus {
       release();
       throw error;
     }
-    const ending = principal.expiresAt === undefined ? response : endingAt(response, principal.expiresAt * 1000);
-    return whenEnded(ending, release);
+    if (!isEventStream(response)) {
+      release();
+      return response;
+    }
+    let stopWatching = () => {};
+    const stream = endableStream(response, () => {
+      stopWatching();
+      release();
+    });
+    stopWatching = watchStream(principal, this.options, () => stream.end());
+    return stream.response;
   }
 
   publish(event: ServerEvent): void {

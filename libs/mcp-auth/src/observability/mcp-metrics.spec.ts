@@ -4,7 +4,7 @@ import { McpMetrics } from './mcp-metrics.js';
 import type { McpMetricsSources } from './mcp-metrics.js';
 import { resolveMetrics } from './resolve-observability.js';
 
-const options = resolveMetrics({}, '/mcp')!;
+const options = resolveMetrics({}, '/mcp', ['localhost'])!;
 
 function sources(): McpMetricsSources & { stats: { fetches: number; failedFetches: number }; tokens: { hits: number; misses: number } } {
   const stats = { fetches: 0, failedFetches: 0 };

@@ -17,7 +17,11 @@ export class MetricsServer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('McpAuth');
   private server?: Server;
 
-  constructor(private readonly metrics: McpMetrics) {}
+  constructor(
+    private readonly metrics: McpMetrics,
+    /** The MCP endpoint's, refused here as there. */
+    private readonly allowedOrigins: readonly string[],
+  ) {}
 
   /** Where it listens, once open (with `port: 0`, the port the system chose). */
   address(): AddressInfo | undefined {
@@ -26,7 +30,7 @@ export class MetricsServer implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     const { path, port, host } = this.metrics.options;
-    const answer = metricsEndpoint(this.metrics);
+    const answer = metricsEndpoint(this.metrics, this.allowedOrigins);
     const server = createServer((req, res) => {
       if ((req.url ?? '').split('?', 1)[0] !== path) {
         res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not Found\n');

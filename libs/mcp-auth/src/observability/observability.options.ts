@@ -22,6 +22,13 @@ export interface McpMetricsOptions {
   defaultMetrics?: boolean;
   /** Buckets of the request-duration histogram, in seconds. Default 5 ms to 10 s. */
   durationBuckets?: number[];
+  /**
+   * Host names a scrape may be addressed to (the `Host` header), besides IP addresses, which
+   * always may: a page of another name, rebound to this server's address, could read the
+   * metrics otherwise (DNS rebinding). Default `localhost`, the host of `resourceUrl` and those
+   * of `allowedOrigins`; add the name your Prometheus scrapes by, or `'*'` for any.
+   */
+  allowedHosts?: string[];
 }
 
 /**
@@ -53,6 +60,8 @@ export interface ResolvedMetricsOptions {
   readonly prefix: string;
   readonly defaultMetrics: boolean;
   readonly durationBuckets: readonly number[];
+  /** With the defaults added. */
+  readonly allowedHosts: readonly string[];
 }
 
 /** `health` after validation. */

@@ -5,9 +5,18 @@ import type { McpHealthOptions, McpMetricsOptions, ResolvedHealthOptions, Resolv
 export const DEFAULT_DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 const METRIC_PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** A DNS name (or `*`), as a `Host` header names it without its port. */
+const HOST_NAME = /^(\*|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)$/;
 
-/** `metrics`: off unless given; the path, port and prefix checked once at startup. */
-export function resolveMetrics(metrics: McpMetricsOptions | false | undefined, endpointPath: string): ResolvedMetricsOptions | undefined {
+/**
+ * `metrics`: off unless given; the path, port and prefix checked once at startup.
+ * `defaultHosts` are the names a scrape may always be addressed to (see `defaultAllowedHosts`).
+ */
+export function resolveMetrics(
+  metrics: McpMetricsOptions | false | undefined,
+  endpointPath: string,
+  defaultHosts: readonly string[],
+): ResolvedMetricsOptions | undefined {
   if (metrics === undefined || metrics === false) return undefined;
   if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) {
     throw new McpAuthConfigurationError('metrics', 'must be an object such as { path: "/metrics" } or { port: 9464 }, or false');
@@ -45,7 +54,22 @@ export function resolveMetrics(metrics: McpMetricsOptions | false | undefined, e
   ) {
     throw new McpAuthConfigurationError('metrics.durationBuckets', 'must be increasing positive numbers of seconds, e.g. [0.01, 0.1, 1]');
   }
-  return { path, ...(port !== undefined ? { port } : {}), host, prefix, defaultMetrics, durationBuckets: [...durationBuckets] };
+  const allowedHosts = metrics.allowedHosts ?? [];
+  if (!Array.isArray(allowedHosts) || allowedHosts.some((name) => typeof name !== 'string' || !HOST_NAME.test(name))) {
+    throw new McpAuthConfigurationError(
+      'metrics.allowedHosts',
+      `must be host names without port, like ['metrics.internal'], or ['*'] (got ${JSON.stringify(allowedHosts)})`,
+    );
+  }
+  return {
+    path,
+    ...(port !== undefined ? { port } : {}),
+    host,
+    prefix,
+    defaultMetrics,
+    durationBuckets: [...durationBuckets],
+    allowedHosts: [...new Set([...defaultHosts, ...allowedHosts.map((name) => name.toLowerCase())])],
+  };
 }
 
 /** `health`: off unless given; its paths must not shadow the MCP endpoint, the metrics or each other. */

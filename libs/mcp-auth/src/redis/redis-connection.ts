@@ -69,7 +69,7 @@ export class RedisConnection implements OnApplicationShutdown {
 
   /** A key or channel name under the configured prefix. */
   key(name: string): string {
-    return `${this.options.redis?.keyPrefix ?? 'mcp-auth:'}${name}`;
+    return `${this.options.redis?.keyPrefix ?? ''}${name}`;
   }
 
   /** A new connection for `SUBSCRIBE`, closed with the module. */

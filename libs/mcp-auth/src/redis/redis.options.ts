@@ -12,7 +12,11 @@ export interface McpRedisOptions {
   url?: string;
   /** An `ioredis` client of your own. */
   client?: Redis;
-  /** Prefix of every key and channel; replicas of one server must share it. Default `'mcp-auth:'`. */
+  /**
+   * Prefix of every key and channel; replicas of one server must share it, two servers must not.
+   * Default `'mcp-auth:<resourceUrl>:'` (e.g. `'mcp-auth:https://api.example.com/mcp:'`): replicas
+   * of one server serve the same resource URL, two servers never do.
+   */
   keyPrefix?: string;
 }
 

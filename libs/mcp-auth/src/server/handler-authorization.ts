@@ -5,6 +5,7 @@ import type { McpAuditAction } from '../audit/audit-event.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import type { ScopePolicy } from '../authorization/scope-policy.js';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
+import { boundedCallerText } from '../audit/caller-text.js';
 
 /** JSON-RPC error code for "authenticated, but not allowed" inside a response (defence in depth). */
 export const FORBIDDEN_ERROR_CODE = -32003;
@@ -108,5 +109,6 @@ export function sessionField(ctx: ServerContext): { sessionId?: string } {
 
 function describe(target: OperationTarget): string {
   if ('tool' in target) return `tool ${target.tool}`;
-  return 'resource' in target ? `resource ${target.resource}` : `prompt ${target.prompt}`;
+  // A resource URI is the caller's (a template's variables): bounded like every caller text.
+  return 'resource' in target ? `resource ${boundedCallerText(target.resource)}` : `prompt ${target.prompt}`;
 }

@@ -31,6 +31,7 @@ import { ListPagination } from './list-pagination.js';
 import { ResourcePromptHandlers } from './resource-prompt-handlers.js';
 import { DownstreamTokens } from '../downstream/downstream-tokens.service.js';
 import { declaredExtensions } from '../metadata/enterprise-managed-authorization.js';
+import { boundedCallerText } from '../audit/caller-text.js';
 
 export { FORBIDDEN_ERROR_CODE, principalOf } from './handler-authorization.js';
 
@@ -131,7 +132,7 @@ export class McpServerFactory {
     const tool = this.catalogue.get(name);
     if (!tool) {
       this.authorization.unknown(principal, 'tools/call', { tool: name }, ctx);
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${boundedCallerText(name)}`);
     }
     // The endpoint already refused this before dispatch; checking again here keeps a
     // tool safe if it is ever reached another way (a batch, a custom transport).

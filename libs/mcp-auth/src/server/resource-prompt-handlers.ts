@@ -23,6 +23,7 @@ import { principalOf } from './handler-authorization.js';
 import type { HandlerAuthorization } from './handler-authorization.js';
 import type { ListPagination } from './list-pagination.js';
 import type { DownstreamTokens } from '../downstream/downstream-tokens.service.js';
+import { boundedCallerText } from '../audit/caller-text.js';
 
 /**
  * The MCP handlers for resources and prompts. Lists show only what the caller may
@@ -76,7 +77,7 @@ export class ResourcePromptHandlers {
     const found = this.catalogue.resource(uri);
     if (!found) {
       this.authorization.unknown(principal, 'resources/read', { resource: uri }, ctx);
-      throw new ResourceNotFoundError(uri);
+      throw new ResourceNotFoundError(boundedCallerText(uri));
     }
     this.authorization.refuseIfForbidden(principal, found.resource.requirements, 'resources/read', { resource: uri }, ctx);
     const operation: McpOperation = { kind: 'resource', name: found.resource.name, uri };
@@ -104,7 +105,7 @@ export class ResourcePromptHandlers {
     const prompt = this.catalogue.prompt(name);
     if (!prompt) {
       this.authorization.unknown(principal, 'prompts/get', { prompt: name }, ctx);
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${boundedCallerText(name)}`);
     }
     this.authorization.refuseIfForbidden(principal, prompt.requirements, 'prompts/get', { prompt: name }, ctx);
     const parsed = prompt.args.safeParse(request.params.arguments ?? {});

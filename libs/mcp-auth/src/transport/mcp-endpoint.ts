@@ -9,6 +9,8 @@ import type { McpPrincipal } from '../authentication/principal.js';
 import { ownerKeyOf } from '../authentication/principal.js';
 import { MCP_AUTH_RESOLVED_OPTIONS, PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
 import { ListenStreams, isListenRequest } from '../notifications/listen-streams.js';
+import { oversizedListen } from '../notifications/listen-request-bounds.js';
+import { watchStream } from '../notifications/stream-lifetime.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { McpServerFactory, toAuthInfo } from '../server/mcp-server.factory.js';
 import { McpMetrics } from '../observability/mcp-metrics.js';
@@ -19,13 +21,11 @@ import { LegacyJsonTransport } from './legacy-json-transport.js';
 import { JsonRpcErrorCode, requestIdOf, writeJsonRpcError } from './json-rpc-response.js';
 import { PreDispatchAuthorization } from './pre-dispatch-authorization.js';
 import { eraOf } from './protocol-era.js';
-import { isJsonContentType, readJsonBody } from './request-body.js';
+import { forgetParsedBody, isJsonContentType, readJsonBody } from './request-body.js';
+import { MAX_JSON_DEPTH } from './json-depth.js';
 import type { McpSession } from './session-registry.js';
 import { NOT_OWNED, SessionRegistry } from './session-registry.js';
 import { serveWithWebHandler } from './web-exchange.js';
-
-/** The longest delay `setTimeout` honours. */
-const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 type AuthenticatedRequest = IncomingMessage & { [PRINCIPAL_REQUEST_PROPERTY]?: McpPrincipal };
 
@@ -62,6 +62,8 @@ export class McpEndpoint implements OnModuleDestroy {
       legacy: 'reject',
       // subscriptions/listen streams: events of every replica, filtered by each listener's scopes.
       bus: listens,
+      // ListenStreams refuses beyond it first (503); the SDK's own refusal would be an internal error.
+      maxSubscriptions: options.maxListenStreams,
       ...(options.jsonResponse ? {} : { responseMode: 'sse' as const }),
     });
   }
@@ -100,6 +102,14 @@ export class McpEndpoint implements OnModuleDestroy {
     if (body.kind === 'invalid') {
       return writeJsonRpcError(res, 400, JsonRpcErrorCode.ParseError, 'Parse error: Invalid JSON');
     }
+    if (body.kind === 'too_deep') {
+      return writeJsonRpcError(
+        res,
+        400,
+        JsonRpcErrorCode.InvalidRequest,
+        `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+      );
+    }
     const message = body.value;
     const era = eraOf(req, message, this.options.protocol);
     this.metrics?.classified(res, era, message);
@@ -112,13 +122,7 @@ export class McpEndpoint implements OnModuleDestroy {
     carryRequest(authInfo, { request: req, era });
 
     if (era === 'modern') {
-      if (isListenRequest(message)) {
-        // Refused (429) before the stream opens when the subject holds too many.
-        const release = this.listens.reserve(principal);
-        const listen = (request: Request) =>
-          this.listens.open(principal, release, () => this.modern.fetch(request, { authInfo, parsedBody: message }));
-        return this.serve(req, res, listen);
-      }
+      if (isListenRequest(message)) return this.listen(req, res, principal, authInfo, message, body.bytes);
       return this.serve(req, res, (request) => this.modern.fetch(request, { authInfo, parsedBody: message }));
     }
 
@@ -139,15 +143,52 @@ export class McpEndpoint implements OnModuleDestroy {
     if (transport.sessionId === undefined) await transport.close();
   }
 
-  /** GET: a legacy session's server-to-client stream, closed when the token that opened it expires. */
+  /**
+   * A `subscriptions/listen` request: bounded in size, refused (429, 503) before the stream
+   * opens when the subject or the process holds too many, then served by the SDK for as long
+   * as the token lives. Nothing of the request may outlive the moment the SDK has read it: the
+   * stream lives for hours, and whatever its closures reach lives as long. So the message is
+   * handed over through a variable emptied on use, from a function that is not `async` (an
+   * async frame would keep its arguments until the stream ends), no closure of this function
+   * names it, and the request (which the stream's response keeps) no longer carries what an
+   * application's body parser left on it.
+   */
+  private listen(
+    req: IncomingMessage,
+    res: ServerResponse,
+    principal: McpPrincipal,
+    authInfo: AuthInfo,
+    message: unknown,
+    bytes: number | undefined,
+  ): Promise<void> {
+    const tooLarge = oversizedListen(message, bytes ?? Buffer.byteLength(JSON.stringify(message)));
+    if (tooLarge) {
+      writeJsonRpcError(res, 400, JsonRpcErrorCode.InvalidParams, tooLarge, {}, requestIdOf(message));
+      return Promise.resolve();
+    }
+    const release = this.listens.reserve(principal);
+    forgetParsedBody(req);
+    let unread: unknown = message;
+    const handOver = () => {
+      const parsedBody = unread;
+      unread = undefined;
+      return parsedBody;
+    };
+    return this.serve(req, res, (request) =>
+      this.listens.open(principal, release, () => this.modern.fetch(request, { authInfo, parsedBody: handOver() })),
+    );
+  }
+
+  /**
+   * GET: a legacy session's server-to-client stream, closed when the token that opened it
+   * expires or `validateUser` no longer knows the user (asked again every `revalidateUserMs`).
+   */
   async get(req: AuthenticatedRequest, res: ServerResponse): Promise<void> {
     const principal = this.authenticated(req);
-    const expiresAt = principal.expiresAt;
-    if (expiresAt !== undefined) {
-      // Capped at the longest delay a timer takes (about 24.8 days); longer would fire at once.
-      const timer = setTimeout(() => res.end(), Math.min(MAX_TIMER_DELAY_MS, Math.max(0, expiresAt * 1000 - Date.now())));
-      res.once('close', () => clearTimeout(timer));
-    }
+    res.once(
+      'close',
+      watchStream(principal, this.options, () => res.end()),
+    );
     await this.withSession(req, res, principal);
   }
 

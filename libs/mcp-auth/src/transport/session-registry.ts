@@ -51,9 +51,8 @@ export class SessionRegistry implements OnModuleDestroy {
   private readonly sessions = new Map<string, McpSession>();
   /** Sessions being restored from the fleet's record, so that concurrent requests restore each once. */
   private readonly restoring = new Map<string, Promise<McpSession | undefined>>();
-  /** Sessions per owner, including those whose `initialize` is still running. */
+  /** Sessions per owner and in all, including those whose `initialize` is still running. */
   private readonly perOwner = new HeldCounts();
-  private reserved = 0;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -200,7 +199,7 @@ export class SessionRegistry implements OnModuleDestroy {
 
   /** Takes a place for a new session of `owner`, or refuses; returns the function that gives it back. */
   private reserve(owner: string): () => void {
-    if (this.reserved >= this.options.maxSessions) {
+    if (this.perOwner.total >= this.options.maxSessions) {
       throw new LimitExceededException(
         503,
         `Service Unavailable: ${this.options.maxSessions} sessions are open, the most this server keeps`,
@@ -209,15 +208,7 @@ export class SessionRegistry implements OnModuleDestroy {
     }
     const held = this.perOwner.of(owner);
     if (held >= this.options.maxSessionsPerSubject) throw this.overSubjectLimit(held);
-    this.reserved++;
-    const giveBack = this.perOwner.take(owner);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.reserved--;
-      giveBack();
-    };
+    return this.perOwner.take(owner);
   }
 
   private overSubjectLimit(held: number): LimitExceededException {

@@ -43,12 +43,17 @@ return 1
 /**
  * Keeps a session alive in the fleet's record: 0 when it was ended (DELETE) on a replica,
  * else its TTL is renewed, and its record written again when Redis lost it (a restart
- * without persistence), so a live session survives a Redis outage.
- * KEYS: record, tombstone. ARGV: record JSON, TTL ms.
+ * without persistence), so a live session survives a Redis outage. A record written again
+ * is counted again in its owner's set, so the fleet-wide per-subject limit still counts it.
+ * KEYS: record, tombstone, owner's set. ARGV: record JSON, TTL ms, id, set TTL ms.
  */
 const TOUCH_SCRIPT = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-if redis.call('PEXPIRE', KEYS[1], ARGV[2]) == 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+if redis.call('PEXPIRE', KEYS[1], ARGV[2]) == 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  redis.call('ZADD', KEYS[3], 0, ARGV[3])
+  if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end
+end
 return 1
 `;
 
@@ -76,7 +81,15 @@ interface WithSessionScripts {
     id: string,
     setTtlMs: number,
   ): Promise<number>;
-  mcpAuthSessionTouch(record: string, tombstone: string, json: string, ttlMs: number): Promise<number>;
+  mcpAuthSessionTouch(
+    record: string,
+    tombstone: string,
+    owners: string,
+    json: string,
+    ttlMs: number,
+    id: string,
+    setTtlMs: number,
+  ): Promise<number>;
   mcpAuthSessionEnd(
     record: string,
     tombstone: string,
@@ -111,7 +124,7 @@ export class SharedSessionStore implements OnModuleDestroy {
     const client = redis.client as Redis & Partial<WithSessionScripts>;
     if (!client.mcpAuthSessionOpen) {
       client.defineCommand('mcpAuthSessionOpen', { numberOfKeys: 2, lua: OPEN_SCRIPT });
-      client.defineCommand('mcpAuthSessionTouch', { numberOfKeys: 2, lua: TOUCH_SCRIPT });
+      client.defineCommand('mcpAuthSessionTouch', { numberOfKeys: 3, lua: TOUCH_SCRIPT });
       client.defineCommand('mcpAuthSessionEnd', { numberOfKeys: 3, lua: END_SCRIPT });
     }
   }
@@ -163,7 +176,15 @@ export class SharedSessionStore implements OnModuleDestroy {
     const ttl = this.ttlOf(record);
     if (ttl <= 0) return 'ended';
     try {
-      const live = await this.scripts.mcpAuthSessionTouch(this.recordKey(id), this.tombstoneKey(id), JSON.stringify(record), ttl);
+      const live = await this.scripts.mcpAuthSessionTouch(
+        this.recordKey(id),
+        this.tombstoneKey(id),
+        this.ownerKey(record.owner),
+        JSON.stringify(record),
+        ttl,
+        id,
+        this.options.sessionMaxLifetimeMs,
+      );
       return live === 1 ? 'live' : 'ended';
     } catch {
       return 'unavailable';

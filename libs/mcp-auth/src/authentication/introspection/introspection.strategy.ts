@@ -115,14 +115,16 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
       issuer.stats.cacheHits++;
       return cached;
     }
-    // Another replica's verdict: this replica's cache first, the fleet's second, the identity provider last.
+    // Another replica's answer: this replica's cache first, the fleet's second, the identity provider last.
+    // The answer is held to this server's own rules, whatever the server that stored it decided.
     const shared = await issuer.shared?.get(token);
     if (shared) {
       issuer.stats.cacheHits++;
+      const outcome = this.principalOf(issuer, shared.answer);
       const left = shared.until - Date.now();
-      if (shared.verdict instanceof TokenRejection) issuer.cache.setRefusal(token, shared.verdict, left);
-      else issuer.cache.set(token, shared.verdict, left);
-      return shared.verdict;
+      if (outcome instanceof TokenRejection) issuer.cache.setRefusal(token, outcome, left);
+      else issuer.cache.set(token, outcome, left);
+      return outcome;
     }
     issuer.stats.cacheMisses++;
     let response: IntrospectionResponse;
@@ -137,7 +139,7 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
     else issuer.stats.inactive++;
     const outcome = this.principalOf(issuer, response);
     const forMs = outcome instanceof TokenRejection ? issuer.cache.setRefusal(token, outcome) : issuer.cache.set(token, outcome);
-    issuer.shared?.remember(token, outcome, forMs);
+    issuer.shared?.remember(token, response, forMs);
     return outcome;
   }
 

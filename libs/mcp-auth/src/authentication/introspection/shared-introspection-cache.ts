@@ -1,27 +1,21 @@
 import type { RedisConnection } from '../../redis/redis-connection.js';
-import type { McpPrincipal } from '../principal.js';
 import { tokenDigest } from '../token-digest.js';
-import { TokenRejection } from '../token-rejection.js';
-import type { TokenRejectionCode } from '../token-rejection.js';
+import type { IntrospectionResponse } from './introspection-client.js';
 
-/** A verdict as another replica stored it, and until when (ms since the epoch) it holds. */
-export interface SharedVerdict {
-  readonly verdict: McpPrincipal | TokenRejection;
-  readonly until: number;
-}
-
-/** What is stored: an accepted token's principal, or a refusal's code and description. */
-interface StoredVerdict {
-  readonly principal?: McpPrincipal;
-  readonly refusal?: { code: TokenRejectionCode; description: string };
+/** The identity provider's answer about a token as a replica stored it, and until when (ms since the epoch) it may be reused. */
+export interface SharedAnswer {
+  readonly answer: IntrospectionResponse;
   readonly until: number;
 }
 
 /**
- * The introspection verdicts of one introspection endpoint, shared by the replicas through
+ * The introspection answers of one introspection endpoint, shared by the replicas through
  * Redis, so that the fleet asks the identity provider once per token, not once per
  * replica. Consulted after the replica's own {@link IntrospectionCache} and before the
- * identity provider. Keys are `<keyPrefix>introspection:<endpoint digest>:<token digest>`
+ * identity provider. What is stored is the identity provider's answer, never a verdict:
+ * whoever reads it holds it to its own rules (issuer, audience, expiry, claims), so a server
+ * never accepts a token because another server sharing the Redis accepted it, nor refuses
+ * one because another refused it. Keys are `<keyPrefix>introspection:<endpoint digest>:<token digest>`
  * (the SHA-256 of the token, never the token) and expire when the entry would expire
  * locally: at the token's `exp` or the configured maximum, refusals after 10 s at most.
  * Redis failing is never an error here: the replica falls back to its own cache (the
@@ -38,8 +32,8 @@ export class SharedIntrospectionCache {
     this.scope = redis.key(`introspection:${tokenDigest(endpoint)}:`);
   }
 
-  /** The verdict another replica stored for this token, if any and still valid; undefined also when Redis is down. */
-  async get(token: string): Promise<SharedVerdict | undefined> {
+  /** The answer another replica stored for this token, if any and still reusable; undefined also when Redis is down. */
+  async get(token: string): Promise<SharedAnswer | undefined> {
     let text: string | null;
     try {
       text = await this.redis.client.get(this.scope + tokenDigest(token));
@@ -47,25 +41,22 @@ export class SharedIntrospectionCache {
       return undefined;
     }
     if (text === null) return undefined;
-    let stored: StoredVerdict;
+    let stored: Partial<SharedAnswer>;
     try {
-      stored = JSON.parse(text) as StoredVerdict;
+      stored = JSON.parse(text) as Partial<SharedAnswer>;
     } catch {
       return undefined;
     }
-    if (typeof stored.until !== 'number' || stored.until <= this.now()) return undefined;
-    if (stored.refusal) return { verdict: new TokenRejection(stored.refusal.code, stored.refusal.description), until: stored.until };
-    return stored.principal ? { verdict: stored.principal, until: stored.until } : undefined;
+    const { answer, until } = stored;
+    if (typeof until !== 'number' || until <= this.now()) return undefined;
+    if (typeof answer !== 'object' || answer === null || Array.isArray(answer) || typeof answer.active !== 'boolean') return undefined;
+    return { answer, until };
   }
 
-  /** Stores a verdict for `forMs` milliseconds, without waiting; nothing happens when Redis is down. */
-  remember(token: string, verdict: McpPrincipal | TokenRejection, forMs: number): void {
+  /** Stores the identity provider's answer for `forMs` milliseconds, without waiting; nothing happens when Redis is down. */
+  remember(token: string, answer: IntrospectionResponse, forMs: number): void {
     if (forMs <= 0) return;
-    const until = this.now() + forMs;
-    const stored: StoredVerdict =
-      verdict instanceof TokenRejection
-        ? { refusal: { code: verdict.code, description: verdict.description }, until }
-        : { principal: verdict, until };
+    const stored: SharedAnswer = { answer, until: this.now() + forMs };
     this.redis.client.set(this.scope + tokenDigest(token), JSON.stringify(stored), 'PX', Math.ceil(forMs)).catch(() => undefined);
   }
 }
