@@ -31,6 +31,7 @@ import { EmptyCatalogueWarning } from './tools/empty-catalogue.warning.js';
 import { ToolCatalogue } from './tools/tool-catalogue.js';
 import { InFlightRequests } from './transport/in-flight-requests.js';
 import { McpEndpoint } from './transport/mcp-endpoint.js';
+import { ModernDirectPath } from './transport/modern-direct-path.js';
 import { OriginGuard } from './transport/origin.guard.js';
 import { PreDispatchAuthorization } from './transport/pre-dispatch-authorization.js';
 import { SessionRegistry } from './transport/session-registry.js';
@@ -137,6 +138,7 @@ import { SharedSessionStore } from './transport/shared-session-store.js';
     SessionRegistry,
     PreDispatchAuthorization,
     McpEndpoint,
+    ModernDirectPath,
     ProtectedResourceMetadataService,
     eventBusProvider,
     McpNotifier,

@@ -15,6 +15,7 @@ import { clientAddressOf } from './client-address.js';
 import { InFlightRequests } from './in-flight-requests.js';
 import { oversizedInitialize } from './initialize-size.js';
 import { LegacyJsonTransport } from './legacy-json-transport.js';
+import { ModernDirectPath } from './modern-direct-path.js';
 import { JsonRpcErrorCode, requestIdOf, writeJsonRpcError } from './json-rpc-response.js';
 import { PreDispatchAuthorization } from './pre-dispatch-authorization.js';
 import { eraOf } from './protocol-era.js';
@@ -54,6 +55,7 @@ export class McpEndpoint implements OnModuleDestroy {
     private readonly audit: AuditTrail,
     private readonly inFlight: InFlightRequests,
     private readonly listens: ListenStreams,
+    private readonly modernDirect: ModernDirectPath,
     @Optional() @Inject(McpMetrics) private readonly metrics: McpMetrics | null = null,
   ) {
     this.resource = new URL(options.resourceUrl);
@@ -116,6 +118,8 @@ export class McpEndpoint implements OnModuleDestroy {
           this.listens.open(principal, release, () => this.modern.fetch(request, { authInfo, parsedBody: message }));
         return this.serve(req, res, listen);
       }
+      // The common exchanges on the direct path (the SDK's ladder kept, servers built once); the rest by the SDK's handler.
+      if (this.modernDirect.serve(req, res, message, authInfo)) return;
       return this.serve(req, res, (request) => this.modern.fetch(request, { authInfo, parsedBody: message }));
     }
 
