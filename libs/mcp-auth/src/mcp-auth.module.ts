@@ -12,7 +12,7 @@ import { credentialStrategyProviders } from './authentication/credential-strateg
 import { ScopePolicy } from './authorization/scope-policy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import { MCP_AUTH_CONTROLLERS, MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAMES } from './mcp-auth.constants.js';
-import { withoutPoweredBy } from './http/without-powered-by.middleware.js';
+import { mayAddPoweredBy, withoutPoweredBy } from './http/without-powered-by.middleware.js';
 import { leaveMarkedBodiesUnparsed } from './http/fastify-unparsed-body.js';
 import type { FastifyInstanceLike } from './http/fastify-unparsed-body.js';
 import { ConfigurableModuleClass, MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
@@ -169,15 +169,16 @@ export class McpAuthModule extends ConfigurableModuleClass implements NestModule
   }
 
   /**
-   * The module's own routes answer without `X-Powered-By`. On Fastify, their bodies are
+   * The module's own routes answer without `X-Powered-By` (no middleware where the platform
+   * or the application already leaves it out). On Fastify, their bodies are
    * left for the endpoint to read (see `leaveMarkedBodiesUnparsed`): done here, as Nest
    * configures middleware before it registers routes. The health and metrics endpoints are
    * middleware, not routes: their paths come from options resolved at runtime (`forRootAsync`), and
    * they answer before any guard or MCP logic runs. Requests to the endpoint are timed from here.
    */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(withoutPoweredBy).forRoutes(...this.controllers);
     const adapter = this.adapterHost.httpAdapter;
+    if (mayAddPoweredBy(adapter)) consumer.apply(withoutPoweredBy).forRoutes(...this.controllers);
     if (adapter?.getType() === 'fastify') leaveMarkedBodiesUnparsed(adapter.getInstance<FastifyInstanceLike>());
     const { options, metrics, readiness } = this;
     if (!options) return;
