@@ -4,6 +4,7 @@ import { ModernDirectPath } from '../libs/mcp-auth/src/transport/modern-direct-p
 import { modernCall, modernHeaders } from './support/modern.js';
 import { generateRequests } from './support/modern-request-generator.js';
 import type { Caller, GeneratedRequest } from './support/modern-request-generator.js';
+import { GatedTools } from './support/gated-tools.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 
@@ -175,5 +176,52 @@ describe('the modern direct path answers as the SDK does (differential)', () => 
       expect(body.result.structuredContent.sub).toBe(caller);
     }
     expect(path.directAnswers - before).toBe(60);
+  });
+});
+
+describe('the modern direct path at shutdown', () => {
+  /** A modern call of the gated tool, answered once the test opens the gate (or the server shuts down). */
+  function gatedCall(h: LibraryApp, token: string, id: number): Promise<string> {
+    return fetch(h.resourceUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${token}`,
+        ...modernHeaders('tools/call', 'gated'),
+      },
+      body: JSON.stringify(modernCall('gated', id)),
+    }).then(
+      async (response) => `answered ${response.status}: ${await response.text()}`,
+      () => 'connection closed',
+    );
+  }
+
+  it('lets an in-flight call finish before close() returns', async () => {
+    const h = await startLibraryApp({ shutdownTimeoutMs: 10_000 }, [GatedTools]);
+    const path = probe(h.app.get(ModernDirectPath, { strict: false }));
+    try {
+      const tools = h.app.get(GatedTools);
+      const inFlight = gatedCall(h, await h.token('demo-reader'), 41);
+      await tools.whenRunning(1);
+      expect(path.directAnswers).toBe(1);
+      const closing = h.app.close();
+      tools.open();
+      expect(await inFlight).toMatch(/^answered 200: .*"text":"finished"/);
+      await closing;
+    } finally {
+      path.restore();
+      await h.close();
+    }
+  });
+
+  it('aborts a stuck call after shutdownTimeoutMs, as closing the SDK’s servers does, and answers it 503', async () => {
+    const h = await startLibraryApp({ shutdownTimeoutMs: 200 }, [GatedTools]);
+    const tools = h.app.get(GatedTools);
+    const stuck = gatedCall(h, await h.token('demo-reader'), 42);
+    await tools.whenRunning(1);
+    await h.close();
+    expect(tools.aborted).toEqual(['SdkError']);
+    expect(await stuck).toMatch(/^answered 503: .*shut down before this request finished/);
   });
 });

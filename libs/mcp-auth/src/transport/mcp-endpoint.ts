@@ -159,7 +159,7 @@ export class McpEndpoint implements OnModuleDestroy {
 
   /**
    * Shutdown: let in-flight requests finish (bounded by `shutdownTimeoutMs`), then
-   * close every session and the modern handler's exchanges, which aborts their running
+   * close every session and the modern handler's exchanges (the SDK's and the direct path's), which aborts their running
    * handlers and ends their streams, then answer whatever is still open with 503.
    */
   async onModuleDestroy(): Promise<void> {
@@ -169,7 +169,7 @@ export class McpEndpoint implements OnModuleDestroy {
         `Shutdown: ${this.inFlight.size} request(s) still running after ${this.options.shutdownTimeoutMs} ms; closing sessions anyway`,
       );
     }
-    await Promise.all([this.sessions.closeAll(), this.modern.close()]);
+    await Promise.all([this.sessions.closeAll(), this.modern.close(), this.modernDirect.close()]);
     // Requests still open here would keep the HTTP server from closing.
     this.inFlight.abandon();
   }

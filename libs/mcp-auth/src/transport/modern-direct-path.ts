@@ -59,11 +59,20 @@ export class ModernDirectPath implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Aborts the handlers still running (as closing the SDK's per-request servers does) and
+   * hands every later request to the SDK's handler. The endpoint calls it once its requests
+   * in flight drained, with the rest of its shutdown.
+   */
+  async close(): Promise<void> {
     this.closed = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((pool) => pool.close()));
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.close();
   }
 
   /**
