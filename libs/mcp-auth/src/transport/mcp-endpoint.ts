@@ -34,11 +34,12 @@ type AuthenticatedRequest = IncomingMessage & { [PRINCIPAL_REQUEST_PROPERTY]?: M
  * arrive here authenticated (the guards ran before any body was read). A POST is read
  * once, classified by era, refused before dispatch when it lacks scopes (the 403
  * step-up challenge), and handed with the caller's `authInfo` to the SDK: its modern
- * handler (`createMcpHandler`, which owns the 2026-07-28 validation ladder) or, for the
- * 2025 revisions, its Streamable HTTP transport, on the caller's session or on a
- * transport of its own when the endpoint is stateless. Everything protocol-level is the
- * SDK's; what is done here is what only this library knows: who the caller is, what it
- * may do, and which sessions are its own.
+ * handler (`createMcpHandler`, which owns the 2026-07-28 validation ladder; the common
+ * exchanges that pass it take `ModernDirectPath` to long-lived servers) or, for the 2025
+ * revisions, its Streamable HTTP transport, on the caller's session or on a transport of
+ * its own when the endpoint is stateless (`LegacyJsonTransport` for plain JSON calls).
+ * Every protocol decision is the SDK's, on both direct paths too; what is done here is
+ * what only this library knows: who the caller is, what it may do, and which sessions are its own.
  */
 @Injectable()
 export class McpEndpoint implements OnModuleDestroy {
@@ -159,8 +160,9 @@ export class McpEndpoint implements OnModuleDestroy {
 
   /**
    * Shutdown: let in-flight requests finish (bounded by `shutdownTimeoutMs`), then
-   * close every session and the modern handler's exchanges (the SDK's and the direct path's), which aborts their running
-   * handlers and ends their streams, then answer whatever is still open with 503.
+   * close every session and the modern exchanges (the SDK handler's and the direct path's),
+   * which aborts their running handlers and ends their streams, then answer whatever is still
+   * open with 503.
    */
   async onModuleDestroy(): Promise<void> {
     const drained = await this.inFlight.drain(this.options.shutdownTimeoutMs);
