@@ -49,6 +49,8 @@ interface Draft {
   expected: ExpectedPath;
   /** The body's text when a mutation replaces the whole body. */
   rawBody?: string;
+  /** Sent as a JSON-RPC batch: the message in an array, or an empty array. */
+  batch?: 'wrap' | 'empty';
 }
 
 /** What each caller may do in the example's catalogue (demo-reader: User.Read; demo-writer: User.Read User.Write; demo-admin: everything). */
@@ -358,6 +360,10 @@ const MUTATIONS: ReadonlyArray<readonly [string, Mutation]> = [
   ['Content-Type with a charset', (d) => (d.contentType = 'application/json; charset=utf-8')],
   ['an Mcp-Session-Id (ignored on this revision)', (d) => d.headers.push(['mcp-session-id', 'not-a-session'])],
   ['a body that is not JSON-RPC', (d) => ((d.rawBody = JSON.stringify({ hello: 'world' })), sdk(d))],
+  ['a posted JSON-RPC response', (d) => ((d.rawBody = JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} })), sdk(d))],
+  // batches: the classifier refuses a modern element in one, and an empty one
+  ['the request inside a batch', (d) => ((d.batch = 'wrap'), sdk(d))],
+  ['an empty batch', (d) => ((d.batch = 'empty'), sdk(d))],
 ];
 
 /** Methods whose body carries the name `Mcp-Name` mirrors. */
@@ -414,6 +420,8 @@ const MUTATION_GROUPS: Readonly<Record<string, readonly string[]>> = {
     'multi-round-trip inputResponses',
     'a 50 kB tool argument',
   ],
+  'content-type': ['Content-Type text/plain', 'Content-Type with a charset'],
+  body: ['a body that is not JSON-RPC', 'a posted JSON-RPC response', 'the request inside a batch', 'an empty batch'],
 };
 
 function groupOf(label: string): string {
@@ -496,7 +504,7 @@ function finish(draft: Draft, base: BaseExchange): GeneratedRequest {
     label: draft.label.join(' · '),
     caller: draft.caller,
     headers: [['content-type', draft.contentType], ['accept', 'application/json, text/event-stream'], ...draft.headers],
-    body: draft.rawBody ?? JSON.stringify(message),
+    body: draft.rawBody ?? JSON.stringify(draft.batch === 'wrap' ? [message] : draft.batch === 'empty' ? [] : message),
     expected,
   };
 }
