@@ -8,6 +8,9 @@ export { freePort } from '../../test/support/free-port.js';
 const SERVER_CORE = '1';
 const RUNNER_CORE = '0';
 
+/** The Node binary every benchmark process runs on: the runner's own. */
+export const NODE_BINARY = process.execPath;
+
 /** Whether `taskset` can pin processes here. */
 export const canPin = (() => {
   try {
@@ -30,12 +33,16 @@ export interface BenchServer {
   memory(): Promise<MemoryMessage>;
   /** CPU time (user + system) the server process has used so far, in microseconds. */
   cpuMicros(): Promise<number>;
+  /** Bytes the server has written to its standard output so far (drained by the runner, as a log collector would). */
+  readonly stdoutBytes: () => number;
   stop(): Promise<void>;
 }
 
 /** Starts `bench/servers/<name>.js` (or the script at a path) pinned to the server core, and waits until it listens. */
 export async function startServer(name: string, env: Record<string, string>): Promise<BenchServer> {
   const child = spawnPinned(name, env);
+  let stdoutBytes = 0;
+  child.stdout!.on('data', (chunk: Buffer) => (stdoutBytes += chunk.length));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60_000);
     child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before it was ready`)));
@@ -51,6 +58,7 @@ export async function startServer(name: string, env: Record<string, string>): Pr
     url,
     memory: () => ask<MemoryMessage>(child, 'memory'),
     cpuMicros: async () => (await ask<CpuMessage>(child, 'cpu')).micros,
+    stdoutBytes: () => stdoutBytes,
     stop: () => stop(child),
   };
 }
@@ -58,6 +66,7 @@ export async function startServer(name: string, env: Record<string, string>): Pr
 /** Runs the measuring child `bench/servers/<name>.js` pinned to the server core, and returns what it reports. */
 export function runMeasurement(name: string, timeoutSeconds = 300): Promise<Record<string, number>> {
   const child = spawnPinned(name, {});
+  child.stdout!.resume();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -81,10 +90,13 @@ function spawnPinned(name: string, env: Record<string, string>): ChildProcess {
   const script = name.includes('/') ? name : fileURLToPath(new URL(`../servers/${name}.js`, import.meta.url));
   // BENCH_CPU_PROF=<dir> writes a CPU profile of every child to <dir> (open it in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const node = [process.execPath, '--expose-gc', ...profile, script];
+  // Every child runs on the runner's own Node binary (NODE_BINARY), so baseline, floors and library compare like for like.
+  const node = [NODE_BINARY, '--expose-gc', ...profile, script];
   const [command, ...args] = canPin ? ['taskset', '-c', SERVER_CORE, ...node] : node;
+  // Standard output goes to a pipe the runner drains, as a container runtime collects logs: writing to
+  // a pipe costs what writing to /dev/null does not (the example's audit lines go there).
   return spawn(command, args, {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production', ...env },
   });
 }

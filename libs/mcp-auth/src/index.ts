@@ -100,7 +100,7 @@ export type { ProtectedResourceMetadata } from './metadata/protected-resource-me
 export { ENTERPRISE_MANAGED_AUTHORIZATION } from './metadata/enterprise-managed-authorization.js';
 
 export type { McpAuditAction, McpAuditEvent } from './audit/audit-event.js';
-export type { McpAuditSink } from './audit/audit-sink.js';
+export type { LoggerAuditSinkOptions, McpAuditSink } from './audit/audit-sink.js';
 export { LoggerAuditSink, MCP_AUTH_AUDIT_SINK } from './audit/audit-sink.js';
 export type { McpRateLimitOptions, RateLimitStoreErrorPolicy, RateLimitWindow } from './limits/rate-limit.options.js';
 export { LIMIT_DEFAULTS } from './limits/resolve-limits.js';

@@ -13,7 +13,7 @@ import { credentialStrategyProviders } from './authentication/credential-strateg
 import { ScopePolicy } from './authorization/scope-policy.js';
 import { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 import { MCP_AUTH_CONTROLLERS, MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_RESOLVED_OPTIONS, MCP_AUTH_STRATEGY_NAMES } from './mcp-auth.constants.js';
-import { withoutPoweredBy } from './http/without-powered-by.middleware.js';
+import { mayAddPoweredBy, withoutPoweredBy } from './http/without-powered-by.middleware.js';
 import { closeUnreadBodies } from './http/unread-body.middleware.js';
 import { leaveMarkedBodiesUnparsed } from './http/fastify-unparsed-body.js';
 import type { FastifyInstanceLike } from './http/fastify-unparsed-body.js';
@@ -34,6 +34,7 @@ import { EmptyCatalogueWarning } from './tools/empty-catalogue.warning.js';
 import { ToolCatalogue } from './tools/tool-catalogue.js';
 import { InFlightRequests } from './transport/in-flight-requests.js';
 import { McpEndpoint } from './transport/mcp-endpoint.js';
+import { ModernDirectPath } from './transport/modern-direct-path.js';
 import { OriginGuard } from './transport/origin.guard.js';
 import { PreDispatchAuthorization } from './transport/pre-dispatch-authorization.js';
 import { SessionRegistry } from './transport/session-registry.js';
@@ -148,6 +149,7 @@ import { EnterpriseManagedAuthorizationCheck } from './metadata/enterprise-manag
     SessionRegistry,
     PreDispatchAuthorization,
     McpEndpoint,
+    ModernDirectPath,
     ProtectedResourceMetadataService,
     eventBusProvider,
     McpNotifier,
@@ -183,16 +185,18 @@ export class McpAuthModule extends ConfigurableModuleClass implements NestModule
   }
 
   /**
-   * The module's own routes answer without `X-Powered-By`, and close the connection of a
-   * request answered before its body was read (`closeUnreadBodies`). On Fastify, their bodies are
+   * The module's own routes close the connection of a request answered before its body was
+   * read (`closeUnreadBodies`), and answer without `X-Powered-By` (no middleware for that where
+   * the platform or the application already leaves it out). On Fastify, their bodies are
    * left for the endpoint to read (see `leaveMarkedBodiesUnparsed`): done here, as Nest
    * configures middleware before it registers routes. The health and metrics endpoints are
    * middleware, not routes: their paths come from options resolved at runtime (`forRootAsync`), and
    * they answer before any guard or MCP logic runs. Requests to the endpoint are timed from here.
    */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(withoutPoweredBy, closeUnreadBodies).forRoutes(...this.controllers);
     const adapter = this.adapterHost.httpAdapter;
+    const middleware = mayAddPoweredBy(adapter) ? [withoutPoweredBy, closeUnreadBodies] : [closeUnreadBodies];
+    consumer.apply(...middleware).forRoutes(...this.controllers);
     if (adapter?.getType() === 'fastify') leaveMarkedBodiesUnparsed(adapter.getInstance<FastifyInstanceLike>());
     const { options, metrics, readiness } = this;
     if (!options) return;

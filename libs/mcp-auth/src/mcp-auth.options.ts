@@ -170,7 +170,7 @@ export interface McpAuthOptions {
   shutdownTimeoutMs?: number;
   /** Rate limits per principal and, before token work, per IP; 429 with `Retry-After`. Off unless given. */
   rateLimit?: McpRateLimitOptions;
-  /** Receives every authorization decision. Default: one JSON line each through Nest's `Logger` (context `McpAuthAudit`). */
+  /** Receives every authorization decision. Default: `LoggerAuditSink`, one JSON line each on standard output (context `McpAuthAudit`), written in batches. */
   auditSink?: McpAuditSink;
   /** How the issuer's signing keys are cached and re-fetched. */
   jwks?: JwksCacheOptions;

@@ -85,7 +85,18 @@ export class McpServerFactory {
   }
 
   /** A fresh protocol server: what the SDK's per-request factory must return (one that is serving cannot be reused). */
-  readonly create = (): Server => {
+  readonly create = (): Server => this.build();
+
+  /**
+   * A protocol server for the modern direct path (`transport/modern-direct-path.ts`),
+   * which serves many requests: it lists `supportedProtocolVersions` (the 2025 ones and
+   * the modern revisions), as `createMcpHandler` makes its per-request servers list them.
+   */
+  createLongLived(supportedProtocolVersions: readonly string[]): Server {
+    return this.build([...supportedProtocolVersions]);
+  }
+
+  private build(supportedProtocolVersions?: string[]): Server {
     const handlers = this.resourcesAndPrompts;
     const capabilities = (this.capabilities ??= {
       tools: { listChanged: true },
@@ -93,7 +104,12 @@ export class McpServerFactory {
       ...this.completions.capability(),
       ...extensionsCapability(this.options),
     });
-    const server = new CatalogueServer(this.options.server, { capabilities, jsonSchemaValidator: this.validator, cacheHints: CACHE_HINTS });
+    const server = new CatalogueServer(this.options.server, {
+      capabilities,
+      jsonSchemaValidator: this.validator,
+      cacheHints: CACHE_HINTS,
+      ...(supportedProtocolVersions ? { supportedProtocolVersions } : {}),
+    });
     server.setRequestHandler('tools/list', this.listTools);
     // Bound to its server: a tool's result is projected through the server's era codec.
     server.setRequestHandler(
@@ -115,7 +131,7 @@ export class McpServerFactory {
     // A legacy session hears of changes (McpNotifier) from its initialize on.
     this.legacyNotifications.follow(server);
     return server;
-  };
+  }
 
   private onListTools(request: ListToolsRequest, ctx: ServerContext): ListToolsResult {
     const principal = principalOf(ctx.http?.authInfo);

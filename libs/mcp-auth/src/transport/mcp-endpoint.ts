@@ -18,6 +18,7 @@ import { clientAddressOf } from './client-address.js';
 import { InFlightRequests } from './in-flight-requests.js';
 import { oversizedInitialize } from './initialize-size.js';
 import { LegacyJsonTransport } from './legacy-json-transport.js';
+import { ModernDirectPath } from './modern-direct-path.js';
 import { JsonRpcErrorCode, requestIdOf, writeJsonRpcError } from './json-rpc-response.js';
 import { PreDispatchAuthorization } from './pre-dispatch-authorization.js';
 import { eraOf } from './protocol-era.js';
@@ -34,11 +35,12 @@ type AuthenticatedRequest = IncomingMessage & { [PRINCIPAL_REQUEST_PROPERTY]?: M
  * arrive here authenticated (the guards ran before any body was read). A POST is read
  * once, classified by era, refused before dispatch when it lacks scopes (the 403
  * step-up challenge), and handed with the caller's `authInfo` to the SDK: its modern
- * handler (`createMcpHandler`, which owns the 2026-07-28 validation ladder) or, for the
- * 2025 revisions, its Streamable HTTP transport, on the caller's session or on a
- * transport of its own when the endpoint is stateless. Everything protocol-level is the
- * SDK's; what is done here is what only this library knows: who the caller is, what it
- * may do, and which sessions are its own.
+ * handler (`createMcpHandler`, which owns the 2026-07-28 validation ladder; the common
+ * exchanges that pass it take `ModernDirectPath` to long-lived servers) or, for the 2025
+ * revisions, its Streamable HTTP transport, on the caller's session or on a transport of
+ * its own when the endpoint is stateless (`LegacyJsonTransport` for plain JSON calls).
+ * Every protocol decision is the SDK's, on both direct paths too; what is done here is
+ * what only this library knows: who the caller is, what it may do, and which sessions are its own.
  */
 @Injectable()
 export class McpEndpoint implements OnModuleDestroy {
@@ -55,6 +57,7 @@ export class McpEndpoint implements OnModuleDestroy {
     private readonly audit: AuditTrail,
     private readonly inFlight: InFlightRequests,
     private readonly listens: ListenStreams,
+    private readonly modernDirect: ModernDirectPath,
     @Optional() @Inject(McpMetrics) private readonly metrics: McpMetrics | null = null,
   ) {
     this.resource = new URL(options.resourceUrl);
@@ -123,6 +126,8 @@ export class McpEndpoint implements OnModuleDestroy {
 
     if (era === 'modern') {
       if (isListenRequest(message)) return this.listen(req, res, principal, authInfo, message, body.bytes);
+      // The common exchanges on the direct path (the SDK's ladder kept, servers built once); the rest by the SDK's handler.
+      if (this.modernDirect.serve(req, res, message, authInfo)) return;
       return this.serve(req, res, (request) => this.modern.fetch(request, { authInfo, parsedBody: message }));
     }
 
@@ -199,8 +204,9 @@ export class McpEndpoint implements OnModuleDestroy {
 
   /**
    * Shutdown: let in-flight requests finish (bounded by `shutdownTimeoutMs`), then
-   * close every session and the modern handler's exchanges, which aborts their running
-   * handlers and ends their streams, then answer whatever is still open with 503.
+   * close every session and the modern exchanges (the SDK handler's and the direct path's),
+   * which aborts their running handlers and ends their streams, then answer whatever is still
+   * open with 503.
    */
   async onModuleDestroy(): Promise<void> {
     const drained = await this.inFlight.drain(this.options.shutdownTimeoutMs);
@@ -209,7 +215,7 @@ export class McpEndpoint implements OnModuleDestroy {
         `Shutdown: ${this.inFlight.size} request(s) still running after ${this.options.shutdownTimeoutMs} ms; closing sessions anyway`,
       );
     }
-    await Promise.all([this.sessions.closeAll(), this.modern.close()]);
+    await Promise.all([this.sessions.closeAll(), this.modern.close(), this.modernDirect.close()]);
     // Requests still open here would keep the HTTP server from closing.
     this.inFlight.abandon();
   }
