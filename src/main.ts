@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule, issuersOf } from './app.module.js';
-import { loadExampleConfig } from './config/example-config.js';
+import { ExampleConfigError, loadExampleConfig } from './config/example-config.js';
 import { ExampleConsoleLogger } from './logging/example-console-logger.js';
 import type { ExampleConfig } from './config/example-config.js';
 import type { DevIdentityProvider } from './dev-identity-provider/dev-identity-provider.js';
@@ -80,19 +80,26 @@ async function createApp(config: ExampleConfig, module: DynamicModule): Promise<
 
 /** The newcomer's first run: a real OpenID provider on loopback, issuing tokens for the demo roles. */
 async function startEmbeddedIdentityProvider(config: ExampleConfig): Promise<DevIdentityProvider> {
-  const [{ startDevIdentityProvider }, { DEMO_CLIENTS, DEMO_USERS, DEV_RESOURCE_SERVER }] = await Promise.all([
-    import('./dev-identity-provider/dev-identity-provider.js'),
-    import('./dev-identity-provider/demo-clients.js'),
-  ]);
+  const [{ startDevIdentityProvider, DevIdentityProviderPortInUse }, { DEMO_CLIENTS, DEMO_USERS, DEV_RESOURCE_SERVER }] = await Promise.all(
+    [import('./dev-identity-provider/dev-identity-provider.js'), import('./dev-identity-provider/demo-clients.js')],
+  );
   const opaque = config.mode === 'introspection';
   return startDevIdentityProvider({
     resourceUrl: config.resourceUrl,
     port: config.idpPort,
     signingKeyFile: config.idpKeyFile,
+    storeFile: config.idpDatabasePath,
     clients: DEMO_CLIENTS,
     users: DEMO_USERS,
     accessTokenFormat: opaque ? 'opaque' : 'jwt',
     resourceServers: opaque ? [DEV_RESOURCE_SERVER] : [],
+  }).catch((error: unknown) => {
+    if (!(error instanceof DevIdentityProviderPortInUse)) throw error;
+    throw new ExampleConfigError(
+      `The development identity provider cannot listen on port ${error.port}: it is in use (another run of the example?). ` +
+        `Its port is PORT+1 unless MCP_EXAMPLE_IDP_PORT says otherwise: set MCP_EXAMPLE_IDP_PORT to a free port ` +
+        `(or 0 for any free port, after which clients log in again whenever the example restarts).`,
+    );
   });
 }
 

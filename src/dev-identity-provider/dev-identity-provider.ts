@@ -8,6 +8,7 @@ import { LoginAndConsent, INTERACTION_PATH } from './interactions.js';
 import { REGISTRATION_PATH, allowRegistrationFromLoopbackPages } from './registration-cors.js';
 import { renderErrorPage } from './consent-page.js';
 import { developmentSigningKey } from './signing-key.js';
+import { SqliteOidcStore } from './sqlite-adapter.js';
 
 const DAY_SECONDS = 24 * 60 * 60;
 
@@ -42,6 +43,11 @@ export interface DevIdentityProviderOptions {
   readonly signingKey?: JsonWebKey & { kid: string };
   /** Keep the signing key in this file (created on first use), so tokens survive a restart. */
   readonly signingKeyFile?: string;
+  /**
+   * Keep client registrations, grants, sessions and refresh tokens in this SQLite file, so that clients that
+   * registered and logged in before a restart (on the same port) are still known after it. Default: in memory.
+   */
+  readonly storeFile?: string;
   /** `jwt` (default): RS256 JWT access tokens. `opaque`: reference tokens that resource servers introspect. */
   readonly accessTokenFormat?: 'jwt' | 'opaque';
   /** Resource servers that may call the introspection endpoint (confidential clients without scopes). */
@@ -86,15 +92,20 @@ export interface DevIdentityProvider {
  * access tokens bound to the MCP resource (RFC 8707 resource indicators) through the
  * client-credentials grant, with introspection (RFC 7662) and revocation (RFC 7009); with
  * `users`, also to people signing in through a browser (see {@link DevIdentityProviderOptions.users}).
- * For development and tests only: keys, clients and tokens live in memory.
+ * For development and tests only: keys, clients and tokens live in memory unless `signingKeyFile` and
+ * `storeFile` keep them.
  */
 export async function startDevIdentityProvider(options: DevIdentityProviderOptions): Promise<DevIdentityProvider> {
-  // Read (or make) the key before listening, so that a bad key file leaves nothing running.
+  // Read (or make) the key and open the store before listening, so that a bad file leaves nothing running.
   const signingKey = options.signingKey ?? developmentSigningKey(options.signingKeyFile);
+  const store = options.storeFile ? new SqliteOidcStore(options.storeFile) : undefined;
   const host = options.host ?? '127.0.0.1';
   const http = createServer();
   await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
+    http.once('error', (error: NodeJS.ErrnoException) => {
+      store?.close();
+      reject(error.code === 'EADDRINUSE' ? new DevIdentityProviderPortInUse(host, options.port ?? 0, { cause: error }) : error);
+    });
     http.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = http.address() as AddressInfo;
@@ -114,6 +125,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
       redirect_uris: [],
       response_types: [],
     })),
+    ...(store ? { adapter: store.adapterFor } : {}),
     jwks: { keys: [{ ...signingKey, use: 'sig', alg: 'RS256' }] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     features: {
@@ -200,9 +212,25 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
     close: () =>
       new Promise<void>((resolve) => {
         http.closeAllConnections();
-        http.close(() => resolve());
+        http.close(() => {
+          store?.close();
+          resolve();
+        });
       }),
   };
+}
+
+/** The port the provider was given is taken (by an earlier run still going, or another program). */
+export class DevIdentityProviderPortInUse extends Error {
+  override readonly name = 'DevIdentityProviderPortInUse';
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    options?: ErrorOptions,
+  ) {
+    super(`${host}:${port} is already in use`, options);
+  }
 }
 
 /** The `oidc-provider` features interactive clients need. */

@@ -200,7 +200,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   }
 }
 
-class ReplicaProcess implements Replica {
+/** The compiled example as a child process on Node 22: a replica of the fleet, or the one server a test restarts. */
+export class ReplicaProcess implements Replica {
   readonly baseUrl: string;
   readonly resourceUrl: string;
   private child?: ChildProcess;

@@ -10,6 +10,13 @@ import { freePort } from './free-port.js';
 
 export { freePort };
 
+/**
+ * The suites assert what the library does by default: lists show a caller only what it may use. The example
+ * itself lists everything (`MCP_LISTING=all`, so that clients reach the step-up it demonstrates); a suite that
+ * wants that sets `MCP_LISTING` itself (test/listing.e2e-spec.ts, test/connection-banner.e2e-spec.ts).
+ */
+const LIBRARY_DEFAULT_LISTING = { MCP_LISTING: 'granted' } as const;
+
 /** The example server, booted from environment variables, with a real identity provider on loopback. */
 export interface Harness extends TestIdentity {
   readonly baseUrl: string;
@@ -91,6 +98,7 @@ export async function startHarness(env: Record<string, string> = {}, idpOptions:
     MCP_AUTH_ISSUER: idp.issuer,
     MCP_RESOURCE_URL: resourceUrl,
     LOG_LEVEL: 'warn',
+    ...LIBRARY_DEFAULT_LISTING,
     ...(introspection
       ? {
           MCP_AUTH_INTROSPECTION_CLIENT_ID: DEV_RESOURCE_SERVER.clientId,
@@ -133,6 +141,7 @@ export async function startExample(env: (resourceUrl: string) => Record<string, 
     HOST: '127.0.0.1',
     MCP_RESOURCE_URL: resourceUrl,
     LOG_LEVEL: 'error',
+    ...LIBRARY_DEFAULT_LISTING,
     ...env(resourceUrl),
   });
   return { baseUrl, resourceUrl, metadataUrl: `${baseUrl}/.well-known/oauth-protected-resource/mcp`, close: () => app.close() };
