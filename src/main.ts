@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { isAbsolute, relative } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -7,6 +8,9 @@ import { ExampleConfigError, loadExampleConfig } from './config/example-config.j
 import { ExampleConsoleLogger } from './logging/example-console-logger.js';
 import type { ExampleConfig } from './config/example-config.js';
 import type { DevIdentityProvider } from './dev-identity-provider/dev-identity-provider.js';
+
+/** Set by scripts/node22.mjs when the `node` that started it was too old and it used the Node.js 22 npm installed. */
+const NODE22_FALLBACK_DIR = 'NODE22_FALLBACK_DIR';
 
 /** The name the banner suggests clients list the server under (the MCP server announces the same, in app.module.ts). */
 const EXAMPLE_SERVER_NAME = 'product-catalog';
@@ -80,9 +84,10 @@ async function createApp(config: ExampleConfig, module: DynamicModule): Promise<
 
 /** The newcomer's first run: a real OpenID provider on loopback, issuing tokens for the demo roles. */
 async function startEmbeddedIdentityProvider(config: ExampleConfig): Promise<DevIdentityProvider> {
-  const [{ startDevIdentityProvider, DevIdentityProviderPortInUse }, { DEMO_CLIENTS, DEMO_USERS, DEV_RESOURCE_SERVER }] = await Promise.all(
-    [import('./dev-identity-provider/dev-identity-provider.js'), import('./dev-identity-provider/demo-clients.js')],
-  );
+  const [
+    { startDevIdentityProvider, DevIdentityProviderPortInUse },
+    { DEMO_CLIENTS, DEMO_USERS, DEV_RESOURCE_SERVER, INSPECTOR_CLI_CLIENT },
+  ] = await Promise.all([import('./dev-identity-provider/dev-identity-provider.js'), import('./dev-identity-provider/demo-clients.js')]);
   const opaque = config.mode === 'introspection';
   return startDevIdentityProvider({
     resourceUrl: config.resourceUrl,
@@ -91,6 +96,7 @@ async function startEmbeddedIdentityProvider(config: ExampleConfig): Promise<Dev
     storeFile: config.idpDatabasePath,
     clients: DEMO_CLIENTS,
     users: DEMO_USERS,
+    publicClients: [INSPECTOR_CLI_CLIENT],
     accessTokenFormat: opaque ? 'opaque' : 'jwt',
     resourceServers: opaque ? [DEV_RESOURCE_SERVER] : [],
   }).catch((error: unknown) => {
@@ -104,16 +110,26 @@ async function startEmbeddedIdentityProvider(config: ExampleConfig): Promise<Dev
 }
 
 async function printDevInstructions(config: ExampleConfig, idp: DevIdentityProvider): Promise<void> {
-  const [{ connectionBanner }, { DEMO_USERS }] = await Promise.all([
+  const [{ connectionBanner }, { DEMO_USERS, INSPECTOR_CLI_CLIENT }] = await Promise.all([
     import('./dev-identity-provider/connection-banner.js'),
     import('./dev-identity-provider/demo-clients.js'),
   ]);
+  // Paths as the user would type them, from where they started the example.
+  const shown = (path: string) => (path === ':memory:' || !isAbsolute(path) ? path : relative(process.cwd(), path) || path);
   console.log(
     connectionBanner({
       resourceUrl: config.resourceUrl,
       serverName: EXAMPLE_SERVER_NAME,
       stateless: config.stateless,
-      idp: { ...idp, users: DEMO_USERS },
+      listing: config.listing,
+      idp: {
+        ...idp,
+        users: DEMO_USERS,
+        keyFile: shown(config.idpKeyFile),
+        databasePath: shown(config.idpDatabasePath),
+        inspectorCliClientId: INSPECTOR_CLI_CLIENT.clientId,
+      },
+      node22BinDir: process.env[NODE22_FALLBACK_DIR],
     }),
   );
 }

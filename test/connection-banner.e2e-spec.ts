@@ -2,7 +2,9 @@ import { jest } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { bootstrap } from '../src/main.js';
 import { freePort, toolJson } from './support/harness.js';
@@ -59,6 +61,8 @@ describe('The first-run banner (embedded development provider, default resource 
   let logLine: string;
   let app: { close(): Promise<void> };
 
+  const stateDir = mkdtempSync(join(tmpdir(), 'mcp-banner-'));
+
   beforeAll(async () => {
     [port, idpPort] = await Promise.all([freePort(), freePort()]);
     const printed: string[] = [];
@@ -69,7 +73,15 @@ describe('The first-run banner (embedded development provider, default resource 
       return true;
     });
     try {
-      app = await bootstrap({ PORT: String(port), HOST: '127.0.0.1', MCP_EXAMPLE_IDP_PORT: String(idpPort), LOG_LEVEL: 'log' });
+      app = await bootstrap({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        MCP_EXAMPLE_IDP_PORT: String(idpPort),
+        // Kept out of the project's .data/ (test/example-restart.e2e-spec.ts runs the defaults).
+        MCP_EXAMPLE_IDP_KEY_FILE: join(stateDir, 'key.json'),
+        MCP_EXAMPLE_IDP_DB: ':memory:',
+        LOG_LEVEL: 'log',
+      });
     } finally {
       log.mockRestore();
       write.mockRestore();
@@ -77,7 +89,10 @@ describe('The first-run banner (embedded development provider, default resource 
     banner = printed.join('\n').split('\n');
     logLine = written.find((line) => line.includes('Listening on')) ?? '';
   });
-  afterAll(() => app?.close());
+  afterAll(async () => {
+    await app?.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
 
   /** The one banner line that starts with `label`, without the label. */
   function line(label: string): string {
@@ -105,13 +120,46 @@ describe('The first-run banner (embedded development provider, default resource 
 
   it('gives every client line the resource URL exactly', () => {
     const url = resourceUrl();
-    expect(line('MCP Inspector (UI):')).toBe(`npx @modelcontextprotocol/inspector --transport http --server-url ${url}`);
-    expect(line('MCP Inspector (CLI):')).toBe(`npx @modelcontextprotocol/inspector --cli ${url} --transport http --method tools/list`);
+    expect(line('MCP Inspector (UI):')).toBe(`npx -y @modelcontextprotocol/inspector@2.12.0 --transport http --server-url ${url}`);
+    expect(line('MCP Inspector (CLI):')).toBe(
+      `npx -y @modelcontextprotocol/inspector@2.12.0 --cli ${url} --transport http --client-id mcp-inspector-cli --method tools/list`,
+    );
+    expect(banner.join('\n')).toContain('(the Inspector needs Node.js 22.19 or later: check with node --version)');
     expect(line('Claude Code:')).toBe(`claude mcp add --transport http product-catalog ${url}`);
     expect(JSON.parse(line('VS Code (.vscode/mcp.json):'))).toEqual({ servers: { 'product-catalog': { type: 'http', url } } });
     // The script itself runs in a real browser login in test/browser-login.e2e-spec.ts.
     expect(line('SDK client:').startsWith(`node scripts/connect-with-sdk.mjs ${url} whoami `)).toBe(true);
     expect(existsSync(line('SDK client:').split(' ')[1])).toBe(true);
+  });
+
+  it("gives the Inspector's CLI a client id the provider knows, with the CLI's default callback", async () => {
+    const clientId = / --client-id (\S+) /.exec(line('MCP Inspector (CLI):'))![1];
+    const authorization = new URL(`http://127.0.0.1:${idpPort}/auth`);
+    for (const [name, value] of Object.entries({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: 'http://127.0.0.1:6276/oauth/callback',
+      scope: 'User.Read',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      resource: resourceUrl(),
+    }))
+      authorization.searchParams.set(name, value);
+    const response = await fetch(authorization, { redirect: 'manual' });
+    await response.body?.cancel();
+    // To the login and consent page, not to an error page about an unknown client or redirect URI.
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toMatch(/^\/interaction\//);
+  });
+
+  it('says how each client steps up, with every tool listed (MCP_LISTING=all, the example default)', () => {
+    const text = banner.join('\n');
+    expect(text).toContain('every tool is listed with the scopes it needs (MCP_LISTING=all)');
+    const cli = banner.find((text) => text.includes('--tool-name delete_product'))!.trim();
+    expect(cli).toBe(
+      `Inspector CLI:       npx -y @modelcontextprotocol/inspector@2.12.0 --cli ${resourceUrl()} --transport http --client-id mcp-inspector-cli --method tools/call --tool-name delete_product --tool-arg id=2`,
+    );
+    expect(text).toContain(`node scripts/connect-with-sdk.mjs ${resourceUrl()} delete_product '{"id":2}'`);
   });
 
   it('prints token commands that get each demo role a token for this resource', async () => {

@@ -20,6 +20,17 @@ export interface DevClient {
   readonly scopes: readonly string[];
 }
 
+/**
+ * A pre-registered public client for people signing in (authorization code with PKCE, no secret), for a client
+ * that is better given an id than left to register itself (the MCP Inspector's CLI steps up only with one).
+ */
+export interface DevPublicClient {
+  readonly clientId: string;
+  readonly clientName: string;
+  /** Loopback redirect URIs; as for every native client, any port matches (RFC 8252 §7.3). */
+  readonly redirectUris: readonly string[];
+}
+
 /** A person who can sign in on the development provider's login page (no password: it is a demo). */
 export interface DevUser {
   /** The token's `sub`. */
@@ -61,6 +72,8 @@ export interface DevIdentityProviderOptions {
    * a login and consent page, and refresh tokens.
    */
   readonly users?: readonly DevUser[];
+  /** Interactive clients registered in advance (with `users`). */
+  readonly publicClients?: readonly DevPublicClient[];
   /**
    * How the provider fetches client ID metadata documents. Default: the global `fetch`, behind
    * `oidc-provider`'s own guard that refuses private and loopback addresses (SSRF protection).
@@ -117,14 +130,25 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
 
   const provider = new Provider(issuer, {
     ...(users.length ? interactiveConfiguration(users, options.fetch, options.accessTokenTtlSeconds ?? 3600) : {}),
-    clients: [...options.clients, ...(options.resourceServers ?? [])].map((client) => ({
-      client_id: client.clientId,
-      client_secret: client.clientSecret,
-      grant_types: ['client_credentials'],
-      token_endpoint_auth_method: 'client_secret_basic',
-      redirect_uris: [],
-      response_types: [],
-    })),
+    clients: [
+      ...[...options.clients, ...(options.resourceServers ?? [])].map((client) => ({
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'client_secret_basic' as const,
+        redirect_uris: [],
+        response_types: [],
+      })),
+      ...(users.length ? (options.publicClients ?? []) : []).map((client) => ({
+        client_id: client.clientId,
+        client_name: client.clientName,
+        application_type: 'native' as const,
+        redirect_uris: [...client.redirectUris],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code' as const],
+        token_endpoint_auth_method: 'none' as const,
+      })),
+    ],
     ...(store ? { adapter: store.adapterFor } : {}),
     jwks: { keys: [{ ...signingKey, use: 'sig', alg: 'RS256' }] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
