@@ -7,51 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { bootstrap } from '../src/main.js';
+import { parseCurl, run } from './support/curl.js';
 import { freePort, toolJson } from './support/harness.js';
-
-/** A curl command line as the banner prints it, read the way a shell would (quotes, variables). */
-interface Curl {
-  readonly url: string;
-  readonly user?: string;
-  readonly headers: Record<string, string>;
-  readonly form: string[];
-}
-
-function parseCurl(command: string, variables: Record<string, string>): Curl {
-  const words: string[] = [];
-  for (const match of command.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)) {
-    const [, single, double, bare] = match;
-    words.push(single ?? (double ?? bare).replace(/\$([A-Z]+)/g, (_, name: string) => variables[name] ?? `$${name}`));
-  }
-  expect(words.shift()).toBe('curl');
-  let url: string | undefined;
-  let user: string | undefined;
-  const headers: Record<string, string> = {};
-  const form: string[] = [];
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i];
-    if (word === '-s') continue;
-    if (word === '-D' || word === '-o') i++;
-    else if (word === '-u') user = words[++i];
-    else if (word === '-d') form.push(words[++i]);
-    else if (word === '-H') {
-      const [name, ...value] = words[++i].split(': ');
-      headers[name.toLowerCase()] = value.join(': ');
-    } else if (/^https?:\/\//.test(word)) url = word;
-    else throw new Error(`unexpected curl argument ${word}`);
-  }
-  if (!url) throw new Error(`no URL in ${command}`);
-  return { url, user, headers, form };
-}
-
-/** Runs a parsed curl command with fetch: a POST, as curl does with -d. */
-function run(curl: Curl): Promise<Response> {
-  const headers: Record<string, string> = { ...curl.headers };
-  if (curl.user) headers.authorization = `Basic ${Buffer.from(curl.user).toString('base64')}`;
-  const isJson = headers['content-type'] === 'application/json';
-  if (!isJson) headers['content-type'] = 'application/x-www-form-urlencoded';
-  return fetch(curl.url, { method: 'POST', headers, body: curl.form.join('&') });
-}
 
 /** `npm start`'s banner, read and used the way a newcomer would: every printed line must work as printed. */
 describe('The first-run banner (embedded development provider, default resource URL)', () => {

@@ -1,5 +1,5 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { Redis } from 'ioredis';
+import type { IoRedisClient } from './redis-client.js';
 
 /**
  * One hit, counted and judged in one round trip, with Redis's own clock (replicas'
@@ -69,20 +69,24 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private sequence = 0;
   private readonly instance = Math.random().toString(36).slice(2, 10);
 
+  private readonly client: WithIncrement;
+
+  /** `client`: an `ioredis` client (typed without `ioredis`: {@link IoRedisClient}); `key`: the full name of a key. */
   constructor(
-    private readonly client: Redis,
+    client: IoRedisClient,
     private readonly key: (name: string) => string,
   ) {
-    if (!(client as unknown as Partial<WithIncrement>).mcpAuthThrottlerIncrement) {
+    if (!(client as Partial<WithIncrement>).mcpAuthThrottlerIncrement) {
       client.defineCommand('mcpAuthThrottlerIncrement', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });
     }
+    this.client = client as IoRedisClient & WithIncrement;
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     const hits = this.key(`throttle:${throttlerName}:${key}`);
     // Unique per hit across replicas: this storage's random tag and its own counter.
     const hit = `${this.instance}:${(this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER)}`;
-    const [totalHits, ttlMs, blocked, blockMs] = await (this.client as unknown as WithIncrement).mcpAuthThrottlerIncrement(
+    const [totalHits, ttlMs, blocked, blockMs] = await this.client.mcpAuthThrottlerIncrement(
       hits,
       `${hits}:block`,
       ttl,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { IoRedisClient } from './redis-client.js';
 
 /**
  * Redis as the store replicas share (rate-limit counters, the introspection cache and
@@ -10,7 +10,7 @@ export interface McpRedisOptions {
   /** `redis://` or `rediss://` URL. */
   url?: string;
   /** An `ioredis` client of your own. */
-  client?: Redis;
+  client?: IoRedisClient;
   /** Prefix of every key and channel; replicas of one server must share it. Default `'mcp-auth:'`. */
   keyPrefix?: string;
 }
@@ -18,6 +18,6 @@ export interface McpRedisOptions {
 /** The Redis options after validation. */
 export interface ResolvedRedisOptions {
   readonly url?: string;
-  readonly client?: Redis;
+  readonly client?: IoRedisClient;
   readonly keyPrefix: string;
 }
