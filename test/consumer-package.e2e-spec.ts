@@ -182,7 +182,11 @@ describe('the packed library in a fresh application', () => {
         'dist/bin/hash-api-key.js',
       ]),
     );
-    expect(files.filter((file) => file.endsWith('.map') || /(?<!\.d)\.ts$/.test(file) || file.includes('.spec.'))).toEqual([]);
+    expect(
+      files.filter(
+        (file) => file.endsWith('.map') || /(?<!\.d)\.ts$/.test(file) || file.includes('.spec.') || file.endsWith('.tsbuildinfo'),
+      ),
+    ).toEqual([]);
     expect(files.filter((file) => !file.startsWith('dist/')).sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
   });
 

@@ -23,3 +23,7 @@ for (const method of ['warn', 'info'] as const) {
     if (!isKnownNotice(args)) print(...args);
   };
 }
+
+// Nest's ConsoleLogger colours its lines unless NO_COLOR is set, whether or not it writes to a terminal: in a
+// test run its escape codes would reach the log raw.
+process.env.NO_COLOR ??= '1';
