@@ -38,11 +38,24 @@ interface CompiledBlock {
   readonly line: number;
 }
 
-/** The marked blocks of a Markdown text; a marker not followed by a ts or json block is an error naming its line. */
+/**
+ * The marked blocks of a Markdown text; a marker not followed by a ts or json block is an error naming its line.
+ * Markers inside a fenced block are text (a README showing the convention), not markers.
+ */
 export function compiledBlocks(markdown: string): CompiledBlock[] {
   const lines = markdown.split('\n');
   const blocks: CompiledBlock[] = [];
+  let fence: string | undefined; // the backticks that opened the fenced block we are in
   lines.forEach((line, index) => {
+    const ticks = /^(`{3,})/.exec(line.trim())?.[1];
+    if (fence) {
+      if (ticks && ticks.length >= fence.length && line.trim() === ticks) fence = undefined;
+      return;
+    }
+    if (ticks) {
+      fence = ticks;
+      return;
+    }
     const marker = MARKER.exec(line.trim());
     if (!marker) {
       if (line.includes('<!-- compile:')) throw new Error(`README line ${index + 1}: malformed marker "${line.trim()}"`);
@@ -121,6 +134,11 @@ describe('README code blocks', () => {
 });
 
 describe('README code blocks: the marker convention', () => {
+  it('ignores a marker shown inside a fenced block (the convention, documented)', () => {
+    const markdown = ['````markdown', '<!-- compile: demo/src/a.ts -->', '', '```ts', 'shown only', '```', '````'].join('\n');
+    expect(compiledBlocks(markdown)).toEqual([]);
+  });
+
   it('reads a marked block as a file of its project, and leaves unmarked blocks alone', () => {
     const markdown = ['```ts', 'not compiled', '```', '<!-- compile: demo/src/a.ts -->', '```ts', 'export const a = 1;', '```'].join('\n');
     expect(compiledBlocks(markdown)).toEqual([{ project: 'demo', path: 'src/a.ts', text: 'export const a = 1;\n', line: 4 }]);
