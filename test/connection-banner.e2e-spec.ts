@@ -17,15 +17,17 @@ describe('The first-run banner (embedded development provider, default resource 
   let banner: string[];
   let logLine: string;
   let app: { close(): Promise<void> };
+  /** What the example's logger writes (LOG_LEVEL=log: the listening line, then an audit line per call), kept off the test output. */
+  const written: string[] = [];
+  let write: { mockRestore(): void } | undefined;
 
   const stateDir = mkdtempSync(join(tmpdir(), 'mcp-banner-'));
 
   beforeAll(async () => {
     [port, idpPort] = await Promise.all([freePort(), freePort()]);
     const printed: string[] = [];
-    const written: string[] = [];
     const log = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args.join(' ')));
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       written.push(String(chunk));
       return true;
     });
@@ -41,13 +43,13 @@ describe('The first-run banner (embedded development provider, default resource 
       });
     } finally {
       log.mockRestore();
-      write.mockRestore();
     }
     banner = printed.join('\n').split('\n');
     logLine = written.find((line) => line.includes('Listening on')) ?? '';
   });
   afterAll(async () => {
     await app?.close();
+    write?.mockRestore();
     rmSync(stateDir, { recursive: true, force: true });
   });
 

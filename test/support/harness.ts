@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { CompactSign, importJWK } from 'jose';
 import type { JWTPayload } from 'jose';
 import { createTestSigningKey } from 'nestjs-mcp-auth/testing';
@@ -7,6 +8,7 @@ import { startDevIdentityProvider } from '../../src/dev-identity-provider/dev-id
 import type { DevIdentityProvider, DevIdentityProviderOptions } from '../../src/dev-identity-provider/dev-identity-provider.js';
 import type { JsonWebKey } from 'node:crypto';
 import { freePort } from './free-port.js';
+import { HeldBackLogger } from './held-back-logger.js';
 
 export { freePort };
 
@@ -110,6 +112,7 @@ export async function startHarness(env: Record<string, string> = {}, idpOptions:
     await idp.close();
     throw error;
   });
+  holdBackExampleLogs();
   return {
     ...identity,
     baseUrl,
@@ -144,7 +147,16 @@ export async function startExample(env: (resourceUrl: string) => Record<string, 
     ...LIBRARY_DEFAULT_LISTING,
     ...env(resourceUrl),
   });
+  holdBackExampleLogs();
   return { baseUrl, resourceUrl, metadataUrl: `${baseUrl}/.well-known/oauth-protected-resource/mcp`, close: () => app.close() };
+}
+
+/**
+ * The example switches Nest's logger to its own once it listens (`app.useLogger`), which prints; in the tests its
+ * lines are held back like every other Nest line and shown under a failing test only (test/support/held-back-logger.ts).
+ */
+function holdBackExampleLogs(): void {
+  Logger.overrideLogger(new HeldBackLogger());
 }
 
 /** The names of the tools a client may list, sorted. */
