@@ -106,7 +106,8 @@ function stepUpLines(url: string, listing: 'granted' | 'all', inspectorCli: stri
   return [
     'Step-up: every tool is listed with the scopes it needs (MCP_LISTING=all). Sign in granting only User.Read, then call',
     'delete_product, which needs Admin.Write: the 403 sends the client back to the consent page for it.',
-    '  Inspector UI:        Tools, delete_product, Run Tool: one dialog to authorize again, then the consent page.',
+    '  Inspector UI:        Tools, delete_product, Execute Tool: "Additional permissions required", Authorize, the consent',
+    '                       page, back in the Inspector ("Step-up authorization succeeded. Retry your action."): Execute Tool again.',
     `  Inspector CLI:       ${inspectorCli} --method tools/call --tool-name delete_product --tool-arg id=2`,
     '                       (answer y to "Proceed with step-up authorization?"; without --client-id Inspector 2.12 fails:',
     '                       "auth() returned AUTHORIZED without authorization code", an Inspector bug, docs/clients.md)',
