@@ -1,5 +1,5 @@
 /**
- * The README's code compiles as written.
+ * The README's code compiles as written (README.md, and the package's own libs/mcp-auth/README.md).
  *
  * Convention for everyone who edits README.md: a code block is compiled when a marker naming the file it is, in a
  * sample project, comes just before its opening fence (blank lines between them are allowed: Prettier adds one):
@@ -42,7 +42,7 @@ interface CompiledBlock {
  * The marked blocks of a Markdown text; a marker not followed by a ts or json block is an error naming its line.
  * Markers inside a fenced block are text (a README showing the convention), not markers.
  */
-export function compiledBlocks(markdown: string): CompiledBlock[] {
+export function compiledBlocks(markdown: string, file = 'README'): CompiledBlock[] {
   const lines = markdown.split('\n');
   const blocks: CompiledBlock[] = [];
   let fence: string | undefined; // the backticks that opened the fenced block we are in
@@ -58,17 +58,17 @@ export function compiledBlocks(markdown: string): CompiledBlock[] {
     }
     const marker = MARKER.exec(line.trim());
     if (!marker) {
-      if (line.includes('<!-- compile:')) throw new Error(`README line ${index + 1}: malformed marker "${line.trim()}"`);
+      if (line.includes('<!-- compile:')) throw new Error(`${file} line ${index + 1}: malformed marker "${line.trim()}"`);
       return;
     }
     // The block's opening fence, after blank lines only (Prettier puts one between the marker and the fence).
     let start = index + 1;
     while (start < lines.length && lines[start].trim() === '') start++;
     if (!/^```(ts|json)$/.test(lines[start] ?? '')) {
-      throw new Error(`README line ${index + 1}: "${line.trim()}" must be followed by a \`\`\`ts or \`\`\`json block`);
+      throw new Error(`${file} line ${index + 1}: "${line.trim()}" must be followed by a \`\`\`ts or \`\`\`json block`);
     }
     const end = lines.findIndex((candidate, at) => at > start && candidate === '```');
-    if (end < 0) throw new Error(`README line ${index + 1}: the block after "${line.trim()}" never closes`);
+    if (end < 0) throw new Error(`${file} line ${index + 1}: the block after "${line.trim()}" never closes`);
     blocks.push({ project: marker[1], path: marker[2], text: `${lines.slice(start + 1, end).join('\n')}\n`, line: index + 1 });
   });
   return blocks;
@@ -85,8 +85,11 @@ function tsc(project: string): Promise<{ code: number; output: string }> {
   });
 }
 
+/** The READMEs whose marked blocks are compiled: the repository's, and the package's own (shipped in the tarball). */
+const READMES = ['README.md', 'libs/mcp-auth/README.md'];
+
 describe('README code blocks', () => {
-  const blocks = compiledBlocks(readFileSync('README.md', 'utf8'));
+  const blocks = READMES.flatMap((file) => compiledBlocks(readFileSync(file, 'utf8'), file));
   const projects = [...new Set(blocks.map((block) => block.project))];
   const made: string[] = [];
   afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -105,6 +108,13 @@ describe('README code blocks', () => {
       ]),
     );
     expect(new Set(sample).size).toBe(sample.length);
+  });
+
+  it("mark the package README's example for compilation", () => {
+    expect(blocks.filter((block) => block.project === 'package-example').map((block) => block.path)).toEqual([
+      'tsconfig.json',
+      'src/main.ts',
+    ]);
   });
 
   it('have a tsconfig.json in every project', () => {
