@@ -10,7 +10,8 @@ const swc = {
 };
 
 export default {
-  testEnvironment: 'node',
+  // Node's, with the Nest log lines of a test shown only when it fails (test/support/held-back-logger.ts).
+  testEnvironment: '<rootDir>/test/support/nest-logs-on-failure.mjs',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', swc],

@@ -8,12 +8,23 @@
 // MCP_CLIENT_METADATA_URL, presents that client ID metadata document), prints the authorization URL to open in
 // a browser, receives the response on a loopback redirect URI (RFC 8252), and calls the tool. A 403
 // insufficient_scope sends it back to the browser for the added scope (step-up). The tool's result goes to
-// stdout as JSON; everything else to stderr. Nothing is stored: every run logs in again.
+// stdout as JSON; everything else to stderr. Nothing is stored: every run logs in again. A failure ends the run
+// with one line on stderr (exit code 1): a step-up the signed-in user cannot get (the consent page never grants
+// a scope the user may not hold) is explained rather than tried again.
 import { createServer } from 'node:http';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 
+/** Ends the run with one line on stderr, no stack trace. */
+class Stop extends Error {}
+
 const [serverUrl = 'http://127.0.0.1:3000/mcp', tool = 'whoami', rawArguments = '{}'] = process.argv.slice(2);
-const toolArguments = JSON.parse(rawArguments);
+let toolArguments;
+try {
+  toolArguments = JSON.parse(rawArguments);
+} catch {
+  console.error(`The tool arguments must be a JSON object, like '{"id":2}' (got ${rawArguments})`);
+  process.exit(1);
+}
 
 // The loopback redirect URI: any free port, the browser brings the authorization response here.
 const callbacks = createServer();
@@ -34,6 +45,10 @@ function nextAuthorizationResponse() {
 }
 
 const saved = {};
+/** Logins made for a step-up; after one, a call that still needs more scope is explained, not retried. */
+let stepUps = 0;
+/** Why the run stopped, when it stopped on purpose (the SDK may wrap the error thrown to stop it). */
+let stopped;
 /** @type {import('@modelcontextprotocol/client').OAuthClientProvider} */
 const authProvider = {
   redirectUrl,
@@ -55,42 +70,73 @@ const authProvider = {
   saveDiscoveryState: (state) => void (saved.discovery = state),
   discoveryState: () => saved.discovery,
   redirectToAuthorization: (url) => {
+    if (stepUps > 0) {
+      // The step-up login did not get the scope (the user may not hold it): another consent page cannot grant it.
+      const { user, missing } = grantOutcome((url.searchParams.get('scope') ?? '').split(' '));
+      stopped =
+        `${tool} needs ${missing.join(' ') || 'more scope'}, which ${user ?? 'the signed-in user'} was not granted: ` +
+        'run this again and, on the consent page, pick a user who may hold it.';
+      throw new Stop(stopped);
+    }
     authorizationResponse = nextAuthorizationResponse();
     console.error(`Open this URL in your browser to sign in:\n${url}`);
   },
 };
+
+/** Who the access token names, and which of `requested` it was not granted (a JWT's claims, read without verifying: they are ours). */
+function grantOutcome(requested) {
+  let claims = {};
+  try {
+    claims = JSON.parse(Buffer.from(saved.tokens.access_token.split('.')[1], 'base64url').toString('utf8'));
+  } catch {
+    // An opaque token: the token response's scope still says what was granted.
+  }
+  const granted = new Set((saved.tokens.scope ?? claims.scope ?? '').split(' ').filter(Boolean));
+  return { user: claims.sub, missing: requested.filter((scope) => scope && scope !== 'offline_access' && !granted.has(scope)) };
+}
 
 function open() {
   const transport = new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider });
   return { transport, client: new Client({ name: 'connect-with-sdk', version: '1.0.0' }) };
 }
 
-/** Runs `step`; when the SDK stopped to send the user to the browser, finishes that login and runs it again. */
-async function withLogin(transport, step) {
+/** Runs `step`; when the SDK stopped to send the user to the browser for more scope (step-up), finishes that login and runs it again. */
+async function withStepUp(transport, step) {
   try {
     return await step();
   } catch (error) {
-    if (!(error instanceof UnauthorizedError)) throw error;
+    if (stopped || !(error instanceof UnauthorizedError)) throw error;
     await transport.finishAuth(await authorizationResponse);
+    stepUps++;
     return step();
   }
 }
 
-let { transport, client } = open();
-try {
-  await client.connect(transport);
-} catch (error) {
-  if (!(error instanceof UnauthorizedError)) throw error;
-  await transport.finishAuth(await authorizationResponse);
-  await client.close();
-  ({ transport, client } = open());
-  await client.connect(transport);
+async function main() {
+  let { transport, client } = open();
+  try {
+    await client.connect(transport);
+  } catch (error) {
+    if (!(error instanceof UnauthorizedError)) throw error;
+    await transport.finishAuth(await authorizationResponse);
+    await client.close();
+    ({ transport, client } = open());
+    await client.connect(transport);
+  }
+  try {
+    const result = await withStepUp(transport, () => client.callTool({ name: tool, arguments: toolArguments }));
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return result.isError ? 1 : 0;
+  } finally {
+    await client.close();
+  }
 }
+
 try {
-  const result = await withLogin(transport, () => client.callTool({ name: tool, arguments: toolArguments }));
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.exitCode = result.isError ? 1 : 0;
+  process.exitCode = await main();
+} catch (error) {
+  console.error(stopped ?? `Failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 } finally {
-  await client.close();
   callbacks.close();
 }

@@ -37,6 +37,9 @@ if (!node) {
 }
 
 const env = { ...process.env, PATH: [dirname(node), process.env.PATH].filter(Boolean).join(delimiter) };
+// Tells the script that the user's own `node` is older, and where this one is (the example's banner prints
+// commands that must run on Node.js 22 with it).
+if (node !== process.execPath) env.NODE22_FALLBACK_DIR = dirname(node);
 const child = spawn(node, process.argv.slice(2), { stdio: 'inherit', env });
 
 // Ctrl-C reaches the whole process group; a SIGTERM sent to this launcher alone is passed on.

@@ -37,6 +37,8 @@ const app = await bootstrap({
   HOST: '127.0.0.1',
   MCP_RESOURCE_URL: resourceUrl,
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  // A run of its own: the embedded provider on any free port, its clients in memory (nothing left in .data/).
+  MCP_EXAMPLE_IDP_PORT: process.env.MCP_EXAMPLE_IDP_PORT ?? '0',
 });
 
 async function token(clientId) {

@@ -113,7 +113,7 @@ export class AppModule {
             resourceUrl: config.resourceUrl,
             stateless: config.stateless,
             protocol: config.protocol,
-            ...(config.listing ? { listing: config.listing } : {}),
+            listing: config.listing,
             allowedOrigins: config.allowedOrigins,
             sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
             ...(config.requireKnownUsers ? { validateUser: (principal: McpPrincipal) => users.isKnown(principal) } : {}),

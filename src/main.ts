@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { isAbsolute, relative } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule, issuersOf } from './app.module.js';
-import { loadExampleConfig } from './config/example-config.js';
+import { ExampleConfigError, loadExampleConfig } from './config/example-config.js';
 import { ExampleConsoleLogger } from './logging/example-console-logger.js';
 import { StartupWarnings } from './logging/startup-warnings.js';
 import type { ExampleConfig } from './config/example-config.js';
@@ -12,6 +13,9 @@ import type { DevIdentityProvider } from './dev-identity-provider/dev-identity-p
 import { startInventoryApi } from './inventory/inventory-api.js';
 import type { InventoryApi } from './inventory/inventory-api.js';
 import type { ExampleDownstreamClient } from './app.module.js';
+
+/** Set by scripts/node22.mjs when the `node` that started it was too old and it used the Node.js 22 npm installed. */
+const NODE22_FALLBACK_DIR = 'NODE22_FALLBACK_DIR';
 
 /** The name the banner suggests clients list the server under (the MCP server announces the same, in app.module.ts). */
 const EXAMPLE_SERVER_NAME = 'product-catalog';
@@ -137,32 +141,53 @@ async function createApp(config: ExampleConfig, module: DynamicModule, logger: S
 
 /** The newcomer's first run: a real OpenID provider on loopback, issuing tokens for the demo roles. */
 async function startEmbeddedIdentityProvider(config: ExampleConfig, inventoryUrl?: string): Promise<DevIdentityProvider> {
-  const [{ startDevIdentityProvider }, { DEMO_CLIENTS, DEMO_USERS, DEV_RESOURCE_SERVER, DEV_TOKEN_EXCHANGE_CLIENT, INVENTORY_SCOPES }] =
-    await Promise.all([import('./dev-identity-provider/dev-identity-provider.js'), import('./dev-identity-provider/demo-clients.js')]);
+  const [
+    { startDevIdentityProvider, DevIdentityProviderPortInUse },
+    { DEMO_CLIENTS, DEMO_USERS, DEV_RESOURCE_SERVER, DEV_TOKEN_EXCHANGE_CLIENT, INSPECTOR_CLI_CLIENT, INVENTORY_SCOPES },
+  ] = await Promise.all([import('./dev-identity-provider/dev-identity-provider.js'), import('./dev-identity-provider/demo-clients.js')]);
   const opaque = config.mode === 'introspection';
   return startDevIdentityProvider({
     resourceUrl: config.resourceUrl,
     port: config.idpPort,
     signingKeyFile: config.idpKeyFile,
+    storeFile: config.idpDatabasePath,
     clients: DEMO_CLIENTS,
     users: DEMO_USERS,
+    publicClients: [INSPECTOR_CLI_CLIENT],
     accessTokenFormat: opaque ? 'opaque' : 'jwt',
     resourceServers: opaque ? [DEV_RESOURCE_SERVER] : [],
     ...(inventoryUrl ? { tokenExchange: { clients: [DEV_TOKEN_EXCHANGE_CLIENT], targets: { [inventoryUrl]: INVENTORY_SCOPES } } } : {}),
+  }).catch((error: unknown) => {
+    if (!(error instanceof DevIdentityProviderPortInUse)) throw error;
+    throw new ExampleConfigError(
+      `The development identity provider cannot listen on port ${error.port}: it is in use (another run of the example?). ` +
+        `Its port is PORT+1 unless MCP_EXAMPLE_IDP_PORT says otherwise: set MCP_EXAMPLE_IDP_PORT to a free port ` +
+        `(or 0 for any free port, after which clients log in again whenever the example restarts).`,
+    );
   });
 }
 
 async function printDevInstructions(config: ExampleConfig, idp: DevIdentityProvider): Promise<void> {
-  const [{ connectionBanner }, { DEMO_USERS }] = await Promise.all([
+  const [{ connectionBanner }, { DEMO_USERS, INSPECTOR_CLI_CLIENT }] = await Promise.all([
     import('./dev-identity-provider/connection-banner.js'),
     import('./dev-identity-provider/demo-clients.js'),
   ]);
+  // Paths as the user would type them, from where they started the example.
+  const shown = (path: string) => (path === ':memory:' || !isAbsolute(path) ? path : relative(process.cwd(), path) || path);
   console.log(
     connectionBanner({
       resourceUrl: config.resourceUrl,
       serverName: EXAMPLE_SERVER_NAME,
       stateless: config.stateless,
-      idp: { ...idp, users: DEMO_USERS },
+      listing: config.listing,
+      idp: {
+        ...idp,
+        users: DEMO_USERS,
+        keyFile: shown(config.idpKeyFile),
+        databasePath: shown(config.idpDatabasePath),
+        inspectorCliClientId: INSPECTOR_CLI_CLIENT.clientId,
+      },
+      node22BinDir: process.env[NODE22_FALLBACK_DIR],
     }),
   );
 }

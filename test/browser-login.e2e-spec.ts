@@ -312,9 +312,11 @@ describe('Interactive login through a real browser (embedded development provide
     const outcomes: LoginOutcome[] = [];
     let logins: Promise<unknown> = Promise.resolve();
     let stdout = '';
+    let stderr = '';
     let pending = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
       const lines = (pending + chunk.toString()).split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines.filter((text) => text.startsWith(`${h.idp.authorizationEndpoint}?`))) {
@@ -329,7 +331,7 @@ describe('Interactive login through a real browser (embedded development provide
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     clearTimeout(stop);
     await logins;
-    return { code, result: JSON.parse(stdout), outcomes };
+    return { code, result: stdout ? JSON.parse(stdout) : undefined, stderr, outcomes };
   }
 
   it('the SDK script the banner points to logs the user in through the browser, steps up, and calls the tool', async () => {
@@ -343,6 +345,44 @@ describe('Interactive login through a real browser (embedded development provide
     // First the login (User.Read granted only), then the step-up for the scope create_product needs.
     expect(outcomes.map((outcome) => outcome.consentOnly)).toEqual([false, true]);
     expect(outcomes[1].requestedScopes).toContain('User.Write');
+  });
+
+  it('the SDK script ends with one line when the user cannot hold the scope a step-up asks for (no third consent page)', async () => {
+    const { code, result, stderr, outcomes } = await runSdkScript(
+      [h.resourceUrl, 'delete_product', JSON.stringify({ id: 1 })],
+      [{ user: 'demo-reader' }, { user: 'demo-reader' }],
+    );
+
+    expect(code).toBe(1);
+    expect(result).toBeUndefined();
+    // The login, then the step-up the reader cannot get; no more visits to the provider.
+    expect(outcomes).toHaveLength(2);
+    expect(outcomes[1].requestedScopes).toContain('Admin.Write');
+    const lines = stderr.trim().split('\n');
+    expect(lines.filter((line) => line.startsWith(h.idp.authorizationEndpoint))).toHaveLength(2);
+    expect(lines[lines.length - 1]).toBe(
+      'delete_product needs Admin.Write, which demo-reader was not granted: run this again and, on the consent page, pick a user who may hold it.',
+    );
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('lets a signed-in user switch to another demo user on the consent page (a step-up granted by someone else)', async () => {
+    const { oauth, outcomes } = oauthClient([{ user: 'demo-reader' }, { user: 'demo-admin', switchUser: true }]);
+    const reader = await connect(V2, oauth);
+    expect(toolJson(await reader.callTool('whoami')).sub).toBe('demo-reader');
+
+    // The reader meets the 403; on the consent page the person picks demo-admin instead of the signed-in reader.
+    await expect(reader.callTool('delete_product', { id: 1 })).rejects.toBeInstanceOf(UnauthorizedV2);
+    expect(outcomes[1]).toMatchObject({ consentOnly: true, signedInAs: 'demo-reader' });
+    await reader.finishAuth(oauth.takeResponse());
+
+    const claims = decodeJwt(oauth.tokens()!.access_token);
+    expect(claims.sub).toBe('demo-admin');
+    expect(claims.scope).toMatch(/\bAdmin\.Write\b/);
+    // A new user is a new caller: the legacy session of the reader is not theirs, so the client connects again.
+    const admin = await connect(V2, oauth);
+    expect(toolJson(await admin.callTool('whoami')).sub).toBe('demo-admin');
+    expect(outcomes).toHaveLength(2);
   });
 
   describe('client ID metadata documents', () => {

@@ -2,54 +2,13 @@ import { jest } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { bootstrap } from '../src/main.js';
+import { parseCurl, run } from './support/curl.js';
 import { freePort, toolJson } from './support/harness.js';
-
-/** A curl command line as the banner prints it, read the way a shell would (quotes, variables). */
-interface Curl {
-  readonly url: string;
-  readonly user?: string;
-  readonly headers: Record<string, string>;
-  readonly form: string[];
-}
-
-function parseCurl(command: string, variables: Record<string, string>): Curl {
-  const words: string[] = [];
-  for (const match of command.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)) {
-    const [, single, double, bare] = match;
-    words.push(single ?? (double ?? bare).replace(/\$([A-Z]+)/g, (_, name: string) => variables[name] ?? `$${name}`));
-  }
-  expect(words.shift()).toBe('curl');
-  let url: string | undefined;
-  let user: string | undefined;
-  const headers: Record<string, string> = {};
-  const form: string[] = [];
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i];
-    if (word === '-s') continue;
-    if (word === '-D' || word === '-o') i++;
-    else if (word === '-u') user = words[++i];
-    else if (word === '-d') form.push(words[++i]);
-    else if (word === '-H') {
-      const [name, ...value] = words[++i].split(': ');
-      headers[name.toLowerCase()] = value.join(': ');
-    } else if (/^https?:\/\//.test(word)) url = word;
-    else throw new Error(`unexpected curl argument ${word}`);
-  }
-  if (!url) throw new Error(`no URL in ${command}`);
-  return { url, user, headers, form };
-}
-
-/** Runs a parsed curl command with fetch: a POST, as curl does with -d. */
-function run(curl: Curl): Promise<Response> {
-  const headers: Record<string, string> = { ...curl.headers };
-  if (curl.user) headers.authorization = `Basic ${Buffer.from(curl.user).toString('base64')}`;
-  const isJson = headers['content-type'] === 'application/json';
-  if (!isJson) headers['content-type'] = 'application/x-www-form-urlencoded';
-  return fetch(curl.url, { method: 'POST', headers, body: curl.form.join('&') });
-}
 
 /** `npm start`'s banner, read and used the way a newcomer would: every printed line must work as printed. */
 describe('The first-run banner (embedded development provider, default resource URL)', () => {
@@ -58,26 +17,41 @@ describe('The first-run banner (embedded development provider, default resource 
   let banner: string[];
   let logLine: string;
   let app: { close(): Promise<void> };
+  /** What the example's logger writes (LOG_LEVEL=log: the listening line, then an audit line per call), kept off the test output. */
+  const written: string[] = [];
+  let write: { mockRestore(): void } | undefined;
+
+  const stateDir = mkdtempSync(join(tmpdir(), 'mcp-banner-'));
 
   beforeAll(async () => {
     [port, idpPort] = await Promise.all([freePort(), freePort()]);
     const printed: string[] = [];
-    const written: string[] = [];
     const log = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args.join(' ')));
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       written.push(String(chunk));
       return true;
     });
     try {
-      app = await bootstrap({ PORT: String(port), HOST: '127.0.0.1', MCP_EXAMPLE_IDP_PORT: String(idpPort), LOG_LEVEL: 'log' });
+      app = await bootstrap({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        MCP_EXAMPLE_IDP_PORT: String(idpPort),
+        // Kept out of the project's .data/ (test/example-restart.e2e-spec.ts runs the defaults).
+        MCP_EXAMPLE_IDP_KEY_FILE: join(stateDir, 'key.json'),
+        MCP_EXAMPLE_IDP_DB: ':memory:',
+        LOG_LEVEL: 'log',
+      });
     } finally {
       log.mockRestore();
-      write.mockRestore();
     }
     banner = printed.join('\n').split('\n');
     logLine = written.find((line) => line.includes('Listening on')) ?? '';
   });
-  afterAll(() => app?.close());
+  afterAll(async () => {
+    await app?.close();
+    write?.mockRestore();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
 
   /** The one banner line that starts with `label`, without the label. */
   function line(label: string): string {
@@ -105,13 +79,46 @@ describe('The first-run banner (embedded development provider, default resource 
 
   it('gives every client line the resource URL exactly', () => {
     const url = resourceUrl();
-    expect(line('MCP Inspector (UI):')).toBe(`npx @modelcontextprotocol/inspector --transport http --server-url ${url}`);
-    expect(line('MCP Inspector (CLI):')).toBe(`npx @modelcontextprotocol/inspector --cli ${url} --transport http --method tools/list`);
+    expect(line('MCP Inspector (UI):')).toBe(`npx -y @modelcontextprotocol/inspector@2.12.0 --transport http --server-url ${url}`);
+    expect(line('MCP Inspector (CLI):')).toBe(
+      `npx -y @modelcontextprotocol/inspector@2.12.0 --cli ${url} --transport http --client-id mcp-inspector-cli --method tools/list`,
+    );
+    expect(banner.join('\n')).toContain('(the Inspector needs Node.js 22.19 or later: check with node --version)');
     expect(line('Claude Code:')).toBe(`claude mcp add --transport http product-catalog ${url}`);
     expect(JSON.parse(line('VS Code (.vscode/mcp.json):'))).toEqual({ servers: { 'product-catalog': { type: 'http', url } } });
     // The script itself runs in a real browser login in test/browser-login.e2e-spec.ts.
     expect(line('SDK client:').startsWith(`node scripts/connect-with-sdk.mjs ${url} whoami `)).toBe(true);
     expect(existsSync(line('SDK client:').split(' ')[1])).toBe(true);
+  });
+
+  it("gives the Inspector's CLI a client id the provider knows, with the CLI's default callback", async () => {
+    const clientId = / --client-id (\S+) /.exec(line('MCP Inspector (CLI):'))![1];
+    const authorization = new URL(`http://127.0.0.1:${idpPort}/auth`);
+    for (const [name, value] of Object.entries({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: 'http://127.0.0.1:6276/oauth/callback',
+      scope: 'User.Read',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      resource: resourceUrl(),
+    }))
+      authorization.searchParams.set(name, value);
+    const response = await fetch(authorization, { redirect: 'manual' });
+    await response.body?.cancel();
+    // To the login and consent page, not to an error page about an unknown client or redirect URI.
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toMatch(/^\/interaction\//);
+  });
+
+  it('says how each client steps up, with every tool listed (MCP_LISTING=all, the example default)', () => {
+    const text = banner.join('\n');
+    expect(text).toContain('every tool is listed with the scopes it needs (MCP_LISTING=all)');
+    const cli = banner.find((text) => text.includes('--tool-name delete_product'))!.trim();
+    expect(cli).toBe(
+      `Inspector CLI:       npx -y @modelcontextprotocol/inspector@2.12.0 --cli ${resourceUrl()} --transport http --client-id mcp-inspector-cli --method tools/call --tool-name delete_product --tool-arg id=2`,
+    );
+    expect(text).toContain(`node scripts/connect-with-sdk.mjs ${resourceUrl()} delete_product '{"id":2}'`);
   });
 
   it('prints token commands that get each demo role a token for this resource', async () => {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -61,11 +62,22 @@ const strictCompilerOptions = {
   types: ['node'],
 };
 
+/** The optional peers (peerDependenciesMeta), which an application that does not use their feature leaves out. */
+function optionalPeersOf(library: { peerDependenciesMeta: Record<string, { optional?: boolean }> }): string[] {
+  return Object.entries(library.peerDependenciesMeta)
+    .filter(([, meta]) => meta.optional)
+    .map(([name]) => name);
+}
+
 describe('the packed library in a fresh application', () => {
   let dir: string;
   let app: string;
   let install: Outcome;
   const compiled: Partial<Record<'strict' | 'node10', Outcome>> = {};
+  /** The application with only the required peers: its directory, install, compilation and run. */
+  let minimal: string;
+  const withRequiredPeers: Partial<Record<'install' | 'compiled', Outcome>> = {};
+  let optionalPeers: string[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'nestjs-mcp-auth-consumer-'));
@@ -82,21 +94,38 @@ describe('the packed library in a fresh application', () => {
     const peers = Object.fromEntries(
       Object.keys(library.peerDependencies).map((name) => [name, root.dependencies[name] ?? library.peerDependencies[name]]),
     );
-    await mkdir(app);
+    optionalPeers = optionalPeersOf(library);
+    const dependencies = (names: string[]) => ({
+      'nestjs-mcp-auth': `file:${join(dir, tarball)}`,
+      ...Object.fromEntries(names.map((name) => [name, peers[name]])),
+      '@nestjs/platform-express': root.dependencies['@nestjs/platform-express'],
+    });
+    const devDependencies = { '@types/node': root.devDependencies['@types/node'] };
+    // Every peer, and, beside it, the README's install line: the required peers only.
+    minimal = join(dir, 'required-peers');
+    await Promise.all([mkdir(app), mkdir(join(minimal, 'src'), { recursive: true })]);
     await writeFile(
       join(app, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, dependencies: dependencies(Object.keys(peers)), devDependencies }),
+    );
+    await writeFile(
+      join(minimal, 'package.json'),
       JSON.stringify({
-        name: 'consumer',
+        name: 'consumer-required-peers',
         private: true,
-        dependencies: {
-          'nestjs-mcp-auth': `file:${join(dir, tarball)}`,
-          ...peers,
-          '@nestjs/platform-express': root.dependencies['@nestjs/platform-express'],
-        },
-        devDependencies: { '@types/node': root.devDependencies['@types/node'] },
+        type: 'module',
+        dependencies: dependencies(Object.keys(peers).filter((name) => !optionalPeers.includes(name))),
+        devDependencies,
       }),
     );
-    install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], app, npmEnv());
+    const npmInstall = (cwd: string) =>
+      run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], cwd, npmEnv());
+    [install, withRequiredPeers.install] = await Promise.all([npmInstall(app), npmInstall(minimal)]);
+    if (withRequiredPeers.install.code === 0) {
+      await copyFile(join(ROOT, 'test', 'consumer-app', 'required-peers.ts'), join(minimal, 'src', 'main.ts'));
+      await writeFile(join(minimal, 'tsconfig.json'), JSON.stringify({ compilerOptions: strictCompilerOptions, include: ['src'] }));
+      withRequiredPeers.compiled = await run(process.execPath, [TSC, '-p', minimal], minimal);
+    }
     if (install.code !== 0) return;
 
     // The same application as ESM and as CommonJS: one program whose two copies of main.ts each take the
@@ -153,7 +182,11 @@ describe('the packed library in a fresh application', () => {
         'dist/bin/hash-api-key.js',
       ]),
     );
-    expect(files.filter((file) => file.endsWith('.map') || /(?<!\.d)\.ts$/.test(file) || file.includes('.spec.'))).toEqual([]);
+    expect(
+      files.filter(
+        (file) => file.endsWith('.map') || /(?<!\.d)\.ts$/.test(file) || file.includes('.spec.') || file.endsWith('.tsbuildinfo'),
+      ),
+    ).toEqual([]);
     expect(files.filter((file) => !file.startsWith('dist/')).sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
   });
 
@@ -166,6 +199,14 @@ describe('the packed library in a fresh application', () => {
 
   it("resolves 'nestjs-mcp-auth/testing' under moduleResolution node10 (typesVersions)", () => {
     expect(compiled.node10).toEqual({ code: 0, output: '' });
+  });
+
+  it('installs the nestjs-mcp-auth command (dev-idp)', async () => {
+    const help = await run(join(app, 'node_modules', '.bin', 'nestjs-mcp-auth'), ['dev-idp', '--help'], app);
+    expect(help.code).toBe(0);
+    expect(help.output).toMatch(/^Usage: nestjs-mcp-auth dev-idp --resource <url>/);
+    const mistake = await run(join(app, 'node_modules', '.bin', 'nestjs-mcp-auth'), ['dev-idp'], app);
+    expect(mistake).toEqual({ code: 2, output: expect.stringMatching(/^nestjs-mcp-auth: --resource is required/) });
   });
 
   it('installs the mcp-auth-hash-key command, which hashes a key as the library does', async () => {
@@ -187,7 +228,34 @@ describe('the packed library in a fresh application', () => {
       expect(seen.read).toEqual([{ type: 'text', text: 'note 7 for reader' }]);
       expect(seen.refused).toContain('insufficient_scope');
       expect(seen.deleted).toEqual([{ type: 'text', text: 'deleted note 7' }]);
+      // connectModernMcpClient: the v2 client on revision 2026-07-28.
+      expect(seen.modern).toEqual({ revision: '2026-07-28', read: [{ type: 'text', text: 'note 8 for reader' }] });
     },
     STEP_TIMEOUT_MS,
   );
+
+  describe('with only the required peer dependencies (no ioredis, prom-client, Fastify or MCP client SDK)', () => {
+    it('installs none of the optional peers', async () => {
+      expect(withRequiredPeers.install).toEqual({ code: 0, output: expect.any(String) });
+      expect(optionalPeers).toEqual(
+        expect.arrayContaining(['ioredis', 'prom-client', 'fastify', '@nestjs/platform-fastify', '@modelcontextprotocol/sdk']),
+      );
+      const present = optionalPeers.filter((name) => existsSync(join(minimal, 'node_modules', name)));
+      expect(present).toEqual([]);
+    });
+
+    it('compiles with strict settings and skipLibCheck: false: the declarations need no optional peer', () => {
+      expect(withRequiredPeers.compiled).toEqual({ code: 0, output: '' });
+    });
+
+    it(
+      'serves a scoped tool without them',
+      async () => {
+        const started = await run(process.execPath, ['src/main.js'], minimal);
+        expect(started.code).toBe(0);
+        expect(JSON.parse(started.output)).toEqual({ anonymous: 401, content: [{ type: 'text', text: 'note 7 for reader' }] });
+      },
+      STEP_TIMEOUT_MS,
+    );
+  });
 });

@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { DEMO_CLIENTS, DEMO_USERS } from '../src/dev-identity-provider/demo-clients.js';
 import { startDevIdentityProvider } from '../src/dev-identity-provider/dev-identity-provider.js';
 import type { DevIdentityProvider } from '../src/dev-identity-provider/dev-identity-provider.js';
+import { developmentSigningKey } from '../src/dev-identity-provider/signing-key.js';
 
 const RESOURCE = 'http://127.0.0.1:1/mcp';
 
@@ -175,11 +176,63 @@ describe('Development identity provider: a signing key kept in a file (MCP_EXAMP
     }
   });
 
+  it('makes a key once: later starts read it, and no temporary file is left behind', () => {
+    const signingKeyFile = join(dir, 'raced', 'signing-key.json');
+    const keys = Array.from({ length: 4 }, () => developmentSigningKey(signingKeyFile));
+
+    expect(new Set(keys.map((key) => key.kid)).size).toBe(1);
+    expect(readdirSync(join(dir, 'raced'))).toEqual(['signing-key.json']);
+  });
+
+  it('refuses a file that is not JSON, saying which file', async () => {
+    const signingKeyFile = join(dir, 'truncated.json');
+    writeFileSync(signingKeyFile, '{"kty":"RSA","d":');
+    expect(() => developmentSigningKey(signingKeyFile)).toThrow(`${signingKeyFile} does not hold a private RSA key`);
+  });
+
   it('refuses a file that holds no private key, saying which file', async () => {
     const signingKeyFile = join(dir, 'public.json');
     writeFileSync(signingKeyFile, JSON.stringify({ kty: 'RSA', n: 'x', e: 'AQAB', kid: 'k' }));
     await expect(startDevIdentityProvider({ resourceUrl: RESOURCE, clients: DEMO_CLIENTS, signingKeyFile })).rejects.toThrow(
       `${signingKeyFile} does not hold a private RSA key`,
     );
+  });
+});
+
+describe('Development identity provider: clients and grants kept in SQLite (MCP_EXAMPLE_IDP_DB)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-dev-idp-store-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Registers a client, restarts the provider with the same options, and reads the registration back (RFC 7592). */
+  async function readRegistrationAfterRestart(storeFile?: string): Promise<{ status: number; body: unknown; clientId: string }> {
+    const options = { resourceUrl: RESOURCE, clients: DEMO_CLIENTS, users: DEMO_USERS, storeFile };
+    const first = await startDevIdentityProvider(options);
+    const registration = (await (
+      await fetch(first.registrationEndpoint!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:4000/callback'], client_name: 'kept' }),
+      })
+    ).json()) as { client_id: string; registration_access_token: string };
+    await first.close();
+    const second = await startDevIdentityProvider(options);
+    try {
+      const read = await fetch(`${second.registrationEndpoint}/${registration.client_id}`, {
+        headers: { authorization: `Bearer ${registration.registration_access_token}` },
+      });
+      return { status: read.status, body: await read.json(), clientId: registration.client_id };
+    } finally {
+      await second.close();
+    }
+  }
+
+  it('knows a client registered before a restart', async () => {
+    const { status, body, clientId } = await readRegistrationAfterRestart(join(dir, 'nested', 'idp.sqlite'));
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ client_id: clientId, client_name: 'kept' });
+  });
+
+  it('without a store file, forgets its clients on restart (the in-memory default)', async () => {
+    expect((await readRegistrationAfterRestart()).status).toBe(401);
   });
 });

@@ -63,6 +63,36 @@ describeOnPlatforms('HTTP behaviour', (_platform, onPlatform) => {
             });
           },
         );
+
+        it('answers HEAD as GET without a body, and the CORS preflight with 204', async () => {
+          const head = await fetch(h.metadataUrl, { method: 'HEAD' });
+          expect(head.status).toBe(200);
+          expect(head.headers.get('content-type')).toMatch(/^application\/json/);
+          expect(await head.text()).toBe('');
+          const preflight = await fetch(h.metadataUrl, {
+            method: 'OPTIONS',
+            headers: { origin: 'https://anywhere.example', 'access-control-request-method': 'GET' },
+          });
+          expect(preflight.status).toBe(204);
+          expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+          expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, OPTIONS');
+          expect(preflight.headers.get('x-powered-by')).toBeNull();
+        });
+
+        it.each(['/.well-known/oauth-protected-resource/elsewhere', '/.well-known/oauth-protected-resource/mcp/deeper'])(
+          'answers %s, a suffix that is not the endpoint, with a JSON 404',
+          async (path) => {
+            const response = await fetch(`${h.baseUrl}${path}`);
+            expect(response.status).toBe(404);
+            expect(await response.json()).toEqual({ error: 'not_found', error_description: 'No protected resource metadata at this path' });
+          },
+        );
+
+        it('answers other methods on the metadata as the application answers an unknown route', async () => {
+          const response = await fetch(h.metadataUrl, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+          expect(response.status).toBe(404);
+          await response.body?.cancel();
+        });
       });
 
       describe('2. no credentials', () => {

@@ -113,6 +113,7 @@ describe('example served under another path (MCP_RESOURCE_URL decides the endpoi
       MCP_AUTH_ISSUER: idp.issuer,
       MCP_RESOURCE_URL: resourceUrl,
       MCP_STATELESS: 'true',
+      MCP_LISTING: 'granted',
     });
     try {
       const unauthenticated = await post(resourceUrl, rpc.listTools());

@@ -123,6 +123,7 @@ describe('change notifications across replicas over Redis pub/sub', () => {
 
   it('drops and logs what is not an event on the channel, and keeps delivering', async () => {
     const onA = await catalogListener(a);
+    const onB = await catalogListener(b);
     const publisher = new Redis(redis.url);
     closers.push(async () => void (await publisher.quit()));
     const malformed = [
@@ -134,9 +135,11 @@ describe('change notifications across replicas over Redis pub/sub', () => {
     ];
     const logged = logger.lines.length;
     for (const message of malformed) expect(await publisher.publish(CHANNEL, message)).toBe(2);
-    // A valid event from a third replica is delivered: the channel still works.
+    // A valid event from a third replica is delivered: the channel still works. Each replica reads the channel in
+    // order, so once both delivered it, both have read (and logged) every message before it: no timing involved.
     await publisher.publish(CHANNEL, JSON.stringify({ v: 1, origin: 'replica-c', event: { kind: 'resource_updated', uri: CATALOG } }));
     expect((await onA.next(5_000)).params.uri).toBe(CATALOG);
+    expect((await onB.next(5_000)).params.uri).toBe(CATALOG);
     await pause(300);
     expect(onA.received).toHaveLength(1);
     const dropped = logger.lines.slice(logged).filter((line) => line.includes('not a valid event'));

@@ -147,6 +147,13 @@ const unavailable = fleetUnavailable();
 
     test('once Redis is back, counting is shared in it again by itself', async () => {
       const rateLimiter = await limiter('deny');
+      // Fails while Redis is down, so that the recovery below is one (else, on a slow machine, the connection may be
+      // back before the first request, and there would be no outage to recover from).
+      logged.length = 0;
+      expect(await outcomes(rateLimiter, 'recovered', 1)).toEqual([503]);
+      expect(logged.filter((line) => line.includes('Rate limit storage'))).toEqual([
+        expect.stringMatching(/^warn: Rate limit storage failed .*refusing with 503 until it answers again$/),
+      ]);
       await down.start();
       // The connection retries every 2 s at most.
       const deadline = Date.now() + 10_000;

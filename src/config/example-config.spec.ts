@@ -1,4 +1,7 @@
-import { ExampleConfigError, loadExampleConfig } from './example-config.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EXAMPLE_DATA_DIR, ExampleConfigError, loadExampleConfig } from './example-config.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CLIENT = '3b9e2f51-7c0d-4a8e-b6f2-1d4c5e6f7a80';
@@ -151,8 +154,8 @@ describe('example configuration: limits', () => {
 });
 
 describe('example configuration: MCP_LISTING', () => {
-  it('is unset by default (the library lists what the caller may use), and reads granted or all', () => {
-    expect(loadExampleConfig({}).listing).toBeUndefined();
+  it('is all by default on the example (so that clients reach the step-up), and reads granted or all', () => {
+    expect(loadExampleConfig({}).listing).toBe('all');
     expect(loadExampleConfig({ MCP_LISTING: 'all' }).listing).toBe('all');
     expect(loadExampleConfig({ MCP_LISTING: ' Granted ' }).listing).toBe('granted');
   });
@@ -182,17 +185,32 @@ describe('example configuration: the resource URL and the embedded provider', ()
     );
   });
 
-  it('MCP_EXAMPLE_IDP_PORT pins the embedded provider (default: any free port)', () => {
-    expect(loadExampleConfig({}).idpPort).toBe(0);
-    expect(loadExampleConfig({ MCP_EXAMPLE_IDP_PORT: '3001' }).idpPort).toBe(3001);
+  it('MCP_EXAMPLE_IDP_PORT pins the embedded provider (default: the server port + 1, so its URL survives a restart)', () => {
+    expect(loadExampleConfig({}).idpPort).toBe(3001);
+    expect(loadExampleConfig({ PORT: '8080' }).idpPort).toBe(8081);
+    // With any free port for the server, the provider takes any free port too.
+    expect(loadExampleConfig({ PORT: '0' }).idpPort).toBe(0);
+    expect(loadExampleConfig({ MCP_EXAMPLE_IDP_PORT: '3999' }).idpPort).toBe(3999);
+    expect(loadExampleConfig({ MCP_EXAMPLE_IDP_PORT: '0' }).idpPort).toBe(0);
     expect(() => loadExampleConfig({ MCP_EXAMPLE_IDP_PORT: 'x' })).toThrow(/MCP_EXAMPLE_IDP_PORT must be a port number/);
   });
 });
 
-describe('example configuration: MCP_EXAMPLE_IDP_KEY_FILE', () => {
-  it('names the file keeping the embedded provider key (default: none, a fresh key each start)', () => {
-    expect(loadExampleConfig({}).idpKeyFile).toBeUndefined();
+describe('example configuration: MCP_EXAMPLE_IDP_KEY_FILE and MCP_EXAMPLE_IDP_DB', () => {
+  const projectData = fileURLToPath(new URL('../../.data/', import.meta.url));
+
+  it('keeps the embedded provider key in the project by default (.data/ is git-ignored)', () => {
+    expect(EXAMPLE_DATA_DIR).toBe(projectData);
+    expect(loadExampleConfig({}).idpKeyFile).toBe(join(projectData, 'dev-idp-key.json'));
     expect(loadExampleConfig({ MCP_EXAMPLE_IDP_KEY_FILE: ' .dev/idp-key.json ' }).idpKeyFile).toBe('.dev/idp-key.json');
+    expect(readFileSync(new URL('../../.gitignore', import.meta.url), 'utf8').split('\n')).toContain('.data/');
+  });
+
+  it("keeps the provider's clients and grants in a SQLite file per provider port, in memory when that port is any free one", () => {
+    expect(loadExampleConfig({}).idpDatabasePath).toBe(join(projectData, 'dev-idp-3001.sqlite'));
+    expect(loadExampleConfig({ MCP_EXAMPLE_IDP_PORT: '4001' }).idpDatabasePath).toBe(join(projectData, 'dev-idp-4001.sqlite'));
+    expect(loadExampleConfig({ PORT: '0' }).idpDatabasePath).toBe(':memory:');
+    expect(loadExampleConfig({ MCP_EXAMPLE_IDP_DB: '/tmp/idp.sqlite' }).idpDatabasePath).toBe('/tmp/idp.sqlite');
   });
 });
 

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LogLevel } from '@nestjs/common';
 import type { EntraCloud, McpAuthOptions } from 'nestjs-mcp-auth';
 
@@ -22,8 +24,8 @@ export interface ExampleConfig {
   readonly stateless: boolean;
   /** Which MCP eras the endpoint serves (MCP_PROTOCOL: dual, modern or legacy). Default dual. */
   readonly protocol: ExampleProtocol;
-  /** What lists show a caller (MCP_LISTING): `granted` (default) or `all`, each entry naming its scopes. */
-  readonly listing?: McpAuthOptions['listing'];
+  /** What lists show a caller (MCP_LISTING): `all` (the example's default), each entry naming its scopes, or `granted`. */
+  readonly listing: NonNullable<McpAuthOptions['listing']>;
   readonly allowedOrigins?: string[];
   readonly sessionIdleTimeoutMs?: number;
   /** Broader scopes implying narrower ones, from MCP_SCOPE_HIERARCHY (JSON). Off by default. */
@@ -38,10 +40,22 @@ export interface ExampleConfig {
   readonly introspection?: { clientId?: string; clientSecret?: string; endpoint?: string; cacheMaxSeconds?: number };
   /** Hashed API keys (MCP_API_KEYS_FILE): required for mode api-keys, accepted beside tokens in the other modes. */
   readonly apiKeysFile?: string;
-  /** The embedded development provider's port (MCP_EXAMPLE_IDP_PORT). Default 0: any free port. */
+  /**
+   * The embedded development provider's port (MCP_EXAMPLE_IDP_PORT). Default: the server's port + 1 (0,
+   * any free port, when the server's port is 0), so that its issuer URL, which clients keep, survives a restart.
+   */
   readonly idpPort: number;
-  /** A file keeping the embedded provider's signing key across restarts (MCP_EXAMPLE_IDP_KEY_FILE). */
-  readonly idpKeyFile?: string;
+  /**
+   * A file keeping the embedded provider's signing key across restarts (MCP_EXAMPLE_IDP_KEY_FILE), so that
+   * the tokens it signed still verify. Default `.data/dev-idp-key.json` in the project (git-ignored).
+   */
+  readonly idpKeyFile: string;
+  /**
+   * SQLite file keeping the embedded provider's client registrations, grants and refresh tokens across restarts
+   * (MCP_EXAMPLE_IDP_DB). Default `.data/dev-idp-<port>.sqlite` in the project, or `:memory:` when the
+   * provider's port is any free one (its issuer URL changes with every start, so its clients do too).
+   */
+  readonly idpDatabasePath: string;
   /** SQLite database for products and known users (MCP_EXAMPLE_DB). Default `:memory:`. */
   readonly databasePath: string;
   /**
@@ -171,7 +185,8 @@ export class ExampleConfigError extends Error {
  * the rung from `MCP_AUTH_MODE` with `MCP_AUTH_HS256_SECRET`, `MCP_AUTH_INTROSPECTION_ENDPOINT`,
  * `MCP_AUTH_INTROSPECTION_CLIENT_ID`, `MCP_AUTH_INTROSPECTION_CLIENT_SECRET`,
  * `MCP_AUTH_INTROSPECTION_CACHE_SECONDS`, `MCP_API_KEYS_FILE`; the store from `MCP_EXAMPLE_DB`
- * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`;
+ * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port, key and state from `MCP_EXAMPLE_IDP_PORT`,
+ * `MCP_EXAMPLE_IDP_KEY_FILE` and `MCP_EXAMPLE_IDP_DB`;
  * the shared Redis from `MCP_REDIS_URL`; DPoP from `MCP_DPOP` and `MCP_DPOP_NONCE_SECRET`;
  * observability from `MCP_METRICS`, `MCP_METRICS_PORT` and `MCP_HEALTH`; the HTTP platform from
  * `MCP_EXAMPLE_PLATFORM`; the example's own enhancers from `MCP_EXAMPLE_LOG_CALLS` and `MCP_EXAMPLE_READ_ONLY`.
@@ -229,8 +244,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
             cacheMaxSeconds: optionalNonNegativeInteger('MCP_AUTH_INTROSPECTION_CACHE_SECONDS', env.MCP_AUTH_INTROSPECTION_CACHE_SECONDS),
           }
         : undefined,
-    idpPort: parsePort(env.MCP_EXAMPLE_IDP_PORT, 'MCP_EXAMPLE_IDP_PORT', 0),
-    idpKeyFile: env.MCP_EXAMPLE_IDP_KEY_FILE?.trim() || undefined,
+    ...embeddedProviderState(env, port),
     databasePath: env.MCP_EXAMPLE_DB?.trim() || ':memory:',
     requireKnownUsers: env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS?.trim()
       ? parseBoolean('MCP_EXAMPLE_REQUIRE_KNOWN_USERS', env.MCP_EXAMPLE_REQUIRE_KNOWN_USERS)
@@ -330,6 +344,26 @@ function dpopOf(value: string | undefined, nonceSecret: string | undefined, idp:
   }
   if (secret !== undefined && mode === 'off') throw new ExampleConfigError('MCP_DPOP_NONCE_SECRET needs MCP_DPOP=allowed or required');
   return { mode, ...(secret ? { nonceSecret: secret } : {}) };
+}
+
+/**
+ * Where the example keeps what must outlive a restart of the embedded development provider: `.data/` in the
+ * project (git-ignored), beside `src/` and `dist/`. Resolved from this file, not from the working directory.
+ */
+export const EXAMPLE_DATA_DIR = fileURLToPath(new URL('../../.data/', import.meta.url));
+
+/**
+ * `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE` and `MCP_EXAMPLE_IDP_DB`: by default the embedded provider
+ * keeps its URL (the server's port + 1), its signing key and its clients across restarts, so that a client that
+ * logged in once (an MCP Inspector, an SDK client with stored tokens) keeps working when the example restarts.
+ */
+function embeddedProviderState(env: NodeJS.ProcessEnv, port: number): Pick<ExampleConfig, 'idpPort' | 'idpKeyFile' | 'idpDatabasePath'> {
+  const idpPort = parsePort(env.MCP_EXAMPLE_IDP_PORT, 'MCP_EXAMPLE_IDP_PORT', port === 0 || port === 65535 ? 0 : port + 1);
+  return {
+    idpPort,
+    idpKeyFile: env.MCP_EXAMPLE_IDP_KEY_FILE?.trim() || join(EXAMPLE_DATA_DIR, 'dev-idp-key.json'),
+    idpDatabasePath: env.MCP_EXAMPLE_IDP_DB?.trim() || (idpPort === 0 ? ':memory:' : join(EXAMPLE_DATA_DIR, `dev-idp-${idpPort}.sqlite`)),
+  };
 }
 
 /** `MCP_REDIS_URL`: the Redis the replicas share (see docs/scaling.md). */
@@ -523,9 +557,14 @@ function parseScopeHierarchy(value: string | undefined): Record<string, string[]
   return parsed as Record<string, string[]>;
 }
 
-function parseListing(value: string | undefined): ExampleConfig['listing'] {
+/**
+ * `MCP_LISTING`: the example lists everything by default (the library's default is `granted`), so that a client
+ * holding `User.Read` sees `delete_product`, calls it, meets the 403 and steps up: what the banner promises. Clients
+ * that only call tools they were shown (the MCP Inspector, most agents) never reach a step-up otherwise.
+ */
+function parseListing(value: string | undefined): NonNullable<ExampleConfig['listing']> {
   const listing = value?.trim().toLowerCase();
-  if (!listing) return undefined;
+  if (!listing) return 'all';
   if (listing !== 'granted' && listing !== 'all') throw new ExampleConfigError(`MCP_LISTING must be granted or all (got "${value}")`);
   return listing;
 }

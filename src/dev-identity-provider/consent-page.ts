@@ -10,15 +10,15 @@ export interface ConsentPageModel {
   readonly resource: string;
   /** The scopes the client asked for, in the order asked. */
   readonly requestedScopes: readonly string[];
-  /** The demo users to pick from; only one when a user is already signed in (consent only). */
+  /** The demo users to pick from. */
   readonly users: readonly DevUser[];
-  /** Set when a user is already signed in: the page asks for consent only. */
+  /** Set when a user is already signed in: the page offers to continue as that user, or to switch to another. */
   readonly signedIn?: DevUser;
 }
 
 /**
- * The development provider's single page: pick a demo user (unless one is signed in) and
- * choose which of the requested scopes to grant. Plain HTML, no script, so that any
+ * The development provider's single page: pick a demo user (the one signed in is chosen already, and
+ * another can be picked instead) and choose which of the requested scopes to grant. Plain HTML, no script, so that any
  * browser (and a test driving one) sees exactly what a person would. Everything a client
  * supplied (its name, its id, the scopes) is escaped.
  */
@@ -26,14 +26,14 @@ export function renderConsentPage(model: ConsentPageModel): string {
   const clientLabel = model.client.name
     ? `${escape(model.client.name)} <code>${escape(model.client.id)}</code>`
     : `<code>${escape(model.client.id)}</code>`;
-  const userChoice = model.signedIn
-    ? `<p>Signed in as <strong>${escape(model.signedIn.displayName)}</strong> (<code>${escape(model.signedIn.sub)}</code>), who may hold ${scopeList(model.signedIn.scopes)}.</p>
-       <input type="hidden" name="user" value="${escape(model.signedIn.sub)}">`
-    : `<fieldset><legend>Sign in as</legend>
+  // Signed in already (a step-up, a second client): that user is chosen, and any other is one click away.
+  const chosen = model.signedIn?.sub ?? model.users[0]?.sub;
+  const userChoice = `<fieldset><legend>${model.signedIn ? 'Continue as, or switch to' : 'Sign in as'}</legend>
+       ${model.signedIn ? `<p>Signed in as <strong>${escape(model.signedIn.displayName)}</strong> (<code>${escape(model.signedIn.sub)}</code>).</p><input type="hidden" name="signed_in" value="${escape(model.signedIn.sub)}">` : ''}
        ${model.users
          .map(
-           (user, index) =>
-             `<label><input type="radio" name="user" value="${escape(user.sub)}"${index === 0 ? ' checked' : ''}> ${escape(user.displayName)} <code>${escape(user.sub)}</code> — may hold ${scopeList(user.scopes)}</label>`,
+           (user) =>
+             `<label><input type="radio" name="user" value="${escape(user.sub)}"${user.sub === chosen ? ' checked' : ''}> ${escape(user.displayName)} <code>${escape(user.sub)}</code>${user.sub === model.signedIn?.sub ? ' (signed in)' : ''} — may hold ${scopeList(user.scopes)}</label>`,
          )
          .join('<br>\n')}
        </fieldset>`;

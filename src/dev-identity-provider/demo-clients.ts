@@ -1,5 +1,5 @@
 import { SEED_USERS } from '../store/example-database.js';
-import type { DevClient, DevUser } from './dev-identity-provider.js';
+import type { DevClient, DevPublicClient, DevUser } from './dev-identity-provider.js';
 
 /** The demo roles of the example: one client each, with the scopes that role may hold. */
 export const DEMO_CLIENTS: readonly DevClient[] = [
@@ -30,3 +30,15 @@ export const DEV_TOKEN_EXCHANGE_CLIENT = { clientId: 'mcp-token-exchange', clien
 
 /** The inventory API's scope, and the scope of the caller's token it needs (downscoping: reading stock needs User.Read). */
 export const INVENTORY_SCOPES: Readonly<Record<string, string>> = { 'stock:read': 'User.Read' };
+
+/**
+ * The MCP Inspector's CLI, registered in advance: registering itself, it cannot step up (Inspector 2.12 turns the
+ * 403 into a plain "log in again" and fails with `auth() returned AUTHORIZED without authorization code`); given
+ * a client id (`--client-id mcp-inspector-cli`), it asks "Proceed with step-up authorization?" and does. Its
+ * callback is the CLI's default, `http://127.0.0.1:6276/oauth/callback` (any port, as for every native client).
+ */
+export const INSPECTOR_CLI_CLIENT: DevPublicClient = {
+  clientId: 'mcp-inspector-cli',
+  clientName: 'MCP Inspector CLI',
+  redirectUris: ['http://127.0.0.1:6276/oauth/callback'],
+};

@@ -11,6 +11,7 @@ import { restrictOpenRegistration } from './registration-policy.js';
 import { developmentSigningKey } from './signing-key.js';
 import { TOKEN_EXCHANGE_GRANT, actorClaim, registerTokenExchange } from './token-exchange-grant.js';
 import type { TokenExchangePolicy } from './token-exchange-grant.js';
+import { SqliteOidcStore } from './sqlite-adapter.js';
 
 const DAY_SECONDS = 24 * 60 * 60;
 
@@ -20,6 +21,17 @@ export interface DevClient {
   readonly clientSecret: string;
   /** Scopes this client may obtain; requested scopes outside this list are left out of its tokens. */
   readonly scopes: readonly string[];
+}
+
+/**
+ * A pre-registered public client for people signing in (authorization code with PKCE, no secret), for a client
+ * that is better given an id than left to register itself (the MCP Inspector's CLI steps up only with one).
+ */
+export interface DevPublicClient {
+  readonly clientId: string;
+  readonly clientName: string;
+  /** Loopback redirect URIs; as for every native client, any port matches (RFC 8252 §7.3). */
+  readonly redirectUris: readonly string[];
 }
 
 /** A person who can sign in on the development provider's login page (no password: it is a demo). */
@@ -45,6 +57,11 @@ export interface DevIdentityProviderOptions {
   readonly signingKey?: JsonWebKey & { kid: string };
   /** Keep the signing key in this file (created on first use), so tokens survive a restart. */
   readonly signingKeyFile?: string;
+  /**
+   * Keep client registrations, grants, sessions and refresh tokens in this SQLite file, so that clients that
+   * registered and logged in before a restart (on the same port) are still known after it. Default: in memory.
+   */
+  readonly storeFile?: string;
   /** `jwt` (default): RS256 JWT access tokens. `opaque`: reference tokens that resource servers introspect. */
   readonly accessTokenFormat?: 'jwt' | 'opaque';
   /** Resource servers that may call the introspection endpoint (confidential clients without scopes). */
@@ -58,6 +75,8 @@ export interface DevIdentityProviderOptions {
    * a login and consent page, and refresh tokens.
    */
   readonly users?: readonly DevUser[];
+  /** Interactive clients registered in advance (with `users`). */
+  readonly publicClients?: readonly DevPublicClient[];
   /**
    * How the provider fetches client ID metadata documents. Default: the global `fetch`, behind
    * `oidc-provider`'s own guard that refuses private and loopback addresses (SSRF protection).
@@ -93,15 +112,20 @@ export interface DevIdentityProvider {
  * access tokens bound to the MCP resource (RFC 8707 resource indicators) through the
  * client-credentials grant, with introspection (RFC 7662) and revocation (RFC 7009); with
  * `users`, also to people signing in through a browser (see {@link DevIdentityProviderOptions.users}).
- * For development and tests only: keys, clients and tokens live in memory.
+ * For development and tests only: keys, clients and tokens live in memory unless `signingKeyFile` and
+ * `storeFile` keep them.
  */
 export async function startDevIdentityProvider(options: DevIdentityProviderOptions): Promise<DevIdentityProvider> {
-  // Read (or make) the key before listening, so that a bad key file leaves nothing running.
+  // Read (or make) the key and open the store before listening, so that a bad file leaves nothing running.
   const signingKey = options.signingKey ?? developmentSigningKey(options.signingKeyFile);
+  const store = options.storeFile ? new SqliteOidcStore(options.storeFile) : undefined;
   const host = options.host ?? '127.0.0.1';
   const http = createServer();
   await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
+    http.once('error', (error: NodeJS.ErrnoException) => {
+      store?.close();
+      reject(error.code === 'EADDRINUSE' ? new DevIdentityProviderPortInUse(host, options.port ?? 0, { cause: error }) : error);
+    });
     http.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = http.address() as AddressInfo;
@@ -113,25 +137,34 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
 
   const provider = new Provider(issuer, {
     ...(users.length ? interactiveConfiguration(users, options.fetch, options.accessTokenTtlSeconds ?? 3600) : {}),
-    clients: [...options.clients, ...(options.resourceServers ?? [])]
-      .map((client) => ({
+    clients: [
+      ...[...options.clients, ...(options.resourceServers ?? [])].map((client) => ({
         client_id: client.clientId,
         client_secret: client.clientSecret,
         grant_types: ['client_credentials'],
         token_endpoint_auth_method: 'client_secret_basic' as const,
         redirect_uris: [],
         response_types: [],
-      }))
-      .concat(
-        (options.tokenExchange?.clients ?? []).map((client) => ({
-          client_id: client.clientId,
-          client_secret: client.clientSecret,
-          grant_types: [TOKEN_EXCHANGE_GRANT],
-          token_endpoint_auth_method: 'client_secret_basic' as const,
-          redirect_uris: [],
-          response_types: [],
-        })),
-      ),
+      })),
+      ...(options.tokenExchange?.clients ?? []).map((client) => ({
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        grant_types: [TOKEN_EXCHANGE_GRANT],
+        token_endpoint_auth_method: 'client_secret_basic' as const,
+        redirect_uris: [],
+        response_types: [],
+      })),
+      ...(users.length ? (options.publicClients ?? []) : []).map((client) => ({
+        client_id: client.clientId,
+        client_name: client.clientName,
+        application_type: 'native' as const,
+        redirect_uris: [...client.redirectUris],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code' as const],
+        token_endpoint_auth_method: 'none' as const,
+      })),
+    ],
+    ...(store ? { adapter: store.adapterFor } : {}),
     jwks: { keys: [{ ...signingKey, use: 'sig', alg: 'RS256' }] },
     extraTokenClaims: actorClaim,
     cookies: { keys: [randomBytes(32).toString('hex')] },
@@ -231,9 +264,25 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
     close: () =>
       new Promise<void>((resolve) => {
         http.closeAllConnections();
-        http.close(() => resolve());
+        http.close(() => {
+          store?.close();
+          resolve();
+        });
       }),
   };
+}
+
+/** The port the provider was given is taken (by an earlier run still going, or another program). */
+export class DevIdentityProviderPortInUse extends Error {
+  override readonly name = 'DevIdentityProviderPortInUse';
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    options?: ErrorOptions,
+  ) {
+    super(`${host}:${port} is already in use`, options);
+  }
 }
 
 /** The `oidc-provider` features interactive clients need. */

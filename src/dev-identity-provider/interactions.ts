@@ -11,8 +11,8 @@ const MAX_FORM_BYTES = 4096;
 
 /**
  * Serves the login and consent page of the development provider: `GET /interaction/<uid>`
- * renders it, `POST /interaction/<uid>` records the person's choice and sends the browser
- * back to the authorization endpoint. The grant holds exactly the ticked scopes the chosen
+ * renders it, `POST /interaction/<uid>` records the person's choice (the user, who may differ
+ * from the one signed in, and the scopes) and sends the browser back to the authorization endpoint. The grant holds exactly the ticked scopes the chosen
  * user may hold for the one resource asked for; the rest are recorded as refused, so the
  * provider does not ask again within this request.
  */
@@ -70,12 +70,14 @@ export class LoginAndConsent {
       );
       return;
     }
-    const login = details.prompt.name === 'login';
-    const user = this.users.get(login ? (form.get('user') ?? '') : String(details.session?.accountId));
+    const user = this.users.get(form.get('user') ?? '');
     if (!user) {
       send(res, 400, 'text/plain', 'Choose one of the demo users.\n');
       return;
     }
+    // A login when nobody is signed in, or when the person chose someone else than the user signed in
+    // (oidc-provider then ends the old session before it signs the new user in).
+    const login = details.prompt.name === 'login' || user.sub !== details.session?.accountId;
     const resource = resourceOf(details.params.resource) ?? this.defaultResource;
     const requested = scopesOf(details.params.scope);
     const ticked = new Set(form.getAll('scope'));

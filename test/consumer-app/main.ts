@@ -8,7 +8,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { McpAuthModule, McpTool, McpToolProvider, RequireScopes } from 'nestjs-mcp-auth';
 import type { McpToolContext } from 'nestjs-mcp-auth';
-import { connectMcpClient, startTestIdentityProvider } from 'nestjs-mcp-auth/testing';
+import { connectMcpClient, connectModernMcpClient, startTestIdentityProvider } from 'nestjs-mcp-auth/testing';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -61,7 +61,14 @@ async function main(): Promise<void> {
     const admin = await connectMcpClient(app, await idp.token({ sub: 'admin', scope: 'Notes.Read Notes.Admin' }));
     const deleted = await admin.callTool({ name: 'delete_note', arguments: { id: 7 } });
     await admin.close();
-    console.log(JSON.stringify({ listed, read: read.content, refused, deleted: deleted.content }));
+    // The same on revision 2026-07-28, with the v2 client.
+    const modern = await connectModernMcpClient(app, await idp.token({ sub: 'reader', scope: 'Notes.Read' }));
+    const modernRead = await modern.callTool({ name: 'read_note', arguments: { id: 8 } });
+    const revision = modern.getNegotiatedProtocolVersion();
+    await modern.close();
+    console.log(
+      JSON.stringify({ listed, read: read.content, refused, deleted: deleted.content, modern: { revision, read: modernRead.content } }),
+    );
   } finally {
     await app.close();
     await idp.close();

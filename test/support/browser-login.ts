@@ -8,8 +8,10 @@ export type DemoUser = 'demo-reader' | 'demo-writer' | 'demo-admin';
 
 /** What a person does on the login and consent page. */
 export interface LoginChoice {
-  /** Whom to sign in as (ignored when the browser is already signed in: consent only). */
+  /** Whom to sign in as. When the browser is signed in as someone else, the login fails unless `switchUser`. */
   readonly user: DemoUser;
+  /** Pick `user` on the page although the browser is signed in as another user (the page's switch). */
+  readonly switchUser?: boolean;
   /** Tick exactly these of the requested scopes; default: all of them. */
   readonly grant?: readonly string[];
 }
@@ -18,8 +20,10 @@ export interface LoginChoice {
 export interface LoginOutcome {
   /** The scopes the page listed as requested. */
   readonly requestedScopes: string[];
-  /** True when the page asked for consent only (a user was already signed in). */
+  /** True when a user was already signed in: the page offered to continue as that user. */
   readonly consentOnly: boolean;
+  /** Who was signed in when the page opened, when someone was. */
+  readonly signedInAs?: string;
   /** The authorization response's query parameters (`code`, `state`, `iss`), as the redirect URI received them. */
   readonly response: URLSearchParams;
 }
@@ -106,12 +110,14 @@ export async function loginInBrowser(
     const requestedScopes = await page
       .locator('input[name="scope"]')
       .evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
-    const consentOnly = (await page.locator('input[type="radio"][name="user"]').count()) === 0;
-    if (!consentOnly) await page.check(`input[name="user"][value="${choice.user}"]`);
-    else {
-      const signedIn = await page.locator('input[type="hidden"][name="user"]').inputValue();
-      if (signedIn !== choice.user) throw new Error(`The browser is signed in as ${signedIn}, not ${choice.user}`);
+    const signedInAs = (await page.locator('input[type="hidden"][name="signed_in"]').count())
+      ? await page.locator('input[type="hidden"][name="signed_in"]').inputValue()
+      : undefined;
+    if (signedInAs && signedInAs !== choice.user && !choice.switchUser) {
+      throw new Error(`The browser is signed in as ${signedInAs}, not ${choice.user}`);
     }
+    // The user signed in (if any) is chosen already; a person picks another one here.
+    await page.check(`input[name="user"][value="${choice.user}"]`);
     for (const scope of requestedScopes) {
       const box = page.locator(`input[name="scope"][value="${scope}"]`);
       if (!choice.grant || choice.grant.includes(scope)) await box.check();
@@ -128,7 +134,12 @@ export async function loginInBrowser(
           .catch(() => '');
         throw new Error(`After Allow the browser stayed at ${page.url()}: ${text.trim()}`, { cause: error });
       });
-    return { requestedScopes, consentOnly, response: response ? await response : new URL(page.url()).searchParams };
+    return {
+      requestedScopes,
+      consentOnly: signedInAs !== undefined,
+      signedInAs,
+      response: response ? await response : new URL(page.url()).searchParams,
+    };
   } finally {
     await page.close();
   }

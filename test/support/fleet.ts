@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -83,18 +83,30 @@ export function fleetUnavailable(): string | undefined {
 }
 
 /**
+ * Where the tests keep what they build, inside this clone: `node_modules/.cache/` (git-ignored, and gone with the
+ * clone or a fresh `npm ci`). A build kept in the system's temporary directory would outlive its clone, and another
+ * clone of the same sources would reuse it with links into the deleted clone's `node_modules`.
+ */
+export const TEST_BUILD_CACHE = resolve('node_modules', '.cache', 'nestjs-mcp-auth-tests');
+
+/** The directory of the example's build for sources with this digest: inside this clone ({@link TEST_BUILD_CACHE}). */
+export function exampleBuildDirectory(sourcesDigest: string): string {
+  return join(TEST_BUILD_CACHE, `example-${sourcesDigest.slice(0, 16)}`);
+}
+
+/**
  * The example and the library compiled with `tsc` (their build configurations) into a directory
  * of the fleet's own, outside `dist/` and `libs/mcp-auth/dist/`, which other tests rebuild (the
  * consumer-package test packs the library, removing its `dist/` first) while replicas start.
  * The example resolves `nestjs-mcp-auth` to the private copy beside it, and every other package
- * to the workspace's `node_modules`. Reused while the sources are unchanged (keyed by their
- * SHA-256). Returns the path of the example's `main.js`.
+ * to this clone's `node_modules` (the build is inside it: {@link exampleBuildDirectory}). Reused while the
+ * sources are unchanged (keyed by their SHA-256). Returns the path of the example's `main.js`.
  */
 export function buildExample(): string {
   const sources = [...sourceFiles('src'), ...sourceFiles('libs/mcp-auth/src'), 'libs/mcp-auth/package.json', 'tsconfig.json'];
   const digest = createHash('sha256');
   for (const file of sources) digest.update(file).update(readFileSync(file));
-  const root = join(tmpdir(), `mcp-fleet-build-${digest.digest('hex').slice(0, 16)}`);
+  const root = exampleBuildDirectory(digest.digest('hex'));
   const main = join(root, 'dist', 'main.js');
   if (existsSync(join(root, 'complete'))) return main;
   rmSync(root, { recursive: true, force: true });
@@ -102,7 +114,6 @@ export function buildExample(): string {
   mkdirSync(library, { recursive: true });
   writeFileSync(join(root, 'package.json'), JSON.stringify({ type: 'module' }));
   copyFileSync('libs/mcp-auth/package.json', join(library, 'package.json'));
-  symlinkSync(resolve('node_modules'), join(root, 'node_modules'), 'dir');
   const tsc = (project: string, ...args: string[]) =>
     execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', project, ...args], {
       stdio: 'pipe',
@@ -200,7 +211,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   }
 }
 
-class ReplicaProcess implements Replica {
+/** The compiled example as a child process on Node 22: a replica of the fleet, or the one server a test restarts. */
+export class ReplicaProcess implements Replica {
   readonly baseUrl: string;
   readonly resourceUrl: string;
   private child?: ChildProcess;

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { CompactSign, importJWK } from 'jose';
 import type { JWTPayload } from 'jose';
 import { createTestSigningKey } from 'nestjs-mcp-auth/testing';
@@ -7,8 +8,16 @@ import { startDevIdentityProvider } from '../../src/dev-identity-provider/dev-id
 import type { DevIdentityProvider, DevIdentityProviderOptions } from '../../src/dev-identity-provider/dev-identity-provider.js';
 import type { JsonWebKey } from 'node:crypto';
 import { freePort } from './free-port.js';
+import { HeldBackLogger } from './held-back-logger.js';
 
 export { freePort };
+
+/**
+ * The suites assert what the library does by default: lists show a caller only what it may use. The example
+ * itself lists everything (`MCP_LISTING=all`, so that clients reach the step-up it demonstrates); a suite that
+ * wants that sets `MCP_LISTING` itself (test/listing.e2e-spec.ts, test/connection-banner.e2e-spec.ts).
+ */
+const LIBRARY_DEFAULT_LISTING = { MCP_LISTING: 'granted' } as const;
 
 /** The example server, booted from environment variables, with a real identity provider on loopback. */
 export interface Harness extends TestIdentity {
@@ -91,6 +100,7 @@ export async function startHarness(env: Record<string, string> = {}, idpOptions:
     MCP_AUTH_ISSUER: idp.issuer,
     MCP_RESOURCE_URL: resourceUrl,
     LOG_LEVEL: 'warn',
+    ...LIBRARY_DEFAULT_LISTING,
     ...(introspection
       ? {
           MCP_AUTH_INTROSPECTION_CLIENT_ID: DEV_RESOURCE_SERVER.clientId,
@@ -102,6 +112,7 @@ export async function startHarness(env: Record<string, string> = {}, idpOptions:
     await idp.close();
     throw error;
   });
+  holdBackExampleLogs();
   return {
     ...identity,
     baseUrl,
@@ -133,9 +144,19 @@ export async function startExample(env: (resourceUrl: string) => Record<string, 
     HOST: '127.0.0.1',
     MCP_RESOURCE_URL: resourceUrl,
     LOG_LEVEL: 'error',
+    ...LIBRARY_DEFAULT_LISTING,
     ...env(resourceUrl),
   });
+  holdBackExampleLogs();
   return { baseUrl, resourceUrl, metadataUrl: `${baseUrl}/.well-known/oauth-protected-resource/mcp`, close: () => app.close() };
+}
+
+/**
+ * The example switches Nest's logger to its own once it listens (`app.useLogger`), which prints; in the tests its
+ * lines are held back like every other Nest line and shown under a failing test only (test/support/held-back-logger.ts).
+ */
+function holdBackExampleLogs(): void {
+  Logger.overrideLogger(new HeldBackLogger());
 }
 
 /** The names of the tools a client may list, sorted. */

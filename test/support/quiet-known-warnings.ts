@@ -1,6 +1,12 @@
+import { Logger } from '@nestjs/common';
+import { HeldBackLogger } from './held-back-logger.js';
+
 /**
- * Jest setup file: drops the embedded identity provider's known development notices, so that a green run
- * prints little more than its summary. `oidc-provider` prints them through `console` on every start of the
+ * Jest setup file, so that a green run prints little more than its summary:
+ * - Nest's logger holds its lines back ({@link HeldBackLogger}); the environment (nest-logs-on-failure.mjs) prints
+ *   them under a failing test only. Applications created with `logger: [...levels]` keep it, with those levels;
+ *   `logger: false` silences them as before; a test that passes its own logger sees everything, as before.
+ * - The embedded identity provider's known development notices are dropped. `oidc-provider` prints them through `console` on every start of the
  * example's development provider (in-memory adapter, default TTL and policy functions), which the tests
  * start dozens of times; they are expected there and say nothing about the code under test. Only these
  * exact notices are dropped; any other output, including other `oidc-provider` warnings, still shows.
@@ -23,3 +29,9 @@ for (const method of ['warn', 'info'] as const) {
     if (!isKnownNotice(args)) print(...args);
   };
 }
+
+// Nest's ConsoleLogger colours its lines unless NO_COLOR is set, whether or not it writes to a terminal: in a
+// test run its escape codes would reach the log raw.
+process.env.NO_COLOR ??= '1';
+
+Logger.overrideLogger(new HeldBackLogger());

@@ -9,6 +9,7 @@ export { McpAuthConfigurationError } from './mcp-auth-configuration.error.js';
 export { MCP_AUTH_RESOLVED_OPTIONS } from './mcp-auth.constants.js';
 export { protectedResourceMetadataUrl } from './resolve-options.js';
 export type { McpRedisOptions } from './redis/redis.options.js';
+export type { IoRedisClient } from './redis/redis-client.js';
 export { RedisConnection } from './redis/redis-connection.js';
 export { RedisThrottlerStorage } from './redis/redis-throttler.storage.js';
 export type { McpProtocol } from './transport/protocol-era.js';
@@ -122,6 +123,7 @@ export { MIN_DOWNSTREAM_CACHE_KEY_BYTES } from './downstream/resolve-downstream.
 
 export type { McpHealthOptions, McpMetricsOptions } from './observability/observability.options.js';
 export { McpMetrics } from './observability/mcp-metrics.js';
+export type { PrometheusRegistry } from './observability/prometheus-registry.js';
 export { McpReadiness } from './observability/readiness.js';
 export type { ReadinessReport } from './observability/readiness.js';
 export { MetricsServer } from './observability/metrics-server.js';

@@ -1,7 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { MCP_AUTH_CONTROLLERS, MCP_AUTH_ENDPOINT_PATH, MCP_AUTH_STRATEGY_NAME } from './mcp-auth.constants.js';
 import type { McpAuthOptions } from './mcp-auth.options.js';
-import { createProtectedResourceMetadataController } from './metadata/protected-resource-metadata.controller.js';
 import { createMcpEndpointController } from './transport/mcp-endpoint.controller.js';
 
 /** Set when the module is imported (controllers' routes are fixed then), for `forRoot` and `forRootAsync` alike. */
@@ -20,7 +19,8 @@ export const {
 } = new ConfigurableModuleBuilder<McpAuthOptions>({ moduleName: 'McpAuth' })
   .setClassMethodName('forRoot')
   .setExtras<McpAuthModuleExtras>({ path: '/mcp' }, (definition, extras) => {
-    const controllers = [createMcpEndpointController(extras.path), createProtectedResourceMetadataController(extras.path)];
+    // The protected resource metadata is served by middleware (McpAuthModule.configure), not by a controller.
+    const controllers = [createMcpEndpointController(extras.path)];
     return {
       ...definition,
       // Global, so that providers of any module can inject what it exports (McpNotifier).

@@ -20,6 +20,7 @@ import type { FastifyInstanceLike } from './http/fastify-unparsed-body.js';
 import { ConfigurableModuleClass, MCP_AUTH_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
 import type { McpAuthOptions, ResolvedMcpAuthOptions } from './mcp-auth.options.js';
 import { ProtectedResourceMetadataService } from './metadata/protected-resource-metadata.js';
+import { PROTECTED_RESOURCE_METADATA_ROUTES, protectedResourceMetadataEndpoint } from './metadata/protected-resource-metadata.endpoint.js';
 import { eventBusProvider } from './notifications/event-bus.provider.js';
 import { LegacySessionNotifications } from './notifications/legacy-session-notifications.js';
 import { ListenStreams } from './notifications/listen-streams.js';
@@ -176,10 +177,12 @@ import { EnterpriseManagedAuthorizationCheck } from './metadata/enterprise-manag
 export class McpAuthModule extends ConfigurableModuleClass implements NestModule {
   constructor(
     @Inject(MCP_AUTH_CONTROLLERS) private readonly controllers: Type<unknown>[],
+    @Inject(MCP_AUTH_ENDPOINT_PATH) private readonly endpointPath: string,
     private readonly adapterHost: HttpAdapterHost,
     @Optional() @Inject(MCP_AUTH_RESOLVED_OPTIONS) private readonly options?: ResolvedMcpAuthOptions,
     @Optional() @Inject(McpMetrics) private readonly metrics?: McpMetrics | null,
     @Optional() private readonly readiness?: McpReadiness,
+    @Optional() private readonly metadata?: ProtectedResourceMetadataService,
   ) {
     super();
   }
@@ -189,11 +192,15 @@ export class McpAuthModule extends ConfigurableModuleClass implements NestModule
    * read (`closeUnreadBodies`), and answer without `X-Powered-By` (no middleware for that where
    * the platform or the application already leaves it out). On Fastify, their bodies are
    * left for the endpoint to read (see `leaveMarkedBodiesUnparsed`): done here, as Nest
-   * configures middleware before it registers routes. The health and metrics endpoints are
-   * middleware, not routes: their paths come from options resolved at runtime (`forRootAsync`), and
-   * they answer before any guard or MCP logic runs. Requests to the endpoint are timed from here.
+   * configures middleware before it registers routes. The protected resource metadata, the health and
+   * the metrics endpoints are middleware, not routes: their paths come from options resolved at runtime
+   * (`forRootAsync`), they answer before any guard or MCP logic runs, and they add no route lines to the
+   * application's startup log. Requests to the endpoint are timed from here.
    */
   configure(consumer: MiddlewareConsumer): void {
+    if (this.metadata) {
+      consumer.apply(protectedResourceMetadataEndpoint(this.metadata, this.endpointPath)).forRoutes(...PROTECTED_RESOURCE_METADATA_ROUTES);
+    }
     const adapter = this.adapterHost.httpAdapter;
     const middleware = mayAddPoweredBy(adapter) ? [withoutPoweredBy, closeUnreadBodies] : [closeUnreadBodies];
     consumer.apply(...middleware).forRoutes(...this.controllers);

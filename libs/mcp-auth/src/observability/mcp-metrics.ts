@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Histogram, Registry } from 'prom-client';
+import type { Histogram } from 'prom-client';
 import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
 import type { McpAuditEvent } from '../audit/audit-event.js';
 import type { IntrospectionStats } from '../authentication/introspection/introspection.strategy.js';
@@ -9,6 +9,7 @@ import { PRINCIPAL_REQUEST_PROPERTY } from '../mcp-auth.constants.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { actionLabel, httpMethodLabel, isDpopReason, methodLabel, reasonLabel, statusLabel } from './metric-labels.js';
 import type { ResolvedMetricsOptions } from './observability.options.js';
+import type { PrometheusRegistry } from './prometheus-registry.js';
 import { SeriesCounts } from './series-counts.js';
 import type { Series } from './series-counts.js';
 
@@ -54,8 +55,11 @@ type TrackedResponse = ServerResponse & { [EXCHANGE]?: Exchange };
  * and do no work per request.
  */
 export class McpMetrics {
-  /** The module's registry: scrape it yourself, or merge it into yours with `Registry.merge`. */
-  readonly registry: Registry;
+  /**
+   * The module's registry, a `prom-client` `Registry`: scrape it yourself, or merge it into yours with
+   * `Registry.merge([metrics.registry as Registry, register])` (typed without `prom-client`: {@link PrometheusRegistry}).
+   */
+  readonly registry: PrometheusRegistry;
   private readonly duration: Histogram<'era' | 'method'>;
   private readonly requests = new SeriesCounts();
   private readonly authentications = new SeriesCounts();
@@ -78,13 +82,15 @@ export class McpMetrics {
     return new McpMetrics(promClient, options, sources);
   }
 
-  constructor(
+  // Private, so that its `prom-client` parameter stays out of the package's declarations (see PrometheusRegistry).
+  private constructor(
     { Counter, Gauge, Histogram, Registry, collectDefaultMetrics }: PromClient,
     readonly options: ResolvedMetricsOptions,
     sources: McpMetricsSources,
   ) {
-    this.registry = new Registry();
-    const registers = [this.registry];
+    const registry = new Registry();
+    this.registry = registry;
+    const registers = [registry];
     const name = (suffix: string) => `${options.prefix}${suffix}`;
     const { requests, authentications, authorizations, dpop } = this;
     const redisErrors = () => this.redisErrors + (sources.redisErrors?.() ?? 0);
@@ -210,7 +216,7 @@ export class McpMetrics {
         }
       },
     });
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: options.prefix });
+    if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: options.prefix });
   }
 
   /** Starts timing a request to the MCP endpoint; it is counted when its response closes. */

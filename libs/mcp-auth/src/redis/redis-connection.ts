@@ -40,7 +40,8 @@ export class RedisConnection implements OnApplicationShutdown {
     const redis = options.redis;
     if (!redis) return connection;
     if (redis.client) {
-      connection.commands = redis.client;
+      // Typed without ioredis in the public options (IoRedisClient); it is an ioredis client.
+      connection.commands = redis.client as unknown as Redis;
     } else {
       const { Redis } = await import('ioredis');
       connection.commands = connection.own(new Redis(redis.url!, { ...CONNECTION_DEFAULTS, lazyConnect: false }));
@@ -56,7 +57,10 @@ export class RedisConnection implements OnApplicationShutdown {
     return this.commands !== undefined;
   }
 
-  /** The command client; only when {@link enabled}. */
+  /**
+   * The command client; only when {@link enabled}.
+   * @internal Kept out of the package's declarations, which compile without `ioredis` (see IoRedisClient).
+   */
   get client(): Redis {
     if (!this.commands) throw new Error('Redis is not configured (McpAuthModule option `redis`)');
     return this.commands;
@@ -72,7 +76,10 @@ export class RedisConnection implements OnApplicationShutdown {
     return `${this.options.redis?.keyPrefix ?? ''}${name}`;
   }
 
-  /** A new connection for `SUBSCRIBE`, closed with the module. */
+  /**
+   * A new connection for `SUBSCRIBE`, closed with the module.
+   * @internal Kept out of the package's declarations, which compile without `ioredis` (see IoRedisClient).
+   */
   subscriber(): Redis {
     return this.own(this.client.duplicate(CONNECTION_DEFAULTS));
   }

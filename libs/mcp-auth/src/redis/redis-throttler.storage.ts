@@ -1,5 +1,5 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { Redis } from 'ioredis';
+import type { IoRedisClient } from './redis-client.js';
 
 /**
  * One hit, counted and judged in one round trip, with Redis's own clock (replicas'
@@ -89,14 +89,18 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private sequence = 0;
   private readonly instance = Math.random().toString(36).slice(2, 10);
 
+  private readonly client: WithIncrement;
+
+  /** `client`: an `ioredis` client (typed without `ioredis`: {@link IoRedisClient}); `key`: the full name of a key. */
   constructor(
-    private readonly client: Redis,
+    client: IoRedisClient,
     private readonly key: (name: string) => string,
   ) {
-    if (!(client as unknown as Partial<WithIncrement>).mcpAuthThrottlerIncrement) {
+    if (!(client as Partial<WithIncrement>).mcpAuthThrottlerIncrement) {
       client.defineCommand('mcpAuthThrottlerIncrement', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });
       client.defineCommand('mcpAuthThrottlerIncrementClaiming', { numberOfKeys: 3, lua: INCREMENT_SCRIPT });
     }
+    this.client = client as IoRedisClient & WithIncrement;
   }
 
   /**
@@ -114,10 +118,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     const hits = this.key(`throttle:${throttlerName}:${key}`);
     // Unique per hit across replicas: this storage's random tag and its own counter.
     const hit = `${this.instance}:${(this.sequence = (this.sequence + 1) % Number.MAX_SAFE_INTEGER)}`;
-    const commands = this.client as unknown as WithIncrement;
     const [totalHits, ttlMs, blocked, blockMs, claimedBefore] = claim
-      ? await commands.mcpAuthThrottlerIncrementClaiming(hits, `${hits}:block`, claim.key, ttl, limit, blockDuration, hit, claim.ttlMs)
-      : await commands.mcpAuthThrottlerIncrement(hits, `${hits}:block`, ttl, limit, blockDuration, hit);
+      ? await this.client.mcpAuthThrottlerIncrementClaiming(hits, `${hits}:block`, claim.key, ttl, limit, blockDuration, hit, claim.ttlMs)
+      : await this.client.mcpAuthThrottlerIncrement(hits, `${hits}:block`, ttl, limit, blockDuration, hit);
     if (claimedBefore === 1) return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0, alreadyClaimed: true };
     return {
       totalHits,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { IoRedisClient } from './redis-client.js';
 
 /**
  * Redis as the store replicas share (rate-limit counters, the introspection cache and
@@ -11,7 +11,7 @@ export interface McpRedisOptions {
   /** `redis://` or `rediss://` URL. */
   url?: string;
   /** An `ioredis` client of your own. */
-  client?: Redis;
+  client?: IoRedisClient;
   /**
    * Prefix of every key and channel; replicas of one server must share it, two servers must not.
    * Default `'mcp-auth:<resourceUrl>:'` (e.g. `'mcp-auth:https://api.example.com/mcp:'`): replicas
@@ -23,6 +23,6 @@ export interface McpRedisOptions {
 /** The Redis options after validation. */
 export interface ResolvedRedisOptions {
   readonly url?: string;
-  readonly client?: Redis;
+  readonly client?: IoRedisClient;
   readonly keyPrefix: string;
 }

@@ -16,7 +16,7 @@ export type {
   TestIdentityProviderShape,
   TestTokenOptions,
 } from './test-identity-provider.js';
-export { createTestSigningKey } from './test-signing-key.js';
+export { createTestSigningKey, importTestSigningKey } from './test-signing-key.js';
 export type { TestSigningKey } from './test-signing-key.js';
-export { connectMcpClient } from './mcp-test-client.js';
+export { connectMcpClient, connectModernMcpClient } from './mcp-test-client.js';
 export type { McpTestClientOptions } from './mcp-test-client.js';

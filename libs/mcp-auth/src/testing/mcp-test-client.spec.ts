@@ -5,12 +5,13 @@ import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
+import { InsufficientScopeError } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { RequireScopes } from '../authorization/require-scopes.decorator.js';
 import { McpAuthModule } from '../mcp-auth.module.js';
 import { McpToolProvider } from '../tools/mcp-tool-provider.decorator.js';
 import { McpTool } from '../tools/mcp-tool.decorator.js';
-import { connectMcpClient } from './mcp-test-client.js';
+import { connectMcpClient, connectModernMcpClient } from './mcp-test-client.js';
 import { startTestIdentityProvider } from './test-identity-provider.js';
 import type { TestIdentityProvider } from './test-identity-provider.js';
 
@@ -73,5 +74,48 @@ describe('connectMcpClient', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/call await app\.listen\(0\) before connectMcpClient/);
     expect((error as Error).cause).toBe('listen EACCES');
+  });
+});
+
+describe('connectModernMcpClient', () => {
+  const resourceUrl = 'http://127.0.0.1/mcp';
+  let idp: TestIdentityProvider;
+  let app: INestApplication;
+  beforeAll(async () => {
+    idp = await startTestIdentityProvider({ audience: resourceUrl });
+    const moduleRef = await Test.createTestingModule({
+      imports: [McpAuthModule.forRoot({ issuer: idp.issuer, resourceUrl })],
+      providers: [EchoTools],
+    }).compile();
+    app = moduleRef.createNestApplication({ bodyParser: false });
+    await app.init();
+  });
+  afterAll(async () => {
+    await app.close();
+    await idp.close();
+  });
+
+  it('connects the v2 client on revision 2026-07-28 (no session) and calls a tool with the token', async () => {
+    const client = await connectModernMcpClient(app, await idp.token({ scope: 'Echo.Use' }));
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+      expect(client.getProtocolEra()).toBe('modern');
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['echo']);
+      const result = await client.callTool({ name: 'echo', arguments: { text: 'modern' } });
+      expect(result.content).toEqual([{ type: 'text', text: 'modern' }]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("rejects a call the token lacks the scope for with the SDK's InsufficientScopeError, naming the challenged scope", async () => {
+    const client = await connectModernMcpClient(app, await idp.token({ scope: 'Other.Scope' }));
+    try {
+      const call = client.callTool({ name: 'echo', arguments: { text: 'no' } });
+      await expect(call).rejects.toBeInstanceOf(InsufficientScopeError);
+      await expect(call).rejects.toThrow('Insufficient scope: required "Echo.Use"');
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -1,22 +1,27 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client as ModernClient } from '@modelcontextprotocol/client';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 
 export interface McpTestClientOptions {
   /** The MCP endpoint's path on the app. Default: the module's `path` (`/mcp` unless configured). */
   path?: string;
-  /** The client's name in `initialize`. Default `mcp-test-client`. */
+  /** The client's name (in `initialize`, or in each 2026-07-28 request's `_meta`). Default `mcp-test-client`. */
   name?: string;
 }
 
+/** The MCP revision {@link connectModernMcpClient} pins: no `initialize`, no sessions, an envelope on every request. */
+const MODERN_REVISION = '2026-07-28';
+
 /**
  * An MCP SDK client connected (initialize done) to a Nest application, or to an
- * endpoint URL, sending `token` as its bearer token. An application that is not
+ * endpoint URL, sending `token` as its bearer token, on the 2025 revisions. An application that is not
  * listening yet (only `init()`ed, as `Test.createTestingModule` apps usually are) is
  * started on an ephemeral loopback port first. Close the client with `client.close()`.
+ * The client is the v1 SDK's (`@modelcontextprotocol/sdk`, a development dependency of yours);
+ * {@link connectModernMcpClient} is the same on the v2 client and revision 2026-07-28.
  *
  * @example
  * ```ts
@@ -29,14 +34,67 @@ export async function connectMcpClient(
   token: string,
   options: McpTestClientOptions = {},
 ): Promise<Client> {
-  const endpoint =
-    typeof target === 'string' || target instanceof URL
-      ? new URL(target)
-      : new URL(options.path ?? endpointPathOf(target), await listeningUrl(target));
+  const endpoint = await endpointOf(target, options);
+  const [{ Client }, { StreamableHTTPClientTransport }] = await loadClientPackage('connectMcpClient', '@modelcontextprotocol/sdk', () =>
+    Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/client/streamableHttp.js')]),
+  );
   const transport = new StreamableHTTPClientTransport(endpoint, { requestInit: { headers: { authorization: `Bearer ${token}` } } });
   const client = new Client({ name: options.name ?? 'mcp-test-client', version: '1.0.0' });
   await client.connect(transport);
   return client;
+}
+
+/**
+ * The v2 SDK client (`@modelcontextprotocol/client`, a development dependency of yours) connected to a Nest
+ * application, or to an endpoint URL, on MCP revision 2026-07-28: no `initialize` and no session, every request
+ * carries its own envelope and `token` as its bearer token. Started like {@link connectMcpClient}; close it with
+ * `client.close()`. A call the token lacks scopes for rejects with the SDK's `InsufficientScopeError`, which names
+ * the scopes of the 403 challenge.
+ *
+ * @example
+ * ```ts
+ * const client = await connectModernMcpClient(app, await idp.token({ scope: 'User.Read' }));
+ * const { tools } = await client.listTools();
+ * ```
+ */
+export async function connectModernMcpClient(
+  target: INestApplication | string | URL,
+  token: string,
+  options: McpTestClientOptions = {},
+): Promise<ModernClient> {
+  const endpoint = await endpointOf(target, options);
+  const { Client, StreamableHTTPClientTransport } = await loadClientPackage(
+    'connectModernMcpClient',
+    '@modelcontextprotocol/client',
+    () => import('@modelcontextprotocol/client'),
+  );
+  const transport = new StreamableHTTPClientTransport(endpoint, { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+  const client = new Client(
+    { name: options.name ?? 'mcp-test-client', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: MODERN_REVISION } } },
+  );
+  await client.connect(transport);
+  return client;
+}
+
+/**
+ * Loads the SDK a helper returns a client of. The testing entry point loads neither SDK before it is used, so that
+ * an application testing with one of them need not install the other.
+ */
+async function loadClientPackage<T>(helper: string, name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (cause) {
+    const missing = ['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND'].includes(String((cause as NodeJS.ErrnoException)?.code));
+    if (!missing || !String((cause as Error).message).includes(name)) throw cause;
+    throw new Error(`${helper} needs the package ${name}: npm install --save-dev ${name}`, { cause });
+  }
+}
+
+async function endpointOf(target: INestApplication | string | URL, options: McpTestClientOptions): Promise<URL> {
+  return typeof target === 'string' || target instanceof URL
+    ? new URL(target)
+    : new URL(options.path ?? endpointPathOf(target), await listeningUrl(target));
 }
 
 /** Where the app listens, as a loopback URL a client can reach; listens on an ephemeral port first if need be. */

@@ -25,6 +25,10 @@ export interface TestIdentityProviderOptions {
   audience?: string | string[];
   /** Loopback address to listen on. Default `127.0.0.1`. */
   host?: '127.0.0.1' | '::1';
+  /** Port to listen on. Default 0: any free port (a fixed one keeps the issuer URL across restarts). */
+  port?: number;
+  /** The key tokens are signed with. Default: a fresh one ({@link createTestSigningKey}). */
+  signingKey?: TestSigningKey;
 }
 
 export interface TestTokenOptions {
@@ -85,12 +89,12 @@ export async function startTestIdentityProvider(options: TestIdentityProviderOpt
   if (!['oidc', 'keycloak', 'entra', 'okta', 'auth0'].includes(shape))
     throw new TypeError(`startTestIdentityProvider: shape must be oidc, keycloak, entra, okta or auth0 (got ${JSON.stringify(shape)})`);
   const host = options.host ?? '127.0.0.1';
-  const key = await createTestSigningKey();
+  const key = options.signingKey ?? (await createTestSigningKey());
   let jwksRequests = 0;
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => resolve());
+    server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
