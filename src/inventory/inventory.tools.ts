@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { BadGatewayException, Inject, NotFoundException } from '@nestjs/common';
 import { McpTool, McpToolProvider, RequireScopes } from 'nestjs-mcp-auth';
 import type { McpToolContext } from 'nestjs-mcp-auth';
 import { z } from 'zod';
@@ -37,8 +37,8 @@ export class InventoryTools {
       headers: { authorization: token.authorization },
       signal: ctx.signal,
     });
-    if (response.status === 404) throw new Error(`No product with SKU ${sku} in the inventory`);
-    if (!response.ok) throw new Error(`The inventory API answered HTTP ${response.status}`);
+    if (response.status === 404) throw new NotFoundException(`No product with SKU ${sku} in the inventory`);
+    if (!response.ok) throw new BadGatewayException(`The inventory API answered HTTP ${response.status}`);
     return (await response.json()) as { sku: string; level: number };
   }
 }
