@@ -11,6 +11,7 @@ import type { ApiKeysOptions } from './authentication/api-keys/api-keys.options.
 import type { McpRedisOptions, ResolvedRedisOptions } from './redis/redis.options.js';
 import type { IntrospectionOptions } from './authentication/introspection/introspection.options.js';
 import type { McpProtocol } from './transport/protocol-era.js';
+import type { McpRequestStateOptions, ResolvedRequestStateOptions } from './asking/request-state.options.js';
 import type {
   McpHealthOptions,
   McpMetricsOptions,
@@ -168,6 +169,12 @@ export interface McpAuthOptions {
   metrics?: McpMetricsOptions | false;
   /** Liveness and readiness endpoints for load balancers (`/healthz`, `/readyz`). Off by default. */
   health?: McpHealthOptions | false;
+  /**
+   * Asking the client for input on revision 2026-07-28 (`ctx.elicit()`, `ctx.sample()`): the key
+   * that seals each round's `requestState` (at least 32 bytes, the same on every replica) and how
+   * long a round may take. Default: a key made at startup, which works while one process serves every round.
+   */
+  requestState?: McpRequestStateOptions;
 }
 
 /** Caching of the issuer's JWKS, in milliseconds. */
@@ -237,4 +244,5 @@ export interface ResolvedMcpAuthOptions {
   readonly metrics?: ResolvedMetricsOptions;
   /** Undefined when the health endpoints are off. */
   readonly health?: ResolvedHealthOptions;
+  readonly requestState: ResolvedRequestStateOptions;
 }

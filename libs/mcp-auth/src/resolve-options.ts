@@ -12,6 +12,7 @@ import { positiveInteger, requireUrl } from './option-validation.js';
 import { MCP_PROTOCOLS } from './transport/protocol-era.js';
 import { resolveHealth, resolveMetrics } from './observability/resolve-observability.js';
 import type { McpProtocol } from './transport/protocol-era.js';
+import { resolveRequestState } from './asking/resolve-request-state.js';
 
 const ASYMMETRIC_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 const MAX_CLOCK_TOLERANCE_SECONDS = 60;
@@ -106,6 +107,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     redis: resolveRedis(options.redis),
     ...(metrics ? { metrics } : {}),
     ...(health ? { health } : {}),
+    requestState: resolveRequestState(options.requestState),
   };
 }
 

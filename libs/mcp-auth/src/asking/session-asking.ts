@@ -1,0 +1,58 @@
+import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode } from '@modelcontextprotocol/server';
+import type { ElicitRequestFormParams, ElicitRequestURLParams, RequestOptions, ServerContext, jsonSchemaValidator } from '@modelcontextprotocol/server';
+import { randomUUID } from 'node:crypto';
+import { answerOf } from './asked-inputs.js';
+import type { AskedInput } from './asked-inputs.js';
+import { McpInputUnavailableError, STATELESS_ENDPOINT_CANNOT_ASK } from './input-unavailable.error.js';
+
+/** How a 2025 session's questions are sent: on the call's own stream, cancelled with the call. */
+export interface SessionAskOptions {
+  readonly signal: AbortSignal;
+  readonly timeoutMs: number;
+  readonly validator: jsonSchemaValidator;
+}
+
+/**
+ * Asks on a 2025 session: each input is a request to the client, sent on the stream of the
+ * call it belongs to (`relatedRequestId`), all at once; resolves with the answers by key. The
+ * SDK checks the client's declared capabilities before sending: a missing one becomes a
+ * tool error saying so. Without a session (`stateless: true`) there is no way back for an
+ * answer: that is said instead.
+ */
+export async function askOnSession(
+  ctx: ServerContext,
+  asked: readonly AskedInput[],
+  { signal, timeoutMs, validator }: SessionAskOptions,
+): Promise<Record<string, unknown>> {
+  if (ctx.sessionId === undefined) throw new McpInputUnavailableError(STATELESS_ENDPOINT_CANNOT_ASK);
+  const options: RequestOptions = { relatedRequestId: ctx.mcpReq.id, signal, timeout: timeoutMs };
+  const answers = await Promise.all(
+    asked.map(async (one) => {
+      const answer = await answerOf(one, await send(ctx, one, options), validator);
+      if (answer === undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `The client's answer to "${one.key}" is not an answer to what was asked`);
+      return [one.key, answer] as const;
+    }),
+  );
+  return Object.fromEntries(answers);
+}
+
+async function send(ctx: ServerContext, { input, request }: AskedInput, options: RequestOptions): Promise<unknown> {
+  try {
+    switch (input.kind) {
+      case 'form':
+        return await ctx.mcpReq.elicitInput(request.params as ElicitRequestFormParams, options);
+      case 'url':
+        // The 2025-11-25 URL mode names each elicitation; the client may report its completion by it.
+        return await ctx.mcpReq.elicitInput({ ...(request.params as ElicitRequestURLParams), elicitationId: randomUUID() }, options);
+      case 'sampling':
+        return await ctx.mcpReq.requestSampling(input.params, options);
+      case 'roots':
+        return await ctx.mcpReq.send({ method: 'roots/list' }, options);
+    }
+  } catch (error) {
+    if (error instanceof SdkError && error.code === SdkErrorCode.CapabilityNotSupported) {
+      throw new McpInputUnavailableError(`Input cannot be requested: ${error.message}`);
+    }
+    throw error;
+  }
+}
