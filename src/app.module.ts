@@ -8,6 +8,7 @@ import { ReadOnlyGuard } from './access/read-only.guard.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { KnownUsers } from './identity/known-users.service.js';
 import { McpCallLoggingInterceptor } from './logging/mcp-call-logging.interceptor.js';
+import { requestStateKeyOf } from './config/request-state-key.js';
 import { ProductsModule } from './products/products.module.js';
 import { StoreModule } from './store/store.module.js';
 
@@ -70,6 +71,7 @@ function atJwt(config: ExampleConfig): Pick<McpIssuerOptions, 'requireAtJwt'> {
 @Module({})
 export class AppModule {
   static register(config: ExampleConfig, issuers: McpIssuerOptions[]): DynamicModule {
+    const requestStateKey = requestStateKeyOf(config.requestState);
     return {
       module: AppModule,
       imports: [
@@ -96,6 +98,7 @@ export class AppModule {
             ...(config.metrics ? { metrics: config.metrics } : {}),
             ...(config.health ? { health: {} } : {}),
             ...(config.redisUrl ? { redis: { url: config.redisUrl } } : {}),
+            ...(requestStateKey ? { requestState: { key: requestStateKey } } : {}),
           }),
         }),
         ProductsModule,

@@ -65,6 +65,12 @@ export interface ExampleConfig {
   readonly logCalls: boolean;
   /** Refuse every tool that changes the catalogue (MCP_EXAMPLE_READ_ONLY): a global guard. Default false. */
   readonly readOnly: boolean;
+  /**
+   * The key sealing the state of calls that ask the user (`delete_product`'s confirmation on 2026-07-28):
+   * MCP_REQUEST_STATE_KEY (at least 32 bytes, the same on every replica), or MCP_REQUEST_STATE_KEY_FILE (a file
+   * holding it, created with a random key on first use). Neither: a key made at startup (one process only).
+   */
+  readonly requestState: { readonly key?: string; readonly keyFile?: string };
 }
 
 /** Limits, rate limits and shutdown, each from its own environment variable. */
@@ -131,7 +137,8 @@ export class ExampleConfigError extends Error {
  * and `MCP_EXAMPLE_REQUIRE_KNOWN_USERS`; the embedded provider's port and key from `MCP_EXAMPLE_IDP_PORT`, `MCP_EXAMPLE_IDP_KEY_FILE`;
  * the shared Redis from `MCP_REDIS_URL`;
  * observability from `MCP_METRICS`, `MCP_METRICS_PORT` and `MCP_HEALTH`; the HTTP platform from
- * `MCP_EXAMPLE_PLATFORM`; the example's own enhancers from `MCP_EXAMPLE_LOG_CALLS` and `MCP_EXAMPLE_READ_ONLY`.
+ * `MCP_EXAMPLE_PLATFORM`; the example's own enhancers from `MCP_EXAMPLE_LOG_CALLS` and `MCP_EXAMPLE_READ_ONLY`;
+ * the key sealing the state of calls that ask the user from `MCP_REQUEST_STATE_KEY` or `MCP_REQUEST_STATE_KEY_FILE`.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   const port = parsePort(env.PORT);
@@ -218,7 +225,21 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     redisUrl: redisUrlOf(env.MCP_REDIS_URL),
     logCalls: env.MCP_EXAMPLE_LOG_CALLS?.trim() ? parseBoolean('MCP_EXAMPLE_LOG_CALLS', env.MCP_EXAMPLE_LOG_CALLS) : true,
     readOnly: parseBoolean('MCP_EXAMPLE_READ_ONLY', env.MCP_EXAMPLE_READ_ONLY),
+    requestState: requestStateOf(env),
   };
+}
+
+/** `MCP_REQUEST_STATE_KEY` or `MCP_REQUEST_STATE_KEY_FILE` (see {@link ExampleConfig.requestState}). */
+function requestStateOf(env: NodeJS.ProcessEnv): ExampleConfig['requestState'] {
+  const key = env.MCP_REQUEST_STATE_KEY || undefined;
+  const keyFile = env.MCP_REQUEST_STATE_KEY_FILE?.trim() || undefined;
+  if (key !== undefined && keyFile !== undefined) {
+    throw new ExampleConfigError('Set MCP_REQUEST_STATE_KEY or MCP_REQUEST_STATE_KEY_FILE, not both');
+  }
+  if (key !== undefined && Buffer.byteLength(key, 'utf8') < 32) {
+    throw new ExampleConfigError('MCP_REQUEST_STATE_KEY must be at least 32 bytes, the same on every replica (e.g. `openssl rand -base64 48`)');
+  }
+  return { key, keyFile };
 }
 
 /** `MCP_REDIS_URL`: the Redis the replicas share (see docs/scaling.md). */

@@ -2,6 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 
@@ -10,6 +12,17 @@ export interface McpTestClientOptions {
   path?: string;
   /** The client's name in `initialize`. Default `mcp-test-client`. */
   name?: string;
+  /**
+   * Plays the user when a tool asks (`ctx.elicit()`, `ctx.elicitUrl()`): the client declares
+   * elicitation (forms and URLs) and answers each question with what this returns. Default: the
+   * client declares no elicitation, so a tool that asks answers with a tool error saying so.
+   *
+   * @example
+   * ```ts
+   * const client = await connectMcpClient(app, token, { elicitation: () => ({ action: 'accept', content: { confirm: true } }) });
+   * ```
+   */
+  elicitation?: (params: ElicitRequest['params']) => ElicitResult | Promise<ElicitResult>;
 }
 
 /**
@@ -34,7 +47,12 @@ export async function connectMcpClient(
       ? new URL(target)
       : new URL(options.path ?? endpointPathOf(target), await listeningUrl(target));
   const transport = new StreamableHTTPClientTransport(endpoint, { requestInit: { headers: { authorization: `Bearer ${token}` } } });
-  const client = new Client({ name: options.name ?? 'mcp-test-client', version: '1.0.0' });
+  const answer = options.elicitation;
+  const client = new Client(
+    { name: options.name ?? 'mcp-test-client', version: '1.0.0' },
+    answer ? { capabilities: { elicitation: { form: {}, url: {} } } } : {},
+  );
+  if (answer) client.setRequestHandler(ElicitRequestSchema, (request) => answer(request.params));
   await client.connect(transport);
   return client;
 }
