@@ -10,7 +10,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { McpAuditEvent } from 'nestjs-mcp-auth';
 import { AskingTools, CONSENT_URL } from './support/asking-tools.js';
-import { openSession, post, rpc, toolJson } from './support/harness.js';
+import { openSession, post, rpc } from './support/harness.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { MODERN, envelope, modernHeaders } from './support/modern.js';
