@@ -63,6 +63,7 @@ export function connectionBanner({ resourceUrl: url, serverName, stateless, idp 
   lines.push(
     '',
     'Step-up: a user who granted only User.Read and calls delete_product is sent back to the consent page for Admin.Write (docs/clients.md).',
+    'delete_product then asks the user to confirm (a client that can show forms: elicitation); import_products reports progress (docs/clients.md).',
     '',
   );
   return lines.join('\n');
