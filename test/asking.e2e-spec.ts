@@ -317,6 +317,20 @@ describe('asking the client for input, progress, log messages and cancellation',
       expect(textOf(result)).toBe('Input cannot be requested: Client does not support form elicitation.');
     });
 
+    it('answers a call in a JSON-RPC batch (2025-03-26, answered as JSON) with a tool error: no stream to ask on', async () => {
+      const token = await app.token('demo-writer');
+      const sessionId = await openSession(app.resourceUrl, token);
+      const response = await post(app.resourceUrl, [rpc.callTool('confirm_word', { word: 'batch' }, 51)], {
+        token,
+        headers: { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-03-26' },
+      });
+      // The SDK's transport answers a batch of one with the one answer.
+      const body = (await messagesOf(response))[0] as Record<string, any> | Array<Record<string, any>>;
+      const answer = Array.isArray(body) ? body[0] : body;
+      expect(answer).toMatchObject({ id: 51, result: { isError: true } });
+      expect(answer.result.content[0].text).toMatch(/^Input cannot be requested inside a JSON-RPC batch/);
+    });
+
     it('answers an error naming a page with the -32042 URL elicitation a 2025-11-25 client opens', async () => {
       tools.consented = false;
       const client = await legacyClient(await app.token('demo-writer'), () => ({ action: 'accept' }));

@@ -12,3 +12,7 @@ export class McpInputUnavailableError extends Error {
 export const STATELESS_ENDPOINT_CANNOT_ASK =
   'Input cannot be requested here: this endpoint serves 2025 clients without sessions (stateless), so it cannot send the client a request. ' +
   'Call it with protocol revision 2026-07-28, where the question comes back as an input_required result.';
+
+/** The message an ask answers with inside a 2025 JSON-RPC batch answered as JSON (`jsonResponse: true`). */
+export const BATCH_CANNOT_ASK =
+  'Input cannot be requested inside a JSON-RPC batch answered as JSON: send the call on its own, where its answer can become a stream.';

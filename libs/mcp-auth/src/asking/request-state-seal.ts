@@ -86,7 +86,7 @@ export class RequestStateSeal implements OnApplicationBootstrap {
 
   constructor(
     @Inject(MCP_AUTH_RESOLVED_OPTIONS)
-    private readonly options: Pick<ResolvedMcpAuthOptions, 'requestState' | 'requestTimeoutMs' | 'redis'>,
+    private readonly options: Pick<ResolvedMcpAuthOptions, 'requestState' | 'requestTimeoutMs' | 'redis' | 'jsonResponse'>,
     // Through forwardRef: the audit trail's imports lead back to the server factory, which needs this.
     @Inject(forwardRef(() => AuditTrail)) private readonly audit: AuditTrail,
   ) {
@@ -103,6 +103,15 @@ export class RequestStateSeal implements OnApplicationBootstrap {
   /** How long a 2025 session waits for the client's answer to one question: a tool's whole run is bounded by it too. */
   get answerTimeoutMs(): number {
     return this.options.requestTimeoutMs;
+  }
+
+  /**
+   * Whether 2025 batches are answered as JSON: the SDK's transport then has no stream for a
+   * question asked by one of their calls, and it would wait in vain (a single request's JSON
+   * answer becomes a stream instead; see `LegacyJsonTransport`).
+   */
+  get batchesAnswerAsJson(): boolean {
+    return this.options.jsonResponse;
   }
 
   /**

@@ -3,13 +3,15 @@ import type { ElicitRequestFormParams, ElicitRequestURLParams, RequestOptions, S
 import { randomUUID } from 'node:crypto';
 import { answerOf } from './asked-inputs.js';
 import type { AskedInput } from './asked-inputs.js';
-import { McpInputUnavailableError, STATELESS_ENDPOINT_CANNOT_ASK } from './input-unavailable.error.js';
+import { BATCH_CANNOT_ASK, McpInputUnavailableError, STATELESS_ENDPOINT_CANNOT_ASK } from './input-unavailable.error.js';
 
 /** How a 2025 session's questions are sent: on the call's own stream, cancelled with the call. */
 export interface SessionAskOptions {
   readonly signal: AbortSignal;
   readonly timeoutMs: number;
   readonly validator: jsonSchemaValidator;
+  /** The call came in a batch answered as JSON: no stream to ask on. */
+  readonly inJsonBatch: boolean;
 }
 
 /**
@@ -22,9 +24,10 @@ export interface SessionAskOptions {
 export async function askOnSession(
   ctx: ServerContext,
   asked: readonly AskedInput[],
-  { signal, timeoutMs, validator }: SessionAskOptions,
+  { signal, timeoutMs, validator, inJsonBatch }: SessionAskOptions,
 ): Promise<Record<string, unknown>> {
   if (ctx.sessionId === undefined) throw new McpInputUnavailableError(STATELESS_ENDPOINT_CANNOT_ASK);
+  if (inJsonBatch) throw new McpInputUnavailableError(BATCH_CANNOT_ASK);
   const options: RequestOptions = { relatedRequestId: ctx.mcpReq.id, signal, timeout: timeoutMs };
   const answers = await Promise.all(
     asked.map(async (one) => {

@@ -142,7 +142,8 @@ export class McpCallContext extends McpExecutionContext implements McpToolContex
     const asked = askedInputs(inputs);
     const seal = this.asking;
     if (this.era === 'modern') return (await this.inputRounds.ask(asked)) as McpAnswers<T>;
-    const options = { signal: this.signal, timeoutMs: seal.answerTimeoutMs, validator: seal.validator };
+    const inJsonBatch = seal.batchesAnswerAsJson && Array.isArray(carryingRequestOf(this.authInfo)?.message);
+    const options = { signal: this.signal, timeoutMs: seal.answerTimeoutMs, validator: seal.validator, inJsonBatch };
     return (await askOnSession(this.serverContext, asked, options)) as McpAnswers<T>;
   }
 
