@@ -23,7 +23,8 @@ export const SINGLE_ASK_KEYS: Readonly<Record<McpInput['kind'], string>> = {
  * `TypeError`, a mistake in the method, before anything is sent).
  */
 export function askedInputs(inputs: Record<string, McpInput>): AskedInput[] {
-  if (typeof inputs !== 'object' || inputs === null) throw new TypeError('ctx.ask() takes an object of inputs, e.g. { confirm: McpInput.form(...) }');
+  if (typeof inputs !== 'object' || inputs === null)
+    throw new TypeError('ctx.ask() takes an object of inputs, e.g. { confirm: McpInput.form(...) }');
   const keys = Object.keys(inputs);
   if (keys.length === 0) throw new TypeError('ctx.ask() needs at least one input');
   return keys.map((key) => ({ key, input: inputs[key], request: requestOf(key, inputs[key]) }));

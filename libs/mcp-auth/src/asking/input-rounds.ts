@@ -87,7 +87,10 @@ export class InputRounds {
   }
 
   /** Every answer of the round, or undefined when one is missing or not an answer of its kind. */
-  private async answers(asked: readonly AskedInput[], responses: Readonly<Record<string, unknown>>): Promise<Record<string, unknown> | undefined> {
+  private async answers(
+    asked: readonly AskedInput[],
+    responses: Readonly<Record<string, unknown>>,
+  ): Promise<Record<string, unknown> | undefined> {
     const answers: Record<string, unknown> = {};
     for (const one of asked) {
       const answer = await answerOf(one, responses[one.key], this.validator);

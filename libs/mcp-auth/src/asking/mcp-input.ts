@@ -53,9 +53,7 @@ export type McpInput = McpFormInput | McpUrlInput | McpSamplingInput | McpRootsI
 
 /** What the user did with a form: accepted it (with the content, checked against the schema), declined it, or dismissed it. */
 export type McpFormAnswer<T = Record<string, unknown>> =
-  | { readonly action: 'accept'; readonly content: T }
-  | { readonly action: 'decline' }
-  | { readonly action: 'cancel' };
+  { readonly action: 'accept'; readonly content: T } | { readonly action: 'decline' } | { readonly action: 'cancel' };
 
 /** What the user did with a URL: went there and came back (`accept`), refused, or dismissed it. */
 export interface McpUrlAnswer {

@@ -15,5 +15,8 @@ export function pageElicitation(error: unknown, call: McpCallContext): 'round' |
   if (!page) return undefined;
   if (call.era === 'modern') return call.askForPage(page) === 'asked' ? 'round' : undefined;
   if (!declares(call.clientCapabilities, { kind: 'url', ...page })) return undefined;
-  return new UrlElicitationRequiredError([{ mode: 'url', message: page.message, url: page.url, elicitationId: randomUUID() }], page.message);
+  return new UrlElicitationRequiredError(
+    [{ mode: 'url', message: page.message, url: page.url, elicitationId: randomUUID() }],
+    page.message,
+  );
 }

@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger, forwardRef } from '@nestjs/common';
 import type { OnApplicationBootstrap } from '@nestjs/common';
 import { ProtocolError, ProtocolErrorCode, createRequestStateCodec, inputRequired } from '@modelcontextprotocol/server';
 import type { InputRequiredResult, InputRequests, RequestStateCodec, ServerContext, ServerOptions } from '@modelcontextprotocol/server';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { AuditTrail } from '../audit/audit-trail.js';
 import type { McpAuditAction } from '../audit/audit-event.js';
 import type { McpPrincipal } from '../authentication/principal.js';
@@ -13,6 +12,7 @@ import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 import { sessionField } from '../server/handler-authorization.js';
 import { canonicalDigest } from './canonical-digest.js';
+import { FormValidators } from './form-validators.js';
 
 /**
  * One round of a call's questions as its `requestState` carries it: the digest of what was
@@ -79,8 +79,8 @@ const CODEC_REFUSALS: Readonly<Record<string, RequestStateRefusal>> = {
 @Injectable()
 export class RequestStateSeal implements OnApplicationBootstrap {
   private readonly codec: RequestStateCodec<SealedCall>;
-  /** Checks accepted form content against a schema written as JSON Schema. */
-  readonly validator = new AjvJsonSchemaValidator();
+  /** Checks accepted form content against a schema written as JSON Schema (both eras). */
+  readonly validator = new FormValidators();
   /** `ServerOptions.requestState` of every protocol server: built once. */
   readonly serverOption: NonNullable<ServerOptions['requestState']>;
 

@@ -143,7 +143,8 @@ export class McpCallContext extends McpExecutionContext implements McpToolContex
     const seal = this.asking;
     if (this.era === 'modern') return (await this.inputRounds.ask(asked)) as McpAnswers<T>;
     const inJsonBatch = seal.batchesAnswerAsJson && Array.isArray(carryingRequestOf(this.authInfo)?.message);
-    const options = { signal: this.signal, timeoutMs: seal.answerTimeoutMs, validator: seal.validator, inJsonBatch };
+    const declared = this.clientCapabilities;
+    const options = { signal: this.signal, timeoutMs: seal.answerTimeoutMs, validator: seal.validator, inJsonBatch, declared };
     return (await askOnSession(this.serverContext, asked, options)) as McpAnswers<T>;
   }
 
@@ -175,7 +176,10 @@ export class McpCallContext extends McpExecutionContext implements McpToolContex
   }
 
   /** Sends a notification about this call on its own stream; best effort: a client gone, or a call already answered, drops it. */
-  private report(notification: { method: 'notifications/progress' | 'notifications/message'; params: Record<string, unknown> }): Promise<void> {
+  private report(notification: {
+    method: 'notifications/progress' | 'notifications/message';
+    params: Record<string, unknown>;
+  }): Promise<void> {
     return this.serverContext.mcpReq.notify(notification as never).catch(() => undefined);
   }
 
