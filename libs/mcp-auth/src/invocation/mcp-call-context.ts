@@ -49,6 +49,8 @@ export class McpCallContext extends McpExecutionContext implements McpToolContex
   private lastProgress?: number;
   /** The questions of a 2026-07-28 call, made at its first ask. */
   private rounds?: InputRounds;
+  /** Set while a question waits for its answer: the next must wait its turn. */
+  private asking?: boolean;
 
   /**
    * @param signalSource where the signal comes from: the SDK's request (aborted on
@@ -139,13 +141,20 @@ export class McpCallContext extends McpExecutionContext implements McpToolContex
   }
 
   async ask<T extends Record<string, McpInput>>(inputs: T): Promise<McpAnswers<T>> {
+    // On 2026-07-28 each ask has its place in the sealed order of questions: two at once would have none.
+    if (this.asking) throw new TypeError('Await each question before the next (several at once: ctx.ask({ a: ..., b: ... }))');
     const asked = askedInputs(inputs);
-    const seal = this.asking;
-    if (this.era === 'modern') return (await this.inputRounds.ask(asked)) as McpAnswers<T>;
-    const inJsonBatch = seal.batchesAnswerAsJson && Array.isArray(carryingRequestOf(this.authInfo)?.message);
-    const declared = this.clientCapabilities;
-    const options = { signal: this.signal, timeoutMs: seal.answerTimeoutMs, validator: seal.validator, inJsonBatch, declared };
-    return (await askOnSession(this.serverContext, asked, options)) as McpAnswers<T>;
+    const seal = this.seal;
+    this.asking = true;
+    try {
+      if (this.era === 'modern') return (await this.inputRounds.ask(asked)) as McpAnswers<T>;
+      const inJsonBatch = seal.batchesAnswerAsJson && Array.isArray(carryingRequestOf(this.authInfo)?.message);
+      const declared = this.clientCapabilities;
+      const options = { signal: this.signal, timeoutMs: seal.answerTimeoutMs, validator: seal.validator, inJsonBatch, declared };
+      return (await askOnSession(this.serverContext, asked, options)) as McpAnswers<T>;
+    } finally {
+      this.asking = false;
+    }
   }
 
   /** Where a 2026-07-28 call's round ended, if it did: the handler answers `input_required` with it. */
@@ -162,14 +171,14 @@ export class McpCallContext extends McpExecutionContext implements McpToolContex
   }
 
   private get inputRounds(): InputRounds {
-    const seal = this.asking;
+    const seal = this.seal;
     return (this.rounds ??= new InputRounds(this.serverContext, seal.validator, () =>
       seal.refuseOtherQuestions(this.serverContext, this.principal, this.operation),
     ));
   }
 
   /** What seals this call's questions; a completer has none, and cannot ask. */
-  private get asking(): RequestStateSeal {
+  private get seal(): RequestStateSeal {
     const seal = this.server?.seal;
     if (!seal) throw new McpInputUnavailableError(`Input cannot be requested while completing an argument (${this.operation.name})`);
     return seal;
