@@ -96,5 +96,12 @@ export function verdictOf(scenario: string, checks: readonly ConformanceCheck[] 
     ...new Set(checks.filter((check) => check.status === status).map((check) => String(check.errorMessage ?? check.id).slice(0, 200))),
   ];
   const outcome = failures.length > 0 ? 'fail' : passedChecks > 0 ? 'pass' : 'no checks';
-  return { scenario, outcome, passedChecks, totalChecks: passedChecks + failures.length, reasons: messages('FAILURE'), warnings: messages('WARNING') };
+  return {
+    scenario,
+    outcome,
+    passedChecks,
+    totalChecks: passedChecks + failures.length,
+    reasons: messages('FAILURE'),
+    warnings: messages('WARNING'),
+  };
 }

@@ -237,7 +237,9 @@ function requestStateOf(env: NodeJS.ProcessEnv): ExampleConfig['requestState'] {
     throw new ExampleConfigError('Set MCP_REQUEST_STATE_KEY or MCP_REQUEST_STATE_KEY_FILE, not both');
   }
   if (key !== undefined && Buffer.byteLength(key, 'utf8') < 32) {
-    throw new ExampleConfigError('MCP_REQUEST_STATE_KEY must be at least 32 bytes, the same on every replica (e.g. `openssl rand -base64 48`)');
+    throw new ExampleConfigError(
+      'MCP_REQUEST_STATE_KEY must be at least 32 bytes, the same on every replica (e.g. `openssl rand -base64 48`)',
+    );
   }
   return { key, keyFile };
 }

@@ -146,7 +146,11 @@ export class McpServerFactory {
     return { tools, ...page.next } as ListToolsResult;
   }
 
-  private async onCallTool(server: CatalogueServer, request: CallToolRequest, ctx: ServerContext): Promise<CallToolResult | InputRequiredResult> {
+  private async onCallTool(
+    server: CatalogueServer,
+    request: CallToolRequest,
+    ctx: ServerContext,
+  ): Promise<CallToolResult | InputRequiredResult> {
     const principal = principalOf(ctx.http?.authInfo);
     const { name, arguments: args } = request.params;
     const tool = this.catalogue.get(name);

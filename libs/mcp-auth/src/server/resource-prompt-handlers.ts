@@ -74,7 +74,11 @@ export class ResourcePromptHandlers {
   });
 
   /** `resources/read`, on `server` (the factory binds it to each server it builds). */
-  async readResource(server: CatalogueServer, request: ReadResourceRequest, ctx: ServerContext): Promise<ReadResourceResult | InputRequiredResult> {
+  async readResource(
+    server: CatalogueServer,
+    request: ReadResourceRequest,
+    ctx: ServerContext,
+  ): Promise<ReadResourceResult | InputRequiredResult> {
     const principal = principalOf(ctx.http?.authInfo);
     const { uri } = request.params;
     const found = this.catalogue.resource(uri);
