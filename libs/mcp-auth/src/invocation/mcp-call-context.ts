@@ -189,7 +189,11 @@ export class McpCallContext extends McpExecutionContext implements McpToolContex
     method: 'notifications/progress' | 'notifications/message';
     params: Record<string, unknown>;
   }): Promise<void> {
-    return this.serverContext.mcpReq.notify(notification as never).catch(() => undefined);
+    try {
+      return this.serverContext.mcpReq.notify(notification as never).catch(() => undefined);
+    } catch {
+      return NOTHING_SENT;
+    }
   }
 
   private get envelopeRevision(): string | undefined {
