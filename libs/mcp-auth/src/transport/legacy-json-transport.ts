@@ -17,6 +17,12 @@ interface PendingReply {
   streaming?: boolean;
 }
 
+/**
+ * How often a stream that waits (for a person's answer to a question, say) says it is alive, so
+ * that proxies with an idle timeout (60 s in docs/haproxy.cfg) keep it open: the SDK's own period.
+ */
+const KEEP_ALIVE_MS = 15_000;
+
 /** The headers of a server-sent-event answer, as the SDK's transport writes them. */
 const SSE_HEADERS = {
   'content-type': 'text/event-stream',
@@ -169,6 +175,10 @@ export class LegacyJsonTransport implements Transport {
     if (!pending.streaming) {
       pending.streaming = true;
       res.writeHead(200, this.sdk.sessionId === undefined ? SSE_HEADERS : { ...SSE_HEADERS, 'mcp-session-id': this.sdk.sessionId });
+      const keepAlive = setInterval(() => {
+        if (!res.writableEnded && !res.destroyed) res.write(': keepalive\n\n');
+      }, KEEP_ALIVE_MS).unref();
+      res.once('close', () => clearInterval(keepAlive));
     }
     res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
     if (isReply) res.end();
