@@ -6,9 +6,10 @@
  * answering 2025 (legacy) requests statelessly and (d) on legacy sessions, (f) the example answering 2026-07-28
  * requests through a global interceptor and a global guard (its MCP_EXAMPLE_LOG_CALLS and MCP_EXAMPLE_READ_ONLY),
  * and (g) (b) with a DPoP-bound token and a fresh proof per request, in alternating rounds; then
- * token verification cost, tools-count scaling, memory per idle legacy session and per open
- * `subscriptions/listen` stream, and JWKS fetches. Every answer is checked; loopback only; every
- * phase is bounded in time.
+ * token verification cost, tools-count scaling, an MRTR round trip's added server CPU (a tool that
+ * asks the client on 2026-07-28: the round that seals its question, and the one that verifies the
+ * state and answers), memory per idle legacy session and per open `subscriptions/listen` stream,
+ * and JWKS fetches. Every answer is checked; loopback only; every phase is bounded in time.
  *
  * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per measurement (default 8),
  * BENCH_CONNECTIONS (default 10), BENCH_SESSIONS (default "1000,10000"), BENCH_LISTEN_STREAMS (default
@@ -57,7 +58,7 @@ const measured: Record<string, { ratio: number; p99: number; rps: number; cpu: n
 /** The SDK's own per-request work, in-process (bench/support/sdk-cost.ts), in µs. */
 let sdkCost: Record<string, number> | undefined;
 /** The other figures the targets are read from, filled in as the phases run. */
-const figures: Partial<Record<'tools500' | 'sessionKb' | 'listenKb' | 'uncachedMicros' | 'fetchesPerKey', number>> = {};
+const figures: Partial<Record<'tools500' | 'sessionKb' | 'listenKb' | 'uncachedMicros' | 'fetchesPerKey' | 'mrtrAddedCpu', number>> = {};
 /** Redis round trips (commands sent by clients) per answered request of the Redis-backed target. */
 let redisRoundTrips: number | undefined;
 /** What the requests in flight at the end of that load may add to {@link redisRoundTrips}. */
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
   for (const [key, label] of Object.entries(SDK_COST_STEPS)) console.log(`  ${label.padEnd(84)} ${sdkCost[key].toFixed(1).padStart(7)} µs`);
   if (process.env.BENCH_THROUGHPUT_ONLY) return void printTargets();
   await toolScaling(key);
+  await mrtrRoundTrip(key);
   await sessionMemory(key);
   await listenMemory(key);
   const verification = await runMeasurement('verification');
@@ -513,6 +515,12 @@ function printTargets(): void {
       (v) => v <= 1 + redisInFlightAllowance,
     ],
     ['500 tools vs 1 tool (modern), >= 0.9x', figures.tools500, (v) => `x${v.toFixed(2)}`, (v) => v >= 0.9],
+    [
+      'MRTR round trip (ask + answer) vs a plain call, CPU',
+      figures.mrtrAddedCpu,
+      (v) => `${v >= 0 ? '+' : ''}${v.toFixed(1)} µs`,
+      () => true,
+    ],
     ['token verification uncached, median <= 40 µs', figures.uncachedMicros, (v) => `${v.toFixed(1)} µs`, (v) => v <= 40],
     [
       `idle legacy session at ${Math.max(...SESSION_COUNTS)} sessions, <= 100 KB`,
@@ -614,6 +622,85 @@ async function toolScaling(key: TestSigningKey): Promise<void> {
       await target.server.stop();
       await target.jwks?.close();
     }
+  }
+}
+
+/**
+ * What asking the client costs the server on 2026-07-28: a tool that asks answers in two requests,
+ * the round that seals its question (`input_required` with the HMAC-sealed, caller-bound state) and
+ * the round that verifies that state and answers. Each is loaded apart (the second with one state,
+ * minted before and valid for the run: replaying it is what a load of retries looks like to the
+ * server), beside a plain call of the same server, in alternating rounds; the added CPU of a round
+ * trip is both rounds' server CPU minus one plain call's.
+ */
+async function mrtrRoundTrip(key: TestSigningKey): Promise<void> {
+  const { server, jwks, resourceUrl } = await startWithJwks('tools-server', key, {
+    TOOL_COUNT: '1',
+    ASKING: '1',
+    REQUEST_STATE_KEY: randomUUID() + randomUUID(),
+  });
+  const headers = (name: string) => modernToolCallHeaders(name, token);
+  const token = await benchToken(key, resourceUrl, 'bench-asking');
+  const forms = { elicitation: { form: {} } };
+  try {
+    const first = await post(server.url, headers('ask_echo'), modernToolCall('ask_echo', {}, 1, { capabilities: forms }));
+    const requestState = (JSON.parse(first.text) as { result?: { requestState?: string } }).result?.requestState;
+    if (!requestState) throw new Error(`ask_echo did not ask: ${first.text.slice(0, 200)}`);
+    const answer = { inputResponses: { elicitation: { action: 'accept', content: { text: 'answered' } } }, requestState };
+    const targets: Target[] = [
+      {
+        id: 'mrtr-plain',
+        label: 'plain call (echo)',
+        server,
+        headers: headers('echo'),
+        body: modernToolCall('echo', { message: 'plain' }),
+        check: (body) => body.includes('"text":"plain"') && isModernResult(body),
+      },
+      {
+        id: 'mrtr-ask',
+        label: 'round 1: asks (seals the state)',
+        server,
+        headers: headers('ask_echo'),
+        body: modernToolCall('ask_echo', {}, 1, { capabilities: forms }),
+        check: (body) => body.includes('"resultType":"input_required"') && body.includes('"requestState":"v1.'),
+      },
+      {
+        id: 'mrtr-answer',
+        label: 'round 2: answered (verifies the state)',
+        server,
+        headers: headers('ask_echo'),
+        body: modernToolCall('ask_echo', {}, 1, { capabilities: forms, params: answer }),
+        check: (body) => body.includes('"text":"answered"') && isModernResult(body),
+      },
+    ];
+    for (const target of targets) await warmUp(target);
+    const rounds = 8;
+    const seconds = Math.max(2, Math.round(SECONDS / 4));
+    const cpu = targets.map(() => [] as number[]);
+    const rps = targets.map(() => [] as number[]);
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, target] of targets.entries()) {
+        const result = await load(target, seconds);
+        cpu[i].push(result.cpuMicrosPerRequest);
+        rps[i].push(result.requestsPerSecond);
+      }
+    }
+    console.log(`
+Asking the client on 2026-07-28 (one server, ${rounds} alternating rounds x ${seconds} s; median server CPU per request)`);
+    targets.forEach((target, i) =>
+      console.log(
+        `  ${target.label.padEnd(40)} ${median(rps[i]).toFixed(0).padStart(6)} req/s  CPU ${median(cpu[i]).toFixed(0).padStart(5)} µs/req`,
+      ),
+    );
+    const [plain, ask, answered] = cpu.map(median);
+    figures.mrtrAddedCpu = ask + answered - plain;
+    console.log(
+      `  a round trip (both rounds) costs ${(ask + answered).toFixed(0)} µs of server CPU, ${figures.mrtrAddedCpu.toFixed(0)} µs more than one plain call ` +
+        `(a second request, and beyond a plain request: +${(ask - plain).toFixed(0)} µs to ask and seal, +${(answered - plain).toFixed(0)} µs to verify and answer)`,
+    );
+  } finally {
+    await server.stop();
+    await jwks.close();
   }
 }
 

@@ -38,7 +38,7 @@ function freePort() {
   });
 }
 
-/** One scenario's line: outcome, revision, name, checks, and why it failed. */
+/** One scenario's line: outcome, revision, name, checks, why it failed, and what the suite only warned about. */
 function line(revision, verdict, note = '') {
   const mark = verdict.outcome === 'pass' ? '✓' : verdict.outcome === 'fail' ? '✗' : '-';
   const counts = verdict.totalChecks > 0 ? ` (${verdict.passedChecks}/${verdict.totalChecks} checks)` : ` (${verdict.outcome})`;
@@ -46,7 +46,8 @@ function line(revision, verdict, note = '') {
     verdict.outcome === 'pass'
       ? ''
       : `${AWAITING[verdict.scenario] ? ` awaits ${AWAITING[verdict.scenario]}:` : ''} ${verdict.reasons.join(' | ')}`;
-  return `  ${mark} ${revision} ${verdict.scenario}${counts}${note}${why}`.trimEnd();
+  const warned = verdict.warnings.length > 0 ? ` [warning: ${verdict.warnings.join(' | ')}]` : '';
+  return `  ${mark} ${revision} ${verdict.scenario}${counts}${note}${why}${warned}`.trimEnd();
 }
 
 // The proxy is what the suite reaches: its URL is the resource URL (the token's audience, the

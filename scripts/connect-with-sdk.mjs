@@ -7,11 +7,14 @@
 // The 401 leads it to the server's metadata and the identity provider; it registers itself (or, with
 // MCP_CLIENT_METADATA_URL, presents that client ID metadata document), prints the authorization URL to open in
 // a browser, receives the response on a loopback redirect URI (RFC 8252), and calls the tool. A 403
-// insufficient_scope sends it back to the browser for the added scope (step-up). The tool's result goes to
-// stdout as JSON; everything else to stderr. Nothing is stored: every run logs in again. A failure ends the run
-// with one line on stderr (exit code 1): a step-up the signed-in user cannot get (the consent page never grants
-// a scope the user may not hold) is explained rather than tried again.
+// insufficient_scope sends it back to the browser for the added scope (step-up). A tool that asks the user
+// (delete_product's confirmation) gets its form asked on this terminal, field by field; without a terminal
+// (stdin not a TTY) MCP_ELICITATION=accept answers every question with the form's defaults, anything else
+// declines. The tool's result goes to stdout as JSON; everything else to stderr. Nothing is stored: every run
+// logs in again. A failure ends the run with one line on stderr (exit code 1): a step-up the signed-in user
+// cannot get (the consent page never grants a scope the user may not hold) is explained rather than tried again.
 import { createServer } from 'node:http';
+import { createInterface } from 'node:readline/promises';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 
 /** Ends the run with one line on stderr, no stack trace. */
@@ -95,9 +98,39 @@ function grantOutcome(requested) {
   return { user: claims.sub, missing: requested.filter((scope) => scope && scope !== 'offline_access' && !granted.has(scope)) };
 }
 
+/** Plays the user for a form a tool shows (elicitation): on the terminal, or as MCP_ELICITATION says. */
+async function answerForm({ message, requestedSchema }) {
+  const fields = Object.entries(requestedSchema?.properties ?? {});
+  if (!process.stdin.isTTY) {
+    if (process.env.MCP_ELICITATION !== 'accept') return { action: 'decline' };
+    return {
+      action: 'accept',
+      content: Object.fromEntries(fields.map(([name, field]) => [name, field.default ?? (field.type === 'boolean' ? true : '')])),
+    };
+  }
+  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    console.error(`The server asks: ${message}`);
+    const content = {};
+    for (const [name, field] of fields) {
+      const typed = (
+        await terminal.question(`  ${field.description ?? field.title ?? name}${field.type === 'boolean' ? ' [y/N]' : ''}: `)
+      ).trim();
+      if (field.type === 'boolean') content[name] = /^y(es)?$/i.test(typed);
+      else if (field.type === 'number' || field.type === 'integer') content[name] = Number(typed);
+      else content[name] = typed;
+    }
+    return { action: 'accept', content };
+  } finally {
+    terminal.close();
+  }
+}
+
 function open() {
   const transport = new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider });
-  return { transport, client: new Client({ name: 'connect-with-sdk', version: '1.0.0' }) };
+  const client = new Client({ name: 'connect-with-sdk', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+  client.setRequestHandler('elicitation/create', (request) => answerForm(request.params));
+  return { transport, client };
 }
 
 /** Runs `step`; when the SDK stopped to send the user to the browser for more scope (step-up), finishes that login and runs it again. */

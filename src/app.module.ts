@@ -10,6 +10,7 @@ import { ReadOnlyGuard } from './access/read-only.guard.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { KnownUsers } from './identity/known-users.service.js';
 import { McpCallLoggingInterceptor } from './logging/mcp-call-logging.interceptor.js';
+import { requestStateKeyOf } from './config/request-state-key.js';
 import { ProductsModule } from './products/products.module.js';
 import { StoreModule } from './store/store.module.js';
 
@@ -97,6 +98,7 @@ function atJwt(config: ExampleConfig): Pick<McpIssuerOptions, 'requireAtJwt'> {
 @Module({})
 export class AppModule {
   static register(config: ExampleConfig, issuers: McpIssuerOptions[], inventory?: InventorySettings): DynamicModule {
+    const requestStateKey = requestStateKeyOf(config.requestState);
     return {
       module: AppModule,
       imports: [
@@ -127,6 +129,7 @@ export class AppModule {
             ...(config.downstream.cacheKey ? { downstreamCache: { encryptionKey: config.downstream.cacheKey } } : {}),
             ...(config.enterprise.managedAuthorization ? { enterpriseManagedAuthorization: true } : {}),
             ...(config.enterprise.scopeSnapshot ? { scopeSnapshot: config.enterprise.scopeSnapshot } : {}),
+            ...(requestStateKey ? { requestState: { key: requestStateKey } } : {}),
           }),
         }),
         ProductsModule,

@@ -7,6 +7,7 @@ import {
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError as UnauthorizedV1, auth as authV1 } from '@modelcontextprotocol/sdk/client/auth.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { spawn } from 'node:child_process';
 import { decodeJwt } from 'jose';
 import { DEMO_USERS } from '../src/dev-identity-provider/demo-clients.js';
@@ -44,7 +45,9 @@ const V1: SdkLine = {
       (error) => error instanceof UnauthorizedV1,
       async () => {
         const transport = new TransportV1(new URL(url), { authProvider: oauth });
-        const client = new ClientV1({ name: 'e2e-browser-v1', version: '1.0.0' });
+        // The user confirms what a tool asks (delete_product does, before it deletes).
+        const client = new ClientV1({ name: 'e2e-browser-v1', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+        client.setRequestHandler(ElicitRequestSchema, () => ({ action: 'accept', content: { confirm: true } }));
         return {
           start: () => client.connect(transport, { timeout: REQUEST_TIMEOUT_MS }),
           connected: {
@@ -70,7 +73,8 @@ const V2: SdkLine = {
       (error) => error instanceof UnauthorizedV2,
       async () => {
         const transport = new TransportV2(new URL(url), { authProvider: oauth });
-        const client = new ClientV2({ name: 'e2e-browser-v2', version: '1.0.0' });
+        const client = new ClientV2({ name: 'e2e-browser-v2', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+        client.setRequestHandler('elicitation/create', () => ({ action: 'accept', content: { confirm: true } }));
         return {
           start: () => client.connect(transport, { timeout: REQUEST_TIMEOUT_MS }),
           connected: {

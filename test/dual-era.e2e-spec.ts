@@ -50,10 +50,12 @@ describeOnPlatforms('dual era', (_platform, onPlatform) => {
     });
 
     async function modernClient(negotiation: Negotiation, options: ConstructorParameters<typeof StreamableHTTPClientTransport>[1]) {
+      // It shows the user forms, and the user confirms: delete_product asks first (an input_required round).
       const client = new Client(
         { name: 'e2e-modern', version: '1.0.0' },
-        { versionNegotiation: { mode: negotiation === 'pinned' ? { pin: MODERN } : 'auto' } },
+        { versionNegotiation: { mode: negotiation === 'pinned' ? { pin: MODERN } : 'auto' }, capabilities: { elicitation: { form: {} } } },
       );
+      client.setRequestHandler('elicitation/create', () => ({ action: 'accept', content: { confirm: true } }));
       await client.connect(new StreamableHTTPClientTransport(new URL(h.resourceUrl), options));
       closers.push(() => client.close());
       return client;
@@ -131,7 +133,12 @@ describeOnPlatforms('dual era', (_platform, onPlatform) => {
     it('serves the v1 client (2025 revisions) on the same endpoint: tools, resources and prompts', async () => {
       const client = await legacyClient(await h.token('demo-writer'));
       expect(client.getServerVersion()).toMatchObject({ name: 'product-catalog' });
-      expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(['create_product', 'list_products', 'whoami']);
+      expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+        'create_product',
+        'import_products',
+        'list_products',
+        'whoami',
+      ]);
       expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} }))).toMatchObject({ sub: 'demo-writer' });
       expect((await client.readResource({ uri: 'products://items/1' })).contents[0].uri).toBe('products://items/1');
       expect((await client.getPrompt({ name: 'product_description', arguments: { id: '1' } })).messages).toHaveLength(1);

@@ -57,7 +57,10 @@ describe('Entra ID preset (example app, MCP_AUTH_IDP=entra)', () => {
     );
 
   async function client(token: string): Promise<Client> {
-    const connected = await connectMcpClient(app.resourceUrl, token);
+    // Plays the user who confirms: delete_product asks first.
+    const connected = await connectMcpClient(app.resourceUrl, token, {
+      elicitation: () => ({ action: 'accept', content: { confirm: true } }),
+    });
     clients.push(connected);
     return connected;
   }
@@ -96,14 +99,14 @@ describe('Entra ID preset (example app, MCP_AUTH_IDP=entra)', () => {
     const daemon = await client(
       await idp.token({ aud: API_CLIENT_ID, azp: CALLER_APP, azpacr: '1', roles: ['Admin.Write'], idtyp: 'app' }),
     );
-    expect(await toolNames(daemon)).toEqual(['create_product', 'delete_product', 'list_products', 'whoami']);
+    expect(await toolNames(daemon)).toEqual(['create_product', 'delete_product', 'import_products', 'list_products', 'whoami']);
     const { id } = toolJson(await daemon.callTool({ name: 'create_product', arguments: { name: 'Rack', price: 99 } }));
     expect(toolJson(await daemon.callTool({ name: 'delete_product', arguments: { id } }))).toEqual({ id, name: 'Rack', price: 99 });
   });
 
   it('v1 delegated (sts.windows.net issuer, api:// audience, appid): accepted when acceptV1Tokens is set', async () => {
     const writer = await client(await idp.token({ aud: `api://${API_CLIENT_ID}`, appid: CALLER_APP, scp: 'User.Write' }, { version: 1 }));
-    expect(await toolNames(writer)).toEqual(['create_product', 'list_products', 'whoami']);
+    expect(await toolNames(writer)).toEqual(['create_product', 'import_products', 'list_products', 'whoami']);
     expect(toolJson(await writer.callTool({ name: 'whoami', arguments: {} }))).toMatchObject({
       clientId: CALLER_APP,
       scopes: ['User.Write'],

@@ -35,7 +35,7 @@ describeOnPlatforms("the example's own enhancers", (_platform, onPlatform) => {
     const name = String(params.name ?? params.uri);
     const response = await post(
       h.resourceUrl,
-      { jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: envelope() } },
+      { jsonrpc: '2.0', id: 1, method, params: { _meta: envelope(), ...params } },
       {
         token,
         headers: modernHeaders(method, name),
@@ -94,12 +94,26 @@ describeOnPlatforms("the example's own enhancers", (_platform, onPlatform) => {
     beforeAll(async () => (h = await startHarness({ ...onPlatform, MCP_EXAMPLE_LOG_CALLS: 'false', LOG_LEVEL: 'log' })));
     afterAll(() => h?.close());
 
-    it('serves delete_product through @McpArgs() and @McpPrincipal(), and logs no call', async () => {
+    it('serves delete_product through @McpArgs(), @McpPrincipal() and @McpContext(): it asks, deletes once confirmed, and logs no call', async () => {
       const admin = await h.token('demo-admin');
+      // A 2026-07-28 client that can show the user a form: the call's first round asks, the second carries the answer.
+      const withForms = { _meta: { ...envelope(), 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } } };
       const printed = await printedDuring(async () => {
-        expect((await callTool(h, admin, 'delete_product', { id: 2 })).result).toMatchObject({
-          structuredContent: { id: 2, name: 'Mouse' },
+        const asked = await send(h, admin, 'tools/call', { name: 'delete_product', arguments: { id: 2 }, ...withForms });
+        expect(asked.result).toMatchObject({
+          resultType: 'input_required',
+          inputRequests: {
+            elicitation: { method: 'elicitation/create', params: { message: 'Delete "Mouse" (id 2) from the catalogue?' } },
+          },
         });
+        const answered = await send(h, admin, 'tools/call', {
+          name: 'delete_product',
+          arguments: { id: 2 },
+          inputResponses: { elicitation: { action: 'accept', content: { confirm: true } } },
+          requestState: asked.result!.requestState,
+          ...withForms,
+        });
+        expect(answered.result).toMatchObject({ structuredContent: { id: 2, name: 'Mouse' } });
       });
       expect(printed).toContain('Product 2 deleted by demo-admin');
       expect(printed).not.toContain('[McpCalls]');

@@ -13,6 +13,8 @@ import { nodePost } from './support/node-post.js';
 const LIMIT = 150;
 /** Sessions per subject across the fleet. */
 const SESSIONS_PER_SUBJECT = 8;
+/** What seals a call's questions, the same on every replica. */
+const REQUEST_STATE_KEY = 'fleet-request-state-key-shared-by-every-replica';
 
 /** A 2026-07-28 `tools/call` of `whoami` (no scope needed) at `url`, answered with its status. */
 async function whoami(url: string, token: string): Promise<number> {
@@ -76,6 +78,8 @@ if (unavailable) {
         // Every replica serves /metrics and /readyz (the balancer checks the latter).
         MCP_METRICS: 'true',
         MCP_HEALTH: 'true',
+        // One key for every replica: a question asked on one is answered on another (2026-07-28 rounds).
+        MCP_REQUEST_STATE_KEY: REQUEST_STATE_KEY,
       },
     });
     inspector = new Redis(fleet.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
@@ -341,6 +345,35 @@ if (unavailable) {
     await restarted;
     expect(results).toEqual(results.map(() => 200));
   }, 60_000);
+
+  test("a question asked on one replica is answered on another: the other replica verifies the first's sealed state", async () => {
+    // demo-admin (delete_product needs Admin.Write) spent its rate-limit budget in the first test: wait out its window if need be.
+    const admin = await fleet.token('demo-admin');
+    const send = async (replica: number, body: unknown) => {
+      for (let attempt = 0; ; attempt++) {
+        const response = await post(at(replica), body, { token: admin, headers: modernHeaders('tools/call', 'delete_product') });
+        const retryAfter = Number(response.headers.get('retry-after'));
+        if (response.status !== 429 || attempt > 0) return (await response.json()) as { result?: Record<string, any>; error?: unknown };
+        await response.text();
+        await new Promise((resolve) => setTimeout(resolve, Math.min(61, retryAfter || 1) * 1000));
+      }
+    };
+    const withForms = { 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
+    const call = modernCall('delete_product', 41, { id: 1 });
+    const asking = { ...call, params: { ...call.params, _meta: { ...call.params._meta, ...withForms } } };
+    const asked = await send(0, asking);
+    expect(asked.result).toMatchObject({ resultType: 'input_required', inputRequests: { elicitation: { method: 'elicitation/create' } } });
+    const answered = await send(1, {
+      ...asking,
+      id: 42,
+      params: {
+        ...asking.params,
+        inputResponses: { elicitation: { action: 'accept', content: { confirm: true } } },
+        requestState: asked.result!.requestState,
+      },
+    });
+    expect(answered.result).toMatchObject({ structuredContent: { id: 1, name: 'Keyboard' } });
+  }, 90_000);
 
   test('killing one replica under load loses no request that was not in flight on it', async () => {
     // demo-reader: demo-writer spent most of its budget above.

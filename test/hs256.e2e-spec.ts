@@ -56,7 +56,7 @@ describe('shared-secret JWTs (MCP_AUTH_MODE=hs256)', () => {
   it('serves a token signed with the shared secret to the SDK client', async () => {
     const client = await connectMcpClient(example.resourceUrl, await sign(claims()));
     clients.push(client);
-    expect(await toolNames(client)).toEqual(['create_product', 'list_products', 'whoami']);
+    expect(await toolNames(client)).toEqual(['create_product', 'import_products', 'list_products', 'whoami']);
     expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} }))).toEqual({
       sub: 'demo-writer',
       clientId: 'internal-service',

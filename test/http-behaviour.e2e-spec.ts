@@ -238,8 +238,8 @@ describeOnPlatforms('HTTP behaviour', (_platform, onPlatform) => {
       describe('4. tools/list shows only what the caller may call', () => {
         it.each([
           ['demo-reader', ['list_products', 'whoami']],
-          ['demo-writer', ['create_product', 'list_products', 'whoami']],
-          ['demo-admin', ['create_product', 'delete_product', 'list_products', 'whoami']],
+          ['demo-writer', ['create_product', 'import_products', 'list_products', 'whoami']],
+          ['demo-admin', ['create_product', 'delete_product', 'import_products', 'list_products', 'whoami']],
         ])('%s sees %j', async (client, expected) => {
           const token = { 'demo-reader': reader, 'demo-writer': writer, 'demo-admin': admin }[client]!;
           const response = await call(token, rpc.listTools());
@@ -252,7 +252,12 @@ describeOnPlatforms('HTTP behaviour', (_platform, onPlatform) => {
       it('4. implies nothing by default: Admin.Write alone does not grant User.Read', async () => {
         const response = await call(await h.forge(h.claims({ scope: 'Admin.Write' })), rpc.listTools());
         const body = (await response.json()) as any;
-        expect(body.result.tools.map((tool: { name: string }) => tool.name).sort()).toEqual(['create_product', 'delete_product', 'whoami']);
+        expect(body.result.tools.map((tool: { name: string }) => tool.name).sort()).toEqual([
+          'create_product',
+          'delete_product',
+          'import_products',
+          'whoami',
+        ]);
       });
 
       describe('5. tools/call without the scopes: 403 step-up before dispatch', () => {
@@ -268,14 +273,17 @@ describeOnPlatforms('HTTP behaviour', (_platform, onPlatform) => {
           expect(challenge.params.resource_metadata).toBe(h.metadataUrl);
         });
 
-        it('lets the admin delete a product', async () => {
+        it('lets the admin call delete_product, which asks the user first: a client that cannot be asked deletes nothing', async () => {
           const created = (await (await call(admin, rpc.callTool('create_product', { name: 'Lamp', price: 30 }))).json()) as any;
           const { id } = JSON.parse(created.result.content[0].text);
           const response = await call(admin, rpc.callTool('delete_product', { id }));
           expect(response.status).toBe(200);
           const body = (await response.json()) as any;
-          expect(body.result.isError).toBeUndefined();
-          expect(JSON.parse(body.result.content[0].text)).toEqual({ id, name: 'Lamp', price: 30 });
+          // This client declared no elicitation (and without sessions nothing can be asked): the tool says so.
+          expect(body.result.isError).toBe(true);
+          expect(body.result.content[0].text).toMatch(/^Input cannot be requested/);
+          const listed = (await (await call(admin, rpc.callTool('list_products'))).json()) as any;
+          expect(listed.result.structuredContent.products).toContainEqual({ id, name: 'Lamp', price: 30 });
         });
 
         it('fails only the forbidden call of a batch (the handler checks again)', async () => {

@@ -31,7 +31,7 @@ describe('opaque tokens (MCP_AUTH_MODE=introspection)', () => {
   it('serves an active token to the SDK client with the same principal shape as a JWT', async () => {
     const client = await connectMcpClient(h.resourceUrl, await h.token('demo-writer'));
     clients.push(client);
-    expect(await toolNames(client)).toEqual(['create_product', 'list_products', 'whoami']);
+    expect(await toolNames(client)).toEqual(['create_product', 'import_products', 'list_products', 'whoami']);
     expect(toolJson(await client.callTool({ name: 'whoami', arguments: {} }))).toEqual({
       sub: 'demo-writer',
       clientId: 'demo-writer',

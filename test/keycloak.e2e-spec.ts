@@ -38,7 +38,10 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
     idp.token({ aud: [app.resourceUrl, 'account'], scope: 'openid profile email', ...claims });
 
   async function client(claims: Record<string, unknown>): Promise<Client> {
-    const connected = await connectMcpClient(app.resourceUrl, await token(claims));
+    // Plays the user who confirms: delete_product asks first.
+    const connected = await connectMcpClient(app.resourceUrl, await token(claims), {
+      elicitation: () => ({ action: 'accept', content: { confirm: true } }),
+    });
     clients.push(connected);
     return connected;
   }
@@ -83,7 +86,7 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
 
   it('realm role of an app-only token (no scope claim): User.Write grants writing and, through the hierarchy, reading', async () => {
     const writer = await client({ scope: undefined, realm_access: { roles: ['offline_access', 'uma_authorization', 'User.Write'] } });
-    expect(await toolNames(writer)).toEqual(['create_product', 'list_products', 'whoami']);
+    expect(await toolNames(writer)).toEqual(['create_product', 'import_products', 'list_products', 'whoami']);
     const created = toolJson(await writer.callTool({ name: 'create_product', arguments: { name: 'Shelf', price: 45 } }));
     expect(created).toMatchObject({ name: 'Shelf', price: 45 });
   });
@@ -93,7 +96,7 @@ describe('Keycloak preset (example app, MCP_AUTH_IDP=keycloak)', () => {
       scope: undefined,
       resource_access: { 'mcp-api': { roles: ['Admin.Write'] }, account: { roles: ['manage-account'] } },
     });
-    expect(await toolNames(admin)).toEqual(['create_product', 'delete_product', 'list_products', 'whoami']);
+    expect(await toolNames(admin)).toEqual(['create_product', 'delete_product', 'import_products', 'list_products', 'whoami']);
     const { id } = toolJson(await admin.callTool({ name: 'create_product', arguments: { name: 'Stool', price: 20 } }));
     expect(toolJson(await admin.callTool({ name: 'delete_product', arguments: { id } }))).toEqual({ id, name: 'Stool', price: 20 });
 

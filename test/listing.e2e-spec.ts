@@ -39,6 +39,7 @@ describe.each([
         list_products: ['User.Read'],
         // Any of User.Write or Admin.Write: the least-privileged alternative is the one to ask for.
         create_product: ['User.Write'],
+        import_products: ['User.Write'],
         delete_product: ['Admin.Write'],
         whoami: [],
       });

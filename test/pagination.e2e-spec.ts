@@ -165,7 +165,7 @@ describe('pagination', () => {
       prompts: ['read_prompt', 'read_prompt_2'],
     },
     'demo-admin': {
-      tools: ['read_a', 'admin_a', 'read_b', 'admin_b', 'list_products', 'create_product', 'delete_product', 'whoami'],
+      tools: ['read_a', 'admin_a', 'read_b', 'admin_b', 'list_products', 'create_product', 'import_products', 'delete_product', 'whoami'],
       resources: ['paged://read/1', 'paged://admin/1', 'paged://read/2', 'paged://admin/2', 'paged://read/3', 'products://catalog'],
       resourceTemplates: ['paged://admin-items/{id}', 'paged://read-items/{id}', 'paged://admin-logs/{id}', 'products://items/{id}'],
       prompts: ['read_prompt', 'admin_prompt', 'read_prompt_2', 'product_description'],

@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { connectMcpClient } from 'nestjs-mcp-auth/testing';
 import { startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
@@ -30,7 +31,7 @@ class StepUpClientCredentialsProvider extends ClientCredentialsProvider {
 describe.each([
   { mode: 'session', stateless: 'false' },
   { mode: 'stateless', stateless: 'true' },
-])('MCP SDK client ($mode mode)', ({ stateless }) => {
+])('MCP SDK client ($mode mode)', ({ mode, stateless }) => {
   let h: Harness;
   const clients: Client[] = [];
 
@@ -42,8 +43,10 @@ describe.each([
     await h?.close();
   });
 
-  async function connect(transport: StreamableHTTPClientTransport): Promise<Client> {
-    const client = new Client({ name: 'e2e', version: '1.0.0' });
+  /** A v1 client; with `confirming`, one that shows the user forms and has them accept (delete_product asks first). */
+  async function connect(transport: StreamableHTTPClientTransport, confirming = false): Promise<Client> {
+    const client = new Client({ name: 'e2e', version: '1.0.0' }, confirming ? { capabilities: { elicitation: { form: {} } } } : {});
+    if (confirming) client.setRequestHandler(ElicitRequestSchema, () => ({ action: 'accept', content: { confirm: true } }));
     await client.connect(transport);
     clients.push(client);
     return client;
@@ -101,7 +104,7 @@ describe.each([
     };
     const client = await connect(new StreamableHTTPClientTransport(new URL(h.resourceUrl), { authProvider, fetch: fetchSpy }));
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['create_product', 'list_products', 'whoami']);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['create_product', 'import_products', 'list_products', 'whoami']);
     const whoami = await client.callTool({ name: 'whoami', arguments: {} });
     const identity = JSON.parse((whoami.content as Array<{ text: string }>)[0].text);
     expect(identity).toEqual({ sub: 'demo-writer', clientId: 'demo-writer', scopes: ['User.Read', 'User.Write'] });
@@ -120,13 +123,22 @@ describe.each([
     });
     const client = await connect(
       new StreamableHTTPClientTransport(new URL(h.resourceUrl), { authProvider, fetch: authProvider.observingFetch }),
+      true,
     );
     const before = await client.listTools();
     expect(before.tools.map((tool) => tool.name).sort()).toEqual(['list_products', 'whoami']);
 
     const deleted = await client.callTool({ name: 'delete_product', arguments: { id: 2 } });
-    expect(deleted.isError).toBeFalsy();
-    expect(JSON.parse((deleted.content as Array<{ text: string }>)[0].text)).toMatchObject({ id: 2 });
+    const text = (deleted.content as Array<{ text: string }>)[0].text;
+    if (mode === 'session') {
+      // Past the step-up the tool ran, asked the user on the session, and deleted once they accepted.
+      expect(deleted.isError).toBeFalsy();
+      expect(JSON.parse(text)).toMatchObject({ id: 2 });
+    } else {
+      // Past the step-up the tool ran; without a session it cannot ask, and deletes nothing.
+      expect(deleted.isError).toBe(true);
+      expect(text).toMatch(/^Input cannot be requested here/);
+    }
     expect(authProvider.challenges).toEqual(['Admin.Write']);
     expect(authProvider.tokens()?.scope?.split(' ').sort()).toEqual(['Admin.Write', 'User.Read']);
   });

@@ -2,17 +2,22 @@
  * A stateless server with TOOL_COUNT registered tools: `echo` (called by the benchmark)
  * and TOOL_COUNT - 1 others, each with its own input schema and scope requirement,
  * to show whether per-request cost grows with the number of tools. TOKEN_CACHE=off
- * turns the verified-token cache off, to show what it buys.
+ * turns the verified-token cache off, to show what it buys. ASKING=1 adds `ask_echo`, which
+ * asks the client for the text to echo (a 2026-07-28 round: sealed state, then verified), with
+ * REQUEST_STATE_KEY sealing it for an hour: what one multi-round-trip request costs.
  */
 import 'reflect-metadata';
 import { ConsoleLogger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { McpAuthModule, McpTool, McpToolProvider, RequireScopes } from 'nestjs-mcp-auth';
-import type { McpToolOptions } from 'nestjs-mcp-auth';
+import type { McpToolContext, McpToolOptions } from 'nestjs-mcp-auth';
 import { z } from 'zod';
 import { failStartup, reportReady } from './child-protocol.js';
 
-function benchToolsProvider(count: number): new () => object {
+/** The form `ask_echo` asks, written as the wire schema (no conversion per call). */
+const ECHO_FORM = { type: 'object' as const, properties: { text: { type: 'string' as const } }, required: ['text'] };
+
+function benchToolsProvider(count: number, asking: boolean): new () => object {
   class BenchTools {}
   const prototype = BenchTools.prototype as unknown as Record<string, unknown>;
   const define = (method: string, body: (args: never) => unknown, options: McpToolOptions, scope?: string) => {
@@ -22,6 +27,13 @@ function benchToolsProvider(count: number): new () => object {
     if (scope) RequireScopes(scope)(prototype, method, descriptor);
   };
   define('echo', ({ message }: { message: string }) => message, { name: 'echo', input: { message: z.string() } });
+  if (asking) {
+    const askEcho = async (_args: never, ctx: McpToolContext) => {
+      const answer = await ctx.elicit({ message: 'What should I echo?', schema: ECHO_FORM });
+      return answer.action === 'accept' ? String(answer.content.text) : answer.action;
+    };
+    define('askEcho', askEcho as (args: never) => unknown, { name: 'ask_echo' });
+  }
   for (let i = 1; i < count; i++) {
     define(
       `tool${i}`,
@@ -51,9 +63,10 @@ async function main(): Promise<void> {
         stateless: true,
         server: { name: 'bench-tools', version: '1.0.0' },
         tokenCache: env.TOKEN_CACHE === 'off' ? false : undefined,
+        ...(env.REQUEST_STATE_KEY ? { requestState: { key: env.REQUEST_STATE_KEY, ttlSeconds: 3600 } } : {}),
       }),
     ],
-    providers: [benchToolsProvider(Number(env.TOOL_COUNT ?? 1))],
+    providers: [benchToolsProvider(Number(env.TOOL_COUNT ?? 1), env.ASKING === '1')],
   })
   class BenchToolsModule {}
   const app = await NestFactory.create(BenchToolsModule, {

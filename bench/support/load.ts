@@ -99,14 +99,22 @@ export function modernToolCallHeaders(name: string, token?: string): Record<stri
   };
 }
 
-/** A 2026-07-28 `tools/call`: the revision and the client's capabilities in the request's `_meta` envelope. */
-export function modernToolCall(name: string, args: Record<string, unknown>, id = 1): string {
+/**
+ * A 2026-07-28 `tools/call`: the revision and the client's capabilities (none, unless given) in
+ * the request's `_meta` envelope; `params` adds to its params (a round's `inputResponses` and `requestState`).
+ */
+export function modernToolCall(
+  name: string,
+  args: Record<string, unknown>,
+  id = 1,
+  { capabilities = {}, params = {} }: { capabilities?: object; params?: Record<string, unknown> } = {},
+): string {
   const _meta = {
     'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
-    'io.modelcontextprotocol/clientCapabilities': {},
+    'io.modelcontextprotocol/clientCapabilities': capabilities,
     'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1.0.0' },
   };
-  return JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta } });
+  return JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, ...params, _meta } });
 }
 
 /**

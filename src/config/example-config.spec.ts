@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXAMPLE_DATA_DIR, ExampleConfigError, loadExampleConfig } from './example-config.js';
+import { requestStateKeyOf } from './request-state-key.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CLIENT = '3b9e2f51-7c0d-4a8e-b6f2-1d4c5e6f7a80';
@@ -297,5 +299,37 @@ describe('example configuration: MCP_DPOP, MCP_DPOP_NONCE_SECRET', () => {
     expect(short).toThrow(/^MCP_DPOP_NONCE_SECRET must be at least 32 bytes/);
     expect(short).not.toThrow(/too-short-secret/);
     expect(() => loadExampleConfig({ MCP_DPOP: 'off', MCP_DPOP_NONCE_SECRET: secret })).toThrow(/needs MCP_DPOP=allowed or required/);
+  });
+});
+
+describe('example configuration: the key sealing questions to the user (issue 22)', () => {
+  const key = 'k'.repeat(32);
+
+  it('reads MCP_REQUEST_STATE_KEY or MCP_REQUEST_STATE_KEY_FILE; neither leaves the key to the library', () => {
+    expect(loadExampleConfig({}).requestState).toEqual({});
+    expect(loadExampleConfig({ MCP_REQUEST_STATE_KEY: key }).requestState).toEqual({ key });
+    expect(loadExampleConfig({ MCP_REQUEST_STATE_KEY_FILE: '/tmp/state.key' }).requestState).toEqual({ keyFile: '/tmp/state.key' });
+  });
+
+  it('refuses a key shorter than 32 bytes, and both variables at once', () => {
+    expect(() => loadExampleConfig({ MCP_REQUEST_STATE_KEY: 'short' })).toThrow(/^MCP_REQUEST_STATE_KEY must be at least 32 bytes/);
+    expect(() => loadExampleConfig({ MCP_REQUEST_STATE_KEY: key, MCP_REQUEST_STATE_KEY_FILE: '/tmp/state.key' })).toThrow(
+      'Set MCP_REQUEST_STATE_KEY or MCP_REQUEST_STATE_KEY_FILE, not both',
+    );
+  });
+
+  it('keeps a key made on first use in MCP_REQUEST_STATE_KEY_FILE, readable by its owner only, and reads it back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'state-key-'));
+    try {
+      const keyFile = join(dir, 'nested', 'request-state.key');
+      const made = requestStateKeyOf({ keyFile });
+      expect(Buffer.byteLength(made!, 'utf8')).toBeGreaterThanOrEqual(32);
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      expect(requestStateKeyOf({ keyFile })).toBe(made);
+      writeFileSync(keyFile, 'short');
+      expect(() => requestStateKeyOf({ keyFile })).toThrow(/holds fewer than 32 bytes; delete it/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

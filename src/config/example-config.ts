@@ -79,6 +79,12 @@ export interface ExampleConfig {
   readonly logCalls: boolean;
   /** Refuse every tool that changes the catalogue (MCP_EXAMPLE_READ_ONLY): a global guard. Default false. */
   readonly readOnly: boolean;
+  /**
+   * The key sealing the state of calls that ask the user (`delete_product`'s confirmation on 2026-07-28):
+   * MCP_REQUEST_STATE_KEY (at least 32 bytes, the same on every replica), or MCP_REQUEST_STATE_KEY_FILE (a file
+   * holding it, created with a random key on first use). Neither: a key made at startup (one process only).
+   */
+  readonly requestState: { readonly key?: string; readonly keyFile?: string };
   /** DPoP-bound tokens (RFC 9449): MCP_DPOP (`off`, `allowed` (default; `off` with Entra) or `required`) and MCP_DPOP_NONCE_SECRET. */
   readonly dpop: ExampleDpop;
   /** Downstream calls of the `stock_level` tool (MCP_DOWNSTREAM_*, MCP_INVENTORY_*; issue 25). */
@@ -189,7 +195,8 @@ export class ExampleConfigError extends Error {
  * `MCP_EXAMPLE_IDP_KEY_FILE` and `MCP_EXAMPLE_IDP_DB`;
  * the shared Redis from `MCP_REDIS_URL`; DPoP from `MCP_DPOP` and `MCP_DPOP_NONCE_SECRET`;
  * observability from `MCP_METRICS`, `MCP_METRICS_PORT` and `MCP_HEALTH`; the HTTP platform from
- * `MCP_EXAMPLE_PLATFORM`; the example's own enhancers from `MCP_EXAMPLE_LOG_CALLS` and `MCP_EXAMPLE_READ_ONLY`.
+ * `MCP_EXAMPLE_PLATFORM`; the example's own enhancers from `MCP_EXAMPLE_LOG_CALLS` and `MCP_EXAMPLE_READ_ONLY`;
+ * the key sealing the state of calls that ask the user from `MCP_REQUEST_STATE_KEY` or `MCP_REQUEST_STATE_KEY_FILE`.
  */
 export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
   const port = parsePort(env.PORT);
@@ -275,6 +282,7 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv): ExampleConfig {
     redisUrl: redisUrlOf(env.MCP_REDIS_URL),
     logCalls: env.MCP_EXAMPLE_LOG_CALLS?.trim() ? parseBoolean('MCP_EXAMPLE_LOG_CALLS', env.MCP_EXAMPLE_LOG_CALLS) : true,
     readOnly: parseBoolean('MCP_EXAMPLE_READ_ONLY', env.MCP_EXAMPLE_READ_ONLY),
+    requestState: requestStateOf(env),
     dpop: dpopOf(env.MCP_DPOP, env.MCP_DPOP_NONCE_SECRET, idp),
     downstream: downstreamSettings(env, idp, embedded),
     enterprise: enterpriseSettings(env),
@@ -364,6 +372,21 @@ function embeddedProviderState(env: NodeJS.ProcessEnv, port: number): Pick<Examp
     idpKeyFile: env.MCP_EXAMPLE_IDP_KEY_FILE?.trim() || join(EXAMPLE_DATA_DIR, 'dev-idp-key.json'),
     idpDatabasePath: env.MCP_EXAMPLE_IDP_DB?.trim() || (idpPort === 0 ? ':memory:' : join(EXAMPLE_DATA_DIR, `dev-idp-${idpPort}.sqlite`)),
   };
+}
+
+/** `MCP_REQUEST_STATE_KEY` or `MCP_REQUEST_STATE_KEY_FILE` (see {@link ExampleConfig.requestState}). */
+function requestStateOf(env: NodeJS.ProcessEnv): ExampleConfig['requestState'] {
+  const key = env.MCP_REQUEST_STATE_KEY || undefined;
+  const keyFile = env.MCP_REQUEST_STATE_KEY_FILE?.trim() || undefined;
+  if (key !== undefined && keyFile !== undefined) {
+    throw new ExampleConfigError('Set MCP_REQUEST_STATE_KEY or MCP_REQUEST_STATE_KEY_FILE, not both');
+  }
+  if (key !== undefined && Buffer.byteLength(key, 'utf8') < 32) {
+    throw new ExampleConfigError(
+      'MCP_REQUEST_STATE_KEY must be at least 32 bytes, the same on every replica (e.g. `openssl rand -base64 48`)',
+    );
+  }
+  return { key, keyFile };
 }
 
 /** `MCP_REDIS_URL`: the Redis the replicas share (see docs/scaling.md). */

@@ -89,7 +89,11 @@ export function connectionBanner({ resourceUrl: url, serverName, stateless, list
       `  curl -s ${url} ${mcpHeaders} -H "Mcp-Session-Id: $SESSION" -d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'`,
     );
   }
-  lines.push('');
+  lines.push(
+    '',
+    'delete_product asks the user to confirm (a client that can show forms: elicitation); import_products reports progress (docs/clients.md).',
+    '',
+  );
   return lines.join('\n');
 }
 

@@ -96,6 +96,26 @@ export const McpPrincipal = McpPrincipalDecorator;
 export { audioContent, embeddedResource, imageContent, resourceLink } from './content/content-blocks.js';
 export type { BinaryData, ContentBlockOptions, McpContentBlock, ResourceLinkOptions } from './content/content-blocks.js';
 export type { McpCompleter, McpCompletionContext, McpCompletions } from './completions/mcp-completion.js';
+export { McpInput } from './asking/mcp-input.js';
+export type {
+  McpAnswerOf,
+  McpAnswers,
+  McpAsking,
+  McpFormAnswer,
+  McpFormContent,
+  McpFormInput,
+  McpFormJsonSchema,
+  McpFormSchema,
+  McpRootsInput,
+  McpSamplingInput,
+  McpUrlAnswer,
+  McpUrlInput,
+} from './asking/mcp-input.js';
+export { McpInputRequired } from './asking/mcp-input-required.js';
+export { MCP_URL_ELICITATION, McpUrlElicitationRequired } from './asking/url-elicitation-required.js';
+export type { McpUrlElicitationRequest } from './asking/url-elicitation-required.js';
+export type { McpRequestStateOptions } from './asking/request-state.options.js';
+export { MIN_REQUEST_STATE_KEY_BYTES } from './asking/resolve-request-state.js';
 
 export type { ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js';
 export { ENTERPRISE_MANAGED_AUTHORIZATION } from './metadata/enterprise-managed-authorization.js';

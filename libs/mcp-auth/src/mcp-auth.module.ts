@@ -3,6 +3,7 @@ import type { MiddlewareConsumer, NestModule, Type } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { AuthModuleOptions } from '@nestjs/passport';
+import { RequestStateSeal } from './asking/request-state-seal.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { LoggerAuditSink, MCP_AUTH_AUDIT_SINK } from './audit/audit-sink.js';
 import { Challenges } from './authentication/challenges.js';
@@ -145,6 +146,7 @@ import { EnterpriseManagedAuthorizationCheck } from './metadata/enterprise-manag
     McpMethodInvoker,
     ToolCatalogue,
     EmptyCatalogueWarning,
+    RequestStateSeal,
     McpServerFactory,
     SharedSessionStore,
     SessionRegistry,

@@ -14,6 +14,7 @@ import type { McpProtocol } from './transport/protocol-era.js';
 import type { McpDpopOptions, ResolvedDpopOptions } from './authentication/dpop/dpop.options.js';
 import type { McpDownstreamCacheOptions, ResolvedDownstreamCache } from './downstream/downstream.options.js';
 import type { McpScopeSnapshotOptions, ResolvedScopeSnapshot } from './authorization/scope-snapshot.options.js';
+import type { McpRequestStateOptions, ResolvedRequestStateOptions } from './asking/request-state.options.js';
 import type {
   McpHealthOptions,
   McpMetricsOptions,
@@ -212,6 +213,12 @@ export interface McpAuthOptions {
    * or (`onDrift: 'fail'`) a startup error. Off unless given.
    */
   scopeSnapshot?: McpScopeSnapshotOptions;
+  /**
+   * Asking the client for input on revision 2026-07-28 (`ctx.elicit()`, `ctx.sample()`): the key
+   * that seals each round's `requestState` (at least 32 bytes, the same on every replica) and how
+   * long a round may take. Default: a key made at startup, which works while one process serves every round.
+   */
+  requestState?: McpRequestStateOptions;
 }
 
 /** Caching of the issuer's JWKS, in milliseconds. */
@@ -289,4 +296,5 @@ export interface ResolvedMcpAuthOptions {
   readonly enterpriseManagedAuthorization: boolean;
   /** Undefined when no snapshot is configured. */
   readonly scopeSnapshot?: ResolvedScopeSnapshot;
+  readonly requestState: ResolvedRequestStateOptions;
 }

@@ -17,6 +17,7 @@ import type { McpProtocol } from './transport/protocol-era.js';
 import { resolveDownstreamCache } from './downstream/resolve-downstream.js';
 import { resolveScopeSnapshot } from './authorization/scope-snapshot.options.js';
 import { resolveEnterpriseManagedAuthorization } from './metadata/enterprise-managed-authorization.js';
+import { resolveRequestState } from './asking/resolve-request-state.js';
 
 const ASYMMETRIC_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 const MAX_CLOCK_TOLERANCE_SECONDS = 60;
@@ -126,6 +127,7 @@ export async function resolveOptions(options: McpAuthOptions, path: string): Pro
     ...(scopeSnapshot ? { scopeSnapshot } : {}),
     ...(metrics ? { metrics } : {}),
     ...(health ? { health } : {}),
+    requestState: resolveRequestState(options.requestState),
   };
 }
 

@@ -28,8 +28,10 @@ export interface McpAuditEvent {
    * see `TokenRejectionCode`), `missing_token`, `invalid_request`, `unknown_user`,
    * `insufficient_scope`, `session_not_owned`, `rate_limited`, `unknown_tool`,
    * `unknown_resource`, `unknown_prompt` for a call of something the server does not have,
-   * `guard_denied` for a call one of the application's guards refused (see `guard`), and
-   * a DPoP refusal's code (`dpop_proof_replayed`, `dpop_nonce_required`, ..., see `DpopRejectionCode`).
+   * `guard_denied` for a call one of the application's guards refused (see `guard`),
+   * a DPoP refusal's code (`dpop_proof_replayed`, `dpop_nonce_required`, ..., see `DpopRejectionCode`), and the
+   * `request_state_*` refusals of a 2026-07-28 round's state (`request_state_invalid`, `_expired`,
+   * `_other_principal`, `_other_operation`, `_other_arguments`, `_other_questions`).
    */
   readonly reason?: string;
   /** The token's issuer (`iss`), once the token is validated. */

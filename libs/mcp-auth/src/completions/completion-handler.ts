@@ -73,14 +73,9 @@ export class CompletionHandler {
     // The context's `arguments` are those the user already chose for the other arguments.
     const chosen = request.params.context?.arguments ?? {};
     // The SDK validated `context.arguments` as strings, which is what McpCompletionContext promises.
-    const call = new McpCallContext(
-      entry.operation,
-      chosen,
-      principal,
-      ctx,
-      ctx.mcpReq,
-      this.downstream,
-    ) as unknown as McpCompletionContext;
+    const call = new McpCallContext(entry.operation, chosen, principal, ctx, ctx.mcpReq, {
+      downstream: this.downstream,
+    }) as unknown as McpCompletionContext;
     const suggestions = [...(await completer(argument.value, call))];
     return {
       completion: {

@@ -7,6 +7,8 @@ export interface CarryingRequest {
   readonly request: IncomingMessage;
   /** The era the endpoint served the request in. */
   readonly era: 'modern' | 'legacy';
+  /** The JSON-RPC message (or batch) the endpoint read from its body. */
+  readonly message?: unknown;
 }
 
 /**

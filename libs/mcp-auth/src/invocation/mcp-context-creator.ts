@@ -2,6 +2,7 @@ import type { CanActivate } from '@nestjs/common';
 import type { ExternalContextCreator } from '@nestjs/core';
 import type { ExternalExceptionsHandler } from '@nestjs/core/exceptions/external-exceptions-handler.js';
 import { ExecutionContextHost } from '@nestjs/core/internal';
+import { McpInputRequired } from '../asking/mcp-input-required.js';
 import type { McpCallContext } from './mcp-call-context.js';
 
 /** Where the guards step reports its decision about a call. */
@@ -32,6 +33,8 @@ const unloggedErrorProxy = {
       try {
         return await target(...args);
       } catch (error) {
+        // The end of a 2026-07-28 round is no failure: no filter is to answer it.
+        if (error instanceof McpInputRequired) throw error;
         const host = new ExecutionContextHost(args);
         host.setType(type);
         const answer: unknown = await exceptionsHandler.invokeCustomFilters(error, host);
@@ -51,7 +54,8 @@ const unloggedErrorProxy = {
  *   the application's guards let it through, and a refusal with the guard that refused.
  *   Each guard runs through Nest's own step (`createGuardsFn`, public), one at a time and in
  *   Nest's order, so that a refusal names its guard.
- * - The exception filters run through {@link unloggedErrorProxy}. Nest's creator keeps its
+ * - The exception filters run through {@link unloggedErrorProxy}, which never hands them the
+ *   end of a round ({@link McpInputRequired}). Nest's creator keeps its
  *   proxy in a private field; should a version of Nest name it otherwise, its own proxy runs
  *   and an unexpected error is merely logged twice.
  */

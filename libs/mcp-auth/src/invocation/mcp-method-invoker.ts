@@ -4,13 +4,11 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/internal';
 import { Injector, InstanceWrapper } from '@nestjs/core/internal';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { AuditTrail } from '../audit/audit-trail.js';
-import type { McpAuditAction } from '../audit/audit-event.js';
-import type { OperationTarget } from '../server/handler-authorization.js';
+import { auditedOperation } from './audited-operation.js';
 import { mcpContextCreator } from './mcp-context-creator.js';
 import { declaresEnhancers } from './declared-enhancers.js';
 import { McpCallContext } from './mcp-call-context.js';
 import { MCP_CONTEXT_TYPE } from './mcp-execution-context.js';
-import type { McpOperation } from './mcp-execution-context.js';
 import { McpParamsFactory } from './mcp-params.factory.js';
 import { contextIdOf } from './request-context.js';
 
@@ -107,21 +105,14 @@ export class McpMethodInvoker {
   }
 
   private allowed(call: McpCallContext): void {
-    const { action, target } = audited(call.operation);
+    const { action, target } = auditedOperation(call.operation);
     this.audit.decided(action, 'allowed', call.principal, { ...target, ...sessionOf(call) });
   }
 
   private denied(call: McpCallContext, guard: string): void {
-    const { action, target } = audited(call.operation);
+    const { action, target } = auditedOperation(call.operation);
     this.audit.decided(action, 'denied', call.principal, { reason: 'guard_denied', guard, ...target, ...sessionOf(call) });
   }
-}
-
-/** The audit trail's names for an operation: its action, and what it acts on. */
-function audited(operation: McpOperation): { action: McpAuditAction; target: OperationTarget } {
-  if (operation.kind === 'tool') return { action: 'tools/call', target: { tool: operation.name } };
-  if (operation.kind === 'resource') return { action: 'resources/read', target: { resource: operation.uri } };
-  return { action: 'prompts/get', target: { prompt: operation.name } };
 }
 
 function sessionOf(call: McpCallContext): { sessionId?: string } {

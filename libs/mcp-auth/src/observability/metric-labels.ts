@@ -94,6 +94,13 @@ const REASONS: ReadonlySet<string> = new Set<string>([
   'unknown_resource',
   'unknown_prompt',
   'guard_denied',
+  // Refused requestState of a 2026-07-28 round (issue 22): see RequestStateRefusal.
+  'request_state_invalid',
+  'request_state_expired',
+  'request_state_other_principal',
+  'request_state_other_operation',
+  'request_state_other_arguments',
+  'request_state_other_questions',
 ]);
 
 const DPOP_REASONS: ReadonlySet<string> = new Set<string>(DPOP_REJECTION_CODES);

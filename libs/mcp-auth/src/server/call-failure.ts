@@ -2,6 +2,8 @@ import { HttpException, Logger } from '@nestjs/common';
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelcontextprotocol/server';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { DownstreamTokenError } from '../downstream/downstream-token.error.js';
+import { McpInputUnavailableError } from '../asking/input-unavailable.error.js';
+import { urlElicitationOf } from '../asking/url-elicitation-required.js';
 import type { McpOperation } from '../invocation/mcp-execution-context.js';
 import { toolErrorResult } from '../tools/tool-result.js';
 import { FORBIDDEN_ERROR_CODE } from './handler-authorization.js';
@@ -16,12 +18,19 @@ const logger = new Logger('McpAuth');
  * | thrown                                     | `tools/call`                    | `resources/read`           | `prompts/get`   |
  * | ------------------------------------------ | ------------------------------- | -------------------------- | --------------- |
  * | `ProtocolError` (from a method or filter)  | that JSON-RPC error             | that JSON-RPC error        | the same        |
+ * | input the client cannot give (see below)   | `isError` result, the message   | -32600 with the message    | -32600          |
+ * | a page to visit nobody could ask about     | `isError` result, message + URL | -32600, message + URL      | -32600          |
  * | 401, 403 (a guard returning false)         | -32003 with the message         | -32003                     | -32003          |
  * | 400, 422 (a pipe's `BadRequestException`)  | `isError` result, the message   | -32602 with the message    | -32602          |
  * | 404                                        | `isError` result, the message   | -32602 resource not found  | -32602          |
  * | any other `HttpException`                  | `isError` result, the message   | -32603 with the message    | -32603          |
  * | `DownstreamTokenError` (`ctx.tokenFor`)    | `isError` result, the message   | -32603 with the message    | -32603          |
  * | anything else (logged, never sent)         | `isError` "Tool … failed"       | -32603 Internal error      | -32603          |
+ *
+ * Input the client cannot give: an ask on a 2025 session whose client did not declare the
+ * capability, or on an endpoint without sessions (`McpInputUnavailableError`). A page to visit:
+ * an error carrying a URL elicitation (`McpUrlElicitationRequired`, the SDK's
+ * `UrlElicitationRequiredError`) where the client cannot be asked to open it, or declined to.
  *
  * A refusal is a protocol error on every kind (the tool did not run; the code is the one a
  * scope refusal that reaches a handler gets); on a tool anything else is a tool error the
@@ -31,6 +40,8 @@ const logger = new Logger('McpAuth');
 
 /** A failed `tools/call`: the tool error result, or (a refusal, a `ProtocolError`) the thrown JSON-RPC error. */
 export function toolFailure(error: unknown, operation: McpOperation): CallToolResult {
+  const unavailable = inputUnavailableMessage(error);
+  if (unavailable !== undefined) return toolErrorResult(unavailable);
   if (error instanceof ProtocolError) throw error;
   // Written for the caller (what to do: consent, sign in again), never carrying a token.
   if (error instanceof DownstreamTokenError) return toolErrorResult(error.message);
@@ -45,6 +56,8 @@ export function toolFailure(error: unknown, operation: McpOperation): CallToolRe
 
 /** The JSON-RPC error a failed `resources/read` or `prompts/get` answers. */
 export function protocolErrorFor(error: unknown, operation: McpOperation): ProtocolError {
+  const unavailable = inputUnavailableMessage(error);
+  if (unavailable !== undefined) return new ProtocolError(ProtocolErrorCode.InvalidRequest, unavailable);
   if (error instanceof ProtocolError) return error;
   if (error instanceof DownstreamTokenError) return new ProtocolError(ProtocolErrorCode.InternalError, error.message);
   if (!(error instanceof HttpException)) {
@@ -57,6 +70,13 @@ export function protocolErrorFor(error: unknown, operation: McpOperation): Proto
   if (status === 404 && operation.kind === 'resource') return new ResourceNotFoundError(operation.uri, message);
   if (status === 400 || status === 404 || status === 422) return new ProtocolError(ProtocolErrorCode.InvalidParams, message);
   return new ProtocolError(ProtocolErrorCode.InternalError, message);
+}
+
+/** What the caller is told when the call needed input it could not get: undefined for any other error. */
+function inputUnavailableMessage(error: unknown): string | undefined {
+  if (error instanceof McpInputUnavailableError) return error.message;
+  const page = urlElicitationOf(error);
+  return page && `${page.message} (${page.url})`;
 }
 
 /** An error nobody meant for the client: its message and stack go to the log instead. */

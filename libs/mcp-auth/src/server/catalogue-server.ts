@@ -1,5 +1,6 @@
 import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
-import type { JSONRPCRequest, Result, ServerContext } from '@modelcontextprotocol/server';
+import type { Implementation, JSONRPCRequest, LoggingLevel, Result, ServerContext, ServerOptions } from '@modelcontextprotocol/server';
+import type { RequestStateSeal } from '../asking/request-state-seal.js';
 
 /** The handler contexts whose handler was reached: the SDK found their params valid. */
 const reached = new WeakSet<ServerContext>();
@@ -23,6 +24,34 @@ export function reachable<Request, Answer>(
  * handlers themselves keep their codes.
  */
 export class CatalogueServer extends Server {
+  /**
+   * The level a 2025 client asked for with `logging/setLevel` (see {@link followLogLevel});
+   * undefined while it asked for none: then no log message is sent.
+   */
+  logLevel?: LoggingLevel;
+
+  /** @param seal seals the `requestState` of the calls this server serves that ask for input. */
+  constructor(
+    info: Implementation,
+    options: ServerOptions,
+    readonly seal?: RequestStateSeal,
+  ) {
+    super(info, options);
+  }
+
+  /**
+   * Serves `logging/setLevel` (2025 revisions; revision 2026-07-28 carries a level per request
+   * and has no such method): the level is this server's, so its session's. The SDK's own
+   * handler would keep it too, but its `log()` sends every message to a client that never set a
+   * level; a call's `log()` sends nothing until the client asks.
+   */
+  followLogLevel(): void {
+    this.setRequestHandler('logging/setLevel', (request) => {
+      this.logLevel = request.params.level;
+      return {};
+    });
+  }
+
   protected override _wrapHandler(
     method: string,
     handler: (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>,

@@ -6,12 +6,17 @@ import type {
   CacheHint,
   CallToolRequest,
   CallToolResult,
+  GetPromptRequest,
+  InputRequiredResult,
   ListToolsRequest,
   ListToolsResult,
+  ReadResourceRequest,
   ServerCapabilities,
   ServerContext,
 } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
+import { pageElicitation } from '../asking/page-elicitation.js';
+import { RequestStateSeal } from '../asking/request-state-seal.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { CompletionHandler } from '../completions/completion-handler.js';
 import type { McpPrincipal } from '../authentication/principal.js';
@@ -76,16 +81,21 @@ export class McpServerFactory {
     private readonly audit: AuditTrail,
     private readonly legacyNotifications: LegacySessionNotifications,
     private readonly downstream: DownstreamTokens,
+    private readonly seal: RequestStateSeal,
   ) {
     this.authorization = new HandlerAuthorization(policy, audit);
     this.pagination = new ListPagination(options.pageSize);
-    this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization, this.pagination, downstream);
+    this.resourcesAndPrompts = new ResourcePromptHandlers(catalogue, this.authorization, this.pagination, seal, downstream);
     this.completions = new CompletionHandler(catalogue, this.authorization, downstream);
     this.subscriptions = legacyNotifications.handlers(this.authorization);
   }
 
-  /** A fresh protocol server: what the SDK's per-request factory must return (one that is serving cannot be reused). */
-  readonly create = (): Server => this.build();
+  /**
+   * A fresh protocol server: what the SDK's per-request factory must return (one that is
+   * serving cannot be reused). The SDK's modern handler says `era: 'modern'`; the endpoint's
+   * legacy paths (a session, or one stateless request) say nothing.
+   */
+  readonly create = (context?: { era?: 'modern' | 'legacy' }): Server => this.build(context?.era);
 
   /**
    * A protocol server for the modern direct path (`transport/modern-direct-path.ts`),
@@ -93,25 +103,35 @@ export class McpServerFactory {
    * the modern revisions), as `createMcpHandler` makes its per-request servers list them.
    */
   createLongLived(supportedProtocolVersions: readonly string[]): Server {
-    return this.build([...supportedProtocolVersions]);
+    return this.build('modern', [...supportedProtocolVersions]);
   }
 
-  private build(supportedProtocolVersions?: string[]): Server {
+  private build(era?: 'modern' | 'legacy', supportedProtocolVersions?: string[]): Server {
     const handlers = this.resourcesAndPrompts;
     const capabilities = (this.capabilities ??= {
       tools: { listChanged: true },
+      // Log messages only ever go to a client that asks for them (ctx.log).
+      logging: {},
       ...handlers.capabilities(),
       ...this.completions.capability(),
       ...extensionsCapability(this.options),
     });
-    const server = new CatalogueServer(this.options.server, {
-      capabilities,
-      jsonSchemaValidator: this.validator,
-      cacheHints: CACHE_HINTS,
-      ...(supportedProtocolVersions ? { supportedProtocolVersions } : {}),
-    });
+    const server = new CatalogueServer(
+      this.options.server,
+      {
+        capabilities,
+        jsonSchemaValidator: this.validator,
+        cacheHints: CACHE_HINTS,
+        requestState: this.seal.serverOption,
+        ...(supportedProtocolVersions ? { supportedProtocolVersions } : {}),
+      },
+      this.seal,
+    );
+    // Revision 2026-07-28 has no logging/setLevel (a level travels with each request).
+    if (era !== 'modern') server.followLogLevel();
     server.setRequestHandler('tools/list', this.listTools);
-    // Bound to its server: a tool's result is projected through the server's era codec.
+    // Bound to their server: a tool's result is projected through the server's era codec, and
+    // a call reaches its session's log level and client capabilities through it.
     server.setRequestHandler(
       'tools/call',
       reachable((request: CallToolRequest, ctx) => this.onCallTool(server, request, ctx)),
@@ -119,13 +139,19 @@ export class McpServerFactory {
     if (capabilities.resources) {
       server.setRequestHandler('resources/list', handlers.listResources);
       server.setRequestHandler('resources/templates/list', handlers.listResourceTemplates);
-      server.setRequestHandler('resources/read', handlers.readResource);
+      server.setRequestHandler(
+        'resources/read',
+        reachable((request: ReadResourceRequest, ctx) => handlers.readResource(server, request, ctx)),
+      );
       server.setRequestHandler('resources/subscribe', this.subscriptions.subscribe);
       server.setRequestHandler('resources/unsubscribe', this.subscriptions.unsubscribe);
     }
     if (capabilities.prompts) {
       server.setRequestHandler('prompts/list', handlers.listPrompts);
-      server.setRequestHandler('prompts/get', handlers.getPrompt);
+      server.setRequestHandler(
+        'prompts/get',
+        reachable((request: GetPromptRequest, ctx) => handlers.getPrompt(server, request, ctx)),
+      );
     }
     if (capabilities.completions) server.setRequestHandler('completion/complete', this.completions.complete);
     // A legacy session hears of changes (McpNotifier) from its initialize on.
@@ -142,7 +168,11 @@ export class McpServerFactory {
     return { tools, ...page.next } as ListToolsResult;
   }
 
-  private async onCallTool(server: Server, request: CallToolRequest, ctx: ServerContext): Promise<CallToolResult> {
+  private async onCallTool(
+    server: CatalogueServer,
+    request: CallToolRequest,
+    ctx: ServerContext,
+  ): Promise<CallToolResult | InputRequiredResult> {
     const principal = principalOf(ctx.http?.authInfo);
     const { name, arguments: args } = request.params;
     const tool = this.catalogue.get(name);
@@ -153,24 +183,37 @@ export class McpServerFactory {
     // The endpoint already refused this before dispatch; checking again here keeps a
     // tool safe if it is ever reached another way (a batch, a custom transport).
     this.authorization.refuseIfForbidden(principal, tool.requirements, 'tools/call', { tool: name }, ctx);
+    // A round's state sealed for another tool or other arguments never reaches the method.
+    this.seal.refuseUnlessBoundTo(ctx, tool.operation, args ?? {}, principal);
     // Checked before the application's guards: they, the interceptors and the method see the parsed arguments.
     // Awaited only when a schema library checks asynchronously: zod's check costs the call no extra turn.
     const checking = checkAgainst(tool.input, args ?? {});
     const checked = checking instanceof Promise ? await checking : checking;
     if (!checked.ok) return toolErrorResult(`Invalid arguments for tool ${name}: ${checked.issues}`);
     const signal = ctx.mcpReq.signal;
+    let call: McpCallContext | undefined;
     try {
       const value = await withDeadline(this.options.requestTimeoutMs, signal, (deadline) =>
-        tool.invoke(checked.value, new McpCallContext(tool.operation, checked.value, principal, ctx, deadline, this.downstream)),
+        tool.invoke(
+          checked.value,
+          (call = new McpCallContext(tool.operation, checked.value, principal, ctx, deadline, { server, downstream: this.downstream })),
+        ),
       );
+      // The method asked the client for input (2026-07-28) and went on anyway: the question stands.
+      if (call!.roundEnding) return await this.seal.inputRequired(call!.roundEnding, ctx, tool.operation, args ?? {});
       const result = tool.toResult(value);
       return server.projectCallToolResult(result instanceof Promise ? await result : result, tool.definition.outputSchema);
     } catch (error) {
       // Cancelled by the client, or its session closed: nobody is waiting for an answer.
       if (signal.aborted) throw error;
+      const ending = call?.roundEnding;
+      if (ending) return await this.seal.inputRequired(ending, ctx, tool.operation, args ?? {});
       if (error instanceof DeadlineExceeded) {
         throw new ProtocolError(RequestTimeout, `Tool ${name} did not finish within ${this.options.requestTimeoutMs} ms`);
       }
+      const page = call && pageElicitation(error, call);
+      if (page === 'round') return await this.seal.inputRequired(call!.roundEnding!, ctx, tool.operation, args ?? {});
+      if (page) throw page;
       return toolFailure(error, tool.operation);
     }
   }

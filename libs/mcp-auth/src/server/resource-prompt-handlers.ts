@@ -2,6 +2,7 @@ import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelc
 import type {
   GetPromptRequest,
   GetPromptResult,
+  InputRequiredResult,
   ListPromptsRequest,
   ListPromptsResult,
   ListResourcesRequest,
@@ -13,11 +14,14 @@ import type {
   ServerCapabilities,
   ServerContext,
 } from '@modelcontextprotocol/server';
+import { pageElicitation } from '../asking/page-elicitation.js';
+import type { RequestStateSeal } from '../asking/request-state-seal.js';
 import { McpCallContext } from '../invocation/mcp-call-context.js';
 import type { McpOperation } from '../invocation/mcp-execution-context.js';
 import type { ToolCatalogue } from '../tools/tool-catalogue.js';
 import { describeIssues } from '../tools/tool-schemas.js';
 import { protocolErrorFor } from './call-failure.js';
+import type { CatalogueServer } from './catalogue-server.js';
 import { reachable } from './catalogue-server.js';
 import { principalOf } from './handler-authorization.js';
 import type { HandlerAuthorization } from './handler-authorization.js';
@@ -37,6 +41,7 @@ export class ResourcePromptHandlers {
     private readonly catalogue: ToolCatalogue,
     private readonly authorization: HandlerAuthorization,
     private readonly pagination: ListPagination,
+    private readonly seal: RequestStateSeal,
     private readonly downstream: DownstreamTokens,
   ) {}
 
@@ -71,7 +76,12 @@ export class ResourcePromptHandlers {
     };
   });
 
-  readonly readResource = reachable(async (request: ReadResourceRequest, ctx: ServerContext): Promise<ReadResourceResult> => {
+  /** `resources/read`, on `server` (the factory binds it to each server it builds). */
+  async readResource(
+    server: CatalogueServer,
+    request: ReadResourceRequest,
+    ctx: ServerContext,
+  ): Promise<ReadResourceResult | InputRequiredResult> {
     const principal = principalOf(ctx.http?.authInfo);
     const { uri } = request.params;
     const found = this.catalogue.resource(uri);
@@ -81,13 +91,15 @@ export class ResourcePromptHandlers {
     }
     this.authorization.refuseIfForbidden(principal, found.resource.requirements, 'resources/read', { resource: uri }, ctx);
     const operation: McpOperation = { kind: 'resource', name: found.resource.name, uri };
+    this.seal.refuseUnlessBoundTo(ctx, operation, uri, principal);
+    const call = new McpCallContext(operation, found.variables, principal, ctx, ctx.mcpReq, { server, downstream: this.downstream });
     try {
-      const call = new McpCallContext(operation, found.variables, principal, ctx, ctx.mcpReq, this.downstream);
-      return (await found.resource.read(uri, found.variables, call)) as ReadResourceResult;
+      const result = await found.resource.read(uri, found.variables, call);
+      return call.roundEnding ? await this.seal.inputRequired(call.roundEnding, ctx, operation, uri) : result;
     } catch (error) {
-      throw protocolErrorFor(error, operation);
+      return this.failed(error, call, ctx, uri);
     }
-  });
+  }
 
   readonly listPrompts = reachable((request: ListPromptsRequest, ctx: ServerContext): ListPromptsResult => {
     const principal = principalOf(ctx.http?.authInfo);
@@ -99,7 +111,8 @@ export class ResourcePromptHandlers {
     return { prompts: page.items.map((prompt) => prompt.definition as ListPromptsResult['prompts'][number]), ...page.next };
   });
 
-  readonly getPrompt = reachable(async (request: GetPromptRequest, ctx: ServerContext): Promise<GetPromptResult> => {
+  /** `prompts/get`, on `server` (the factory binds it to each server it builds). */
+  async getPrompt(server: CatalogueServer, request: GetPromptRequest, ctx: ServerContext): Promise<GetPromptResult | InputRequiredResult> {
     const principal = principalOf(ctx.http?.authInfo);
     const { name } = request.params;
     const prompt = this.catalogue.prompt(name);
@@ -108,19 +121,34 @@ export class ResourcePromptHandlers {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${boundedCallerText(name)}`);
     }
     this.authorization.refuseIfForbidden(principal, prompt.requirements, 'prompts/get', { prompt: name }, ctx);
-    const parsed = prompt.args.safeParse(request.params.arguments ?? {});
+    const raw = request.params.arguments ?? {};
+    this.seal.refuseUnlessBoundTo(ctx, prompt.operation, raw, principal);
+    const parsed = prompt.args.safeParse(raw);
     if (!parsed.success)
       throw new ProtocolError(
         ProtocolErrorCode.InvalidParams,
         `Invalid arguments for prompt ${name}: ${describeIssues(parsed.error.issues)}`,
       );
+    const call = new McpCallContext(prompt.operation, parsed.data, principal, ctx, ctx.mcpReq, { server, downstream: this.downstream });
     try {
-      return (await prompt.get(
-        parsed.data,
-        new McpCallContext(prompt.operation, parsed.data, principal, ctx, ctx.mcpReq, this.downstream),
-      )) as GetPromptResult;
+      const result = await prompt.get(parsed.data, call);
+      return call.roundEnding ? await this.seal.inputRequired(call.roundEnding, ctx, prompt.operation, raw) : result;
     } catch (error) {
-      throw protocolErrorFor(error, prompt.operation);
+      return this.failed(error, call, ctx, raw);
     }
-  });
+  }
+
+  /**
+   * A resource or prompt method that failed: the end of its round when it asked for input
+   * (2026-07-28) or named a page to visit that the client can be asked to open; a JSON-RPC
+   * error otherwise. `subject` is what the state is bound to (the URI, the prompt's arguments).
+   */
+  private async failed(error: unknown, call: McpCallContext, ctx: ServerContext, subject: unknown): Promise<InputRequiredResult> {
+    if (!call.roundEnding) {
+      const page = pageElicitation(error, call);
+      if (page instanceof Error) throw page;
+    }
+    if (call.roundEnding) return this.seal.inputRequired(call.roundEnding, ctx, call.operation, subject);
+    throw protocolErrorFor(error, call.operation);
+  }
 }

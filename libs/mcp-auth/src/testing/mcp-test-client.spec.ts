@@ -11,6 +11,7 @@ import { RequireScopes } from '../authorization/require-scopes.decorator.js';
 import { McpAuthModule } from '../mcp-auth.module.js';
 import { McpToolProvider } from '../tools/mcp-tool-provider.decorator.js';
 import { McpTool } from '../tools/mcp-tool.decorator.js';
+import type { McpToolContext } from '../tools/mcp-tool-context.js';
 import { connectMcpClient, connectModernMcpClient } from './mcp-test-client.js';
 import { startTestIdentityProvider } from './test-identity-provider.js';
 import type { TestIdentityProvider } from './test-identity-provider.js';
@@ -21,6 +22,13 @@ class EchoTools {
   @RequireScopes('Echo.Use')
   echo({ text }: { text: string }) {
     return text;
+  }
+
+  @McpTool({ name: 'ask_echo', description: 'Asks what to echo' })
+  @RequireScopes('Echo.Use')
+  async askEcho(_args: object, ctx: McpToolContext) {
+    const answer = await ctx.elicit({ message: 'What should I echo?', schema: z.object({ text: z.string() }) });
+    return answer.action === 'accept' ? answer.content.text : `(${answer.action})`;
   }
 }
 
@@ -49,6 +57,34 @@ describe('connectMcpClient', () => {
       const result = await client.callTool({ name: 'echo', arguments: { text: 'hello' } });
       expect(result.content).toEqual([{ type: 'text', text: 'hello' }]);
       await client.close();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('plays the user of a tool that asks with `elicitation`; without it the tool is told the client cannot be asked', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [McpAuthModule.forRoot({ issuer: idp.issuer, resourceUrl })],
+      providers: [EchoTools],
+    }).compile();
+    const app = moduleRef.createNestApplication({ bodyParser: false });
+    await app.init();
+    try {
+      const token = await idp.token({ scope: 'Echo.Use' });
+      const asked: string[] = [];
+      const answering = await connectMcpClient(app, token, {
+        elicitation: (params) => {
+          asked.push(params.message);
+          return { action: 'accept', content: { text: 'from the user' } };
+        },
+      });
+      expect((await answering.callTool({ name: 'ask_echo', arguments: {} })).content).toEqual([{ type: 'text', text: 'from the user' }]);
+      expect(asked).toEqual(['What should I echo?']);
+      await answering.close();
+
+      const silent = await connectMcpClient(app, token);
+      expect(await silent.callTool({ name: 'ask_echo', arguments: {} })).toMatchObject({ isError: true });
+      await silent.close();
     } finally {
       await app.close();
     }

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Client as ModernClient } from '@modelcontextprotocol/client';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
@@ -10,6 +11,17 @@ export interface McpTestClientOptions {
   path?: string;
   /** The client's name (in `initialize`, or in each 2026-07-28 request's `_meta`). Default `mcp-test-client`. */
   name?: string;
+  /**
+   * Plays the user when a tool asks (`ctx.elicit()`, `ctx.elicitUrl()`): the client declares
+   * elicitation (forms and URLs) and answers each question with what this returns. Default: the
+   * client declares no elicitation, so a tool that asks answers with a tool error saying so.
+   *
+   * @example
+   * ```ts
+   * const client = await connectMcpClient(app, token, { elicitation: () => ({ action: 'accept', content: { confirm: true } }) });
+   * ```
+   */
+  elicitation?: (params: ElicitRequest['params']) => ElicitResult | Promise<ElicitResult>;
 }
 
 /** The MCP revision {@link connectModernMcpClient} pins: no `initialize`, no sessions, an envelope on every request. */
@@ -35,11 +47,23 @@ export async function connectMcpClient(
   options: McpTestClientOptions = {},
 ): Promise<Client> {
   const endpoint = await endpointOf(target, options);
-  const [{ Client }, { StreamableHTTPClientTransport }] = await loadClientPackage('connectMcpClient', '@modelcontextprotocol/sdk', () =>
-    Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/client/streamableHttp.js')]),
+  const [{ Client }, { StreamableHTTPClientTransport }, { ElicitRequestSchema }] = await loadClientPackage(
+    'connectMcpClient',
+    '@modelcontextprotocol/sdk',
+    () =>
+      Promise.all([
+        import('@modelcontextprotocol/sdk/client/index.js'),
+        import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+        import('@modelcontextprotocol/sdk/types.js'),
+      ]),
   );
   const transport = new StreamableHTTPClientTransport(endpoint, { requestInit: { headers: { authorization: `Bearer ${token}` } } });
-  const client = new Client({ name: options.name ?? 'mcp-test-client', version: '1.0.0' });
+  const answer = options.elicitation;
+  const client = new Client(
+    { name: options.name ?? 'mcp-test-client', version: '1.0.0' },
+    answer ? { capabilities: { elicitation: { form: {}, url: {} } } } : {},
+  );
+  if (answer) client.setRequestHandler(ElicitRequestSchema, (request) => answer(request.params));
   await client.connect(transport);
   return client;
 }

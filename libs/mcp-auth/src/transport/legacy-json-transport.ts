@@ -13,7 +13,23 @@ import type { ServerResponse } from 'node:http';
 /** The reply a direct request is waiting for. */
 interface PendingReply {
   readonly res: ServerResponse;
+  /** Set once a message about the request went out first: the answer is a stream from then on. */
+  streaming?: boolean;
 }
+
+/**
+ * How often a stream that waits (for a person's answer to a question, say) says it is alive, so
+ * that proxies with an idle timeout (60 s in docs/haproxy.cfg) keep it open: the SDK's own period.
+ */
+const KEEP_ALIVE_MS = 15_000;
+
+/** The headers of a server-sent-event answer, as the SDK's transport writes them. */
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+} as const;
 
 /** What the direct path needs to know about an HTTP request besides its body. */
 export interface DirectRequest {
@@ -106,9 +122,11 @@ export class LegacyJsonTransport implements Transport {
     if (this.options.sessionIdGenerator === undefined) this.used = true;
     const pending: PendingReply = { res };
     this.pending.set(id, pending);
-    // A session outlives its requests: forget one whose client left before its reply.
+    // A session outlives its requests: forget one whose client left before its reply, and stop its method.
     res.once('close', () => {
-      if (this.pending.get(id) === pending) this.pending.delete(id);
+      if (this.pending.get(id) !== pending) return;
+      this.pending.delete(id);
+      this.cancel(id);
     });
     this.onmessage?.(parsed, { authInfo });
     return true;
@@ -120,20 +138,50 @@ export class LegacyJsonTransport implements Transport {
     return this.sdk.handleRequest(request, options);
   }
 
+  /**
+   * Tells the server the client gave up on request `id` (it closed the connection before the
+   * reply): the SDK's own cancellation, so the method's signal aborts and no late reply is
+   * written. For a request the SDK's transport serves (a stream it answers), the endpoint calls
+   * this when that stream closes first.
+   */
+  cancel(id: RequestId): void {
+    if (this.closed) return;
+    const notification: JSONRPCMessage = {
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: id, reason: 'The client closed the connection before the answer' },
+    };
+    this.onmessage?.(notification);
+  }
+
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const isReply = ('result' in message || 'error' in message) && 'id' in message;
     const id = isReply ? message.id : options?.relatedRequestId;
     const pending = id === undefined ? undefined : this.pending.get(id);
     if (!pending) return this.sdk.send(message, options);
-    // Notifications about a request answered as JSON have nowhere to go (the SDK drops them too).
-    if (!isReply) return;
-    this.pending.delete(id!);
     const { res } = pending;
+    if (isReply) this.pending.delete(id!);
     if (res.writableEnded || res.destroyed) return;
+    if (!isReply || pending.streaming) return this.stream(pending, message, isReply);
     const body = JSON.stringify(message);
     const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
     if (this.sdk.sessionId !== undefined) headers['mcp-session-id'] = this.sdk.sessionId;
     res.writeHead(200, headers).end(body);
+  }
+
+  /** Writes `message` as an event of the request's stream, opening it first; the reply ends it. */
+  private stream(pending: PendingReply, message: JSONRPCMessage, isReply: boolean): void {
+    const { res } = pending;
+    if (!pending.streaming) {
+      pending.streaming = true;
+      res.writeHead(200, this.sdk.sessionId === undefined ? SSE_HEADERS : { ...SSE_HEADERS, 'mcp-session-id': this.sdk.sessionId });
+      const keepAlive = setInterval(() => {
+        if (!res.writableEnded && !res.destroyed) res.write(': keepalive\n\n');
+      }, KEEP_ALIVE_MS).unref();
+      res.once('close', () => clearInterval(keepAlive));
+    }
+    res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    if (isReply) res.end();
   }
 
   async close(): Promise<void> {

@@ -122,7 +122,7 @@ export class McpEndpoint implements OnModuleDestroy {
     if (refusal) throw refusal;
     const authInfo = this.authInfoOf(req, principal);
     // The handlers of its messages learn which request carried them (era, headers, DI scope).
-    carryRequest(authInfo, { request: req, era });
+    carryRequest(authInfo, { request: req, era, message });
 
     if (era === 'modern') {
       if (isListenRequest(message)) return this.listen(req, res, principal, authInfo, message, body.bytes);
@@ -290,6 +290,13 @@ export class McpEndpoint implements OnModuleDestroy {
       protocolVersion: typeof headers['mcp-protocol-version'] === 'string' ? headers['mcp-protocol-version'] : undefined,
     };
     if (transport.tryDirect(direct, message, authInfo, res)) return;
+    // A request answered on a stream of the SDK's: a client that leaves before the answer cancels it.
+    const id = typeof (message as { method?: unknown })?.method === 'string' ? requestIdOf(message) : null;
+    if (id !== null) {
+      res.once('close', () => {
+        if (!res.writableFinished) transport.cancel(id);
+      });
+    }
     await this.serve(req, res, (request) => transport.handleRequest(request, { authInfo, parsedBody: message }));
   }
 
