@@ -1,3 +1,5 @@
+import { MCP_URL_ELICITATION } from '../asking/url-elicitation-required.js';
+import type { McpUrlElicitationRequest } from '../asking/url-elicitation-required.js';
 /**
  * Why no downstream token could be had. Stable codes to branch on; the message says what
  * to do and is what the caller sees as the tool's error (`isError: true`). Never carries a token.
@@ -67,5 +69,16 @@ export class DownstreamConsentRequiredError extends DownstreamTokenError {
     providerError?: string,
   ) {
     super(code, message, providerError);
+  }
+
+  /**
+   * The consent page as a URL elicitation (see `McpUrlElicitationRequired`): where the client
+   * supports it, the user is asked to open it and the call runs again; elsewhere the tool error
+   * names it. Nothing when the provider named no page, or wants the user to sign in again
+   * (`interaction_required`: a consent page would not help).
+   */
+  get [MCP_URL_ELICITATION](): McpUrlElicitationRequest | undefined {
+    if (this.code !== 'consent_required' || this.consentUrl === undefined) return undefined;
+    return { message: this.message, url: this.consentUrl };
   }
 }

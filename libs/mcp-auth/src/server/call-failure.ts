@@ -76,7 +76,8 @@ export function protocolErrorFor(error: unknown, operation: McpOperation): Proto
 function inputUnavailableMessage(error: unknown): string | undefined {
   if (error instanceof McpInputUnavailableError) return error.message;
   const page = urlElicitationOf(error);
-  return page && `${page.message} (${page.url})`;
+  // The page is named once: in the message when it says it already, else after it.
+  return page && (page.message.includes(page.url) ? page.message : `${page.message} (${page.url})`);
 }
 
 /** An error nobody meant for the client: its message and stack go to the log instead. */
