@@ -136,7 +136,7 @@ describe('connectModernMcpClient', () => {
     try {
       expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
       expect(client.getProtocolEra()).toBe('modern');
-      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['echo']);
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['echo', 'ask_echo']);
       const result = await client.callTool({ name: 'echo', arguments: { text: 'modern' } });
       expect(result.content).toEqual([{ type: 'text', text: 'modern' }]);
     } finally {

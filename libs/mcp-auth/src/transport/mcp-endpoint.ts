@@ -121,11 +121,13 @@ export class McpEndpoint implements OnModuleDestroy {
     const refusal = this.preDispatch.check(message, principal, req, sessionId !== undefined);
     if (refusal) throw refusal;
     const authInfo = this.authInfoOf(req, principal);
-    // The handlers of its messages learn which request carried them (era, headers, DI scope).
-    carryRequest(authInfo, { request: req, era, message });
+    const listen = era === 'modern' && isListenRequest(message);
+    // The handlers of its messages learn which request carried them (era, headers, DI scope). A listen
+    // stream lives as long as its token: its message is not kept with it (issue 19, N1).
+    carryRequest(authInfo, listen ? { request: req, era } : { request: req, era, message });
 
     if (era === 'modern') {
-      if (isListenRequest(message)) return this.listen(req, res, principal, authInfo, message, body.bytes);
+      if (listen) return this.listen(req, res, principal, authInfo, message, body.bytes);
       // The common exchanges on the direct path (the SDK's ladder kept, servers built once); the rest by the SDK's handler.
       if (this.modernDirect.serve(req, res, message, authInfo)) return;
       return this.serve(req, res, (request) => this.modern.fetch(request, { authInfo, parsedBody: message }));
