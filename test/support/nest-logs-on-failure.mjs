@@ -9,6 +9,36 @@ const HELD_BACK_LINES = '__nestLogLinesOfTheRunningTest';
  * setup logged) and dropped when it passes. A green run prints no Nest line; a red one shows them with the failure.
  */
 export default class NestLogsOnFailure extends TestEnvironment {
+  /**
+   * The default audit sink writes its JSON lines straight to standard output (issue 23), past Nest's logger:
+   * they are held back with the Nest lines of the running test. Anything else written there passes; a test
+   * that spies on `process.stdout.write` (to read the audit lines) still sees them, its spy being outermost.
+   */
+  async setup() {
+    await super.setup();
+    const stdout = process.stdout;
+    const write = stdout.write;
+    this.restoreStdout = () => {
+      stdout.write = write;
+    };
+    const held = () => (this.global[HELD_BACK_LINES] ??= []);
+    stdout.write = function (chunk, ...rest) {
+      const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
+      if (text === undefined || !text.startsWith('{"level":') || !text.includes('"context":"McpAuthAudit"')) {
+        return write.call(this, chunk, ...rest);
+      }
+      held().push(...text.trimEnd().split('\n'));
+      const callback = rest.find((argument) => typeof argument === 'function');
+      if (callback) process.nextTick(callback);
+      return true;
+    };
+  }
+
+  async teardown() {
+    this.restoreStdout?.();
+    await super.teardown();
+  }
+
   handleTestEvent(event) {
     const lines = this.global[HELD_BACK_LINES];
     if (!lines) return;

@@ -1,4 +1,5 @@
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import type { LogLevel } from '@nestjs/common';
 import { HeldBackLogger } from './held-back-logger.js';
 
 /**
@@ -35,3 +36,16 @@ for (const method of ['warn', 'info'] as const) {
 process.env.NO_COLOR ??= '1';
 
 Logger.overrideLogger(new HeldBackLogger());
+
+// The example switches Nest to its own console logger once it listens (`app.useLogger` in src/main.ts): in the
+// tests its lines are held back too, at the levels it asked for (LOG_LEVEL), as the harness's would be.
+const overrideLogger = Logger.overrideLogger.bind(Logger);
+Logger.overrideLogger = (logger) => {
+  if (!(logger instanceof ConsoleLogger) || logger instanceof HeldBackLogger || logger.constructor.name !== 'ExampleConsoleLogger') {
+    return overrideLogger(logger);
+  }
+  const heldBack = new HeldBackLogger();
+  const levels = (logger as unknown as { options?: { logLevels?: LogLevel[] } }).options?.logLevels;
+  if (levels) heldBack.setLogLevels(levels);
+  return overrideLogger(heldBack);
+};
