@@ -136,11 +136,31 @@ describe('connectModernMcpClient', () => {
     try {
       expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
       expect(client.getProtocolEra()).toBe('modern');
-      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['echo']);
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['echo', 'ask_echo']);
       const result = await client.callTool({ name: 'echo', arguments: { text: 'modern' } });
       expect(result.content).toEqual([{ type: 'text', text: 'modern' }]);
     } finally {
       await client.close();
+    }
+  });
+
+  it('plays the user of a tool that asks with `elicitation` (a 2026-07-28 round); without it the call is refused with -32021', async () => {
+    const token = await idp.token({ scope: 'Echo.Use' });
+    const asked: string[] = [];
+    const answering = await connectModernMcpClient(app, token, {
+      elicitation: (params) => {
+        asked.push(params.message);
+        return { action: 'accept', content: { text: 'from the user' } };
+      },
+    });
+    const silent = await connectModernMcpClient(app, token);
+    try {
+      expect((await answering.callTool({ name: 'ask_echo', arguments: {} })).content).toEqual([{ type: 'text', text: 'from the user' }]);
+      expect(asked).toEqual(['What should I echo?']);
+      await expect(silent.callTool({ name: 'ask_echo', arguments: {} })).rejects.toMatchObject({ code: -32021 });
+    } finally {
+      await answering.close();
+      await silent.close();
     }
   });
 
