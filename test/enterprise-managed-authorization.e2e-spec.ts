@@ -268,7 +268,7 @@ describe('Enterprise-Managed Authorization', () => {
     }
 
     it('warns at startup, naming each scope that opens more than in the snapshot an earlier release recorded', async () => {
-      // Release 0.9 of the example had no delete_product, and create_product needed User.Write only.
+      // Release 0.9 of the example had no delete_product, and create_product and import_products needed User.Write only.
       const earlier: McpScopeSnapshot = {
         snapshotVersion: 1,
         server: { name: 'product-catalog', version: '0.9.0' },
@@ -276,7 +276,7 @@ describe('Enterprise-Managed Authorization', () => {
         scopes: {
           'Admin.Write': { tools: [], resources: [], prompts: [] },
           'User.Read': { tools: ['list_products'], resources: ['catalog', 'product'], prompts: [] },
-          'User.Write': { tools: ['create_product'], resources: [], prompts: ['product_description'] },
+          'User.Write': { tools: ['create_product', 'import_products'], resources: [], prompts: ['product_description'] },
         },
       };
       const file = join(dir, 'earlier.json');
@@ -314,7 +314,7 @@ describe('Enterprise-Managed Authorization', () => {
       const recorded = JSON.parse(await readFile(file, 'utf8')) as McpScopeSnapshot;
       expect(recorded.snapshotVersion).toBe(1);
       expect(recorded.server).toEqual({ name: 'product-catalog', version: '1.0.0' });
-      expect(recorded.scopes['Admin.Write'].tools).toEqual(['create_product', 'delete_product']);
+      expect(recorded.scopes['Admin.Write'].tools).toEqual(['create_product', 'delete_product', 'import_products']);
       expect(recorded.anyValidToken.tools).toEqual(['whoami']);
 
       const { h, printed } = await startPrinting({ MCP_SCOPE_SNAPSHOT_FILE: file, MCP_SCOPE_SNAPSHOT_ON_DRIFT: 'fail' });

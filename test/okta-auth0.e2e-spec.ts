@@ -97,7 +97,7 @@ describe.each(['okta', 'auth0'])("%s preset against tokens shaped like that prov
 
     it('counts permissions for a machine token without scope (client credentials)', async () => {
       const machine = await client({ aud: resourceUrl, sub: 'svc@clients', gty: 'client-credentials', permissions: ['Admin.Write'] });
-      expect(await toolNames(machine)).toEqual(['create_product', 'delete_product', 'list_products', 'whoami']);
+      expect(await toolNames(machine)).toEqual(['create_product', 'delete_product', 'import_products', 'list_products', 'whoami']);
     });
 
     it('refuses a token issued without its trailing slash (another issuer)', async () => {
