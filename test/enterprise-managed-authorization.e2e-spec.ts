@@ -286,7 +286,7 @@ describe('Enterprise-Managed Authorization', () => {
         const drift = printed.split('\n').filter((line) => line.includes('Scope snapshot:'));
         expect(drift).toHaveLength(1);
         expect(drift[0]).toContain('WARN');
-        expect(drift[0]).toContain('scope "Admin.Write" now opens tool create_product, tool delete_product');
+        expect(drift[0]).toContain('scope "Admin.Write" now opens tool create_product, tool delete_product, tool import_products,');
         expect(drift[0]).toContain('product-catalog 0.9.0');
         expect(drift[0]).toContain(file);
         // The server serves all the same: warn is the default.
@@ -335,7 +335,7 @@ describe('Enterprise-Managed Authorization', () => {
         scopes: {
           'Admin.Write': { tools: ['create_product', 'delete_product'], resources: [], prompts: [] },
           'User.Read': { tools: [], resources: ['catalog', 'product'], prompts: [] },
-          'User.Write': { tools: ['create_product'], resources: [], prompts: ['product_description'] },
+          'User.Write': { tools: ['create_product', 'import_products'], resources: [], prompts: ['product_description'] },
         },
       };
       await writeFile(file, JSON.stringify(narrow));
