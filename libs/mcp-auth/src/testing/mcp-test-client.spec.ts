@@ -144,6 +144,26 @@ describe('connectModernMcpClient', () => {
     }
   });
 
+  it('plays the user of a tool that asks with `elicitation` (a 2026-07-28 round); without it the call is refused with -32021', async () => {
+    const token = await idp.token({ scope: 'Echo.Use' });
+    const asked: string[] = [];
+    const answering = await connectModernMcpClient(app, token, {
+      elicitation: (params) => {
+        asked.push(params.message);
+        return { action: 'accept', content: { text: 'from the user' } };
+      },
+    });
+    const silent = await connectModernMcpClient(app, token);
+    try {
+      expect((await answering.callTool({ name: 'ask_echo', arguments: {} })).content).toEqual([{ type: 'text', text: 'from the user' }]);
+      expect(asked).toEqual(['What should I echo?']);
+      await expect(silent.callTool({ name: 'ask_echo', arguments: {} })).rejects.toMatchObject({ code: -32021 });
+    } finally {
+      await answering.close();
+      await silent.close();
+    }
+  });
+
   it("rejects a call the token lacks the scope for with the SDK's InsufficientScopeError, naming the challenged scope", async () => {
     const client = await connectModernMcpClient(app, await idp.token({ scope: 'Other.Scope' }));
     try {

@@ -13,8 +13,10 @@ export interface McpTestClientOptions {
   name?: string;
   /**
    * Plays the user when a tool asks (`ctx.elicit()`, `ctx.elicitUrl()`): the client declares
-   * elicitation (forms and URLs) and answers each question with what this returns. Default: the
-   * client declares no elicitation, so a tool that asks answers with a tool error saying so.
+   * elicitation (forms and URLs) and answers each question with what this returns, on both
+   * helpers (on 2026-07-28 the v2 client answers the `input_required` round and calls again itself).
+   * Default: the client declares no elicitation, so a tool that asks answers with a tool error saying
+   * so (2025 revisions), or the call is refused with `-32021` naming the capability (2026-07-28).
    *
    * @example
    * ```ts
@@ -93,10 +95,16 @@ export async function connectModernMcpClient(
     () => import('@modelcontextprotocol/client'),
   );
   const transport = new StreamableHTTPClientTransport(endpoint, { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+  const answer = options.elicitation;
   const client = new Client(
     { name: options.name ?? 'mcp-test-client', version: '1.0.0' },
-    { versionNegotiation: { mode: { pin: MODERN_REVISION } } },
+    {
+      versionNegotiation: { mode: { pin: MODERN_REVISION } },
+      ...(answer ? { capabilities: { elicitation: { form: {}, url: {} } } } : {}),
+    },
   );
+  // On 2026-07-28 a question is an input_required round: the client asks this handler, then calls again itself.
+  if (answer) client.setRequestHandler('elicitation/create', (request) => answer(request.params));
   await client.connect(transport);
   return client;
 }
