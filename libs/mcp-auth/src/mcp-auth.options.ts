@@ -143,7 +143,7 @@ export interface McpAuthOptions {
   discoveryTimeoutMs?: number;
   /** At most this many open sessions in total; an `initialize` beyond it gets 503 with `Retry-After`. Default 10 000. */
   maxSessions?: number;
-  /** At most this many open sessions per subject (issuer + `sub`); an `initialize` beyond it gets 429. Default 100. */
+  /** At most this many open sessions per subject (issuer + `principal.id`); an `initialize` beyond it gets 429. Default 100. */
   maxSessionsPerSubject?: number;
   /**
    * At most this many open `subscriptions/listen` streams (2026-07-28) on this instance, for

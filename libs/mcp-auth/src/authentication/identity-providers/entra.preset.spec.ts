@@ -77,6 +77,11 @@ describe('entra()', () => {
     expect(always.claimsToScopes!({ scp: 'User.Read', roles: ['Approver'] })).toEqual(['User.Read', 'Approver']);
   });
 
+  it("accepts no DPoP-bound tokens unless told (Entra issues none for your APIs), whatever the module's dpop.mode", () => {
+    expect(single.dpop).toBe('off');
+    expect(entra({ tenantId: TENANT, clientId: CLIENT, dpop: 'allowed' }).dpop).toBe('allowed');
+  });
+
   it('keys the principal by tid and oid', () => {
     expect(single.subjectOf!({ tid: TENANT, oid: 'o-1', sub: 'pairwise' })).toBe(`${TENANT}/o-1`);
   });

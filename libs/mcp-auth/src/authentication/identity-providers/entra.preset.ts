@@ -2,6 +2,7 @@ import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js
 import { entraClaimsToScopes, entraClaimsToScopesWithUserRoles, rolesAsScopesOption } from '../claims-to-scopes.js';
 import type { RolesAsScopes } from '../claims-to-scopes.js';
 import { TokenRejection } from '../token-rejection.js';
+import type { DpopMode } from '../dpop/dpop.options.js';
 import type { McpIssuerOptions } from './issuer-options.js';
 import { audiencesOf, presetDownstream, presetUrl } from './preset-validation.js';
 import type { PresetDownstreamOptions } from './preset-validation.js';
@@ -48,6 +49,12 @@ export interface EntraPresetOptions {
    */
   downstream?: Partial<Pick<PresetDownstreamOptions, 'clientId' | 'tokenEndpoint'>> &
     Omit<PresetDownstreamOptions, 'clientId' | 'tokenEndpoint'>;
+  /**
+   * DPoP-bound tokens (RFC 9449). Default `'off'`, whatever the module's `dpop.mode`: Entra ID issues
+   * no RFC 9449 tokens for your own APIs (docs/dpop.md), so its issuers advertise and accept none
+   * unless you say otherwise.
+   */
+  dpop?: DpopMode;
 }
 
 /**
@@ -137,6 +144,7 @@ export function entra(options: EntraPresetOptions): McpIssuerOptions {
     name: 'entra',
     issuer: issuers,
     audience: [clientId, ...appIdUris],
+    dpop: options.dpop ?? 'off',
     jwksUri: `${authority}/${tenantId}/discovery/v2.0/keys`,
     authorizationServers: tenants.map((tenant) => v2Issuers(tenant)[0]),
     claimsToScopes:
