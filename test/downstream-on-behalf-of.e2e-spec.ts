@@ -128,6 +128,24 @@ describe('Downstream tokens: Entra on-behalf-of (loopback stand-in of the v2 tok
     expect(errorText(result)).toContain(`Open ${consent} to grant it (an administrator may have to), then call the tool again.`);
   });
 
+  it('asks a client that can open pages to open the admin-consent page (URL elicitation, -32042 on a 2025-11-25 session)', async () => {
+    const token = await idp.token({
+      aud: API,
+      azp: 'e4c1f0a2-2b3c-4d5e-8f90-a1b2c3d4e5f6',
+      scp: 'User.Read',
+      oid: 'b1c2d3e4-0000-4000-8000-000000000004',
+    });
+    const client = await connectMcpClient(resourceUrl, token, { elicitation: () => ({ action: 'accept' }) });
+    clients.push(client);
+    const consent = `${idp.url}/${TENANT}/v2.0/adminconsent?client_id=${API}&scope=https%3A%2F%2Fgraph.microsoft.com%2FMail.Send`;
+    const refusal = await client.callTool({ name: 'graph_probe', arguments: { scopes: ['Mail.Send'] } }).then(
+      () => undefined,
+      (error: { code?: number; data?: { elicitations?: Array<{ mode?: string; url?: string }> } }) => error,
+    );
+    expect(refusal?.code).toBe(-32042);
+    expect(refusal?.data?.elicitations?.[0]).toMatchObject({ mode: 'url', url: consent });
+  });
+
   it('turns interaction_required with a claims challenge (AADSTS50079, MFA) into "sign in again"', async () => {
     const { client } = await caller('b1c2d3e4-0000-4000-8000-000000000003');
     const result = await client.callTool({ name: 'graph_probe', arguments: { scopes: ['Files.Read'] } });
@@ -165,7 +183,7 @@ describe('Downstream tokens: Entra on-behalf-of (loopback stand-in of the v2 tok
     expect(Object.fromEntries(stats.counts)).toMatchObject({
       // A discarded token is counted as excess_scope, not as exchanged.
       exchanged: 1,
-      consent_required: 1,
+      consent_required: 2,
       interaction_required: 1,
       excess_scope: 2,
       unavailable: 1,
