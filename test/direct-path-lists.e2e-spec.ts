@@ -160,7 +160,7 @@ describe.each(['granted', 'all'] as const)('pagination and completions on the di
     const params = { ref, argument: { name: argument, value: '' } };
     const asReader = await send('direct', reader, 'completion/complete', params);
     const asAdmin = await send('direct', admin, 'completion/complete', params);
-    if (ref.type === 'ref/prompt' && ref.name === 'no_such_prompt') {
+    if ('name' in ref && ref.name === 'no_such_prompt') {
       expect([asReader.body.error?.code, asAdmin.body.error?.code]).toEqual([-32602, -32602]);
       return;
     }
