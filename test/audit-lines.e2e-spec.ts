@@ -95,7 +95,10 @@ describe('the example’s audit lines on standard output', () => {
       );
     const answered = async (response: Promise<Response>) => {
       const settled = await response;
-      return { status: settled.status, body: (await settled.json()) as { result?: { isError?: boolean }; error?: { code: number } } };
+      return {
+        status: settled.status,
+        body: (await settled.json()) as { result?: { isError?: boolean; structuredContent?: unknown }; error?: { code: number } },
+      };
     };
 
     // Refused before any token work, and a DPoP proof refused (used twice).
@@ -119,8 +122,22 @@ describe('the example’s audit lines on standard output', () => {
     // The example lists everything (MCP_LISTING=all): a listed prompt the caller may not use is refused, not hidden.
     expect((await answered(modern(reader, 'completion/complete', ref('product_description')))).body.error?.code).toBe(-32003);
     // A downstream call: the exchanged token goes to the inventory API, never to a log line.
-    const stock = await answered(modern(reader, 'tools/call', { name: 'stock_level', arguments: { sku: 'LAMP-1' } }, 'stock_level'));
-    expect(stock.body.result?.isError).toBeFalsy();
+    // With the DPoP-bound token: the exchange takes it as the subject token like any other (issue 24 beside 25).
+    const stockCall = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'stock_level', arguments: { sku: 'LAMP-1' }, _meta: envelope() },
+    };
+    const stock = await answered(
+      post(resourceUrl, stockCall, {
+        headers: {
+          ...modernHeaders('tools/call', 'stock_level'),
+          ...dpopHeaders(bound, await key.proof({ htu: resourceUrl, accessToken: bound })),
+        },
+      }),
+    );
+    expect(stock.body.result?.structuredContent).toEqual({ sku: 'LAMP-1', level: 12 });
 
     // A burst, and SIGTERM as soon as its first answer arrives: the rest are drained by the shutdown (or refused, 503,
     // or never reach the closed port). Every list that was answered was decided, and its line must be there.
@@ -156,7 +173,10 @@ describe('the example’s audit lines on standard output', () => {
     expect(
       of({ action: 'completion/complete', outcome: 'denied', reason: 'insufficient_scope', prompt: 'product_description' }),
     ).toHaveLength(1);
-    expect(of({ action: 'tools/call', outcome: 'allowed', tool: 'stock_level' })[0]).toMatchObject({ subject: 'demo-reader' });
+    expect(of({ action: 'tools/call', outcome: 'allowed', tool: 'stock_level' })[0]).toMatchObject({
+      subject: 'demo-reader',
+      dpopJkt: key.jkt,
+    });
 
     for (const token of tokens) expect(stdout).not.toContain(token);
     expect(stdout).not.toMatch(JWT);
