@@ -221,6 +221,7 @@ describeOnPlatforms('DPoP on every path: legacy sessions, the modern direct path
       };
       const once = await proof();
       const abort = new AbortController();
+      const directBefore = path.directAnswers;
       const opened = await fetch(app.resourceUrl, {
         method: 'POST',
         headers: {
@@ -234,6 +235,8 @@ describeOnPlatforms('DPoP on every path: legacy sessions, the modern direct path
       });
       expect(opened.status).toBe(200);
       expect(opened.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      // A listen stream is the SDK handler's: never the direct path's (issue 23), whatever the credential.
+      expect(path.directAnswers).toBe(directBefore);
       const replayed = await send(listen, once, modernHeaders('subscriptions/listen'));
       expect(replayed.status).toBe(401);
       expect(replayed.headers.get('www-authenticate')).toEqual(replayChallenge());
