@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { post, startHarness } from './support/harness.js';
-import { heldBackLines } from './support/held-back-logger.js';
+import { HELD_BACK_LINES } from './support/held-back-logger.js';
 import type { Harness } from './support/harness.js';
 import { modernCall, modernHeaders, envelope } from './support/modern.js';
 import { describeOnPlatforms } from './support/platforms.js';
@@ -23,6 +23,11 @@ async function printedDuring(run: () => Promise<void>): Promise<string> {
     write.mockRestore();
   }
   return [...lines, ...logged.slice(loggedBefore).map((line) => `${line}\n`)].join('');
+}
+
+function heldBackLines(): string[] {
+  const scope = globalThis as typeof globalThis & { [HELD_BACK_LINES]?: string[] };
+  return (scope[HELD_BACK_LINES] ??= []);
 }
 
 describeOnPlatforms("the example's own enhancers", (_platform, onPlatform) => {

@@ -3,13 +3,12 @@ import { CompactSign, importJWK } from 'jose';
 import type { JWTPayload } from 'jose';
 import { createTestSigningKey } from 'nestjs-mcp-auth/testing';
 import { bootstrap } from '../../src/main.js';
-import { loadExampleConfig } from '../../src/config/example-config.js';
 import { DEMO_CLIENTS, DEV_RESOURCE_SERVER } from '../../src/dev-identity-provider/demo-clients.js';
 import { startDevIdentityProvider } from '../../src/dev-identity-provider/dev-identity-provider.js';
 import type { DevIdentityProvider, DevIdentityProviderOptions } from '../../src/dev-identity-provider/dev-identity-provider.js';
 import type { JsonWebKey } from 'node:crypto';
 import { freePort } from './free-port.js';
-import { HeldBackLogger, holdingBackStandardOutput } from './held-back-logger.js';
+import { HeldBackLogger } from './held-back-logger.js';
 
 export { freePort };
 
@@ -98,7 +97,7 @@ export async function startHarness(env: Record<string, string> = {}, idpOptions:
     ...idpOptions,
   });
   const { idp } = identity;
-  const exampleEnv = {
+  const app = await bootstrap({
     PORT: String(port),
     HOST: '127.0.0.1',
     MCP_AUTH_ISSUER: idp.issuer,
@@ -112,12 +111,11 @@ export async function startHarness(env: Record<string, string> = {}, idpOptions:
         }
       : {}),
     ...env,
-  };
-  const app = await holdingBackStandardOutput(() => bootstrap(exampleEnv)).catch(async (error) => {
+  }).catch(async (error) => {
     await idp.close();
     throw error;
   });
-  holdBackExampleLogs(exampleEnv);
+  holdBackExampleLogs();
   return {
     ...identity,
     baseUrl,
@@ -144,27 +142,24 @@ export async function startExample(env: (resourceUrl: string) => Record<string, 
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const resourceUrl = `${baseUrl}/mcp`;
-  const exampleEnv = {
+  const app = await bootstrap({
     PORT: String(port),
     HOST: '127.0.0.1',
     MCP_RESOURCE_URL: resourceUrl,
     LOG_LEVEL: 'error',
     ...LIBRARY_DEFAULT_LISTING,
     ...env(resourceUrl),
-  };
-  const app = await holdingBackStandardOutput(() => bootstrap(exampleEnv));
-  holdBackExampleLogs(exampleEnv);
+  });
+  holdBackExampleLogs();
   return { baseUrl, resourceUrl, metadataUrl: `${baseUrl}/.well-known/oauth-protected-resource/mcp`, close: () => app.close() };
 }
 
 /**
  * The example switches Nest's logger to its own once it listens (`app.useLogger`), which prints; in the tests its
  * lines are held back like every other Nest line and shown under a failing test only (test/support/held-back-logger.ts).
- * At the example's own levels (`LOG_LEVEL`): below `log` the default audit sink, which writes standard output itself
- * and follows Nest's levels, stays silent, as it does in the example.
  */
-function holdBackExampleLogs(env: NodeJS.ProcessEnv): void {
-  Logger.overrideLogger(new HeldBackLogger({ logLevels: loadExampleConfig(env).logLevels }));
+function holdBackExampleLogs(): void {
+  Logger.overrideLogger(new HeldBackLogger());
 }
 
 /** The names of the tools a client may list, sorted. */

@@ -5,25 +5,6 @@ import type { LogLevel } from '@nestjs/common';
 export const HELD_BACK_LINES = '__nestLogLinesOfTheRunningTest';
 
 /**
- * Runs `start` with what it writes to standard output held back like Nest's lines: the example writes its
- * listening line through its own console logger while it starts, before a test can hold its logger back.
- */
-export async function holdingBackStandardOutput<T>(start: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    heldBackLines().push(String(chunk).replace(/\n$/, ''));
-    const callback = rest.find((argument): argument is () => void => typeof argument === 'function');
-    callback?.();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return await start();
-  } finally {
-    process.stdout.write = write;
-  }
-}
-
-/**
  * Nest's logger for the tests: formats what it is given as Nest's console logger would (levels included), but
  * holds the lines back instead of printing them. The test environment prints them under a failing test and drops
  * them when the test passes: the warnings and errors the suites provoke on purpose (an identity provider down, a
@@ -41,8 +22,7 @@ export class HeldBackLogger extends ConsoleLogger {
   }
 }
 
-/** The lines held back so far for the running test (the environment empties them between tests). */
-export function heldBackLines(): string[] {
+function heldBackLines(): string[] {
   const scope = globalThis as typeof globalThis & { [HELD_BACK_LINES]?: string[] };
   return (scope[HELD_BACK_LINES] ??= []);
 }
