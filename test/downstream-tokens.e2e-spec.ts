@@ -39,6 +39,8 @@ describe('Downstream tokens: token exchange at the embedded provider (example, s
         LOG_LEVEL: 'error',
         MCP_METRICS: 'true',
         MCP_EXAMPLE_IDP_KEY_FILE: join(directory, 'key.json'),
+        // Kept out of the project's .data/, as the other suites keep it.
+        MCP_EXAMPLE_IDP_DB: ':memory:',
       },
       { banner: false },
     );
