@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { isAbsolute, relative } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
@@ -65,7 +66,7 @@ export async function bootstrap(
     const requireKnownUsers = config.requireKnownUsers ?? devIdp !== undefined;
     const app = await createApp(config, AppModule.register({ ...config, requireKnownUsers }, issuers, inventory), startupLog);
     app.enableShutdownHooks();
-    await app.listen(config.port, config.host);
+    await listenOn(app, config);
     // Colours only on a terminal: escape codes do not belong in log files, and colouring
     // costs ConsoleLogger about 5 µs per line (every allowed call writes an audit line); the date prefix is
     // formatted once per second (ExampleConsoleLogger), not once per line.
@@ -157,13 +158,49 @@ async function startEmbeddedIdentityProvider(config: ExampleConfig, inventoryUrl
     accessTokenFormat: opaque ? 'opaque' : 'jwt',
     resourceServers: opaque ? [DEV_RESOURCE_SERVER] : [],
     ...(inventoryUrl ? { tokenExchange: { clients: [DEV_TOKEN_EXCHANGE_CLIENT], targets: { [inventoryUrl]: INVENTORY_SCOPES } } } : {}),
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     if (!(error instanceof DevIdentityProviderPortInUse)) throw error;
+    // Both ports taken: most likely the example already runs there, which is what the user needs to hear.
+    if (await portInUse(config.host, config.port)) throw new ExampleConfigError(alreadyRunning(config, error.port));
     throw new ExampleConfigError(
       `The development identity provider cannot listen on port ${error.port}: it is in use (another run of the example?). ` +
         `Its port is PORT+1 unless MCP_EXAMPLE_IDP_PORT says otherwise: set MCP_EXAMPLE_IDP_PORT to a free port ` +
         `(or 0 for any free port, after which clients log in again whenever the example restarts).`,
     );
+  });
+}
+
+/**
+ * `app.listen` on PORT and HOST; a port in use is a one-line configuration error, not Node's `EADDRINUSE`, and the
+ * application (started, not listening) is closed.
+ */
+async function listenOn(app: INestApplication, config: ExampleConfig): Promise<void> {
+  try {
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new ExampleConfigError(
+      `Port ${config.port} on ${config.host} is in use (another run of the example, or another server): stop it, or set PORT to a free port.`,
+    );
+  }
+}
+
+/** The example's own port and its provider's are both taken: another run of it, most likely. */
+function alreadyRunning(config: ExampleConfig, idpPort: number): string {
+  return (
+    `Port ${config.port} and its development identity provider's port ${idpPort} are both in use: the example probably runs there ` +
+    `already (another npm start?). Stop it, or set PORT to a free port (the provider takes PORT+1).`
+  );
+}
+
+/** Whether something listens on `host`:`port` already (a bind attempt that is let go at once). */
+function portInUse(host: string, port: number): Promise<boolean> {
+  if (port === 0) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
+    probe.listen(port, host, () => probe.close(() => resolve(false)));
   });
 }
 

@@ -32,13 +32,18 @@ describe('Downstream tokens: token exchange at the embedded provider (example, s
     writeFileSync(join(directory, 'key.json'), JSON.stringify(key.privateJwk));
     const port = await freePort();
     resourceUrl = `http://127.0.0.1:${port}/mcp`;
-    app = await bootstrap({
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      MCP_METRICS: 'true',
-      MCP_EXAMPLE_IDP_KEY_FILE: join(directory, 'key.json'),
-    });
+    app = await bootstrap(
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'error',
+        MCP_METRICS: 'true',
+        MCP_EXAMPLE_IDP_KEY_FILE: join(directory, 'key.json'),
+        // Kept out of the project's .data/, as the other suites keep it.
+        MCP_EXAMPLE_IDP_DB: ':memory:',
+      },
+      { banner: false },
+    );
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));

@@ -1,6 +1,8 @@
 import { jest } from '@jest/globals';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError, auth } from '@modelcontextprotocol/client';
 import { rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
@@ -112,6 +114,46 @@ describe('The example restarted with its default settings', () => {
     expect(decodeJwt(after.access_token)).toMatchObject({ sub: 'demo-writer', client_id: oauth.clientInformation()!.client_id });
     expect(await whoami()).toMatchObject({ sub: 'demo-writer' });
     expect(outcomes).toHaveLength(1);
+  });
+});
+
+describe('The example started where its ports are taken', () => {
+  const holders: HttpServer[] = [];
+  afterAll(() => Promise.all(holders.map((holder) => new Promise<void>((resolve) => holder.close(() => resolve())))));
+
+  /** Something already listening on `port` (answering 503, so that a readiness probe never waits on it). */
+  async function hold(port: number): Promise<void> {
+    const holder = createHttpServer((_req, res) => res.writeHead(503).end());
+    holders.push(holder);
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+  }
+
+  /** Starts the example on `port`; resolves with the one line it printed before exiting. */
+  async function startupFailure(port: number): Promise<string> {
+    const example = new ReplicaProcess('example', port, { HOST: '127.0.0.1' }, `http://127.0.0.1:${port}/mcp`, buildExample());
+    await expect(example.start()).rejects.toThrow(/exited with 1/);
+    const output = example.output().trim();
+    expect(output.split('\n')).toHaveLength(1);
+    return output;
+  }
+
+  it('a second npm start beside a running one (PORT and PORT+1 taken): one line saying it probably runs already, and PORT', async () => {
+    const port = await freePortWithNext();
+    await hold(port);
+    await hold(port + 1);
+    expect(await startupFailure(port)).toBe(
+      `Startup failed: Port ${port} and its development identity provider's port ${port + 1} are both in use: the example probably ` +
+        'runs there already (another npm start?). Stop it, or set PORT to a free port (the provider takes PORT+1).',
+    );
+  });
+
+  it('PORT alone taken by another server: one line naming PORT, not an EADDRINUSE stack', async () => {
+    const port = await freePortWithNext();
+    await hold(port);
+    expect(await startupFailure(port)).toBe(
+      `Startup failed: Port ${port} on 127.0.0.1 is in use (another run of the example, or another server): stop it, or set PORT to a free port.`,
+    );
+    rmSync(join(buildExample(), '..', '..', '.data', `dev-idp-${port + 1}.sqlite`), { force: true });
   });
 });
 

@@ -8,6 +8,8 @@ import { GatedTools } from './support/gated-tools.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { describeOnPlatforms } from './support/platforms.js';
+import { probe } from './support/direct-path-probe.js';
+import type { PathProbe } from './support/direct-path-probe.js';
 
 /**
  * The proof of the modern direct path (issue 23): every generated 2026-07-28 request goes
@@ -75,35 +77,6 @@ function parsed(text: string): unknown {
   } catch {
     return { unparsedText: text };
   }
-}
-
-/** Which way the endpoint's last call into the direct path went: `sdk` also when it was never asked (refused before). */
-interface PathProbe {
-  /** Forces the next request to the SDK's handler. */
-  forceSdk: boolean;
-  last: 'direct' | 'sdk';
-  /** How many requests the direct path answered so far. */
-  directAnswers: number;
-  restore(): void;
-}
-
-/** Watches (and, for the SDK's leg, switches off) the application's own direct path; nothing else is replaced. */
-function probe(direct: ModernDirectPath): PathProbe {
-  const original = direct.serve;
-  const state: PathProbe = {
-    forceSdk: false,
-    last: 'sdk',
-    directAnswers: 0,
-    restore: () => void (direct.serve = original),
-  };
-  direct.serve = function (this: ModernDirectPath, ...args: Parameters<ModernDirectPath['serve']>) {
-    if (state.forceSdk) return false;
-    const served = original.apply(this, args);
-    state.last = served ? 'direct' : 'sdk';
-    if (served) state.directAnswers++;
-    return served;
-  };
-  return state;
 }
 
 describeOnPlatforms('the modern direct path answers as the SDK does (differential)', (platform) => {

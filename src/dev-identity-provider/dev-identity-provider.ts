@@ -136,7 +136,10 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
   const resourceScopes = [...new Set([...options.clients, ...users].flatMap((holder) => holder.scopes))];
 
   const provider = new Provider(issuer, {
-    ...(users.length ? interactiveConfiguration(users, options.fetch, options.accessTokenTtlSeconds ?? 3600) : {}),
+    // Without users, only a token exchange makes a grant (its own, so that revoking it revokes the token): a day, as for a sign-in.
+    ...(users.length
+      ? interactiveConfiguration(users, options.fetch, options.accessTokenTtlSeconds ?? 3600)
+      : { ttl: { Grant: DAY_SECONDS } }),
     clients: [
       ...[...options.clients, ...(options.resourceServers ?? [])].map((client) => ({
         client_id: client.clientId,

@@ -31,7 +31,8 @@ export class ProductResources {
   product(_uri: URL, { id }: { id?: string | string[] }) {
     const number = Number(id);
     // An HttpException's message is the client's to read (here -32602); any other error's is only logged.
-    if (!Number.isInteger(number)) throw new BadRequestException(`Product id must be a whole number (got ${JSON.stringify(id)})`);
+    // It does not quote the id: that is the caller's text, as long as the request allows.
+    if (!Number.isInteger(number)) throw new BadRequestException('Product id must be a whole number');
     return this.products.get(number);
   }
 

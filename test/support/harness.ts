@@ -42,7 +42,10 @@ export interface TestIdentity {
 
 /** Identity provider settings a test may change (opaque tokens, short lifetimes, other resources, introspecting clients). */
 export type HarnessIdpOptions = Partial<
-  Pick<DevIdentityProviderOptions, 'accessTokenFormat' | 'accessTokenTtlSeconds' | 'otherResources' | 'resourceServers' | 'users' | 'fetch'>
+  Pick<
+    DevIdentityProviderOptions,
+    'accessTokenFormat' | 'accessTokenTtlSeconds' | 'otherResources' | 'resourceServers' | 'users' | 'fetch' | 'tokenExchange'
+  >
 >;
 
 /** Starts the development identity provider for `resourceUrl`, signing with a key the tests hold too. */

@@ -32,6 +32,8 @@ export interface LibraryAppSettings {
    * `useGlobalGuards()`, `useGlobalInterceptors()` or `useLogger()`.
    */
   readonly configure?: (app: INestApplication) => void;
+  /** Configure the module with `forRootAsync` (options from an async factory), as the example does. Default `forRoot`. */
+  readonly forRootAsync?: boolean;
 }
 
 export async function startLibraryApp(
@@ -45,9 +47,17 @@ export async function startLibraryApp(
   const identity = settings.identity ?? (await startTestIdentity(resourceUrl));
   const closeIdentity = () => (settings.identity ? Promise.resolve() : identity.idp.close());
 
+  const moduleOptions: McpAuthOptions = {
+    issuer: identity.idp.issuer,
+    resourceUrl,
+    server: { name: 'test', version: '1.0.0' },
+    ...options,
+  };
   @Module({
     imports: [
-      McpAuthModule.forRoot({ issuer: identity.idp.issuer, resourceUrl, server: { name: 'test', version: '1.0.0' }, ...options }),
+      settings.forRootAsync
+        ? McpAuthModule.forRootAsync({ useFactory: () => Promise.resolve(moduleOptions) })
+        : McpAuthModule.forRoot(moduleOptions),
       StoreModule.register(':memory:'),
       ProductsModule,
       IdentityModule,

@@ -1,5 +1,6 @@
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { CompleteRequest, CompleteResult, ServerCapabilities, ServerContext } from '@modelcontextprotocol/server';
+import { boundedCallerText } from '../audit/caller-text.js';
 import type { DownstreamTokens } from '../downstream/downstream-tokens.service.js';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
 import { McpCallContext } from '../invocation/mcp-call-context.js';
@@ -60,12 +61,14 @@ export class CompletionHandler {
     if (!entry || !this.authorization.shows(principal, entry.requirements, 'completion/complete', target, ctx)) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidParams,
-        ref.type === 'ref/prompt' ? `Unknown prompt: ${ref.name}` : `Unknown resource template: ${ref.uri}`,
+        ref.type === 'ref/prompt'
+          ? `Unknown prompt: ${boundedCallerText(ref.name)}`
+          : `Unknown resource template: ${boundedCallerText(ref.uri)}`,
       );
     }
     this.authorization.refuseIfForbidden(principal, entry.requirements, 'completion/complete', target, ctx);
     if (!entry.argumentNames.includes(argument.name)) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `${entry.label} has no argument ${argument.name}`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `${entry.label} has no argument ${boundedCallerText(argument.name)}`);
     }
     this.authorization.allowed(principal, 'completion/complete', target, ctx);
     const completer = entry.completions?.get(argument.name);

@@ -45,8 +45,8 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  * Tokens for downstream APIs, for the caller of a tool: RFC 8693 token exchange or Entra's
  * on-behalf-of against the caller's own issuer, never the caller's token passed on.
  *
- * Each token is kept until shortly before it expires, per (issuer, subject, client,
- * audience/resource, scopes): in memory, and sealed in Redis when `redis` is configured, so
+ * Each token is kept until shortly before it expires, per (issuer, subject, the caller's client
+ * and granted scopes, this server's client, audience/resource, scopes): in memory, and sealed in Redis when `redis` is configured, so
  * one user needs one exchange per API while the token lasts, on the whole fleet. Identical
  * exchanges running at the same time on one instance share one request. Results are counted
  * per issuer and outcome (for the metrics), never logged; a token prints redacted.
@@ -137,6 +137,10 @@ export class DownstreamTokens {
     const parts = [
       entry.stats.issuer,
       principal.id,
+      // What the provider issues may depend on the caller's token (the client the user granted, the scopes it
+      // holds), not only on the user: another token of the same user is never handed this one's downstream token.
+      principal.clientId ?? '',
+      [...principal.scopes].sort().join(' '),
       entry.config.clientId,
       entry.config.flow,
       request.audience ?? '',

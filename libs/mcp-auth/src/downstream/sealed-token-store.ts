@@ -19,7 +19,7 @@ const TAG_BYTES = 16;
  * Downstream tokens shared by the replicas through Redis, sealed: AES-256-GCM with a key
  * derived (HKDF-SHA256) from the configured `downstreamCache.encryptionKey`, a fresh IV per
  * entry and the Redis key as additional data, so an entry can neither be read nor moved to
- * another user's key. Keys are an HMAC of (issuer, subject, client, audience, scopes) under a
+ * another user's key. Keys are an HMAC of the cache entry's parts (issuer, subject, clients, audience, scopes) under a
  * second derived key, so Redis does not even list who holds tokens for what. Redis only ever
  * sees ciphertext; an entry that does not open (another key, tampering) is a miss. Redis
  * failing is never an error: the replica goes on with its own memory.

@@ -1,6 +1,7 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError } from '@modelcontextprotocol/server';
 import type { CallToolResult } from '@modelcontextprotocol/server';
+import { boundedCallerText } from '../audit/caller-text.js';
 import { DownstreamTokenError } from '../downstream/downstream-token.error.js';
 import { McpInputUnavailableError } from '../asking/input-unavailable.error.js';
 import { urlElicitationOf } from '../asking/url-elicitation-required.js';
@@ -67,7 +68,8 @@ export function protocolErrorFor(error: unknown, operation: McpOperation): Proto
   const status = error.getStatus();
   const message = httpMessageOf(error);
   if (status === 401 || status === 403) return new ProtocolError(FORBIDDEN_ERROR_CODE, message);
-  if (status === 404 && operation.kind === 'resource') return new ResourceNotFoundError(operation.uri, message);
+  // The URI read is the caller's (a template's variables): echoed bounded, like every caller text.
+  if (status === 404 && operation.kind === 'resource') return new ResourceNotFoundError(boundedCallerText(operation.uri), message);
   if (status === 400 || status === 404 || status === 422) return new ProtocolError(ProtocolErrorCode.InvalidParams, message);
   return new ProtocolError(ProtocolErrorCode.InternalError, message);
 }
