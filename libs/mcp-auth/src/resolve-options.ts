@@ -219,6 +219,14 @@ function resolveRedis(redis: McpRedisOptions | undefined, resourceUrl: string): 
       throw new McpAuthConfigurationError('redis.url', 'must be a redis:// or rediss:// URL');
     }
   }
+  // The module's scripts build some key names from their arguments, which ioredis' own keyPrefix does not touch.
+  const ownPrefix = (redis.client as { options?: { keyPrefix?: unknown } } | undefined)?.options?.keyPrefix;
+  if (typeof ownPrefix === 'string' && ownPrefix !== '') {
+    throw new McpAuthConfigurationError(
+      'redis.client',
+      "has ioredis' own keyPrefix, which the module's scripts would not see: create the client without it and set redis.keyPrefix instead",
+    );
+  }
   const keyPrefix = redis.keyPrefix ?? defaultRedisKeyPrefix(resourceUrl);
   if (typeof keyPrefix !== 'string' || keyPrefix === '') {
     throw new McpAuthConfigurationError('redis.keyPrefix', 'must be a non-empty string');
