@@ -25,6 +25,7 @@ import { connectMcpClient, createTestSigningKey, startTestIdentityProvider } fro
 import type { TestIdentityProvider } from 'nestjs-mcp-auth/testing';
 import { recordScopeSnapshot } from '../src/record-scope-snapshot.js';
 import { post, rpc, startExample, startHarness, toolJson } from './support/harness.js';
+import { printedDuring } from './support/held-back-logger.js';
 import type { ExampleServer, Harness } from './support/harness.js';
 import { startIdJagAuthorizationServer } from './support/id-jag-authorization-server.js';
 import type { IdJagAuthorizationServer } from './support/id-jag-authorization-server.js';
@@ -254,17 +255,11 @@ describe('Enterprise-Managed Authorization', () => {
 
     /** Starts the example and returns what it printed while starting (warnings are printed once it listens). */
     async function startPrinting(env: Record<string, string>): Promise<{ h: Harness; printed: string }> {
-      const written: string[] = [];
-      const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        written.push(String(chunk));
-        return true;
+      let h: Harness | undefined;
+      const printed = await printedDuring(async () => {
+        h = await startHarness(env);
       });
-      try {
-        const h = await startHarness(env);
-        return { h, printed: written.join('') };
-      } finally {
-        write.mockRestore();
-      }
+      return { h: h!, printed };
     }
 
     it('warns at startup, naming each scope that opens more than in the snapshot an earlier release recorded', async () => {

@@ -1,34 +1,8 @@
-import { jest } from '@jest/globals';
 import { post, startHarness } from './support/harness.js';
-import { HELD_BACK_LINES } from './support/held-back-logger.js';
+import { printedDuring } from './support/held-back-logger.js';
 import type { Harness } from './support/harness.js';
 import { modernCall, modernHeaders, envelope } from './support/modern.js';
 import { describeOnPlatforms } from './support/platforms.js';
-
-/**
- * What the example printed while `run` ran: its standard output (the audit lines) and what it logged through
- * Nest's logger, which the tests hold back (test/support/held-back-logger.ts) rather than print.
- */
-async function printedDuring(run: () => Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const logged = heldBackLines();
-  const loggedBefore = logged.length;
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    await run();
-  } finally {
-    write.mockRestore();
-  }
-  return [...lines, ...logged.slice(loggedBefore).map((line) => `${line}\n`)].join('');
-}
-
-function heldBackLines(): string[] {
-  const scope = globalThis as typeof globalThis & { [HELD_BACK_LINES]?: string[] };
-  return (scope[HELD_BACK_LINES] ??= []);
-}
 
 describeOnPlatforms("the example's own enhancers", (_platform, onPlatform) => {
   const send = async (h: Harness, token: string, method: string, params: Record<string, unknown>) => {

@@ -22,7 +22,28 @@ export class HeldBackLogger extends ConsoleLogger {
   }
 }
 
-function heldBackLines(): string[] {
+/**
+ * What the application printed while `run` ran: what reached standard output (the audit lines, banners) and what it
+ * logged through Nest's logger, which the tests hold back rather than print (a line each).
+ */
+export async function printedDuring(run: () => Promise<void>): Promise<string> {
+  const { jest } = await import('@jest/globals');
+  const written: string[] = [];
+  const logged = heldBackLines();
+  const loggedBefore = logged.length;
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    await run();
+  } finally {
+    write.mockRestore();
+  }
+  return [...written, ...logged.slice(loggedBefore).map((line) => `${line}\n`)].join('');
+}
+
+export function heldBackLines(): string[] {
   const scope = globalThis as typeof globalThis & { [HELD_BACK_LINES]?: string[] };
   return (scope[HELD_BACK_LINES] ??= []);
 }
