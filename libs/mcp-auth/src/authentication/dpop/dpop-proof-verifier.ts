@@ -1,9 +1,10 @@
 import { hash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
-import type { CryptoKey, JWK, JWTPayload } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { decodeProtectedHeader } from 'jose';
 import { RecentlyUsedMap } from '../recently-used-map.js';
 import type { DpopNonces } from './dpop-nonces.js';
 import { DpopRejection } from './dpop-rejection.js';
+import { hasValidSignature, jwkThumbprint, proofKey } from './proof-signature.js';
 
 /** A compact JWS: three base64url segments. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -65,13 +66,14 @@ export interface VerifiedDpopProof {
  * the `jti` was seen before is the replay cache's question, asked last by the caller.
  *
  * Each failure is a {@link DpopRejection} with a fixed description: nothing the caller sent
- * is echoed. The signature is checked with `jose` (`jwtVerify`); the header rules are read
- * first, so `none`, HMAC and private keys get a reason of their own, never a generic failure.
+ * is echoed. The header is decoded with `jose`, the signature checked with node:crypto
+ * (see proof-signature.ts for why); the header rules are read first, so `none`, HMAC and
+ * private keys get a reason of their own, never a generic failure.
  */
 export class DpopProofVerifier {
   private readonly resourceHref: string;
   private readonly now: () => number;
-  private readonly keys = new RecentlyUsedMap<string, CryptoKey>(KEY_CACHE_ENTRIES);
+  private readonly keys = new RecentlyUsedMap<string, KeyObject>(KEY_CACHE_ENTRIES);
 
   constructor(private readonly options: DpopProofVerifierOptions) {
     this.resourceHref = withoutQueryAndFragment(new URL(options.resourceUrl)).href;
@@ -101,18 +103,18 @@ export class DpopProofVerifier {
       return new DpopRejection('dpop_proof_malformed', "The DPoP proof's key (jwk) is not for signing with its algorithm");
     }
 
-    let jkt: string;
-    let payload: JWTPayload;
-    try {
-      jkt = await calculateJwkThumbprint(jwk as JWK, 'sha256');
-      const key = await this.keyOf(jwk as JWK, alg, jkt);
-      ({ payload } = await jwtVerify(proof, key, { algorithms: [alg], typ: 'dpop+jwt', currentDate: new Date(this.now()) }));
-    } catch (error) {
-      const code = (error as { code?: string })?.code;
-      return new DpopRejection(code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' ? 'dpop_proof_invalid_signature' : 'dpop_proof_malformed');
+    // Critical header parameters this verifier would have to understand (RFC 7515 §4.1.11): none are defined for proofs.
+    if (header.crit !== undefined) return new DpopRejection('dpop_proof_malformed');
+    const jkt = jwkThumbprint(jwk);
+    const key = jkt === undefined ? undefined : this.keyOf(jwk, alg, jkt);
+    if (jkt === undefined || key === undefined) {
+      return new DpopRejection('dpop_proof_malformed', "The DPoP proof's key (jwk) is not for signing with its algorithm");
     }
+    if (!hasValidSignature(proof, alg, key)) return new DpopRejection('dpop_proof_invalid_signature');
+    const payload = payloadOf(proof);
+    if (payload === undefined) return new DpopRejection('dpop_proof_malformed');
 
-    const { jti, htm, htu, iat, ath, nonce } = payload as Record<string, unknown>;
+    const { jti, htm, htu, iat, ath, nonce } = payload;
     if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH || typeof htm !== 'string' || typeof htu !== 'string') {
       return new DpopRejection('dpop_proof_malformed', 'The DPoP proof must carry jti, htm, htu and iat');
     }
@@ -146,14 +148,24 @@ export class DpopProofVerifier {
     return url !== null && withoutQueryAndFragment(url).href === this.resourceHref;
   }
 
-  private async keyOf(jwk: JWK, alg: string, jkt: string): Promise<CryptoKey> {
+  private keyOf(jwk: Readonly<Record<string, unknown>>, alg: string, jkt: string): KeyObject | undefined {
     // The thumbprint covers the key's required members (RFC 7638), the algorithm picks how it is used.
     const id = `${alg} ${jkt}`;
     const known = this.keys.get(id);
     if (known) return known;
-    const key = (await importJWK(jwk, alg)) as CryptoKey;
-    this.keys.set(id, key);
+    const key = proofKey(jwk, alg);
+    if (key) this.keys.set(id, key);
     return key;
+  }
+}
+
+/** The proof's claims: its second segment, a JSON object; undefined for anything else. */
+function payloadOf(proof: string): Record<string, unknown> | undefined {
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(proof.split('.')[1], 'base64url').toString('utf8'));
+    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
