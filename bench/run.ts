@@ -7,15 +7,15 @@
  * requests through a global interceptor and a global guard (its MCP_EXAMPLE_LOG_CALLS and MCP_EXAMPLE_READ_ONLY),
  * and (g) (b) with a DPoP-bound token and a fresh proof per request, in alternating rounds; then
  * token verification cost, tools-count scaling, an MRTR round trip's added server CPU (a tool that
- * asks the client on 2026-07-28: the round that seals its question, and the one that verifies the
- * state and answers), memory per idle legacy session and per open `subscriptions/listen` stream,
+ * asks the client on 2026-07-28: the round that seals its question, and whole round trips whose
+ * second request verifies the state, accepts it once, and answers), memory per idle legacy session and per open `subscriptions/listen` stream,
  * and JWKS fetches. Every answer is checked; loopback only; every phase is bounded in time.
  *
  * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per measurement (default 8),
  * BENCH_CONNECTIONS (default 10), BENCH_SESSIONS (default "1000,10000"), BENCH_LISTEN_STREAMS (default
  * 1000, at most 1000), BENCH_PLATFORMS (default "express,fastify"); BENCH_THROUGHPUT_ONLY=1 stops
  * after the throughput rounds (for iterating on the hot path), BENCH_MEMORY_ONLY=1 runs the memory
- * phases alone.
+ * phases alone, BENCH_MRTR_ONLY=1 the multi-round-trip phase alone.
  */
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -24,7 +24,7 @@ import { REDIS_SERVER, startRedisServer } from '../test/support/redis-server.js'
 import type { TestRedis } from '../test/support/redis-server.js';
 import { startJwksServer, newSigningKey, signToken } from '../test/support/jwks-server.js';
 import type { JwksServer, TestSigningKey } from '../test/support/jwks-server.js';
-import type { LoadResult } from './support/load.js';
+import type { FollowUp, LoadResult } from './support/load.js';
 import { isModernResult, mcpHeaders, modernToolCall, modernToolCallHeaders, post, runLoad, toolCall } from './support/load.js';
 import type { BenchServer } from './support/processes.js';
 import { NODE_BINARY, canPin, freePort, pinRunner, runMeasurement, startServer } from './support/processes.js';
@@ -80,6 +80,8 @@ interface Target {
   readonly perConnectionHeaders?: (index: number) => Record<string, string>;
   readonly perRequestHeaders?: () => Record<string, string>;
   readonly check: (body: string, headers: Record<string, string>) => boolean;
+  /** A second request after every first, built from its answer (see `LoadOptions.followUp`). */
+  readonly followUp?: FollowUp;
   /** The Redis the server is backed by, to count its round trips per request. */
   readonly redisUrl?: string;
 }
@@ -99,6 +101,10 @@ async function main(): Promise<void> {
   if (process.env.BENCH_MEMORY_ONLY) {
     await sessionMemory(key);
     await listenMemory(key);
+    return void printTargets();
+  }
+  if (process.env.BENCH_MRTR_ONLY) {
+    await mrtrRoundTrip(key);
     return void printTargets();
   }
   const targets: Target[] = [await baselineTarget()];
@@ -423,6 +429,7 @@ async function load(target: Target, seconds: number): Promise<MeasuredLoad> {
     perConnectionHeaders: target.perConnectionHeaders,
     perRequestHeaders: target.perRequestHeaders,
     check: target.check,
+    followUp: target.followUp,
   });
   wrongAnswers += result.failures;
   served.set(target.id, (served.get(target.id) ?? 0) + result.ok + result.failures);
@@ -628,10 +635,11 @@ async function toolScaling(key: TestSigningKey): Promise<void> {
 /**
  * What asking the client costs the server on 2026-07-28: a tool that asks answers in two requests,
  * the round that seals its question (`input_required` with the HMAC-sealed, caller-bound state) and
- * the round that verifies that state and answers. Each is loaded apart (the second with one state,
- * minted before and valid for the run: replaying it is what a load of retries looks like to the
- * server), beside a plain call of the same server, in alternating rounds; the added CPU of a round
- * trip is both rounds' server CPU minus one plain call's.
+ * the round that verifies that state and answers. Each answered state is accepted once, so the
+ * answered round cannot be loaded alone: the first round is loaded alone, then whole round trips
+ * (each connection asks, then answers with the state it was given), beside a plain call of the
+ * same server, in alternating rounds. The answered round's CPU is a trip's minus the first round's;
+ * the added CPU of a round trip is both rounds' minus one plain call's.
  */
 async function mrtrRoundTrip(key: TestSigningKey): Promise<void> {
   const { server, jwks, resourceUrl } = await startWithJwks('tools-server', key, {
@@ -642,11 +650,19 @@ async function mrtrRoundTrip(key: TestSigningKey): Promise<void> {
   const headers = (name: string) => modernToolCallHeaders(name, token);
   const token = await benchToken(key, resourceUrl, 'bench-asking');
   const forms = { elicitation: { form: {} } };
+  const asks = (body: string) => body.includes('"resultType":"input_required"') && body.includes('"requestState":"v1.');
+  /** Round 2 of the call whose round 1 answered `asked`: the answer and the state that round sealed. */
+  const answerTo: FollowUp = {
+    body: (asked) => {
+      const requestState = asks(asked) ? (JSON.parse(asked) as { result: { requestState: string } }).result.requestState : undefined;
+      const inputResponses = { elicitation: { action: 'accept', content: { text: 'answered' } } };
+      return requestState && modernToolCall('ask_echo', {}, 1, { capabilities: forms, params: { inputResponses, requestState } });
+    },
+    check: (body) => body.includes('"text":"answered"') && isModernResult(body),
+  };
   try {
     const first = await post(server.url, headers('ask_echo'), modernToolCall('ask_echo', {}, 1, { capabilities: forms }));
-    const requestState = (JSON.parse(first.text) as { result?: { requestState?: string } }).result?.requestState;
-    if (!requestState) throw new Error(`ask_echo did not ask: ${first.text.slice(0, 200)}`);
-    const answer = { inputResponses: { elicitation: { action: 'accept', content: { text: 'answered' } } }, requestState };
+    if (!asks(first.text)) throw new Error(`ask_echo did not ask: ${first.text.slice(0, 200)}`);
     const targets: Target[] = [
       {
         id: 'mrtr-plain',
@@ -662,15 +678,16 @@ async function mrtrRoundTrip(key: TestSigningKey): Promise<void> {
         server,
         headers: headers('ask_echo'),
         body: modernToolCall('ask_echo', {}, 1, { capabilities: forms }),
-        check: (body) => body.includes('"resultType":"input_required"') && body.includes('"requestState":"v1.'),
+        check: asks,
       },
       {
-        id: 'mrtr-answer',
-        label: 'round 2: answered (verifies the state)',
+        id: 'mrtr-trip',
+        label: 'round trips: asks, then answers',
         server,
         headers: headers('ask_echo'),
-        body: modernToolCall('ask_echo', {}, 1, { capabilities: forms, params: answer }),
-        check: (body) => body.includes('"text":"answered"') && isModernResult(body),
+        body: modernToolCall('ask_echo', {}, 1, { capabilities: forms }),
+        check: asks,
+        followUp: answerTo,
       },
     ];
     for (const target of targets) await warmUp(target);
@@ -692,7 +709,12 @@ Asking the client on 2026-07-28 (one server, ${rounds} alternating rounds x ${se
         `  ${target.label.padEnd(40)} ${median(rps[i]).toFixed(0).padStart(6)} req/s  CPU ${median(cpu[i]).toFixed(0).padStart(5)} µs/req`,
       ),
     );
-    const [plain, ask, answered] = cpu.map(median);
+    const [plain, ask, trip] = cpu.map(median);
+    // Half of a trip's requests ask, half answer (each state accepted once, so answers cannot be loaded alone).
+    const answered = 2 * trip - ask;
+    console.log(
+      `  round 2: answered (verifies the state, accepts it once)  CPU ${answered.toFixed(0).padStart(5)} µs/req (a trip's two requests minus round 1)`,
+    );
     figures.mrtrAddedCpu = ask + answered - plain;
     console.log(
       `  a round trip (both rounds) costs ${(ask + answered).toFixed(0)} µs of server CPU, ${figures.mrtrAddedCpu.toFixed(0)} µs more than one plain call ` +

@@ -222,6 +222,20 @@ describe('asking the client for input, progress, log messages and cancellation',
       expect(message.result).toMatchObject({ content: [{ type: 'text', text: 'kept a: true' }] });
     });
 
+    it('accepts each answered state once: sent again, it is refused before the method runs, audited as replayed', async () => {
+      const token = await app.token('demo-writer');
+      const { requestState } = await firstRound(token, 'confirm_word', { word: 'a' });
+      const first = await secondRound(token, 'confirm_word', { word: 'a' }, requestState);
+      expect(first.message.result).toMatchObject({ content: [{ type: 'text', text: 'kept a: true' }] });
+      const before = runsOf('confirm_word');
+      const { message, audited } = await secondRound(token, 'confirm_word', { word: 'a' }, requestState);
+      expect(message).toMatchObject({ id: 2, error: INVALID });
+      expect(runsOf('confirm_word')).toBe(before);
+      expect(audited).toContainEqual(
+        expect.objectContaining({ outcome: 'denied', reason: 'request_state_replayed', tool: 'confirm_word', subject: 'demo-writer' }),
+      );
+    });
+
     it.each([
       ['tampered with', (state: string) => `${state.slice(0, -2)}${state.endsWith('A') ? 'BB' : 'AA'}`, 'request_state_invalid'],
       ['not a state at all', () => 'v1.garbage.garbage', 'request_state_invalid'],
@@ -270,6 +284,10 @@ describe('asking the client for input, progress, log messages and cancellation',
         expect.objectContaining({ reason: 'request_state_other_arguments', tool: 'confirm_word' }),
       );
       expect([runsOf('confirm_word'), runsOf('moving_question')]).toEqual(before);
+
+      // Refused for another operation or arguments, the state was not used up: its own call still completes.
+      const own = await secondRound(token, 'confirm_word', { word: 'a' }, requestState);
+      expect(own.message.result).toMatchObject({ content: [{ type: 'text', text: 'kept a: true' }] });
     });
 
     it('refuses state whose questions are not those the method asks now (they must be the same, in the same order)', async () => {
@@ -538,6 +556,29 @@ describe('asking where it cannot be done, and a round that took too long', () =>
     expect((await messagesOf(answer))[0]).toMatchObject({ error: { code: -32602 } });
     const audited = events.slice(before);
     expect(audited).toContainEqual(expect.objectContaining({ reason: 'request_state_expired', tool: 'confirm_word' }));
+  });
+});
+
+describe('asking with requestState.singleUse off', () => {
+  let app: LibraryApp;
+
+  beforeAll(async () => {
+    app = await startLibraryApp({ requestState: { key: KEY, singleUse: false } }, [AskingTools]);
+  });
+  afterAll(() => app?.close());
+
+  it("accepts an answered state again until it expires, as the SDK's codec does", async () => {
+    const token = await app.token('demo-writer');
+    const call = (id: number, extra: Record<string, unknown> = {}) =>
+      post(app.resourceUrl, modernRequest('tools/call', { name: 'confirm_word', arguments: { word: 'a' }, ...extra }, id), {
+        token,
+        headers: modernHeaders('tools/call', 'confirm_word'),
+      }).then(messagesOf);
+    const { requestState } = (await call(1))[0].result as { requestState: string };
+    const answer = { inputResponses: { elicitation: { action: 'accept', content: { keep: true } } }, requestState };
+    for (const id of [2, 3]) {
+      expect((await call(id, answer))[0]).toMatchObject({ id, result: { content: [{ type: 'text', text: 'kept a: true' }] } });
+    }
   });
 });
 

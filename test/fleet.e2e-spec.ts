@@ -363,16 +363,23 @@ if (unavailable) {
     const asking = { ...call, params: { ...call.params, _meta: { ...call.params._meta, ...withForms } } };
     const asked = await send(0, asking);
     expect(asked.result).toMatchObject({ resultType: 'input_required', inputRequests: { elicitation: { method: 'elicitation/create' } } });
-    const answered = await send(1, {
+    /** Round two of that call, as request `id`: the user's confirmation and the state round one sealed. */
+    const confirmation = (id: number) => ({
       ...asking,
-      id: 42,
+      id,
       params: {
         ...asking.params,
         inputResponses: { elicitation: { action: 'accept', content: { confirm: true } } },
         requestState: asked.result!.requestState,
       },
     });
+    const answered = await send(1, confirmation(42));
     expect(answered.result).toMatchObject({ structuredContent: { id: 1, name: 'Keyboard' } });
+
+    // An answered state is accepted once by the whole fleet: the same answer sent to a third replica is refused
+    // before the method runs (Redis holds the record), so one confirmation cannot act twice.
+    const again = await send(2, confirmation(43));
+    expect(again).toMatchObject({ error: { code: -32602, message: 'Invalid or expired requestState' } });
   }, 90_000);
 
   test('killing one replica under load loses no request that was not in flight on it', async () => {

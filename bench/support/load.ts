@@ -21,6 +21,20 @@ export interface LoadOptions {
   readonly perRequestHeaders?: () => Record<string, string>;
   /** Whether a response (body, and headers with lower-case names) is the right answer. */
   readonly check: (body: string, headers: Record<string, string>) => boolean;
+  /**
+   * A second request each connection sends after every first one, built from the first's answer
+   * (a multi-round-trip call's answered round, carrying the state the first round sealed): the
+   * connections then alternate the two, and both count as requests.
+   */
+  readonly followUp?: FollowUp;
+}
+
+/** The second request of a pair (see {@link LoadOptions.followUp}). */
+export interface FollowUp {
+  /** Its body, from the first request's answer; undefined when that answer gave nothing to follow up. */
+  readonly body: (firstAnswer: string) => string | undefined;
+  /** Whether its response is the right answer. */
+  readonly check: (body: string, headers: Record<string, string>) => boolean;
 }
 
 /** Runs autocannon against one server for a bounded time and checks every response. */
@@ -28,6 +42,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let ok = 0;
   let wrong = 0;
   let connection = 0;
+  const checked = (check: LoadOptions['check']) => (status: number, body: string, _context: unknown, headers?: Record<string, unknown>) => {
+    if (status === 200 && check(body, lowerCaseNames(headers))) ok++;
+    else wrong++;
+  };
+  const followUp = options.followUp;
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
@@ -50,11 +69,29 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
               }),
             }
           : {}),
-        onResponse: (status, body, _context, headers) => {
-          if (status === 200 && options.check(body, lowerCaseNames(headers))) ok++;
-          else wrong++;
-        },
+        onResponse: followUp
+          ? (status, body, context, headers) => {
+              checked(options.check)(status, body, context, headers);
+              (context as { followUp?: string }).followUp = status === 200 ? followUp.body(body) : undefined;
+            }
+          : checked(options.check),
       },
+      ...(followUp
+        ? [
+            {
+              method: 'POST' as const,
+              // Without a body to send (the first answer was wrong), the pair's first request is sent again: counted wrong above already.
+              setupRequest: (request: autocannon.Request, context: { followUp?: string }) => ({
+                ...request,
+                body: context.followUp ?? options.body,
+              }),
+              onResponse: (status: number, body: string, context: { followUp?: string }, headers?: Record<string, unknown>) => {
+                if (context.followUp === undefined) return checked(options.check)(status, body, context, headers);
+                checked(followUp.check)(status, body, context, headers);
+              },
+            },
+          ]
+        : []),
     ],
   });
   const failures = wrong + result.errors + result.timeouts;

@@ -34,3 +34,10 @@ export function nonNegativeInteger(option: string, value: number | undefined, fa
   }
   return value;
 }
+
+/** `true` or `false`, or `fallback` when not given. */
+export function optionalBoolean(option: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new McpAuthConfigurationError(option, `must be true or false (got ${JSON.stringify(value)})`);
+  return value;
+}

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, forwardRef } from '@nestjs/common';
 import type { OnApplicationBootstrap } from '@nestjs/common';
+import { hash, randomBytes } from 'node:crypto';
 import { ProtocolError, ProtocolErrorCode, createRequestStateCodec, inputRequired } from '@modelcontextprotocol/server';
 import type { InputRequiredResult, InputRequests, RequestStateCodec, ServerContext, ServerOptions } from '@modelcontextprotocol/server';
 import { AuditTrail } from '../audit/audit-trail.js';
@@ -7,9 +8,11 @@ import type { McpAuditAction } from '../audit/audit-event.js';
 import type { McpPrincipal } from '../authentication/principal.js';
 import { carryingRequestOf } from '../http/carrying-request.js';
 import { auditedOperation } from '../invocation/audited-operation.js';
+import { UsedOnceRecord } from '../limits/used-once-record.js';
 import type { McpOperation } from '../invocation/mcp-execution-context.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
+import { RedisConnection } from '../redis/redis-connection.js';
 import { sessionField } from '../server/handler-authorization.js';
 import { canonicalDigest } from './canonical-digest.js';
 import { FormValidators } from './form-validators.js';
@@ -29,7 +32,7 @@ export interface SealedRound {
 
 /**
  * What a call's `requestState` seals: which operation (`o`) with which arguments (`g`, their
- * digest) it belongs to, and its rounds so far. Bound besides (HMAC tag, not readable) to the
+ * digest) it belongs to, its rounds so far (`b`), and a nonce (`n`). Bound besides (HMAC tag, not readable) to the
  * issuer, subject and client of the caller and to the JSON-RPC method; signed, not encrypted:
  * the client can read the answers it gave, and nothing else is in it.
  */
@@ -37,6 +40,14 @@ export interface SealedCall {
   readonly o: string;
   readonly g: string;
   readonly b: readonly SealedRound[];
+  /** Random: the codec's seal is deterministic within a second, and each state must be one of a kind to be used once. */
+  readonly n: string;
+}
+
+/** A state that passed the SDK's seam, as handlers read it: the sealed call, and the state's digest. */
+interface VerifiedCall extends SealedCall {
+  /** SHA-256 of the state as sent: with its nonce, each mint differs, so this names one state (for single use). */
+  readonly id: string;
 }
 
 /** How a call's round ended: what to ask, and the rounds to seal. */
@@ -52,7 +63,14 @@ export type RequestStateRefusal =
   | 'request_state_other_principal'
   | 'request_state_other_operation'
   | 'request_state_other_arguments'
-  | 'request_state_other_questions';
+  | 'request_state_other_questions'
+  | 'request_state_replayed';
+
+/**
+ * Answered states remembered in one instance's memory at once (with Redis, the fleet's record
+ * holds each for its lifetime besides): ten minutes of 80 answered rounds per second.
+ */
+const USED_STATES_IN_MEMORY = 100_000;
 
 /** What startup says when replicas share Redis but each made its own state key. */
 export const UNSHARED_KEY_WARNING =
@@ -73,12 +91,22 @@ const CODEC_REFUSALS: Readonly<Record<string, RequestStateRefusal>> = {
  * verifies what another minted. Three checks, all before the method runs again, each refusal
  * -32602 and audited: the SDK's `requestState.verify` seam checks the seal, the expiry and the
  * binding to the caller (issuer, subject, client) and the JSON-RPC method; the handler then
- * checks the sealed operation and arguments against the call's ({@link refuseUnlessBoundTo}).
- * The questions are checked as the method asks them again ({@link refuseOtherQuestions}).
+ * checks the sealed operation and arguments against the call's and (unless
+ * `requestState.singleUse` is off) that the state was not answered before, in this instance or,
+ * with Redis, anywhere in the fleet ({@link refuseUnlessBoundTo}). The questions are checked as
+ * the method asks them again ({@link refuseOtherQuestions}).
+ *
+ * Single use is ours, not the codec's: the SDK's codec binds and expires a state but accepts it
+ * any number of times within its lifetime, so one confirmation ("delete product 1?") could
+ * complete the same call again until it expired. Each round mints a new state, so a client that
+ * follows the protocol never sends one twice; a client that retries a lost answer starts the
+ * call over.
  */
 @Injectable()
 export class RequestStateSeal implements OnApplicationBootstrap {
   private readonly codec: RequestStateCodec<SealedCall>;
+  /** States already answered, when each is accepted once. */
+  private readonly answered?: UsedOnceRecord;
   /** Checks accepted form content against a schema written as JSON Schema (both eras). */
   readonly validator = new FormValidators();
   /** `ServerOptions.requestState` of every protocol server: built once. */
@@ -89,9 +117,22 @@ export class RequestStateSeal implements OnApplicationBootstrap {
     private readonly options: Pick<ResolvedMcpAuthOptions, 'requestState' | 'requestTimeoutMs' | 'redis' | 'jsonResponse'>,
     // Through forwardRef: the audit trail's imports lead back to the server factory, which needs this.
     @Inject(forwardRef(() => AuditTrail)) private readonly audit: AuditTrail,
+    redis?: RedisConnection,
   ) {
-    const { key, ttlSeconds } = options.requestState;
+    const { key, ttlSeconds, singleUse } = options.requestState;
     this.codec = createRequestStateCodec<SealedCall>({ key, ttlSeconds, bind: callerBinding });
+    if (singleUse) {
+      this.answered = new UsedOnceRecord(
+        {
+          // As long as the codec accepts a state, and a minute more for replicas' clocks that disagree.
+          ttlMs: (ttlSeconds + 60) * 1000,
+          maxEntries: USED_STATES_IN_MEMORY,
+          namespace: 'request-state',
+          fullWarning: `requestState: more than ${USED_STATES_IN_MEMORY} answered rounds within their lifetime: forgetting older ones early; configure redis or shorten requestState.ttlSeconds`,
+        },
+        redis,
+      );
+    }
     this.serverOption = { verify: (state, ctx) => this.verify(state, ctx) };
   }
 
@@ -116,14 +157,17 @@ export class RequestStateSeal implements OnApplicationBootstrap {
 
   /**
    * Refuses (-32602, audited) a call whose verified state was sealed for another operation or
-   * other arguments. `subject` is what the call acts on as the client sent it: a tool's or a
-   * prompt's arguments, a resource's URI. Does nothing for a call without state.
+   * other arguments, or (single use) was answered before. `subject` is what the call acts on as
+   * the client sent it: a tool's or a prompt's arguments, a resource's URI. Does nothing for a
+   * call without state; a promise only when a state is checked for single use (Redis may be asked).
    */
-  refuseUnlessBoundTo(ctx: ServerContext, operation: McpOperation, subject: unknown, principal: McpPrincipal): void {
-    const sealed = ctx.mcpReq.requestState<SealedCall>();
+  refuseUnlessBoundTo(ctx: ServerContext, operation: McpOperation, subject: unknown, principal: McpPrincipal): void | Promise<void> {
+    const sealed = ctx.mcpReq.requestState<VerifiedCall>();
     if (sealed === undefined) return;
     if (sealed.o !== operationKey(operation)) this.refuse(ctx, principal, 'request_state_other_operation', operation);
     if (sealed.g !== canonicalDigest(subject)) this.refuse(ctx, principal, 'request_state_other_arguments', operation);
+    // Recorded only once bound to this caller, operation and arguments: nobody else can use a state up.
+    if (this.answered) return this.refuseIfAnsweredBefore(sealed.id, ctx, principal, operation);
   }
 
   /** Refuses (-32602, audited) state whose recorded questions are not those the method asks now. */
@@ -133,20 +177,36 @@ export class RequestStateSeal implements OnApplicationBootstrap {
 
   /** The `input_required` result a round ends with: the questions, and the state sealed for this caller, operation and arguments. */
   async inputRequired(ending: RoundEnding, ctx: ServerContext, operation: McpOperation, subject: unknown): Promise<InputRequiredResult> {
-    const state: SealedCall = { o: operationKey(operation), g: canonicalDigest(subject), b: ending.rounds };
+    const state: SealedCall = {
+      o: operationKey(operation),
+      g: canonicalDigest(subject),
+      b: ending.rounds,
+      n: randomBytes(12).toString('base64url'),
+    };
     return inputRequired({ inputRequests: ending.requests, requestState: await this.codec.mint(state, ctx) });
   }
 
   /** The SDK's seam: the seal, expiry and caller binding, before any handler runs. A refusal is audited, then answered -32602 by the SDK. */
-  private async verify(state: string, ctx: ServerContext): Promise<SealedCall> {
+  private async verify(state: string, ctx: ServerContext): Promise<VerifiedCall> {
+    let sealed: SealedCall;
     try {
-      return await this.codec.verify(state, ctx);
+      sealed = await this.codec.verify(state, ctx);
     } catch (error) {
-      const principal = ctx.http?.authInfo?.extra?.principal as McpPrincipal | undefined;
-      const reason = CODEC_REFUSALS[(error as Error)?.message] ?? 'request_state_invalid';
-      if (principal) this.audit.decided(actionOf(ctx), 'denied', principal, { reason, ...targetOf(ctx), ...sessionField(ctx) });
-      throw error;
+      this.refuseAtSeam(ctx, CODEC_REFUSALS[(error as Error)?.message] ?? 'request_state_invalid');
     }
+    // What the handler sees as the round's state: the sealed call, and which state it was (to accept it once).
+    return { ...sealed, id: hash('sha256', state, 'base64url') };
+  }
+
+  /** A refusal at the SDK's seam: audited here, answered -32602 by the SDK (whatever the error says). */
+  private refuseAtSeam(ctx: ServerContext, reason: RequestStateRefusal): never {
+    const principal = ctx.http?.authInfo?.extra?.principal as McpPrincipal | undefined;
+    if (principal) this.audit.decided(actionOf(ctx), 'denied', principal, { reason, ...targetOf(ctx), ...sessionField(ctx) });
+    throw invalidRequestState();
+  }
+
+  private async refuseIfAnsweredBefore(id: string, ctx: ServerContext, principal: McpPrincipal, operation: McpOperation): Promise<void> {
+    if (!(await this.answered!.firstUse(id))) this.refuse(ctx, principal, 'request_state_replayed', operation);
   }
 
   private refuse(ctx: ServerContext, principal: McpPrincipal, reason: RequestStateRefusal, operation: McpOperation): never {

@@ -18,12 +18,21 @@ export interface McpRequestStateOptions {
   key?: string | Uint8Array;
   /** How long the client has to answer one round, in seconds. Default 600 (ten minutes). */
   ttlSeconds?: number;
+  /**
+   * Whether an answered round's state is accepted once (default `true`): answered again, in this
+   * instance or with `redis` anywhere in the fleet, it is refused like a forged one (-32602), so a
+   * confirmation cannot complete the same call twice. Remembered in memory (and Redis) for
+   * `ttlSeconds` plus a minute. `false` accepts a state until it expires, as the SDK's codec does.
+   */
+  singleUse?: boolean;
 }
 
 /** {@link McpRequestStateOptions} after validation. */
 export interface ResolvedRequestStateOptions {
   readonly key: Uint8Array;
   readonly ttlSeconds: number;
+  /** Whether an answered round's state is accepted once. */
+  readonly singleUse: boolean;
   /** False when the key was made at startup: rounds answered on another replica fail. */
   readonly configured: boolean;
 }

@@ -6,6 +6,7 @@ describe('resolveRequestState', () => {
     expect(resolveRequestState({ key: 'k'.repeat(32) })).toEqual({
       key: new Uint8Array(Buffer.from('k'.repeat(32))),
       ttlSeconds: 600,
+      singleUse: true,
       configured: true,
     });
     expect(resolveRequestState({ key: new Uint8Array(48), ttlSeconds: 30 })).toMatchObject({ ttlSeconds: 30, configured: true });
@@ -26,6 +27,14 @@ describe('resolveRequestState', () => {
     );
     expect(resolveRequestState({ key: 'é'.repeat(16) }).configured).toBe(true);
     expect(() => resolveRequestState({ key: 42 as never })).toThrow(/requestState\.key/);
+  });
+
+  it('accepts each answered state once unless told otherwise, and refuses a singleUse that is not true or false', () => {
+    expect(resolveRequestState(undefined).singleUse).toBe(true);
+    expect(resolveRequestState({ singleUse: false }).singleUse).toBe(false);
+    expect(() => resolveRequestState({ singleUse: 'no' as never })).toThrow(
+      /option "requestState\.singleUse" must be true or false \(got "no"\)/,
+    );
   });
 
   it('refuses a lifetime that is not a positive whole number of seconds', () => {

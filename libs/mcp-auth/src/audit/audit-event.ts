@@ -31,7 +31,7 @@ export interface McpAuditEvent {
    * `guard_denied` for a call one of the application's guards refused (see `guard`),
    * a DPoP refusal's code (`dpop_proof_replayed`, `dpop_nonce_required`, ..., see `DpopRejectionCode`), and the
    * `request_state_*` refusals of a 2026-07-28 round's state (`request_state_invalid`, `_expired`,
-   * `_other_principal`, `_other_operation`, `_other_arguments`, `_other_questions`).
+   * `_other_principal`, `_other_operation`, `_other_arguments`, `_other_questions`, `_replayed`).
    */
   readonly reason?: string;
   /** The token's issuer (`iss`), once the token is validated. */

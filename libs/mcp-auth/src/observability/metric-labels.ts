@@ -101,6 +101,7 @@ const REASONS: ReadonlySet<string> = new Set<string>([
   'request_state_other_operation',
   'request_state_other_arguments',
   'request_state_other_questions',
+  'request_state_replayed',
 ]);
 
 const DPOP_REASONS: ReadonlySet<string> = new Set<string>(DPOP_REJECTION_CODES);

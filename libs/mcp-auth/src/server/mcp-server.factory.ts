@@ -183,8 +183,9 @@ export class McpServerFactory {
     // The endpoint already refused this before dispatch; checking again here keeps a
     // tool safe if it is ever reached another way (a batch, a custom transport).
     this.authorization.refuseIfForbidden(principal, tool.requirements, 'tools/call', { tool: name }, ctx);
-    // A round's state sealed for another tool or other arguments never reaches the method.
-    this.seal.refuseUnlessBoundTo(ctx, tool.operation, args ?? {}, principal);
+    // A round's state sealed for another tool or other arguments, or answered before, never reaches the method.
+    const bound = this.seal.refuseUnlessBoundTo(ctx, tool.operation, args ?? {}, principal);
+    if (bound) await bound;
     // Checked before the application's guards: they, the interceptors and the method see the parsed arguments.
     // Awaited only when a schema library checks asynchronously: zod's check costs the call no extra turn.
     const checking = checkAgainst(tool.input, args ?? {});

@@ -91,7 +91,8 @@ export class ResourcePromptHandlers {
     }
     this.authorization.refuseIfForbidden(principal, found.resource.requirements, 'resources/read', { resource: uri }, ctx);
     const operation: McpOperation = { kind: 'resource', name: found.resource.name, uri };
-    this.seal.refuseUnlessBoundTo(ctx, operation, uri, principal);
+    const bound = this.seal.refuseUnlessBoundTo(ctx, operation, uri, principal);
+    if (bound) await bound;
     const call = new McpCallContext(operation, found.variables, principal, ctx, ctx.mcpReq, { server, downstream: this.downstream });
     try {
       const result = await found.resource.read(uri, found.variables, call);
@@ -122,7 +123,8 @@ export class ResourcePromptHandlers {
     }
     this.authorization.refuseIfForbidden(principal, prompt.requirements, 'prompts/get', { prompt: name }, ctx);
     const raw = request.params.arguments ?? {};
-    this.seal.refuseUnlessBoundTo(ctx, prompt.operation, raw, principal);
+    const bound = this.seal.refuseUnlessBoundTo(ctx, prompt.operation, raw, principal);
+    if (bound) await bound;
     const parsed = prompt.args.safeParse(raw);
     if (!parsed.success)
       throw new ProtocolError(
