@@ -30,6 +30,12 @@ export class CatalogueServer extends Server {
    */
   logLevel?: LoggingLevel;
 
+  /**
+   * Told each level the client sets (a session keeps it in the fleet's record, with `redis`);
+   * the client is answered once it is kept, so its next request finds it on any replica.
+   */
+  onLogLevel?: (level: LoggingLevel) => Promise<void>;
+
   /** @param seal seals the `requestState` of the calls this server serves that ask for input. */
   constructor(
     info: Implementation,
@@ -46,8 +52,9 @@ export class CatalogueServer extends Server {
    * level; a call's `log()` sends nothing until the client asks.
    */
   followLogLevel(): void {
-    this.setRequestHandler('logging/setLevel', (request) => {
+    this.setRequestHandler('logging/setLevel', async (request) => {
       this.logLevel = request.params.level;
+      await this.onLogLevel?.(request.params.level);
       return {};
     });
   }

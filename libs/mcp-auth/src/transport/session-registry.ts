@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import type { Server } from '@modelcontextprotocol/server';
+import type { LoggingLevel, Server } from '@modelcontextprotocol/server';
 import { randomUUID } from 'node:crypto';
 import { HeldCounts } from '../limits/held-counts.js';
 import { LimitExceededException } from '../limits/limit-exceeded.exception.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
+import { CatalogueServer } from '../server/catalogue-server.js';
 import { McpServerFactory } from '../server/mcp-server.factory.js';
 import { LegacyJsonTransport } from './legacy-json-transport.js';
 import { replayInitialize } from './replayed-initialize.js';
@@ -23,7 +24,7 @@ export interface McpSession {
   /** Gives its place back to the session limits; idempotent. */
   readonly release: () => void;
   /** With `redis`: what the fleet knows of it, and when this instance last renewed that (ms). */
-  readonly shared?: { readonly record: SharedSessionRecord; renewedAt: number };
+  readonly shared?: { record: SharedSessionRecord; renewedAt: number };
 }
 
 /** Another subject's session, known from the fleet's record: refused like an unknown one. */
@@ -141,6 +142,8 @@ export class SessionRegistry implements OnModuleDestroy {
     const { transport, server } = await this.connect(id, record.owner, release, record.createdAt, { record, renewedAt: Date.now() }, false);
     try {
       await replayInitialize(transport, id, record.initialize, this.options.resourceUrl);
+      // The level its client set on the replica it came from (the handshake replayed here set none).
+      if (server instanceof CatalogueServer && isLogLevel(record.logLevel)) server.logLevel = record.logLevel;
     } catch (error) {
       this.logger.warn(`Session ${id} could not be restored here: ${(error as Error).message}`);
       await server.close().catch(() => undefined);
@@ -160,6 +163,13 @@ export class SessionRegistry implements OnModuleDestroy {
     opening: boolean,
   ): Promise<{ transport: LegacyJsonTransport; server: Server }> {
     const server = this.servers.create();
+    // With redis, a level the client sets is kept in the fleet's record, for a replica that restores the session.
+    if (shared && server instanceof CatalogueServer) {
+      server.onLogLevel = (logLevel) => {
+        shared.record = { ...shared.record, logLevel };
+        return this.shared.update(id, shared.record);
+      };
+    }
     const transport: LegacyJsonTransport = new LegacyJsonTransport({
       sessionIdGenerator: () => id,
       enableJsonResponse: this.options.jsonResponse,
@@ -236,4 +246,11 @@ export class SessionRegistry implements OnModuleDestroy {
   onModuleDestroy(): void {
     clearInterval(this.sweeper);
   }
+}
+
+/** The levels of `logging/setLevel` (RFC 5424's, as the MCP specification names them). */
+const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
+
+function isLogLevel(level: unknown): level is LoggingLevel {
+  return typeof level === 'string' && LOG_LEVELS.has(level);
 }

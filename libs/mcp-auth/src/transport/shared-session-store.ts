@@ -17,6 +17,8 @@ export interface SharedSessionRecord {
    * client info, at most `MAX_INITIALIZE_PARAMS_BYTES` (refused before a session exists otherwise).
    */
   readonly initialize: unknown;
+  /** The level its client set with `logging/setLevel`, once it set one: a replica that restores it logs at that level. */
+  readonly logLevel?: string;
 }
 
 /** The outcome of recording a new session. */
@@ -188,6 +190,20 @@ export class SharedSessionStore implements OnModuleDestroy {
       return live === 1 ? 'live' : 'ended';
     } catch {
       return 'unavailable';
+    }
+  }
+
+  /**
+   * Writes a live session's changed record (its log level) where it is: nothing when Redis no
+   * longer has it (ended, expired or lost; the next renewal writes it again, changed) or is down.
+   */
+  async update(id: string, record: SharedSessionRecord): Promise<void> {
+    const ttl = this.ttlOf(record);
+    if (ttl <= 0) return;
+    try {
+      await this.redis.client.set(this.recordKey(id), JSON.stringify(record), 'PX', ttl, 'XX');
+    } catch {
+      // The record stands as it was; this instance's copy of the session has the new level.
     }
   }
 
