@@ -19,4 +19,4 @@ export type {
 export { createTestSigningKey, importTestSigningKey } from './test-signing-key.js';
 export type { TestSigningKey } from './test-signing-key.js';
 export { connectMcpClient, connectModernMcpClient } from './mcp-test-client.js';
-export type { McpTestClientOptions } from './mcp-test-client.js';
+export type { McpModernTestClientOptions, McpTestClientOptions } from './mcp-test-client.js';

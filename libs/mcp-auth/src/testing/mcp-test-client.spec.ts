@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
-import { InsufficientScopeError } from '@modelcontextprotocol/client';
+import { DpopSession, InsufficientScopeError } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { RequireScopes } from '../authorization/require-scopes.decorator.js';
 import { McpAuthModule } from '../mcp-auth.module.js';
@@ -175,3 +175,57 @@ describe('connectModernMcpClient', () => {
     }
   });
 });
+
+describe('connectModernMcpClient with a DPoP key', () => {
+  let idp: TestIdentityProvider;
+  let app: INestApplication;
+  let resourceUrl: string;
+  beforeAll(async () => {
+    // Proofs name the URL the client calls, compared with resourceUrl: the app listens where resourceUrl says.
+    const port = await freeLoopbackPort();
+    resourceUrl = `http://127.0.0.1:${port}/mcp`;
+    idp = await startTestIdentityProvider({ audience: resourceUrl });
+    const moduleRef = await Test.createTestingModule({
+      imports: [McpAuthModule.forRoot({ issuer: idp.issuer, resourceUrl, dpop: { mode: 'allowed' } })],
+      providers: [EchoTools],
+    }).compile();
+    app = moduleRef.createNestApplication({ bodyParser: false });
+    await app.listen(port, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await app.close();
+    await idp.close();
+  });
+
+  it('presents a token bound to the key with a fresh proof per request (the same token sent as Bearer is refused)', async () => {
+    const dpop = await DpopSession.create();
+    const token = await idp.token({ scope: 'Echo.Use', cnf: { jkt: dpop.thumbprint } });
+    const client = await connectModernMcpClient(app, token, { dpop });
+    try {
+      expect((await client.callTool({ name: 'echo', arguments: { text: 'bound' } })).content).toEqual([{ type: 'text', text: 'bound' }]);
+      // Twice: each request carries a proof of its own (a replayed one would be refused).
+      expect((await client.callTool({ name: 'echo', arguments: { text: 'again' } })).content).toEqual([{ type: 'text', text: 'again' }]);
+    } finally {
+      await client.close();
+    }
+    await expect(connectModernMcpClient(app, token).then((bearer) => bearer.listTools())).rejects.toThrow(/401|Unauthorized/);
+  });
+
+  it('is refused when the token is bound to another key (the proof does not match cnf.jkt)', async () => {
+    const [dpop, other] = await Promise.all([DpopSession.create(), DpopSession.create()]);
+    const token = await idp.token({ scope: 'Echo.Use', cnf: { jkt: other.thumbprint } });
+    await expect(connectModernMcpClient(app, token, { dpop }).then((client) => client.listTools())).rejects.toThrow(/401|Unauthorized/);
+  });
+});
+
+/** A port free on loopback now (the app listens on it next). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

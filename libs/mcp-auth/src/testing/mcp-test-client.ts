@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Client as ModernClient } from '@modelcontextprotocol/client';
+import type { DpopSession, Client as ModernClient } from '@modelcontextprotocol/client';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
 
@@ -24,6 +24,25 @@ export interface McpTestClientOptions {
    * ```
    */
   elicitation?: (params: ElicitRequest['params']) => ElicitResult | Promise<ElicitResult>;
+}
+
+/** {@link McpTestClientOptions}, and what only the v2 client on revision 2026-07-28 can do. */
+export interface McpModernTestClientOptions extends McpTestClientOptions {
+  /**
+   * Presents `token` as a DPoP-bound token (RFC 9449): `Authorization: DPoP <token>` and a fresh proof signed
+   * with this session's key on every request, a `use_dpop_nonce` challenge retried with the server's nonce (the
+   * v2 SDK's `withDpop`). Bind the token to the key (`cnf.jkt` = `dpop.thumbprint`), and let the application
+   * accept DPoP (`dpop: { mode: 'allowed' }`). Proofs name the URL the client calls, which the module compares
+   * with `resourceUrl`: listen on the port `resourceUrl` names.
+   *
+   * @example
+   * ```ts
+   * const dpop = await DpopSession.create(); // from '@modelcontextprotocol/client'
+   * const token = await idp.token({ scope: 'User.Read', cnf: { jkt: dpop.thumbprint } });
+   * const client = await connectModernMcpClient(app, token, { dpop });
+   * ```
+   */
+  dpop?: DpopSession;
 }
 
 /** The MCP revision {@link connectModernMcpClient} pins: no `initialize`, no sessions, an envelope on every request. */
@@ -86,15 +105,19 @@ export async function connectMcpClient(
 export async function connectModernMcpClient(
   target: INestApplication | string | URL,
   token: string,
-  options: McpTestClientOptions = {},
+  options: McpModernTestClientOptions = {},
 ): Promise<ModernClient> {
   const endpoint = await endpointOf(target, options);
-  const { Client, StreamableHTTPClientTransport } = await loadClientPackage(
+  const { Client, StreamableHTTPClientTransport, withDpop } = await loadClientPackage(
     'connectModernMcpClient',
     '@modelcontextprotocol/client',
     () => import('@modelcontextprotocol/client'),
   );
-  const transport = new StreamableHTTPClientTransport(endpoint, { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+  const { dpop } = options;
+  const transport = new StreamableHTTPClientTransport(
+    endpoint,
+    dpop ? { fetch: withDpop(dpop, () => token)(fetch) } : { requestInit: { headers: { authorization: `Bearer ${token}` } } },
+  );
   const answer = options.elicitation;
   const client = new Client(
     { name: options.name ?? 'mcp-test-client', version: '1.0.0' },
