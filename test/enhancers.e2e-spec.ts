@@ -385,6 +385,25 @@ describeOnPlatforms("the application's guards, interceptors, pipes and filters o
         isError: true,
         content: [{ text: expect.stringMatching(/^Invalid arguments for tool valibot_greet: name: /) }],
       });
+      const prompts = (await send(era, 'prompts/list', {})).body.result as unknown as {
+        prompts: Array<{ name: string; arguments?: unknown }>;
+      };
+      expect(prompts.prompts.find((prompt) => prompt.name === 'valibot_haiku')?.arguments).toEqual([
+        { name: 'topic', description: 'What the haiku is about', required: true },
+        { name: 'mood', required: false },
+      ]);
+      const haiku = await send(era, 'prompts/get', { name: 'valibot_haiku', arguments: { topic: 'snow', mood: 'stormy' } });
+      expect(haiku.body.result?.messages).toEqual([{ role: 'user', content: { type: 'text', text: 'Write a stormy haiku about snow' } }]);
+      const tooShort = await send(era, 'prompts/get', { name: 'valibot_haiku', arguments: { topic: 'sn' } });
+      expect(tooShort.body.error).toMatchObject({
+        code: -32602,
+        message: expect.stringMatching(/^Invalid arguments for prompt valibot_haiku: topic: /),
+      });
+      const completed = await send(era, 'completion/complete', {
+        ref: { type: 'ref/prompt', name: 'valibot_haiku' },
+        argument: { name: 'topic', value: 'a' },
+      });
+      expect(completed.body.result).toMatchObject({ completion: { values: ['autumn', 'avalanche'] } });
       const broken = await callTool(era, 'arktype_broken_output', {});
       expect(broken.body.result).toMatchObject({
         isError: true,

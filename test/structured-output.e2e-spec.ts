@@ -1,8 +1,9 @@
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectMcpClient } from 'nestjs-mcp-auth/testing';
+import type { Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { McpAuthConfigurationError, McpAuthModule, McpTool, McpToolProvider } from 'nestjs-mcp-auth';
+import { McpAuthConfigurationError, McpAuthModule, McpPrompt, McpProvider, McpTool, McpToolProvider } from 'nestjs-mcp-auth';
 import { z } from 'zod';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
@@ -133,7 +134,17 @@ describe('structured output: declaration errors', () => {
     }
   }
 
-  it('refuses to start with an output that is not a schema it can use (a JSON Schema object), naming the method, the tool and the option', async () => {
+  /** The same mistake in a prompt's `args`. */
+  @McpProvider()
+  class JsonSchemaPrompt {
+    @McpPrompt({ name: 'json_schema_prompt', args: { type: 'object', properties: {} } as never })
+    run() {
+      return 'never';
+    }
+  }
+
+  /** Starts an application with `provider`: expects startup to fail with a configuration error saying `message`. */
+  async function refusesToStart(provider: Type, message: string): Promise<void> {
     const moduleRef = await Test.createTestingModule({
       imports: [
         McpAuthModule.forRoot({
@@ -142,14 +153,27 @@ describe('structured output: declaration errors', () => {
           resourceUrl: 'http://127.0.0.1:9/mcp',
         }),
       ],
-      providers: [JsonSchemaOutput],
+      providers: [provider],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     const started = app.init();
     await expect(started).rejects.toBeInstanceOf(McpAuthConfigurationError);
-    await expect(started).rejects.toThrow(
-      'McpAuthModule: option "@McpTool" JsonSchemaOutput.run (tool "json_schema_output"): output must be a zod shape ({ id: z.number() }), a z.object(...) or a Standard Schema with JSON Schema (Valibot, ArkType), not a JSON Schema or other value',
-    );
+    await expect(started).rejects.toThrow(message);
     await app.close();
-  });
+  }
+
+  const NOT_A_SCHEMA =
+    'must be a zod shape ({ id: z.number() }), a z.object(...) or a Standard Schema with JSON Schema (Valibot, ArkType), not a JSON Schema or other value';
+
+  it('refuses to start with an output that is not a schema it can use (a JSON Schema object), naming the method, the tool and the option', () =>
+    refusesToStart(
+      JsonSchemaOutput,
+      `McpAuthModule: option "@McpTool" JsonSchemaOutput.run (tool "json_schema_output"): output ${NOT_A_SCHEMA}`,
+    ));
+
+  it('refuses to start with prompt args that are not a schema it can use, naming the method, the prompt and args', () =>
+    refusesToStart(
+      JsonSchemaPrompt,
+      `McpAuthModule: option "@McpPrompt" JsonSchemaPrompt.run (prompt "json_schema_prompt"): args ${NOT_A_SCHEMA}`,
+    ));
 });

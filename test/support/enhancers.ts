@@ -319,6 +319,20 @@ export class StandardSchemaTools {
   broken() {
     return { greeting: 42 };
   }
+
+  @McpPrompt({
+    name: 'valibot_haiku',
+    args: toStandardJsonSchema(
+      v.object({
+        topic: v.pipe(v.string(), v.minLength(3), v.description('What the haiku is about')),
+        mood: v.optional(v.picklist(['calm', 'stormy'])),
+      }),
+    ),
+    complete: { topic: (value) => ['autumn', 'avalanche', 'winter'].filter((topic) => topic.startsWith(value)) },
+  })
+  haiku({ topic, mood }: { topic: string; mood?: string }) {
+    return `Write a ${mood ?? 'calm'} haiku about ${topic}`;
+  }
 }
 
 /** A request-scoped dependency: one instance per request, with the HTTP request that carried the call. */

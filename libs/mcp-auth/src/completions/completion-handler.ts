@@ -96,7 +96,7 @@ export class CompletionHandler {
         label: `Prompt ${prompt.name}`,
         operation: prompt.operation,
         requirements: prompt.requirements,
-        argumentNames: Object.keys(prompt.args.shape),
+        argumentNames: prompt.argumentNames,
         completions: prompt.completions,
       }
     );

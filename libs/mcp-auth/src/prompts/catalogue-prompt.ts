@@ -1,12 +1,14 @@
 import type { GetPromptResult, Prompt, PromptArgument, PromptMessage } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { ZodObject } from 'zod';
 import type { ScopeRequirement } from '../authorization/scope-requirement.js';
 import type { McpOperation } from '../invocation/mcp-execution-context.js';
 import type { CatalogueCompletions } from '../completions/catalogue-completions.js';
 import { isContentBlock } from '../content/content-blocks.js';
+import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
 import { listingFields } from '../tools/mcp-method-metadata.js';
 import type { McpToolContext } from '../tools/mcp-tool-context.js';
+import { toObjectSchema, toolJsonSchema } from '../tools/tool-schemas.js';
+import type { ObjectSchema } from '../tools/tool-schemas.js';
 import type { McpPromptOptions } from './mcp-prompt.decorator.js';
 
 /** One prompt, prepared once at startup. */
@@ -17,27 +19,34 @@ export interface CataloguePrompt {
   readonly requirements: readonly ScopeRequirement[];
   /** What its calls are, for the call context: `{ kind: 'prompt', name }`. */
   readonly operation: McpOperation;
-  readonly args: ZodObject;
+  /** Its arguments' schema: a zod object, or a Standard Schema with JSON Schema. */
+  readonly args: ObjectSchema;
+  /** Its arguments' names, as `prompts/list` shows them. */
+  readonly argumentNames: readonly string[];
   /** Completers of its arguments (`complete`), if it declares any. */
   readonly completions?: CatalogueCompletions;
   get(args: Record<string, unknown>, context: McpToolContext): Promise<GetPromptResult>;
 }
 
-/** Prepares a `@McpPrompt()` method: its listing (arguments from the zod shape) and result conversion. */
+/**
+ * Prepares a `@McpPrompt()` method: its listing (arguments from the schema) and result conversion.
+ * Throws a configuration error naming `where` when `args` is not an object schema.
+ */
 export function cataloguePrompt(
   options: McpPromptOptions,
   requirements: readonly ScopeRequirement[],
   invoke: (...args: unknown[]) => Promise<unknown>,
+  where = 'a provider',
 ): CataloguePrompt {
-  const args = z.object(options.args ?? {});
-  const promptArguments: PromptArgument[] = Object.entries(args.shape).map(([name, shape]) => {
-    const schema = shape as unknown as z.ZodType;
-    return {
-      name,
-      ...(schema.description ? { description: schema.description } : {}),
-      required: !schema.safeParse(undefined).success,
-    };
-  });
+  let args: ObjectSchema;
+  let promptArguments: PromptArgument[];
+  try {
+    args = toObjectSchema(options.args, 'input');
+    promptArguments = args instanceof z.ZodObject ? zodArguments(args) : jsonSchemaArguments(args);
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^input\b/, 'args');
+    throw new McpAuthConfigurationError('@McpPrompt', `${where} (prompt "${options.name}"): ${reason}`);
+  }
   return {
     name: options.name,
     definition: {
@@ -47,8 +56,32 @@ export function cataloguePrompt(
     requirements,
     operation: { kind: 'prompt', name: options.name },
     args,
+    argumentNames: promptArguments.map((argument) => argument.name),
     get: async (values, context) => toGetPromptResult(await invoke(values, context), options.description),
   };
+}
+
+/** A zod object's fields as prompt arguments: each field's description, and whether it may be left out. */
+function zodArguments(args: z.ZodObject): PromptArgument[] {
+  return Object.entries(args.shape).map(([name, shape]) => {
+    const schema = shape as unknown as z.ZodType;
+    return {
+      name,
+      ...(schema.description ? { description: schema.description } : {}),
+      required: !schema.safeParse(undefined).success,
+    };
+  });
+}
+
+/** Another library's object schema as prompt arguments, from its JSON Schema: `properties`, their `description`, `required`. */
+function jsonSchemaArguments(args: ObjectSchema): PromptArgument[] {
+  const json = toolJsonSchema(args, 'input') as { properties?: Record<string, { description?: unknown }>; required?: unknown };
+  const required = new Set(Array.isArray(json.required) ? json.required.map(String) : []);
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    ...(typeof property?.description === 'string' ? { description: property.description } : {}),
+    required: required.has(name),
+  }));
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { Icon } from '@modelcontextprotocol/server';
-import type { ZodRawShape } from 'zod';
 import type { McpCompletions } from '../completions/mcp-completion.js';
 import { MCP_PROMPT_METADATA } from '../mcp-auth.constants.js';
 import { checkIcons, checkMcpName, methodMetadata } from '../tools/mcp-method-metadata.js';
+import type { ToolSchema } from '../tools/tool-schemas.js';
 
 /** What `@McpPrompt()` declares about a method. */
 export interface McpPromptOptions {
@@ -14,8 +14,13 @@ export interface McpPromptOptions {
   icons?: Icon[];
   /** What the prompt is for. */
   description?: string;
-  /** The arguments, as a zod shape of strings (MCP prompt arguments are strings). Default: none. */
-  args?: ZodRawShape;
+  /**
+   * The arguments (MCP prompt arguments are strings): a zod shape (`{ id: z.string() }`), a `z.object(...)`,
+   * or another Standard Schema that describes itself as JSON Schema (Valibot through `toStandardJsonSchema`,
+   * ArkType), as a tool's `input`. `prompts/list` names each property, its description and whether it is
+   * required. Default: none.
+   */
+  args?: ToolSchema;
   /**
    * Suggestions for argument values as the user types (`completion/complete`): for each
    * argument, a function `(value, context) => string[]`, or the name of a method of this

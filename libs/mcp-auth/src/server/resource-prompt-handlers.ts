@@ -19,7 +19,7 @@ import type { RequestStateSeal } from '../asking/request-state-seal.js';
 import { McpCallContext } from '../invocation/mcp-call-context.js';
 import type { McpOperation } from '../invocation/mcp-execution-context.js';
 import type { ToolCatalogue } from '../tools/tool-catalogue.js';
-import { describeIssues } from '../tools/tool-schemas.js';
+import { checkAgainst } from '../tools/tool-schemas.js';
 import { protocolErrorFor } from './call-failure.js';
 import type { CatalogueServer } from './catalogue-server.js';
 import { reachable } from './catalogue-server.js';
@@ -125,15 +125,12 @@ export class ResourcePromptHandlers {
     const raw = request.params.arguments ?? {};
     const bound = this.seal.refuseUnlessBoundTo(ctx, prompt.operation, raw, principal);
     if (bound) await bound;
-    const parsed = prompt.args.safeParse(raw);
-    if (!parsed.success)
-      throw new ProtocolError(
-        ProtocolErrorCode.InvalidParams,
-        `Invalid arguments for prompt ${name}: ${describeIssues(parsed.error.issues)}`,
-      );
-    const call = new McpCallContext(prompt.operation, parsed.data, principal, ctx, ctx.mcpReq, { server, downstream: this.downstream });
+    const checking = checkAgainst(prompt.args, raw);
+    const checked = checking instanceof Promise ? await checking : checking;
+    if (!checked.ok) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid arguments for prompt ${name}: ${checked.issues}`);
+    const call = new McpCallContext(prompt.operation, checked.value, principal, ctx, ctx.mcpReq, { server, downstream: this.downstream });
     try {
-      const result = await prompt.get(parsed.data, call);
+      const result = await prompt.get(checked.value, call);
       return call.roundEnding ? await this.seal.inputRequired(call.roundEnding, ctx, prompt.operation, raw) : result;
     } catch (error) {
       return this.failed(error, call, ctx, raw);

@@ -207,14 +207,9 @@ export class ToolCatalogue implements OnModuleInit {
       }
 
       if (prompt) {
-        const completions = catalogueCompletions(prompt.complete, Object.keys(prompt.args ?? {}), instance, '@McpPrompt', where);
-        addUnique(
-          this.promptsByName,
-          prompt.name,
-          this.listed({ ...cataloguePrompt(prompt, requirements, invoke), completions }),
-          '@McpPrompt',
-          where,
-        );
+        const prepared = cataloguePrompt(prompt, requirements, invoke, where);
+        const completions = catalogueCompletions(prompt.complete, prepared.argumentNames, instance, '@McpPrompt', where);
+        addUnique(this.promptsByName, prompt.name, this.listed({ ...prepared, completions }), '@McpPrompt', where);
       }
     }
   }
