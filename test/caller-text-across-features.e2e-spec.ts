@@ -6,6 +6,7 @@ import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { envelope, modernHeaders } from './support/modern.js';
 import { describeOnPlatforms } from './support/platforms.js';
+import { answerOf } from './support/sse.js';
 
 /** A templated resource whose method says, as an application's does, that what was asked for does not exist. */
 @McpProvider()
@@ -56,8 +57,7 @@ describeOnPlatforms('caller text bounded in the features built beside issue 19',
       const body = { jsonrpc: '2.0', id: 1, method, params: era === 'modern' ? { ...params, _meta: envelope() } : params };
       const headers = era === 'modern' ? modernHeaders(method, name) : { 'mcp-session-id': sessionId };
       const response = await post(app.resourceUrl, body, { token: writer, headers });
-      const text = await response.text();
-      const json = JSON.parse(text.startsWith('event:') ? text.slice(text.indexOf('data: ') + 6) : text) as Pick<Answer, 'error'>;
+      const json = (await answerOf(response)) as Pick<Answer, 'error'>;
       answers.push({ status: response.status, error: json.error, events: events.slice(before) });
     }
     return answers;

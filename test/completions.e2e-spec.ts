@@ -1,11 +1,10 @@
-import { Test } from '@nestjs/testing';
-import { McpAuthConfigurationError, McpAuthModule, McpPrompt, McpProvider, McpResource, RequireScopes } from 'nestjs-mcp-auth';
+import { McpPrompt, McpProvider, McpResource, RequireScopes } from 'nestjs-mcp-auth';
 import type { McpAuditEvent, McpCompletionContext } from 'nestjs-mcp-auth';
 import { z } from 'zod';
 import { ERAS, connectEra } from './support/era-clients.js';
 import type { EraClient } from './support/era-clients.js';
 import { post } from './support/harness.js';
-import { startLibraryApp } from './support/library-app.js';
+import { refusesToStart, startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { envelope, modernHeaders } from './support/modern.js';
 
@@ -242,21 +241,5 @@ describe('completions: declaration errors', () => {
       CompleterOfAFixedUri,
       'option "@McpResource complete" CompleterOfAFixedUri.items: "id" is not one of its URI template variables (none)',
     ],
-  ])('refuses to start with %p, naming the method and the fix', async (provider, message) => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        McpAuthModule.forRoot({
-          issuer: 'https://idp.example',
-          jwksUri: 'https://idp.example/jwks',
-          resourceUrl: 'http://127.0.0.1:9/mcp',
-        }),
-      ],
-      providers: [provider],
-    }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    const started = app.init();
-    await expect(started).rejects.toBeInstanceOf(McpAuthConfigurationError);
-    await expect(started).rejects.toThrow(message);
-    await app.close();
-  });
+  ])('refuses to start with %p, naming the method and the fix', (provider, message) => refusesToStart(provider, message));
 });

@@ -12,6 +12,7 @@ import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { MODERN, modernCall, modernHeaders } from './support/modern.js';
 import { describeOnPlatforms } from './support/platforms.js';
+import { until } from './support/until.js';
 
 type Caller = 'demo-reader' | 'demo-writer';
 
@@ -234,11 +235,3 @@ describeOnPlatforms('the application’s enhancers on the modern direct path', (
     expect(gate.aborted.has(writer)).toBe(false);
   });
 });
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

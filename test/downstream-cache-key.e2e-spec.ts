@@ -5,6 +5,7 @@ import { freePort, post, rpc, startTestIdentity } from './support/harness.js';
 import type { TestIdentity } from './support/harness.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
+import { answerOf } from './support/sse.js';
 
 const INVENTORY = 'http://127.0.0.1:1/inventory';
 
@@ -56,10 +57,7 @@ describe('downstream tokens are kept per client and scopes of the caller’s tok
   async function readStock(client: string, scope: string): Promise<{ isError: boolean; text: string }> {
     const token = await identity.forge(identity.claims({ sub: 'alice', client_id: client, scope }));
     const response = await post(app.resourceUrl, rpc.callTool('read_stock'), { token });
-    const text = await response.text();
-    const result = (
-      JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? text) as { result: { isError?: boolean; content: Array<{ text: string }> } }
-    ).result;
+    const { result } = (await answerOf(response)) as { result: { isError?: boolean; content: Array<{ text: string }> } };
     return { isError: result.isError === true, text: result.content[0].text };
   }
 

@@ -13,6 +13,7 @@ import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { MODERN, envelope, modernCall, modernHeaders } from './support/modern.js';
 import { describeOnPlatforms } from './support/platforms.js';
+import { answerOf } from './support/sse.js';
 
 /** How often the tool ran: a request refused before dispatch leaves it unchanged. */
 @Injectable()
@@ -49,12 +50,6 @@ class ContextReader implements NestInterceptor {
     };
     return next.handle().pipe(map((value) => (typeof value === 'object' && value !== null ? { ...value, seen } : value)));
   }
-}
-
-/** The JSON-RPC answer of a JSON or single-event SSE response. */
-async function answerOf(response: Response): Promise<any> {
-  const text = await response.text();
-  return JSON.parse(text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? 'null'));
 }
 
 /**

@@ -6,6 +6,7 @@ import { post, rpc, toolJson } from './support/harness.js';
 import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { parseExposition, valueOf } from './support/prometheus.js';
+import { answerOf } from './support/sse.js';
 
 /** A tool showing what the principal says about how its token was bound. */
 @McpToolProvider()
@@ -33,15 +34,13 @@ describe('DPoP in the principal, the audit trail and the metrics', () => {
   });
   afterAll(() => app?.close());
 
-  const body = (response: Response) => response.text().then((text) => JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? text));
-
   it('hands tools the key the request proved (principal.confirmation), and none for a bearer token', async () => {
     const proved = await post(app.resourceUrl, rpc.callTool('binding'), {
       headers: dpopHeaders(token, await key.proof({ htu: app.resourceUrl, accessToken: token })),
     });
-    expect(toolJson((await body(proved)).result)).toEqual({ confirmation: { jkt: key.jkt } });
+    expect(toolJson((await answerOf(proved)).result)).toEqual({ confirmation: { jkt: key.jkt } });
     const bearer = await post(app.resourceUrl, rpc.callTool('binding'), { token: await app.token('demo-reader') });
-    expect(toolJson((await body(bearer)).result)).toEqual({ confirmation: null });
+    expect(toolJson((await answerOf(bearer)).result)).toEqual({ confirmation: null });
   });
 
   it('records the DPoP key with each decision, and a refused proof with its reason', async () => {

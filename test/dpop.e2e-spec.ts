@@ -9,16 +9,10 @@ import type { Harness } from './support/harness.js';
 import { MODERN, modernCall, modernHeaders } from './support/modern.js';
 import { nodePost } from './support/node-post.js';
 import { describeOnPlatforms } from './support/platforms.js';
+import { answerOf } from './support/sse.js';
 
 /** Every algorithm the example accepts for proofs (the library's default list), as `algs` and the metadata name them. */
 const ALGS = DPOP_ALGORITHMS.join(' ');
-
-/** The JSON body of an SSE or JSON answer to one request. */
-async function resultOf(response: Response): Promise<any> {
-  const text = await response.text();
-  const data = text.startsWith('{') ? text : /^data: (.*)$/m.exec(text)?.[1];
-  return JSON.parse(data ?? 'null');
-}
 
 /** The refusals by hand-built proofs (RFC 9449 §4.3, §7), each with its status and challenge, on both platforms. */
 describeOnPlatforms('DPoP-bound tokens (MCP_DPOP=allowed, the example default)', (_platform, onPlatform) => {
@@ -54,13 +48,13 @@ describeOnPlatforms('DPoP-bound tokens (MCP_DPOP=allowed, the example default)',
   it('calls a tool with the DPoP scheme and a fresh proof per request, on both eras', async () => {
     const legacy = await callWith(dpopHeaders(bound, await proofFor()));
     expect(legacy.status).toBe(200);
-    expect(toolJson((await resultOf(legacy)).result)).toMatchObject({ sub: 'demo-reader', clientId: 'demo-reader' });
+    expect(toolJson((await answerOf(legacy)).result)).toMatchObject({ sub: 'demo-reader', clientId: 'demo-reader' });
 
     const modern = await post(h.resourceUrl, modernCall('whoami'), {
       headers: { ...modernHeaders('tools/call', 'whoami'), ...dpopHeaders(bound, await proofFor()) },
     });
     expect(modern.status).toBe(200);
-    expect(toolJson((await resultOf(modern)).result)).toMatchObject({ sub: 'demo-reader' });
+    expect(toolJson((await answerOf(modern)).result)).toMatchObject({ sub: 'demo-reader' });
   });
 
   it('answers a request without credentials with both schemes, each naming the metadata and the scope', async () => {
@@ -257,7 +251,7 @@ describeOnPlatforms('DPoP with server nonces (MCP_DPOP_NONCE_SECRET)', (_platfor
 
     const retried = await callWith(nonce!);
     expect(retried.status).toBe(200);
-    expect(toolJson((await resultOf(retried)).result)).toMatchObject({ sub: 'demo-reader' });
+    expect(toolJson((await answerOf(retried)).result)).toMatchObject({ sub: 'demo-reader' });
   });
 
   it('the official v2 client gets a bound token, meets use_dpop_nonce and retries with the nonce by itself', async () => {
@@ -379,7 +373,7 @@ describe('DPoP with an introspected token (the introspection answer names the ke
       headers: dpopHeaders(token, await key.proof({ htu: h.resourceUrl, accessToken: token })),
     });
     expect(proved.status).toBe(200);
-    expect(toolJson((await resultOf(proved)).result)).toMatchObject({ sub: 'demo-writer' });
+    expect(toolJson((await answerOf(proved)).result)).toMatchObject({ sub: 'demo-writer' });
 
     const asBearer = await post(h.resourceUrl, rpc.callTool('whoami'), { token });
     expect(asBearer.status).toBe(401);

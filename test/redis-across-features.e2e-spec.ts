@@ -10,6 +10,7 @@ import type { LibraryApp } from './support/library-app.js';
 import { modernCall, modernHeaders } from './support/modern.js';
 import { startRedisServer } from './support/redis-server.js';
 import type { TestRedis } from './support/redis-server.js';
+import { answerOf } from './support/sse.js';
 
 const INVENTORY = 'http://127.0.0.1:1/inventory';
 const CACHE_KEY = 'a-downstream-cache-key-of-at-least-32-bytes!';
@@ -115,8 +116,7 @@ describe('every feature’s Redis keys under the server’s own prefix', () => {
     await init.text();
     await (await send(rpc.initialized(), { 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': sessionId })).text();
     const legacy = await send(rpc.callTool(tool), { 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': sessionId });
-    const text = await legacy.text();
-    expect(JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? text).result.isError).toBeFalsy();
+    expect((await answerOf(legacy)).result.isError).toBeFalsy();
     const modern = await send(modernCall(tool, 5), modernHeaders('tools/call', tool));
     expect(toolJson(((await modern.json()) as { result: object }).result)).toBeDefined();
     // A failed authentication, counted against the address where a per-address limit is set.

@@ -8,6 +8,7 @@ import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { envelope, modernCall, modernHeaders, modernListen, listenRequestOfSize } from './support/modern.js';
 import { describeOnPlatforms } from './support/platforms.js';
+import { answerOf } from './support/sse.js';
 import { nodeGet } from './support/node-post.js';
 import { MetricsServer } from 'nestjs-mcp-auth';
 
@@ -244,10 +245,7 @@ describeOnPlatforms('second security review', (platform) => {
       ] as const) {
         const before = events.length;
         const response = await post(h.resourceUrl, body, { token: reader, headers });
-        const text = await response.text();
-        const json = JSON.parse(text.startsWith('event:') ? text.slice(text.indexOf('data: ') + 6) : text) as {
-          error?: { message: string; data?: { uri?: string } };
-        };
+        const json = (await answerOf(response)) as { error?: { message: string; data?: { uri?: string } } };
         answers.push({ status: response.status, error: json.error, events: events.slice(before) });
       }
       return answers;

@@ -1,11 +1,9 @@
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectMcpClient } from 'nestjs-mcp-auth/testing';
-import type { Type } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { McpAuthConfigurationError, McpAuthModule, McpPrompt, McpProvider, McpTool, McpToolProvider } from 'nestjs-mcp-auth';
+import { McpPrompt, McpProvider, McpTool, McpToolProvider } from 'nestjs-mcp-auth';
 import { z } from 'zod';
-import { startLibraryApp } from './support/library-app.js';
+import { refusesToStart, startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 
 const TWENTY_TWENTY = 'https://json-schema.org/draft/2020-12/schema';
@@ -141,25 +139,6 @@ describe('structured output: declaration errors', () => {
     run() {
       return 'never';
     }
-  }
-
-  /** Starts an application with `provider`: expects startup to fail with a configuration error saying `message`. */
-  async function refusesToStart(provider: Type, message: string): Promise<void> {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        McpAuthModule.forRoot({
-          issuer: 'https://idp.example',
-          jwksUri: 'https://idp.example/jwks',
-          resourceUrl: 'http://127.0.0.1:9/mcp',
-        }),
-      ],
-      providers: [provider],
-    }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    const started = app.init();
-    await expect(started).rejects.toBeInstanceOf(McpAuthConfigurationError);
-    await expect(started).rejects.toThrow(message);
-    await app.close();
   }
 
   const NOT_A_SCHEMA =

@@ -46,7 +46,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     if (status === 200 && check(body, lowerCaseNames(headers))) ok++;
     else wrong++;
   };
+  const checkFirst = checked(options.check);
   const followUp = options.followUp;
+  const checkFollowUp = followUp && checked(followUp.check);
+  const perRequestHeaders = options.perRequestHeaders;
+  /** `request` with a fresh set of `perRequestHeaders`, where given. */
+  const withFreshHeaders = (request: autocannon.Request): autocannon.Request =>
+    perRequestHeaders ? { ...request, headers: { ...options.headers, ...request.headers, ...perRequestHeaders() } } : request;
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
@@ -61,33 +67,26 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     requests: [
       {
         method: 'POST',
-        ...(options.perRequestHeaders
-          ? {
-              setupRequest: (request: autocannon.Request) => ({
-                ...request,
-                headers: { ...options.headers, ...request.headers, ...options.perRequestHeaders!() },
-              }),
-            }
-          : {}),
+        ...(perRequestHeaders ? { setupRequest: withFreshHeaders } : {}),
         onResponse: followUp
           ? (status, body, context, headers) => {
-              checked(options.check)(status, body, context, headers);
+              checkFirst(status, body, context, headers);
               (context as { followUp?: string }).followUp = status === 200 ? followUp.body(body) : undefined;
             }
-          : checked(options.check),
+          : checkFirst,
       },
-      ...(followUp
+      ...(followUp && checkFollowUp
         ? [
             {
               method: 'POST' as const,
               // Without a body to send (the first answer was wrong), the pair's first request is sent again: counted wrong above already.
               setupRequest: (request: autocannon.Request, context: { followUp?: string }) => ({
-                ...request,
+                ...withFreshHeaders(request),
                 body: context.followUp ?? options.body,
               }),
               onResponse: (status: number, body: string, context: { followUp?: string }, headers?: Record<string, unknown>) => {
-                if (context.followUp === undefined) return checked(options.check)(status, body, context, headers);
-                checked(followUp.check)(status, body, context, headers);
+                if (context.followUp === undefined) return checkFirst(status, body, context, headers);
+                checkFollowUp(status, body, context, headers);
               },
             },
           ]

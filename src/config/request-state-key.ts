@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { ExampleConfigError } from './example-config.js';
 import type { ExampleConfig } from './example-config.js';
+import { readOrCreateKeyFile } from './key-file.js';
 
 /**
  * The key that seals the state of calls asking the user, from `MCP_REQUEST_STATE_KEY`, or kept in
@@ -12,15 +11,9 @@ import type { ExampleConfig } from './example-config.js';
  */
 export function requestStateKeyOf({ key, keyFile }: ExampleConfig['requestState']): string | undefined {
   if (key !== undefined || keyFile === undefined) return key;
-  if (existsSync(keyFile)) {
-    const kept = readFileSync(keyFile, 'utf8').trim();
-    if (Buffer.byteLength(kept, 'utf8') < 32) {
-      throw new ExampleConfigError(`${keyFile} (MCP_REQUEST_STATE_KEY_FILE) holds fewer than 32 bytes; delete it to have a new key made`);
-    }
-    return kept;
+  const kept = readOrCreateKeyFile(keyFile, () => `${randomBytes(48).toString('base64url')}\n`).trim();
+  if (Buffer.byteLength(kept, 'utf8') < 32) {
+    throw new ExampleConfigError(`${keyFile} (MCP_REQUEST_STATE_KEY_FILE) holds fewer than 32 bytes; delete it to have a new key made`);
   }
-  const made = randomBytes(48).toString('base64url');
-  mkdirSync(dirname(keyFile), { recursive: true });
-  writeFileSync(keyFile, `${made}\n`, { mode: 0o600 });
-  return made;
+  return kept;
 }

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import type { INestApplication, Provider } from '@nestjs/common';
+import type { INestApplication, Provider, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { McpAuthModule } from 'nestjs-mcp-auth';
+import { Test } from '@nestjs/testing';
+import { McpAuthConfigurationError, McpAuthModule } from 'nestjs-mcp-auth';
 import type { McpAuthOptions } from 'nestjs-mcp-auth';
 import { IdentityModule } from '../../src/identity/identity.module.js';
 import { ProductsModule } from '../../src/products/products.module.js';
@@ -94,4 +95,23 @@ export async function startLibraryApp(
     await closeIdentity();
     throw error;
   }
+}
+
+/** Starts an application with the module and `provider`: expects startup to fail with a configuration error saying `message`. */
+export async function refusesToStart(provider: Type, message: string): Promise<void> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      McpAuthModule.forRoot({
+        issuer: 'https://idp.example',
+        jwksUri: 'https://idp.example/jwks',
+        resourceUrl: 'http://127.0.0.1:9/mcp',
+      }),
+    ],
+    providers: [provider],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  const started = app.init();
+  await expect(started).rejects.toBeInstanceOf(McpAuthConfigurationError);
+  await expect(started).rejects.toThrow(message);
+  await app.close();
 }

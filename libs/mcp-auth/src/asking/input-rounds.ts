@@ -1,5 +1,4 @@
-import { CLIENT_CAPABILITIES_META_KEY, MissingRequiredClientCapabilityError, inputRequired } from '@modelcontextprotocol/server';
-import { envelopeOf } from '../invocation/request-envelope.js';
+import { MissingRequiredClientCapabilityError, inputRequired } from '@modelcontextprotocol/server';
 import type { ClientCapabilities, InputRequests, ServerContext, jsonSchemaValidator } from '@modelcontextprotocol/server';
 import { answerOf, declares, requiredCapability } from './asked-inputs.js';
 import type { AskedInput } from './asked-inputs.js';
@@ -10,9 +9,6 @@ import type { RoundEnding, SealedCall, SealedRound } from './request-state-seal.
 
 /** The key a page named by a thrown error is asked under. */
 const URL_FROM_ERROR_KEY = 'url';
-
-/** What an error's page came to: asked (the round ends), declined by the user, or not askable of this client. */
-export type UrlElicitationOutcome = 'asked' | 'declined' | 'unsupported';
 
 /**
  * A 2026-07-28 call's questions, asked one round at a time (multi-round-trip requests).
@@ -37,6 +33,8 @@ export class InputRounds {
   constructor(
     private readonly ctx: ServerContext,
     private readonly validator: jsonSchemaValidator,
+    /** What the client declared in the request's envelope. */
+    private readonly declared: ClientCapabilities | undefined,
     /** Refuses the state (audited, -32602) when the questions differ from those it records. */
     private readonly otherQuestions: () => never,
   ) {
@@ -56,34 +54,31 @@ export class InputRounds {
       const responses = recorded.r ?? (index === this.sealed.length - 1 ? this.ctx.mcpReq.inputResponses : undefined);
       const answers = responses && (await this.answers(asked, responses));
       if (answers) {
-        this.answered.push({ d: digest, k: keys, r: Object.fromEntries(keys.map((key) => [key, responses[key]])) });
+        this.answered.push({ d: digest, r: Object.fromEntries(keys.map((key) => [key, responses[key]])) });
         return answers;
       }
     }
     this.refuseUndeclared(asked);
-    return this.endRound(asked, { d: digest, k: keys });
+    return this.endRound(asked, { d: digest });
   }
 
   /**
    * The page a thrown error names, asked as the next round (its URL may differ on every run,
-   * so it is not compared). Declined when the client's answer to that same page, asked last
-   * round, was a refusal: the error then stands.
+   * so it is not compared). True when the round ends asking for it; false when the error
+   * stands: the client's answer to that same page, asked last round, was a refusal, or the
+   * client cannot be asked for a page.
    */
-  askForPage(page: McpUrlElicitationRequest): UrlElicitationOutcome {
-    if (this.ending) return 'asked';
+  askForPage(page: McpUrlElicitationRequest): boolean {
+    if (this.ending) return true;
     const recorded = this.sealed[this.next];
     if (recorded?.t && this.next === this.sealed.length - 1) {
       const answer = this.ctx.mcpReq.inputResponses?.[URL_FROM_ERROR_KEY] as { action?: unknown } | undefined;
-      if (answer?.action === 'decline' || answer?.action === 'cancel') return 'declined';
+      if (answer?.action === 'decline' || answer?.action === 'cancel') return false;
     }
-    if (!declares(this.declared, { kind: 'url', ...page })) return 'unsupported';
+    if (!declares(this.declared, { kind: 'url', ...page })) return false;
     const request = inputRequired.elicitUrl({ message: page.message, url: page.url });
-    this.ending = { requests: { [URL_FROM_ERROR_KEY]: request }, rounds: [...this.answered, { d: '', k: [URL_FROM_ERROR_KEY], t: 1 }] };
-    return 'asked';
-  }
-
-  private get declared(): ClientCapabilities | undefined {
-    return envelopeOf(this.ctx)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+    this.ending = { requests: { [URL_FROM_ERROR_KEY]: request }, rounds: [...this.answered, { d: '', t: 1 }] };
+    return true;
   }
 
   /** Every answer of the round, or undefined when one is missing or not an answer of its kind. */

@@ -13,7 +13,7 @@ import { urlElicitationOf } from './url-elicitation-required.js';
 export function pageElicitation(error: unknown, call: McpCallContext): 'round' | UrlElicitationRequiredError | undefined {
   const page = urlElicitationOf(error);
   if (!page) return undefined;
-  if (call.era === 'modern') return call.askForPage(page) === 'asked' ? 'round' : undefined;
+  if (call.era === 'modern') return call.askForPage(page) ? 'round' : undefined;
   if (!declares(call.clientCapabilities, { kind: 'url', ...page })) return undefined;
   return new UrlElicitationRequiredError(
     [{ mode: 'url', message: page.message, url: page.url, elicitationId: randomUUID() }],

@@ -19,13 +19,12 @@ import { FormValidators } from './form-validators.js';
 
 /**
  * One round of a call's questions as its `requestState` carries it: the digest of what was
- * asked (`d`), the keys asked (`k`), the client's answers once they came (`r`, all rounds but
- * the one being answered), and whether the round asked for the page an error named (`t`).
- * Short names: the state travels with every round.
+ * asked (`d`), the client's answers once they came (`r`, all rounds but the one being
+ * answered), and whether the round asked for the page an error named (`t`). Short names: the
+ * state travels with every round.
  */
 export interface SealedRound {
   readonly d: string;
-  readonly k: readonly string[];
   readonly r?: Readonly<Record<string, unknown>>;
   readonly t?: 1;
 }
@@ -44,10 +43,13 @@ export interface SealedCall {
   readonly n: string;
 }
 
-/** A state that passed the SDK's seam, as handlers read it: the sealed call, and the state's digest. */
+/** A state that passed the SDK's seam, as handlers read it: the sealed call, and (single use) the state's digest. */
 interface VerifiedCall extends SealedCall {
-  /** SHA-256 of the state as sent: with its nonce, each mint differs, so this names one state (for single use). */
-  readonly id: string;
+  /**
+   * SHA-256 of the state as sent: with its nonce, each mint differs, so this names one state.
+   * Set only when `requestState.singleUse` is on: each state's one use is recorded under it.
+   */
+  readonly id?: string;
 }
 
 /** How a call's round ended: what to ask, and the rounds to seal. */
@@ -167,7 +169,7 @@ export class RequestStateSeal implements OnApplicationBootstrap {
     if (sealed.o !== operationKey(operation)) this.refuse(ctx, principal, 'request_state_other_operation', operation);
     if (sealed.g !== canonicalDigest(subject)) this.refuse(ctx, principal, 'request_state_other_arguments', operation);
     // Recorded only once bound to this caller, operation and arguments: nobody else can use a state up.
-    if (this.answered) return this.refuseIfAnsweredBefore(sealed.id, ctx, principal, operation);
+    if (sealed.id !== undefined) return this.refuseIfAnsweredBefore(sealed.id, ctx, principal, operation);
   }
 
   /** Refuses (-32602, audited) state whose recorded questions are not those the method asks now. */
@@ -194,8 +196,8 @@ export class RequestStateSeal implements OnApplicationBootstrap {
     } catch (error) {
       this.refuseAtSeam(ctx, CODEC_REFUSALS[(error as Error)?.message] ?? 'request_state_invalid');
     }
-    // What the handler sees as the round's state: the sealed call, and which state it was (to accept it once).
-    return { ...sealed, id: hash('sha256', state, 'base64url') };
+    // What the handler sees as the round's state: the sealed call, and (single use) which state it was, to accept it once.
+    return this.answered ? { ...sealed, id: hash('sha256', state, 'base64url') } : sealed;
   }
 
   /** A refusal at the SDK's seam: audited here, answered -32602 by the SDK (whatever the error says). */
@@ -239,12 +241,12 @@ function actionOf(ctx: ServerContext): McpAuditAction {
 
 /**
  * What a refused request named, for the audit trail, from the message the endpoint read: the
- * SDK's seam runs before any handler, with the context only. Bounded: it is the caller's text.
+ * SDK's seam runs before any handler, with the context only. The audit trail bounds it (the caller's text).
  */
 function targetOf(ctx: ServerContext): { tool?: string; resource?: string; prompt?: string } {
   const params = (carryingRequestOf(ctx.http?.authInfo)?.message as { params?: { name?: unknown; uri?: unknown } } | undefined)?.params;
-  const name = typeof params?.name === 'string' ? params.name.slice(0, 128) : undefined;
-  const uri = typeof params?.uri === 'string' ? params.uri.slice(0, 512) : undefined;
+  const name = typeof params?.name === 'string' ? params.name : undefined;
+  const uri = typeof params?.uri === 'string' ? params.uri : undefined;
   switch (ctx.mcpReq.method) {
     case 'resources/read':
       return uri === undefined ? {} : { resource: uri };

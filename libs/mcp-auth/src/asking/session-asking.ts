@@ -26,9 +26,9 @@ export interface SessionAskOptions {
 /**
  * Asks on a 2025 session: each input is a request to the client, sent on the stream of the
  * call it belongs to (`relatedRequestId`), all at once; resolves with the answers by key. The
- * client's declared capabilities are checked before sending (the form or URL mode here, the
- * rest by the SDK): a missing one becomes a tool error saying so. Without a session (`stateless: true`) there is no way back for an
- * answer: that is said instead.
+ * client's declared capabilities are checked before anything is sent (the form or URL mode
+ * here, for every input; the rest by the SDK): a missing one becomes a tool error saying so.
+ * Without a session (`stateless: true`) there is no way back for an answer: that is said instead.
  */
 export async function askOnSession(
   ctx: ServerContext,
@@ -37,10 +37,14 @@ export async function askOnSession(
 ): Promise<Record<string, unknown>> {
   if (ctx.sessionId === undefined) throw new McpInputUnavailableError(STATELESS_ENDPOINT_CANNOT_ASK);
   if (inJsonBatch) throw new McpInputUnavailableError(BATCH_CANNOT_ASK);
+  // A form or a URL needs its own mode declared (the SDK's request checks only that some elicitation is).
+  const undeclared = asked.find(({ input }) => (input.kind === 'form' || input.kind === 'url') && !declares(declared, input));
+  if (undeclared)
+    throw new McpInputUnavailableError(`Input cannot be requested: Client does not support ${undeclared.input.kind} elicitation.`);
   const options: RequestOptions = { relatedRequestId: ctx.mcpReq.id, signal, timeout: timeoutMs };
   const answers = await Promise.all(
     asked.map(async (one) => {
-      const answer = await answerOf(one, await send(ctx, one, options, declared), validator);
+      const answer = await answerOf(one, await send(ctx, one, options), validator);
       if (answer === undefined)
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `The client's answer to "${one.key}" is not an answer to what was asked`);
       return [one.key, answer] as const;
@@ -49,16 +53,7 @@ export async function askOnSession(
   return Object.fromEntries(answers);
 }
 
-async function send(
-  ctx: ServerContext,
-  { input, request }: AskedInput,
-  options: RequestOptions,
-  declared: ClientCapabilities | undefined,
-): Promise<unknown> {
-  // A form or a URL needs its own mode declared (the SDK's request checks only that some elicitation is).
-  if ((input.kind === 'form' || input.kind === 'url') && !declares(declared, input)) {
-    throw new McpInputUnavailableError(`Input cannot be requested: Client does not support ${input.kind} elicitation.`);
-  }
+async function send(ctx: ServerContext, { input, request }: AskedInput, options: RequestOptions): Promise<unknown> {
   try {
     switch (input.kind) {
       case 'form':

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Logger, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { execFileSync } from 'node:child_process';
@@ -59,11 +60,14 @@ describe('LoggerAuditSink (the default sink)', () => {
     const out = capture();
     const sink = new LoggerAuditSink({ destination: out.destination });
     Logger.overrideLogger(['error', 'warn']);
+    const stringify = jest.spyOn(JSON, 'stringify');
     try {
       sink.record(EVENT);
       await endOfTurn();
       expect(out.writes).toHaveLength(0);
+      expect(stringify).not.toHaveBeenCalled();
     } finally {
+      stringify.mockRestore();
       (Logger as unknown as { logLevels?: unknown }).logLevels = undefined;
     }
     sink.record(EVENT);

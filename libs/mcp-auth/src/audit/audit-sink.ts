@@ -79,7 +79,8 @@ export class LoggerAuditSink implements McpAuditSink, OnApplicationShutdown {
   record(event: McpAuditEvent): void {
     if (!Logger.isLevelEnabled('log')) return;
     if (this.gathered === '') holdLines(this);
-    this.gathered += `${JSON.stringify({ level: 'log', context: 'McpAuthAudit', ...event })}\n`;
+    // The same line as stringifying `{ level, context, ...event }`, without copying the event: its `{` gives way to theirs.
+    this.gathered += `{"level":"log","context":"McpAuthAudit",${JSON.stringify(event).slice(1)}\n`;
     if (this.gathered.length >= this.batchBytes) return this.write();
     if (this.scheduled) return;
     this.scheduled = true;

@@ -43,7 +43,11 @@ export class AuditTrail {
   }
 
   private record(event: Omit<McpAuditEvent, 'time'>): void {
-    const full: McpAuditEvent = { time: new Date().toISOString(), ...event, ...boundedTargets(event) };
+    const full: { -readonly [Field in keyof McpAuditEvent]: McpAuditEvent[Field] } = { time: new Date().toISOString(), ...event };
+    // The caller named the tool, resource and prompt: each is cut to 256 characters (`boundedCallerText`).
+    if (full.tool !== undefined) full.tool = boundedCallerText(full.tool);
+    if (full.resource !== undefined) full.resource = boundedCallerText(full.resource);
+    if (full.prompt !== undefined) full.prompt = boundedCallerText(full.prompt);
     this.metrics?.decided(full);
     try {
       const pending = this.sink.record(full);
@@ -62,14 +66,4 @@ export class AuditTrail {
 export function sessionOf(req: IncomingMessage): { sessionId?: string } {
   const value = req.headers['mcp-session-id'];
   return typeof value === 'string' && value !== '' ? { sessionId: value.slice(0, 64) } : {};
-}
-
-/** The event's tool, resource and prompt, where given, cut to 256 characters (`boundedCallerText`): the caller named them. */
-function boundedTargets({ tool, resource, prompt }: Pick<McpAuditEvent, 'tool' | 'resource' | 'prompt'>): Partial<McpAuditEvent> {
-  if (tool === undefined && resource === undefined && prompt === undefined) return {};
-  return {
-    ...(tool !== undefined ? { tool: boundedCallerText(tool) } : {}),
-    ...(resource !== undefined ? { resource: boundedCallerText(resource) } : {}),
-    ...(prompt !== undefined ? { prompt: boundedCallerText(prompt) } : {}),
-  };
 }

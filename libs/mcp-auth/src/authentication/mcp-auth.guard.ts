@@ -16,6 +16,7 @@ import { jwtHeaderAlgorithm } from './jwt-header.js';
 import { McpJwtStrategy } from './jwt.strategy.js';
 import type { McpPrincipal } from './principal.js';
 import { TokenRejection, rejectionFromVerifierError } from './token-rejection.js';
+import type { AuthScheme } from './www-authenticate.js';
 
 /**
  * Authenticates every request to the MCP endpoint with the configured Passport
@@ -130,12 +131,15 @@ export class McpAuthGuard extends AuthGuard() {
   /** A request whose token was valid but not presented as its binding demands: the principal is taken back. */
   private refusedBinding(req: IncomingMessage, presented: PresentedToken, rejection: DpopRejection | TokenRejection): HttpException {
     delete (req as IncomingMessage & Record<string, unknown>)[PRINCIPAL_REQUEST_PROPERTY];
-    const headers = presented.scheme === 'DPoP' ? this.dpop.nonceHeader() : undefined;
-    const challenge =
-      rejection instanceof DpopRejection
-        ? this.challenges.dpopRefused(rejection, presented.scheme, headers)
-        : this.challenges.invalidToken(rejection, presented.scheme, headers);
-    return this.refused(req, rejection.code, challenge);
+    return this.refused(req, rejection.code, this.challengeFor(rejection, presented.scheme));
+  }
+
+  /** The challenge answering `rejection`; with the `DPoP` scheme it hands over the current nonce (when nonces are on). */
+  private challengeFor(rejection: DpopRejection | TokenRejection, scheme: AuthScheme): HttpException {
+    const headers = scheme === 'DPoP' ? this.dpop.nonceHeader() : undefined;
+    return rejection instanceof DpopRejection
+      ? this.challenges.dpopRefused(rejection, scheme, headers)
+      : this.challenges.invalidToken(rejection, scheme, headers);
   }
 
   override handleRequest<TUser = McpPrincipal>(err: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {
@@ -151,8 +155,7 @@ export class McpAuthGuard extends AuthGuard() {
       this.logger.warn(`Token validation failed unexpectedly: ${(err as Error)?.message ?? String(err)}`);
     }
     const scheme = credentials.kind === 'bearer' ? credentials.scheme : 'Bearer';
-    const headers = scheme === 'DPoP' ? this.dpop.nonceHeader() : undefined;
-    throw this.refused(req, rejection.code, this.challenges.invalidToken(rejection, scheme, headers));
+    throw this.refused(req, rejection.code, this.challengeFor(rejection, scheme));
   }
 
   /** Records a refusal after token work (audit trail, per-IP failure budget) and returns the exception to throw. */

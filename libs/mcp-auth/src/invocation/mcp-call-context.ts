@@ -1,4 +1,9 @@
-import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
+  LOG_LEVEL_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+} from '@modelcontextprotocol/server';
 import type {
   AuthInfo,
   ClientCapabilities,
@@ -12,7 +17,6 @@ import type {
 import type { IncomingMessage } from 'node:http';
 import { SINGLE_ASK_KEYS, askedInputs } from '../asking/asked-inputs.js';
 import { InputRounds } from '../asking/input-rounds.js';
-import type { UrlElicitationOutcome } from '../asking/input-rounds.js';
 import { McpInput } from '../asking/mcp-input.js';
 import type { McpAnswers, McpFormAnswer, McpFormContent, McpFormSchema, McpUrlAnswer } from '../asking/mcp-input.js';
 import { McpInputUnavailableError } from '../asking/input-unavailable.error.js';
@@ -38,9 +42,6 @@ export interface McpCallServices {
   /** Tokens for downstream APIs (`ctx.tokenFor`). */
   readonly downstream?: DownstreamTokens;
 }
-
-/** The revision a 2025 request without `MCP-Protocol-Version` is taken to speak (the specification's rule). */
-const UNNAMED_LEGACY_REVISION = '2025-03-26';
 
 /** What a report (progress, a log message) resolves with when nothing is sent: one promise for all. */
 const NOTHING_SENT: Promise<void> = Promise.resolve();
@@ -114,7 +115,8 @@ export class McpCallContext extends McpExecutionContext implements McpToolContex
     const request = this.request;
     if (!request) return undefined;
     const header = request.headers['mcp-protocol-version'];
-    return typeof header === 'string' && header !== '' ? header : UNNAMED_LEGACY_REVISION;
+    // Without `MCP-Protocol-Version`, a 2025 request is taken to speak 2025-03-26 (the specification's rule).
+    return typeof header === 'string' && header !== '' ? header : DEFAULT_NEGOTIATED_PROTOCOL_VERSION;
   }
 
   get clientCapabilities(): ClientCapabilities | undefined {
@@ -183,15 +185,15 @@ export class McpCallContext extends McpExecutionContext implements McpToolContex
 
   /**
    * On 2026-07-28, asks for the page a thrown error named (URL elicitation) as the next round,
-   * when the client supports it and did not just decline it.
+   * when the client supports it and did not just decline it: true when the round ends asking for it.
    */
-  askForPage(page: McpUrlElicitationRequest): UrlElicitationOutcome {
+  askForPage(page: McpUrlElicitationRequest): boolean {
     return this.inputRounds.askForPage(page);
   }
 
   private get inputRounds(): InputRounds {
     const seal = this.seal;
-    return (this.rounds ??= new InputRounds(this.serverContext, seal.validator, () =>
+    return (this.rounds ??= new InputRounds(this.serverContext, seal.validator, this.clientCapabilities, () =>
       seal.refuseOtherQuestions(this.serverContext, this.principal, this.operation),
     ));
   }

@@ -4,6 +4,7 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/internal';
 import { Injector, InstanceWrapper } from '@nestjs/core/internal';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { AuditTrail } from '../audit/audit-trail.js';
+import { sessionField } from '../server/handler-authorization.js';
 import { auditedOperation } from './audited-operation.js';
 import { mcpContextCreator } from './mcp-context-creator.js';
 import { declaresEnhancers } from './declared-enhancers.js';
@@ -106,15 +107,11 @@ export class McpMethodInvoker {
 
   private allowed(call: McpCallContext): void {
     const { action, target } = auditedOperation(call.operation);
-    this.audit.decided(action, 'allowed', call.principal, { ...target, ...sessionOf(call) });
+    this.audit.decided(action, 'allowed', call.principal, { ...target, ...sessionField(call) });
   }
 
   private denied(call: McpCallContext, guard: string): void {
     const { action, target } = auditedOperation(call.operation);
-    this.audit.decided(action, 'denied', call.principal, { reason: 'guard_denied', guard, ...target, ...sessionOf(call) });
+    this.audit.decided(action, 'denied', call.principal, { reason: 'guard_denied', guard, ...target, ...sessionField(call) });
   }
-}
-
-function sessionOf(call: McpCallContext): { sessionId?: string } {
-  return call.sessionId ? { sessionId: call.sessionId } : {};
 }

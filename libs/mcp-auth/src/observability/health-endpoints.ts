@@ -13,15 +13,17 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Liveness: the process answers. Nothing else is checked, so an identity provider outage never gets the instance restarted. */
 export function livenessEndpoint(allowedOrigins: readonly string[]): Handler {
+  const rules = { allowedOrigins };
   return (req, res) => {
-    if (!refusedForeignCaller(req, res, { allowedOrigins })) answer(res, 200, { status: 'ok' });
+    if (!refusedForeignCaller(req, res, rules)) answer(res, 200, { status: 'ok' });
   };
 }
 
 /** Readiness: 200 when {@link McpReadiness} says so, else 503 with the reason as JSON. */
 export function readinessEndpoint(readiness: McpReadiness, allowedOrigins: readonly string[]): Handler {
+  const rules = { allowedOrigins };
   return (req, res) => {
-    if (refusedForeignCaller(req, res, { allowedOrigins })) return;
+    if (refusedForeignCaller(req, res, rules)) return;
     const report = readiness.report();
     answer(res, report.ready ? 200 : 503, report.body);
   };

@@ -1,4 +1,5 @@
 import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
+import { optionalBoolean } from '../option-validation.js';
 import type { McpHealthOptions, McpMetricsOptions, ResolvedHealthOptions, ResolvedMetricsOptions } from './observability.options.js';
 
 /** Request durations, in seconds: 5 ms (a cached token, a listing) to 10 s (a slow tool). */
@@ -42,8 +43,7 @@ export function resolveMetrics(
       `must be a Prometheus metric name prefix like mcp_auth_ (got ${JSON.stringify(prefix)})`,
     );
   }
-  const defaultMetrics = metrics.defaultMetrics ?? false;
-  if (typeof defaultMetrics !== 'boolean') throw new McpAuthConfigurationError('metrics.defaultMetrics', 'must be true or false');
+  const defaultMetrics = optionalBoolean('metrics.defaultMetrics', metrics.defaultMetrics ?? undefined, false);
   const durationBuckets = metrics.durationBuckets ?? DEFAULT_DURATION_BUCKETS;
   if (
     !Array.isArray(durationBuckets) ||
@@ -97,8 +97,7 @@ export function resolveHealth(
     if (other) throw new McpAuthConfigurationError(option, `must differ from ${other} (${path})`);
     taken.set(path, option);
   }
-  const requireRedis = health.requireRedis ?? false;
-  if (typeof requireRedis !== 'boolean') throw new McpAuthConfigurationError('health.requireRedis', 'must be true or false');
+  const requireRedis = optionalBoolean('health.requireRedis', health.requireRedis ?? undefined, false);
   return { livenessPath, readinessPath, requireRedis };
 }
 

@@ -36,16 +36,15 @@ export function cataloguePrompt(
   options: McpPromptOptions,
   requirements: readonly ScopeRequirement[],
   invoke: (...args: unknown[]) => Promise<unknown>,
-  where = 'a provider',
+  where: string,
 ): CataloguePrompt {
   let args: ObjectSchema;
   let promptArguments: PromptArgument[];
   try {
-    args = toObjectSchema(options.args, 'input');
+    args = toObjectSchema(options.args, 'input', 'args');
     promptArguments = args instanceof z.ZodObject ? zodArguments(args) : jsonSchemaArguments(args);
   } catch (error) {
-    const reason = (error as Error).message.replace(/^input\b/, 'args');
-    throw new McpAuthConfigurationError('@McpPrompt', `${where} (prompt "${options.name}"): ${reason}`);
+    throw new McpAuthConfigurationError('@McpPrompt', `${where} (prompt "${options.name}"): ${(error as Error).message}`);
   }
   return {
     name: options.name,
@@ -75,7 +74,7 @@ function zodArguments(args: z.ZodObject): PromptArgument[] {
 
 /** Another library's object schema as prompt arguments, from its JSON Schema: `properties`, their `description`, `required`. */
 function jsonSchemaArguments(args: ObjectSchema): PromptArgument[] {
-  const json = toolJsonSchema(args, 'input') as { properties?: Record<string, { description?: unknown }>; required?: unknown };
+  const json = toolJsonSchema(args, 'input', 'args') as { properties?: Record<string, { description?: unknown }>; required?: unknown };
   const required = new Set(Array.isArray(json.required) ? json.required.map(String) : []);
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
     name,

@@ -102,8 +102,8 @@ export function principalOf(authInfo: AuthInfo | undefined): McpPrincipal {
   return principal;
 }
 
-/** The session field of an audit event, when the request was served on a legacy session. */
-export function sessionField(ctx: ServerContext): { sessionId?: string } {
+/** The session field of an audit event, when the request (an SDK context, a call's) was served on a legacy session. */
+export function sessionField(ctx: { readonly sessionId?: string }): { sessionId?: string } {
   return ctx.sessionId ? { sessionId: ctx.sessionId } : {};
 }
 

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type { Server } from '@modelcontextprotocol/server';
 import type {
   AuthInfo,
   CacheHint,
@@ -95,18 +94,18 @@ export class McpServerFactory {
    * serving cannot be reused). The SDK's modern handler says `era: 'modern'`; the endpoint's
    * legacy paths (a session, or one stateless request) say nothing.
    */
-  readonly create = (context?: { era?: 'modern' | 'legacy' }): Server => this.build(context?.era);
+  readonly create = (context?: { era?: 'modern' | 'legacy' }): CatalogueServer => this.build(context?.era);
 
   /**
    * A protocol server for the modern direct path (`transport/modern-direct-path.ts`),
    * which serves many requests: it lists `supportedProtocolVersions` (the 2025 ones and
    * the modern revisions), as `createMcpHandler` makes its per-request servers list them.
    */
-  createLongLived(supportedProtocolVersions: readonly string[]): Server {
+  createLongLived(supportedProtocolVersions: readonly string[]): CatalogueServer {
     return this.build('modern', [...supportedProtocolVersions]);
   }
 
-  private build(era?: 'modern' | 'legacy', supportedProtocolVersions?: string[]): Server {
+  private build(era?: 'modern' | 'legacy', supportedProtocolVersions?: string[]): CatalogueServer {
     const handlers = this.resourcesAndPrompts;
     const capabilities = (this.capabilities ??= {
       tools: { listChanged: true },

@@ -143,11 +143,9 @@ export class ResourcePromptHandlers {
    * error otherwise. `subject` is what the state is bound to (the URI, the prompt's arguments).
    */
   private async failed(error: unknown, call: McpCallContext, ctx: ServerContext, subject: unknown): Promise<InputRequiredResult> {
-    if (!call.roundEnding) {
-      const page = pageElicitation(error, call);
-      if (page instanceof Error) throw page;
-    }
-    if (call.roundEnding) return this.seal.inputRequired(call.roundEnding, ctx, call.operation, subject);
+    const page = call.roundEnding ? 'round' : pageElicitation(error, call);
+    if (page === 'round') return this.seal.inputRequired(call.roundEnding!, ctx, call.operation, subject);
+    if (page) throw page;
     throw protocolErrorFor(error, call.operation);
   }
 }

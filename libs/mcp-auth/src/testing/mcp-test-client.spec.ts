@@ -83,7 +83,10 @@ describe('connectMcpClient', () => {
       await answering.close();
 
       const silent = await connectMcpClient(app, token);
-      expect(await silent.callTool({ name: 'ask_echo', arguments: {} })).toMatchObject({ isError: true });
+      expect(await silent.callTool({ name: 'ask_echo', arguments: {} })).toMatchObject({
+        isError: true,
+        content: [{ type: 'text', text: 'Input cannot be requested: Client does not support form elicitation.' }],
+      });
       await silent.close();
     } finally {
       await app.close();

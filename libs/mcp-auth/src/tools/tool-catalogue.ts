@@ -258,7 +258,7 @@ function catalogueTool(
     operation: { kind: 'tool', name: options.name },
     input,
     output,
-    invoke: (args, context) => invoke(args, context),
+    invoke,
     toResult: output ? (value) => toStructuredToolResult(value, output, options.name) : toCallToolResult,
   };
 }

@@ -22,6 +22,8 @@ describe('tool schemas', () => {
       'output must be a zod shape ({ id: z.number() }), a z.object(...) or a Standard Schema with JSON Schema (Valibot, ArkType), not a JSON Schema or other value',
     );
     expect(() => toObjectSchema('id' as never, 'input')).toThrow(/^input must be a zod shape/);
+    // A prompt's arguments are read as input, and named as the decorator names them.
+    expect(() => toObjectSchema('id' as never, 'input', 'args')).toThrow(/^args must be a zod shape/);
   });
 
   it('publishes JSON Schema 2020-12: the dialect named, tuples as prefixItems (not draft-07 items arrays)', () => {
@@ -78,6 +80,9 @@ describe('Standard Schema libraries (Valibot, ArkType)', () => {
   it('refuses a schema of something other than an object, of any library', () => {
     expect(() => toolJsonSchema(toObjectSchema(type('string') as never, 'input'), 'input')).toThrow(
       'input must describe an object (its JSON Schema has type "string")',
+    );
+    expect(() => toolJsonSchema(toObjectSchema(type('string') as never, 'input'), 'input', 'args')).toThrow(
+      /^args must describe an object/,
     );
     expect(() => toObjectSchema(z.string() as never, 'input')).toThrow(/^input must be a zod shape/);
   });

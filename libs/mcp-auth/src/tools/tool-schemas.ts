@@ -27,11 +27,11 @@ interface SchemaIssue {
 
 /**
  * The declared schema as the catalogue keeps it (no declaration: an object without
- * properties). Throws a `TypeError` naming `option` for anything else, such as a JSON
- * Schema object, a zod schema of something other than an object, or a Standard Schema
- * that cannot describe itself as JSON Schema (clients need the schema in `tools/list`).
+ * properties). Throws a `TypeError` naming `label` (the option, unless told) for anything
+ * else, such as a JSON Schema object, a zod schema of something other than an object, or a
+ * Standard Schema that cannot describe itself as JSON Schema (clients need the schema in `tools/list`).
  */
-export function toObjectSchema(schema: ToolSchema | undefined, option: 'input' | 'output'): ObjectSchema {
+export function toObjectSchema(schema: ToolSchema | undefined, option: 'input' | 'output', label: string = option): ObjectSchema {
   if (schema === undefined) return z.object({});
   if (schema instanceof z.ZodObject) return schema;
   if (isZodShape(schema)) return z.object(schema);
@@ -39,14 +39,14 @@ export function toObjectSchema(schema: ToolSchema | undefined, option: 'input' |
   if (typeof standard?.validate === 'function' && !(schema instanceof z.ZodType)) {
     if (typeof standard.jsonSchema?.[option] !== 'function') {
       throw new TypeError(
-        `${option}: this ${standard.vendor} schema cannot describe itself as JSON Schema (no ~standard.jsonSchema); ` +
+        `${label}: this ${standard.vendor} schema cannot describe itself as JSON Schema (no ~standard.jsonSchema); ` +
           'with Valibot, wrap it in toStandardJsonSchema() from @valibot/to-json-schema',
       );
     }
     return schema as StandardSchemaWithJSON;
   }
   throw new TypeError(
-    `${option} must be a zod shape ({ id: z.number() }), a z.object(...) or a Standard Schema with JSON Schema (Valibot, ArkType), ` +
+    `${label} must be a zod shape ({ id: z.number() }), a z.object(...) or a Standard Schema with JSON Schema (Valibot, ArkType), ` +
       'not a JSON Schema or other value',
   );
 }
@@ -57,15 +57,19 @@ export function toObjectSchema(schema: ToolSchema | undefined, option: 'input' |
  * 2020-12 clients (SDK v2) read it, and the 2025-era SDK's validator ignores it. With zod,
  * constructs JSON Schema cannot express (transforms, dates) become `{}`, never a startup
  * error; another library's conversion may refuse them (a startup error naming the tool).
- * Throws a `TypeError` when the schema does not describe an object.
+ * Throws a `TypeError` naming `label` (`io`, unless told) when the schema does not describe an object.
  */
-export function toolJsonSchema(schema: ObjectSchema, io: 'input' | 'output'): { type: 'object'; [key: string]: unknown } {
+export function toolJsonSchema(
+  schema: ObjectSchema,
+  io: 'input' | 'output',
+  label: string = io,
+): { type: 'object'; [key: string]: unknown } {
   const json =
     schema instanceof z.ZodObject
       ? (z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>)
       : schema['~standard'].jsonSchema[io]({ target: 'draft-2020-12' });
   if (json.type !== undefined && json.type !== 'object') {
-    throw new TypeError(`${io} must describe an object (its JSON Schema has type ${JSON.stringify(json.type)})`);
+    throw new TypeError(`${label} must describe an object (its JSON Schema has type ${JSON.stringify(json.type)})`);
   }
   return { ...json, $schema: JSON_SCHEMA_2020_12, type: 'object' };
 }

@@ -9,6 +9,7 @@ import type {
   WebStandardStreamableHTTPServerTransportOptions,
 } from '@modelcontextprotocol/server';
 import type { ServerResponse } from 'node:http';
+import { EVENT_STREAM_HEADERS, KEEP_ALIVE_COMMENT, KEEP_ALIVE_MS, eventFrame } from './event-stream.js';
 
 /** The reply a direct request is waiting for. */
 interface PendingReply {
@@ -16,20 +17,6 @@ interface PendingReply {
   /** Set once a message about the request went out first: the answer is a stream from then on. */
   streaming?: boolean;
 }
-
-/**
- * How often a stream that waits (for a person's answer to a question, say) says it is alive, so
- * that proxies with an idle timeout (60 s in docs/haproxy.cfg) keep it open: the SDK's own period.
- */
-const KEEP_ALIVE_MS = 15_000;
-
-/** The headers of a server-sent-event answer, as the SDK's transport writes them. */
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream',
-  'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
-  'x-accel-buffering': 'no',
-} as const;
 
 /** What the direct path needs to know about an HTTP request besides its body. */
 export interface DirectRequest {
@@ -174,13 +161,16 @@ export class LegacyJsonTransport implements Transport {
     const { res } = pending;
     if (!pending.streaming) {
       pending.streaming = true;
-      res.writeHead(200, this.sdk.sessionId === undefined ? SSE_HEADERS : { ...SSE_HEADERS, 'mcp-session-id': this.sdk.sessionId });
+      res.writeHead(
+        200,
+        this.sdk.sessionId === undefined ? EVENT_STREAM_HEADERS : { ...EVENT_STREAM_HEADERS, 'mcp-session-id': this.sdk.sessionId },
+      );
       const keepAlive = setInterval(() => {
-        if (!res.writableEnded && !res.destroyed) res.write(': keepalive\n\n');
+        if (!res.writableEnded && !res.destroyed) res.write(KEEP_ALIVE_COMMENT);
       }, KEEP_ALIVE_MS).unref();
       res.once('close', () => clearInterval(keepAlive));
     }
-    res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    res.write(eventFrame(message));
     if (isReply) res.end();
   }
 

@@ -1,6 +1,7 @@
 import { LOG_LEVEL_META_KEY, classifyInboundRequest } from '@modelcontextprotocol/server';
 import type { InboundModernRoute, JSONRPCRequest } from '@modelcontextprotocol/server';
 import type { IncomingHttpHeaders } from 'node:http';
+import { headerOf } from './protocol-era.js';
 
 /** A 2026-07-28 request the direct path may answer. */
 export type DirectRoute = InboundModernRoute & { readonly messageKind: 'request'; readonly message: JSONRPCRequest };
@@ -67,12 +68,6 @@ export function directRouteOf(headers: IncomingHttpHeaders, body: unknown): Dire
   const message = outcome.message as JSONRPCRequest;
   if (!DIRECT_METHODS.has(message.method) || mayStream(message.params) || !nameHeaderAgrees(message, mcpNameHeader)) return undefined;
   return outcome as DirectRoute;
-}
-
-/** A header as the SDK's entry reads it off the web `Request` the endpoint builds: repeated headers joined, as Node joins them. */
-function headerOf(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return typeof value === 'string' ? value : undefined;
 }
 
 /** Step 4's `Mcp-Name` half, kept to what is sure to pass the SDK's check. */

@@ -150,6 +150,7 @@ describe('ModernJsonTransport answers as createMcpHandler does', () => {
 
   it('aborts the handler of a client that leaves before its answer', async () => {
     const id = `leaving-${Date.now()}`;
+    const before = directAnswers;
     const outgoing = request(direct.url, { method: 'POST', headers: headers('tools/call', 'wait') });
     outgoing.on('error', () => undefined);
     outgoing.end(JSON.stringify(body('tools/call', { name: 'wait' }, id)));
@@ -161,14 +162,17 @@ describe('ModernJsonTransport answers as createMcpHandler does', () => {
     // The id is free again afterwards: the same id is answered normally.
     const again = await send(direct.url, body('tools/call', { name: 'echo' }, id), headers('tools/call', 'echo'));
     expect(JSON.parse(again.text).result.content[0].text).toBe(`echo for client-a as ${id}`);
+    expect(directAnswers).toBe(before + 2);
   });
 
   it('concurrent requests with the same id each get their own answer, with their own id', async () => {
+    const before = directAnswers;
     const answers = await Promise.all(
       Array.from({ length: 24 }, (_, index) =>
         send(direct.url, body('tools/call', { name: `slow-${index}` }, 1), headers('tools/call', `slow-${index}`)),
       ),
     );
+    expect(directAnswers).toBe(before + 24);
     answers.forEach((answer, index) => {
       const parsed = JSON.parse(answer.text);
       expect(parsed.id).toBe(1);

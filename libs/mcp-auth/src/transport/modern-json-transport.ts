@@ -9,6 +9,7 @@ import type {
   TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import type { ServerResponse } from 'node:http';
+import { EVENT_STREAM_HEADERS, KEEP_ALIVE_COMMENT, KEEP_ALIVE_MS, eventFrame } from './event-stream.js';
 
 /** The SDK's `HeaderMismatch` code (SEP-2243); `ProtocolErrorCode` has no member for it in 2.4. */
 const HEADER_MISMATCH = -32020;
@@ -29,17 +30,6 @@ const LADDER_STATUS: ReadonlyMap<number, number> = new Map([
   [ProtocolErrorCode.MissingRequiredClientCapability, 400],
   [HEADER_MISMATCH, 400],
 ]);
-
-/** The headers of an answer upgraded to a server-sent-event stream, as the SDK's per-request transport writes them. */
-const EVENT_STREAM_HEADERS = {
-  'content-type': 'text/event-stream',
-  'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
-  'x-accel-buffering': 'no',
-} as const;
-
-/** The SDK's default interval between keep-alive comments on a streamed answer (`DEFAULT_SSE_KEEP_ALIVE_MS`). */
-const KEEP_ALIVE_MS = 15_000;
 
 /** One request on its way through the server, and the Node response waiting for its answer. */
 interface Exchange {
@@ -192,7 +182,7 @@ export class ModernJsonTransport extends PerRequestHTTPServerTransport {
       if (res.headersSent || res.destroyed) return;
       res.writeHead(200, EVENT_STREAM_HEADERS);
       res.flushHeaders();
-      exchange.keepAlive = setInterval(() => res.write(': keepalive\n\n'), KEEP_ALIVE_MS);
+      exchange.keepAlive = setInterval(() => res.write(KEEP_ALIVE_COMMENT), KEEP_ALIVE_MS);
       exchange.keepAlive.unref();
     }
     res.write(eventFrame(message));
@@ -220,10 +210,6 @@ export class ModernJsonTransport extends PerRequestHTTPServerTransport {
       if (this.exchanges.size === 0) this.onIdle();
     });
   }
-}
-
-function eventFrame(message: JSONRPCMessage): string {
-  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 }
 
 /** The SDK entry's `internalServerErrorResponse` body. */

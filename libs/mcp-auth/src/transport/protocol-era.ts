@@ -1,5 +1,5 @@
 import { PROTOCOL_VERSION_META_KEY, classifyInboundRequest } from '@modelcontextprotocol/server';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 /** Which MCP eras the endpoint serves: both (default), only revision 2026-07-28 and later, or only the 2025 revisions. */
 export type McpProtocol = 'dual' | 'modern' | 'legacy';
@@ -25,9 +25,9 @@ export function eraOf(req: IncomingMessage, body: unknown, protocol: McpProtocol
   if (claimsEnvelope(body)) return 'modern';
   const outcome = classifyInboundRequest({
     httpMethod: req.method ?? 'POST',
-    protocolVersionHeader: header(req, 'mcp-protocol-version'),
-    mcpMethodHeader: header(req, 'mcp-method'),
-    mcpNameHeader: header(req, 'mcp-name'),
+    protocolVersionHeader: headerOf(req.headers, 'mcp-protocol-version'),
+    mcpMethodHeader: headerOf(req.headers, 'mcp-method'),
+    mcpNameHeader: headerOf(req.headers, 'mcp-name'),
     body,
   });
   return outcome.kind === 'legacy' ? 'legacy' : 'modern';
@@ -47,7 +47,8 @@ function claimsEnvelope(body: unknown): boolean {
   return typeof meta === 'object' && meta !== null && PROTOCOL_VERSION_META_KEY in meta;
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
+/** A header as the SDK's entry reads it off the web `Request` the endpoint builds: repeated headers joined, as Node joins them. */
+export function headerOf(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
   return typeof value === 'string' ? value : undefined;
 }

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import type { LoggingLevel, Server } from '@modelcontextprotocol/server';
+import type { Server } from '@modelcontextprotocol/server';
 import { randomUUID } from 'node:crypto';
 import { HeldCounts } from '../limits/held-counts.js';
 import { LimitExceededException } from '../limits/limit-exceeded.exception.js';
 import { MCP_AUTH_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { ResolvedMcpAuthOptions } from '../mcp-auth.options.js';
-import { CatalogueServer } from '../server/catalogue-server.js';
+import { isLoggingLevel } from '../reporting/log-levels.js';
+import type { CatalogueServer } from '../server/catalogue-server.js';
 import { McpServerFactory } from '../server/mcp-server.factory.js';
 import { LegacyJsonTransport } from './legacy-json-transport.js';
 import { replayInitialize } from './replayed-initialize.js';
@@ -143,7 +144,7 @@ export class SessionRegistry implements OnModuleDestroy {
     try {
       await replayInitialize(transport, id, record.initialize, this.options.resourceUrl);
       // The level its client set on the replica it came from (the handshake replayed here set none).
-      if (server instanceof CatalogueServer && isLogLevel(record.logLevel)) server.logLevel = record.logLevel;
+      if (isLoggingLevel(record.logLevel)) server.logLevel = record.logLevel;
     } catch (error) {
       this.logger.warn(`Session ${id} could not be restored here: ${(error as Error).message}`);
       await server.close().catch(() => undefined);
@@ -161,10 +162,10 @@ export class SessionRegistry implements OnModuleDestroy {
     createdAt: number,
     shared: McpSession['shared'],
     opening: boolean,
-  ): Promise<{ transport: LegacyJsonTransport; server: Server }> {
+  ): Promise<{ transport: LegacyJsonTransport; server: CatalogueServer }> {
     const server = this.servers.create();
     // With redis, a level the client sets is kept in the fleet's record, for a replica that restores the session.
-    if (shared && server instanceof CatalogueServer) {
+    if (shared) {
       server.onLogLevel = (logLevel) => {
         shared.record = { ...shared.record, logLevel };
         return this.shared.update(id, shared.record);
@@ -246,11 +247,4 @@ export class SessionRegistry implements OnModuleDestroy {
   onModuleDestroy(): void {
     clearInterval(this.sweeper);
   }
-}
-
-/** The levels of `logging/setLevel` (RFC 5424's, as the MCP specification names them). */
-const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
-
-function isLogLevel(level: unknown): level is LoggingLevel {
-  return typeof level === 'string' && LOG_LEVELS.has(level);
 }

@@ -60,6 +60,11 @@ export async function writeWebResponse(res: ServerResponse, response: Response):
   res.once('close', stop);
   try {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      // Ended from outside (the endpoint closing a GET stream) before 'close' came: a write now would fail.
+      if (res.writableEnded || res.destroyed) {
+        stop();
+        break;
+      }
       if (!res.write(chunk.value)) await drainedOrClosed(res);
       if (res.destroyed) break;
     }

@@ -1,7 +1,7 @@
-import { hash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { decodeProtectedHeader } from 'jose';
+import { decodeUnverifiedJwt } from '../jwt-header.js';
 import { RecentlyUsedMap } from '../recently-used-map.js';
+import { tokenDigest } from '../token-digest.js';
 import type { DpopNonces } from './dpop-nonces.js';
 import { DpopRejection } from './dpop-rejection.js';
 import { hasValidSignature, jwkThumbprint, proofKey } from './proof-signature.js';
@@ -66,9 +66,9 @@ export interface VerifiedDpopProof {
  * the `jti` was seen before is the replay cache's question, asked last by the caller.
  *
  * Each failure is a {@link DpopRejection} with a fixed description: nothing the caller sent
- * is echoed. The header is decoded with `jose`, the signature checked with node:crypto
- * (see proof-signature.ts for why); the header rules are read first, so `none`, HMAC and
- * private keys get a reason of their own, never a generic failure.
+ * is echoed. Header and claims are decoded unverified (jwt-header.ts), the signature
+ * checked with node:crypto (see proof-signature.ts for why); the header rules are read
+ * first, so `none`, HMAC and private keys get a reason of their own, never a generic failure.
  */
 export class DpopProofVerifier {
   private readonly resourceHref: string;
@@ -83,12 +83,9 @@ export class DpopProofVerifier {
   async verify(presented: PresentedDpopProof): Promise<VerifiedDpopProof | DpopRejection> {
     const { proof } = presented;
     if (proof.length > MAX_PROOF_LENGTH || !COMPACT_JWS.test(proof)) return new DpopRejection('dpop_proof_malformed');
-    let header: ReturnType<typeof decodeProtectedHeader>;
-    try {
-      header = decodeProtectedHeader(proof);
-    } catch {
-      return new DpopRejection('dpop_proof_malformed');
-    }
+    const decoded = decodeUnverifiedJwt(proof);
+    if (decoded === undefined) return new DpopRejection('dpop_proof_malformed');
+    const { header, claims } = decoded;
     if (typeof header.typ !== 'string' || header.typ.toLowerCase().replace(/^application\//, '') !== 'dpop+jwt') {
       return new DpopRejection('dpop_proof_malformed', "The DPoP proof's header must say typ 'dpop+jwt'");
     }
@@ -111,20 +108,23 @@ export class DpopProofVerifier {
       return new DpopRejection('dpop_proof_malformed', "The DPoP proof's key (jwk) is not for signing with its algorithm");
     }
     if (!hasValidSignature(proof, alg, key)) return new DpopRejection('dpop_proof_invalid_signature');
-    const payload = payloadOf(proof);
-    if (payload === undefined) return new DpopRejection('dpop_proof_malformed');
 
-    const { jti, htm, htu, iat, ath, nonce } = payload;
-    if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH || typeof htm !== 'string' || typeof htu !== 'string') {
-      return new DpopRejection('dpop_proof_malformed', 'The DPoP proof must carry jti, htm, htu and iat');
-    }
-    if (typeof iat !== 'number' || !Number.isFinite(iat)) {
+    const { jti, htm, htu, iat, ath, nonce } = claims;
+    if (
+      typeof jti !== 'string' ||
+      jti === '' ||
+      jti.length > MAX_JTI_LENGTH ||
+      typeof htm !== 'string' ||
+      typeof htu !== 'string' ||
+      typeof iat !== 'number' ||
+      !Number.isFinite(iat)
+    ) {
       return new DpopRejection('dpop_proof_malformed', 'The DPoP proof must carry jti, htm, htu and iat');
     }
     if (nonce !== undefined && typeof nonce !== 'string') return new DpopRejection('dpop_proof_malformed');
     if (htm !== presented.method) return new DpopRejection('dpop_proof_wrong_method');
     if (!this.namesThisResource(htu)) return new DpopRejection('dpop_proof_wrong_url');
-    if (ath !== hash('sha256', presented.accessToken, 'base64url')) return new DpopRejection('dpop_proof_wrong_token');
+    if (ath !== tokenDigest(presented.accessToken)) return new DpopRejection('dpop_proof_wrong_token');
 
     const { nonces } = this.options;
     // RFC 9449 §9: a resource server that requires nonces answers use_dpop_nonce to a proof without one.
@@ -156,16 +156,6 @@ export class DpopProofVerifier {
     const key = proofKey(jwk, alg);
     if (key) this.keys.set(id, key);
     return key;
-  }
-}
-
-/** The proof's claims: its second segment, a JSON object; undefined for anything else. */
-function payloadOf(proof: string): Record<string, unknown> | undefined {
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(proof.split('.')[1], 'base64url').toString('utf8'));
-    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -5,16 +5,16 @@
  * - `'allowed'`: `Bearer` for unbound tokens, `DPoP` with a proof for bound ones;
  * - `'required'`: only DPoP-bound tokens, each request with its proof.
  */
-export type DpopMode = 'off' | 'allowed' | 'required';
+export type DpopMode = (typeof DPOP_MODES)[number];
 
 /** The DPoP modes, for validation. */
-export const DPOP_MODES: readonly DpopMode[] = ['off', 'allowed', 'required'];
+export const DPOP_MODES = ['off', 'allowed', 'required'] as const;
 
 /** Asymmetric JWS algorithms a DPoP proof may be signed with (RFC 9449 §4.3 step 5: never `none`, never a MAC). */
-export type DpopAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'PS256' | 'PS384' | 'PS512' | 'RS256' | 'RS384' | 'RS512' | 'EdDSA' | 'Ed25519';
+export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
 
 /** Every algorithm the library can verify a proof with; the default allow-list. */
-export const DPOP_ALGORITHMS: readonly DpopAlgorithm[] = [
+export const DPOP_ALGORITHMS = [
   'ES256',
   'ES384',
   'ES512',
@@ -26,7 +26,7 @@ export const DPOP_ALGORITHMS: readonly DpopAlgorithm[] = [
   'RS512',
   'EdDSA',
   'Ed25519',
-];
+] as const;
 
 /**
  * How DPoP proofs (RFC 9449) are checked at this resource server. Each issuer says whether its

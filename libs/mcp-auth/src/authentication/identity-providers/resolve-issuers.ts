@@ -1,6 +1,6 @@
 import { McpAuthConfigurationError } from '../../mcp-auth-configuration.error.js';
 import type { McpAuthOptions } from '../../mcp-auth.options.js';
-import { requireUrl } from '../../option-validation.js';
+import { optionalBoolean, requireUrl } from '../../option-validation.js';
 import type { ClaimsToScopes } from '../claims-to-scopes.js';
 import { discoverOpenIdConfiguration } from '../openid-discovery.js';
 import type { JwtClaims } from '../principal.js';
@@ -94,9 +94,8 @@ export async function resolveIssuers(
     }
     const chosen = chooseVerification(config, option, options.algorithms !== undefined);
     const requireAtJwtOption = option === 'issuer' ? 'requireAtJwt' : `${option}.requireAtJwt`;
-    if (config.requireAtJwt !== undefined && typeof config.requireAtJwt !== 'boolean')
-      throw new McpAuthConfigurationError(requireAtJwtOption, 'must be true or false');
-    if (config.requireAtJwt && chosen.kind === 'introspection') {
+    const requireAtJwt = optionalBoolean(requireAtJwtOption, config.requireAtJwt, false);
+    if (requireAtJwt && chosen.kind === 'introspection') {
       throw new McpAuthConfigurationError(requireAtJwtOption, "applies to JWTs, and this issuer's tokens are checked by introspection");
     }
     const discovered =
