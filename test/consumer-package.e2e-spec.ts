@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashApiKey } from 'nestjs-mcp-auth';
+import { freePort } from './support/free-port.js';
 
 /**
  * The package as a user gets it: `npm pack` of the library, installed from the tarball (with its peer
@@ -218,7 +219,7 @@ describe('the packed library in a fresh application', () => {
   it.each(['esm', 'cjs'] as const)(
     '%s: serves a scoped tool to the SDK client, and refuses it without the scope',
     async (variant) => {
-      const started = await run(process.execPath, ['src/main.js'], join(app, variant));
+      const started = await run(process.execPath, ['src/main.js'], join(app, variant), { ...process.env, PORT: String(await freePort()) });
       expect(started.code).toBe(0);
       // One line and nothing else: no warning at startup (the app logs warnings), none from Node for require(esm).
       const lines = started.output.split('\n');
@@ -251,7 +252,7 @@ describe('the packed library in a fresh application', () => {
     it(
       'serves a scoped tool without them',
       async () => {
-        const started = await run(process.execPath, ['src/main.js'], minimal);
+        const started = await run(process.execPath, ['src/main.js'], minimal, { ...process.env, PORT: String(await freePort()) });
         expect(started.code).toBe(0);
         expect(JSON.parse(started.output)).toEqual({ anonymous: 401, content: [{ type: 'text', text: 'note 7 for reader' }] });
       },

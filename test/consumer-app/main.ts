@@ -28,7 +28,9 @@ class NoteTools {
   }
 }
 
+/** The port the test chose (below the ephemeral range, see test/support/free-port.ts), or one the system picks. */
 async function freePort(): Promise<number> {
+  if (process.env.PORT) return Number(process.env.PORT);
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

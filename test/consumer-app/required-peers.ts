@@ -49,10 +49,14 @@ async function startIssuer() {
 
 async function main(): Promise<void> {
   const issuer = await startIssuer();
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  // The port the test chose (below the ephemeral range, see test/support/free-port.ts), or one the system picks.
+  let port = Number(process.env.PORT);
+  if (!port) {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+  }
   const resourceUrl = `http://127.0.0.1:${port}/mcp`;
 
   @Module({ imports: [McpAuthModule.forRoot({ issuer: issuer.url, resourceUrl, stateless: true })], providers: [NoteTools] })

@@ -139,7 +139,10 @@ export interface McpAuthOptions {
    * SSE stream (the SDK's transport).
    */
   jsonResponse?: boolean;
-  /** How long startup waits for the issuer's discovery document, in milliseconds. Default 10 s. */
+  /**
+   * How long startup waits for the issuer's discovery document, in milliseconds, a connection reset
+   * tried again (up to three attempts) included. Default 10 s.
+   */
   discoveryTimeoutMs?: number;
   /** At most this many open sessions in total; an `initialize` beyond it gets 503 with `Retry-After`. Default 10 000. */
   maxSessions?: number;
