@@ -14,6 +14,7 @@ import { issuedAtRejection } from './issued-at.js';
 import { admitKnownUser } from './known-user.js';
 import type { JwtClaims, McpPrincipal } from './principal.js';
 import { principalFromClaims } from './principal.js';
+import { confirmationRejection } from './dpop/token-confirmation.js';
 import { TokenRejection } from './token-rejection.js';
 
 /**
@@ -104,6 +105,8 @@ export class McpJwtStrategy extends PassportStrategy(passportJwt.Strategy) {
     if (typeof claims.sub !== 'string' || claims.sub === '') throw new TokenRejection('missing_subject');
     const issuedAt = issuedAtRejection(claims.iat, this.options.clockToleranceSeconds);
     if (issuedAt) throw issuedAt;
+    const unreadableBinding = confirmationRejection(claims);
+    if (unreadableBinding) throw unreadableBinding;
     const issuer = this.issuers.verified(req, claims);
     const principal = principalFromClaims(claims, issuer.claimsToScopes, issuer.subjectOf);
     this.remember(req, claims, principal);

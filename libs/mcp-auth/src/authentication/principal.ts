@@ -74,7 +74,7 @@ export function principalFromClaims(
     issuer: String(claims.iss ?? ''),
     expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
     claims,
-    // An unreadable cnf.jkt is refused by the DPoP check before the principal is used.
+    // An unreadable cnf.jkt was refused with the other claims (confirmationRejection).
     ...(confirmation && confirmation !== 'invalid' ? { confirmation } : {}),
   };
 }

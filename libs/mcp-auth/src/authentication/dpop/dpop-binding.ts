@@ -12,7 +12,7 @@ import { dpopProofOf } from './dpop-proof-header.js';
 import { DpopProofVerifier } from './dpop-proof-verifier.js';
 import { DpopRejection } from './dpop-rejection.js';
 import { DpopReplayCache } from './dpop-replay-cache.js';
-import { dpopConfirmationOf } from './token-confirmation.js';
+import { dpopConfirmationOf, unreadableConfirmation } from './token-confirmation.js';
 
 /** A bound token where no issuer accepts DPoP: the client cannot present it any other way here. */
 const BOUND_WITHOUT_DPOP = 'The access token is bound to a DPoP key, and this server does not accept DPoP-bound tokens';
@@ -78,9 +78,7 @@ export class DpopBinding {
    */
   check(req: IncomingMessage, presented: PresentedToken, principal: McpPrincipal): DpopVerdict | Promise<DpopVerdict> {
     const confirmation = dpopConfirmationOf(principal.claims);
-    if (confirmation === 'invalid') {
-      return new TokenRejection('invalid_claim', "The access token's confirmation (cnf.jkt) is not a key thumbprint");
-    }
+    if (confirmation === 'invalid') return unreadableConfirmation();
     const mode = this.issuers.dpopModeOf(principal);
     if (presented.scheme === 'Bearer') {
       // RFC 9449 §7.2: a DPoP-bound token sent as a bearer token is refused, whatever the mode.

@@ -159,6 +159,30 @@ describe('IntrospectionStrategy against a loopback endpoint', () => {
     expect(await strategy({}, { checkClaims: rules.checkClaims }).check('t-l2-access')).toMatchObject({ sub: 'app' });
   });
 
+  it.each([
+    ['a thumbprint too short', { cnf: { jkt: 'abc' } }],
+    ['a number', { cnf: { jkt: 42 } }],
+  ])('refuses an answer whose cnf.jkt is %s as invalid_claim, before validateUser hears of the user', async (_case, claims) => {
+    const token = `t-cnf-${JSON.stringify(claims)}`;
+    answer(token, { token_type: 'DPoP', ...claims });
+    const asked: string[] = [];
+    const validateUser = (principal: { sub: string }) => {
+      asked.push(principal.sub);
+      return true;
+    };
+    const checked = new TestableStrategy(
+      'test',
+      [{ issuers: [ISSUER], audiences: [AUDIENCE], claimsToScopes: defaultClaimsToScopes, subjectOf: subjectClaim, introspection: config }],
+      { clockToleranceSeconds: 5, verifiesJwtsLocally: false, validateUser },
+      {} as Challenges,
+    );
+    const verdict = await checked.check(token);
+    expect(verdict).toBeInstanceOf(TokenRejection);
+    expect((verdict as TokenRejection).code).toBe('invalid_claim');
+    expect((verdict as TokenRejection).message).toContain('cnf.jkt');
+    expect(asked).toEqual([]);
+  });
+
   it('M2 an opaque token is only sent to the issuer that recognises it, never to each in turn', async () => {
     const rules = { issuers: [ISSUER], audiences: [AUDIENCE], claimsToScopes: defaultClaimsToScopes, subjectOf: subjectClaim };
     const subject = new TestableStrategy(
