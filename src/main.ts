@@ -126,7 +126,10 @@ async function trustInventory(
  * other routes keep Fastify's JSON parsing.
  */
 async function createApp(config: ExampleConfig, module: DynamicModule, logger: StartupWarnings): Promise<INestApplication> {
-  const options = { abortOnError: false, logger };
+  // forceCloseConnections: once the module's shutdown let the calls in flight finish (shutdownTimeoutMs), Nest
+  // destroys the connections still open. Without it Node's server.close() waits for every connection that carries
+  // no finished request, and one that never sends a request (a client's spare, or a hostile one) is never idle.
+  const options = { abortOnError: false, logger, forceCloseConnections: true };
   if (config.platform === 'fastify') {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
     // Fastify sends no X-Powered-By; its trustProxy option is Express's `trust proxy` (client addresses for per-IP limits).

@@ -4,6 +4,7 @@ import { startLibraryApp } from './support/library-app.js';
 import type { LibraryApp } from './support/library-app.js';
 import { modernCall, modernHeaders } from './support/modern.js';
 import { describeOnPlatforms } from './support/platforms.js';
+import { until } from './support/until.js';
 
 describeOnPlatforms('dual-era operations', (platform) => {
   /** Limits, rate limits, origin checks, SSE answers and shutdown hold for 2026-07-28 requests as for the 2025 revisions. */
@@ -52,7 +53,7 @@ describeOnPlatforms('dual-era operations', (platform) => {
       leaving.abort();
       expect(await pending).toBe('left');
       // The server learns of it from the closed connection: bounded wait, no timing asserted.
-      for (let i = 0; i < 100 && tools.aborted.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      await until(() => tools.aborted.length > 0).catch(() => undefined);
       expect(tools.aborted).toHaveLength(1);
       expect(tools.running).toBe(1);
     });
