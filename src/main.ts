@@ -66,6 +66,7 @@ export async function bootstrap(
     const requireKnownUsers = config.requireKnownUsers ?? devIdp !== undefined;
     const app = await createApp(config, AppModule.register({ ...config, requireKnownUsers }, issuers, inventory), startupLog);
     app.enableShutdownHooks();
+    keepIdleConnectionsLonger(app);
     await listenOn(app, config);
     // Colours only on a terminal: escape codes do not belong in log files, and colouring
     // costs ConsoleLogger about 5 µs per line (every allowed call writes an audit line); the date prefix is
@@ -141,6 +142,18 @@ async function createApp(config: ExampleConfig, module: DynamicModule, logger: S
   const app = await NestFactory.create(module, { ...options, bodyParser: false });
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by'); // no framework banner on any answer
   return app;
+}
+
+/**
+ * Keeps an idle keep-alive connection open for 65 s (Node's default is 5 s). A client reuses a connection until
+ * its own idle limit (undici, Node's `fetch`: 4 s; a load balancer: often 60 s); when the server's limit is the
+ * shorter one, a request sent as the server closes the connection is lost ("other side closed", a 502 at the
+ * balancer). Above both, the client is always the one that closes. `forceCloseConnections` still ends them at
+ * shutdown.
+ */
+function keepIdleConnectionsLonger(app: INestApplication): void {
+  const server = app.getHttpServer() as { keepAliveTimeout: number };
+  server.keepAliveTimeout = Math.max(server.keepAliveTimeout, 65_000); // Fastify's default is 72 s already
 }
 
 /** The newcomer's first run: a real OpenID provider on loopback, issuing tokens for the demo roles. */
