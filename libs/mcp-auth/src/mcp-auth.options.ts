@@ -141,7 +141,7 @@ export interface McpAuthOptions {
   jsonResponse?: boolean;
   /**
    * How long startup waits for the issuer's discovery document, in milliseconds, a connection reset
-   * tried again (up to three attempts) included. Default 10 s.
+   * tried again (up to three attempts) included (JWKS reads do the same within `jwks.timeoutMs`). Default 10 s.
    */
   discoveryTimeoutMs?: number;
   /** At most this many open sessions in total; an `initialize` beyond it gets 503 with `Retry-After`. Default 10 000. */

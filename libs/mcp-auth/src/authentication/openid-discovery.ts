@@ -1,4 +1,5 @@
 import { McpAuthConfigurationError } from '../mcp-auth-configuration.error.js';
+import { getWithResetRetry } from './get-with-reset-retry.js';
 
 /** The part of an OpenID Provider's discovery document this module needs. */
 export interface OpenIdConfiguration {
@@ -16,16 +17,12 @@ export interface OpenIdConfiguration {
  */
 export async function discoverOpenIdConfiguration(issuer: string, timeoutMs: number): Promise<OpenIdConfiguration> {
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-  const signal = AbortSignal.timeout(timeoutMs);
-  let response: Response | undefined;
-  for (let attempt = 1; !response; attempt++) {
-    try {
-      response = await fetch(url, { signal, headers: { accept: 'application/json' } });
-    } catch (error) {
-      if (attempt < ATTEMPTS && !signal.aborted && isConnectionReset(error)) continue;
-      const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describeFetchError(error);
-      throw new McpAuthConfigurationError('issuer', `could not be reached: ${url} (${reason}); check the URL or set "jwksUri"`);
-    }
+  let response: Response;
+  try {
+    response = await getWithResetRetry(url, AbortSignal.timeout(timeoutMs), { accept: 'application/json' });
+  } catch (error) {
+    const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describeFetchError(error);
+    throw new McpAuthConfigurationError('issuer', `could not be reached: ${url} (${reason}); check the URL or set "jwksUri"`);
   }
   if (!response.ok) {
     throw new McpAuthConfigurationError(
@@ -49,20 +46,6 @@ export async function discoverOpenIdConfiguration(issuer: string, timeoutMs: num
     throw new McpAuthConfigurationError('issuer', `discovery document at ${url} has no usable jwks_uri; set "jwksUri"`);
   }
   return document as OpenIdConfiguration;
-}
-
-/**
- * Attempts at the discovery document, all within the one `timeoutMs`. Only a connection reset is
- * tried again: `fetch` (undici) sends a request on a pooled keep-alive connection that the
- * provider may be closing at that moment, and a GET that never reached it is safe to send again.
- * Anything else (refused, not found, no answer in time) is the provider's answer, reported at once.
- */
-const ATTEMPTS = 3;
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
-
-function isConnectionReset(error: unknown): boolean {
-  const code = (error as { cause?: { code?: unknown } }).cause?.code;
-  return typeof code === 'string' && RESET_CODES.has(code);
 }
 
 function describeFetchError(error: unknown): string {

@@ -1,19 +1,17 @@
 import { readBoundedText } from '../bounded-response-body.js';
+import { getWithResetRetry } from '../get-with-reset-retry.js';
 
 /** A JWK Set larger than this is not a JWK Set. */
 const MAX_JWKS_BYTES = 512 * 1024;
 
 /**
- * Fetches a JWK Set for `jwks-rsa`'s `JwksClient`, with a deadline on the whole
- * exchange (headers and body), unlike `jwks-rsa`'s socket idle timeout. Rejects on
- * a network error, a timeout, a non-2xx status, an oversized body or anything that
- * is not a JSON object with a `keys` array.
+ * Fetches a JWK Set for `jwks-rsa`'s `JwksClient`, with a deadline on the whole exchange
+ * (headers and body), unlike `jwks-rsa`'s socket idle timeout; a connection reset is tried
+ * again within it ({@link getWithResetRetry}). Rejects on a network error, a timeout, a
+ * non-2xx status, an oversized body or anything that is not a JSON object with a `keys` array.
  */
 export async function fetchJwks(uri: string, timeoutMs: number): Promise<{ keys: unknown[] }> {
-  const response = await fetch(uri, {
-    signal: AbortSignal.timeout(timeoutMs),
-    headers: { accept: 'application/jwk-set+json, application/json' },
-  });
+  const response = await getWithResetRetry(uri, AbortSignal.timeout(timeoutMs), { accept: 'application/jwk-set+json, application/json' });
   if (!response.ok) {
     await response.body?.cancel().catch(() => undefined);
     throw new Error(`HTTP ${response.status}`);
