@@ -70,6 +70,39 @@ describeOnPlatforms('graceful shutdown', (platform) => {
     });
   });
 
+  describe('graceful shutdown while a request is still being authenticated', () => {
+    it('counts a request from its arrival: one in the guards when close() begins is answered, not cut off', async () => {
+      let arrived!: () => void;
+      const inGuards = new Promise<void>((resolve) => (arrived = resolve));
+      let release!: (known: boolean) => void;
+      const decision = new Promise<boolean>((resolve) => (release = resolve));
+      // validateUser runs inside authentication, before the endpoint: it holds the request there.
+      const validateUser = () => {
+        arrived();
+        return decision;
+      };
+      const h = await startLibraryApp({ stateless: true, validateUser, tokenCache: false }, [], platform);
+      try {
+        const token = await h.token('demo-reader');
+        const pending = post(h.resourceUrl, rpc.listTools(9), { token }).then(
+          async (response) => ({ status: response.status, body: await response.text() }),
+          (error: Error) => ({ status: 0, body: `${error.message} (${String((error.cause as Error)?.message)})` }),
+        );
+        await inGuards;
+        const closing = h.app.close();
+        await new Promise((resolve) => setTimeout(resolve, 100)); // closing has begun draining
+        release(true);
+        const answer = await pending;
+        expect(answer.status).toBe(200);
+        expect(JSON.parse(answer.body)).toMatchObject({ id: 9, result: { tools: expect.any(Array) } });
+        await closing;
+      } finally {
+        release(true);
+        await h.close();
+      }
+    });
+  });
+
   describe('graceful shutdown (stateless)', () => {
     it('finishes an in-flight call of a stateless endpoint before close() returns', async () => {
       const h = await startLibraryApp({ stateless: true }, [GatedTools], platform);

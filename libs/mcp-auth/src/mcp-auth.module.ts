@@ -185,6 +185,7 @@ export class McpAuthModule extends ConfigurableModuleClass implements NestModule
     @Optional() @Inject(McpMetrics) private readonly metrics?: McpMetrics | null,
     @Optional() private readonly readiness?: McpReadiness,
     @Optional() private readonly metadata?: ProtectedResourceMetadataService,
+    @Optional() private readonly inFlight?: InFlightRequests,
   ) {
     super();
   }
@@ -206,6 +207,16 @@ export class McpAuthModule extends ConfigurableModuleClass implements NestModule
     const adapter = this.adapterHost.httpAdapter;
     const middleware = mayAddPoweredBy(adapter) ? [withoutPoweredBy, closeUnreadBodies] : [closeUnreadBodies];
     consumer.apply(...middleware).forRoutes(...this.controllers);
+    const { inFlight } = this;
+    if (inFlight) {
+      // POSTs count as in flight from here, before the guards: shutdown waits for them (InFlightRequests).
+      consumer
+        .apply((_req: IncomingMessage, res: ServerResponse, next: () => void) => {
+          inFlight.arrived(res);
+          next();
+        })
+        .forRoutes({ path: this.endpointPath, method: RequestMethod.POST });
+    }
     if (adapter?.getType() === 'fastify') leaveMarkedBodiesUnparsed(adapter.getInstance<FastifyInstanceLike>());
     const { options, metrics, readiness } = this;
     if (!options) return;

@@ -4,9 +4,11 @@ import { LimitExceededException } from '../limits/limit-exceeded.exception.js';
 import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-response.js';
 
 /**
- * Counts the POSTs still being answered, so that shutdown can let them finish: once
- * draining starts, new requests get 503 and {@link drain} resolves when the last
- * answer is sent or the time is up, whichever comes first.
+ * Counts the POSTs still being answered, from their arrival (before authentication, which may
+ * wait on the identity provider), so that shutdown can let them finish: once draining starts,
+ * requests that arrive get 503, and {@link drain} resolves when the last one counted is
+ * answered or the time is up, whichever comes first. A request still in the guards when the
+ * HTTP server closes would otherwise have its connection cut (`forceCloseConnections`).
  */
 @Injectable()
 export class InFlightRequests {
@@ -23,9 +25,19 @@ export class InFlightRequests {
     return this.draining;
   }
 
-  /** Tracks one request until its response closes; refuses it with 503 while shutting down. */
+  /** A POST arrived (before any guard): counted until its response closes, unless shutdown already began. */
+  arrived(res: ServerResponse): void {
+    if (!this.draining) this.track(res);
+  }
+
+  /** The endpoint begins answering a POST: refused with 503 if it arrived after draining began. */
   begin(res: ServerResponse): void {
+    if (this.open.has(res)) return;
     if (this.draining) throw new LimitExceededException(503, 'Service Unavailable: the server is shutting down', 1);
+    this.track(res);
+  }
+
+  private track(res: ServerResponse): void {
     this.open.add(res);
     res.once('close', () => {
       this.open.delete(res);
