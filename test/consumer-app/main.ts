@@ -29,7 +29,7 @@ class NoteTools {
 }
 
 /** The port the test chose (below the ephemeral range, see test/support/free-port.ts), or one the system picks. */
-async function freePort(): Promise<number> {
+async function listenPort(): Promise<number> {
   if (process.env.PORT) return Number(process.env.PORT);
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -39,7 +39,7 @@ async function freePort(): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const port = await freePort();
+  const port = await listenPort();
   const resourceUrl = `http://127.0.0.1:${port}/mcp`;
   const idp = await startTestIdentityProvider({ audience: resourceUrl });
 

@@ -6,7 +6,7 @@ import type { BearerVerdict } from '../bearer-token.strategy.js';
 import type { Challenges } from '../challenges.js';
 import type { ResolvedIssuer } from '../identity-providers/resolve-issuers.js';
 import { issuedAtRejection } from '../issued-at.js';
-import { confirmationRejection, dpopConfirmationOf } from '../dpop/token-confirmation.js';
+import { dpopConfirmationOf, unreadableConfirmation } from '../dpop/token-confirmation.js';
 import { admitKnownUser } from '../known-user.js';
 import { principalFromClaims } from '../principal.js';
 import type { McpPrincipal } from '../principal.js';
@@ -167,11 +167,11 @@ export class IntrospectionStrategy extends BearerTokenStrategy {
     if (tokenType !== undefined && tokenType !== 'bearer' && tokenType !== 'dpop') {
       return new TokenRejection('invalid_claim', 'The token is not an access token (token_type)');
     }
-    if (tokenType === 'dpop' && dpopConfirmationOf(response) === undefined) {
+    const confirmation = dpopConfirmationOf(response);
+    if (confirmation === 'invalid') return unreadableConfirmation();
+    if (tokenType === 'dpop' && confirmation === undefined) {
       return new TokenRejection('invalid_claim', 'The introspection answer says token_type DPoP but names no key (cnf.jkt)');
     }
-    const unreadableBinding = confirmationRejection(response);
-    if (unreadableBinding) return unreadableBinding;
     // RFC 7662 makes `sub` optional; a client-credentials token is the client acting for itself.
     const sub = typeof response.sub === 'string' && response.sub !== '' ? response.sub : response.client_id;
     if (typeof sub !== 'string' || sub === '') return new TokenRejection('missing_subject');
